@@ -1,0 +1,101 @@
+"""Turning credentials (bearer token, session cookie, password) into an Actor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from rapport.agents import repository
+from rapport.agents.permissions import Actor
+from rapport.config import get_settings
+from rapport.events.outbox import record
+from rapport.kit.clock import now
+from rapport.kit.problems import Unauthorized
+from rapport.kit.secrets import new_token, token_hash, verify_password
+from rapport.models import Agent, AgentSession, ApiToken
+from rapport.models.enums import Role
+
+TOUCH_EVERY = timedelta(minutes=5)  # last_used_at is informative; writing it every request would cost a write
+
+
+def actor_for(session: Session, agent: Agent, scopes: list[str] | None) -> Actor:
+    """The Actor for an active agent."""
+    teams = repository.team_ids(session, [agent.id])[agent.id]
+    return Actor(
+        kind="agent",
+        id=agent.id,
+        role=Role(agent.role),
+        name=agent.name,
+        scopes=frozenset(scopes) if scopes is not None else None,
+        team_ids=frozenset(teams),
+    )
+
+
+def from_token(session: Session, plain: str) -> tuple[Actor, ApiToken]:
+    """The actor behind a bearer token; Unauthorized when it is unknown, revoked, or its agent is inactive."""
+    row = session.execute(
+        select(ApiToken, Agent)
+        .join(Agent, Agent.id == ApiToken.agent_id)
+        .where(ApiToken.token_hash == token_hash(plain))
+    ).first()
+    if row is None:
+        raise Unauthorized("This API token is not valid. Create one under Admin > API tokens.")
+    token, agent = row
+    if token.revoked_at is not None:
+        raise Unauthorized(f"API token '{token.name}' ({token.prefix}…) was revoked.")
+    if not agent.active:
+        raise Unauthorized(f"The agent behind API token '{token.name}' is deactivated.")
+    return actor_for(session, agent, token.scopes), token
+
+
+def needs_touch(token: ApiToken) -> bool:
+    """True when last_used_at is stale enough to be worth a write."""
+    return token.last_used_at is None or now() - token.last_used_at > TOUCH_EVERY
+
+
+def touch(session: Session, token_id: int) -> None:
+    """Record that a token was used just now."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now()))
+
+
+def sign_in(session: Session, email: str, password: str) -> tuple[AgentSession, str]:
+    """Check a password and open a browser session; the cookie value is returned once."""
+    agent = repository.by_email(session, email)
+    if agent is None or not agent.active or not verify_password(agent.password_hash, password):
+        raise Unauthorized("That email and password do not match an active agent.")
+    plain = new_token("rps")
+    stamp = now()
+    row = AgentSession(
+        agent_id=agent.id,
+        token_hash=token_hash(plain),
+        csrf_token=new_token("csrf"),
+        created_at=stamp,
+        expires_at=stamp + timedelta(days=get_settings().session_days),
+    )
+    session.add(row)
+    session.flush()
+    record(session, "agent.signed_in", actor_for(session, agent, None))
+    return row, plain
+
+
+def from_session(session: Session, plain: str) -> tuple[Actor, AgentSession]:
+    """The actor behind a session cookie; Unauthorized when it expired or was signed out."""
+    row = session.execute(
+        select(AgentSession, Agent)
+        .join(Agent, Agent.id == AgentSession.agent_id)
+        .where(AgentSession.token_hash == token_hash(plain))
+    ).first()
+    if row is None or row[0].revoked_at is not None or row[0].expires_at <= now() or not row[1].active:
+        raise Unauthorized("Your session has ended; sign in again.")
+    return actor_for(session, row[1], None), row[0]
+
+
+def sign_out(session: Session, actor: Actor, session_id: int, *, everywhere: bool = False) -> int:
+    """End this session, or every session of the agent; returns how many ended."""
+    query = update(AgentSession).where(AgentSession.revoked_at.is_(None))
+    query = query.where(AgentSession.agent_id == actor.id) if everywhere else query.where(AgentSession.id == session_id)
+    ended = session.execute(query.values(revoked_at=now())).rowcount
+    record(session, "agent.signed_out", actor)
+    return ended

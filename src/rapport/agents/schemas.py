@@ -1,0 +1,115 @@
+"""Agent, team, token and session shapes for the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from rapport.kit.schema import In, Out
+from rapport.models.enums import Availability, Role
+
+
+class AgentIn(In):
+    """A new agent."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    email: Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+    role: Role = Role.agent
+    password: Annotated[str, Field(min_length=10, max_length=200)] | None = None
+    team_ids: list[int] = []
+    skills: list[str] = []
+    timezone: str = "UTC"
+
+
+class AgentPatch(In):
+    """Agent changes; agents may change their own availability, name and timezone."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    role: Role | None = None
+    availability: Availability | None = None
+    timezone: str | None = None
+    active: bool | None = None
+    skills: list[str] | None = None
+    team_ids: list[int] | None = None
+    password: Annotated[str, Field(min_length=10, max_length=200)] | None = None
+
+
+class AgentOut(Out):
+    """An agent (never the password hash)."""
+
+    id: int
+    name: str
+    email: str
+    role: Role
+    availability: Availability
+    timezone: str
+    active: bool
+    skills: list[str]
+    team_ids: list[int] = []
+    created_at: datetime
+
+
+class TeamIn(In):
+    """A new team."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    description: Annotated[str, Field(max_length=500)] = ""
+
+
+class TeamPatch(In):
+    """Team changes."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    description: Annotated[str, Field(max_length=500)] | None = None
+
+
+class TeamOut(Out):
+    """A team."""
+
+    id: int
+    name: str
+    description: str
+    created_at: datetime
+
+
+class TokenIn(In):
+    """A new API token; admins may create one for another agent."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    scopes: list[str]
+    agent_id: int | None = None
+
+
+class TokenOut(Out):
+    """A token's metadata (the secret is shown only once, on creation)."""
+
+    id: int
+    agent_id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    """A new token with its secret: store it now, it cannot be shown again."""
+
+    token: str
+
+
+class SignInIn(In):
+    """Email and password."""
+
+    email: Annotated[str, Field(max_length=320)]
+    password: Annotated[str, Field(max_length=200)]
+
+
+class SessionOut(Out):
+    """The signed-in agent and the CSRF token to send as X-CSRF-Token on writes."""
+
+    agent: AgentOut
+    csrf_token: str

@@ -1,0 +1,187 @@
+"""Managing agents, teams and API tokens (admins), and agents' own availability and tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from rapport.agents import repository
+from rapport.agents.permissions import ALL_SCOPES, Actor, authorize
+from rapport.events.outbox import record
+from rapport.kit.clock import now
+from rapport.kit.problems import Conflict, Forbidden, Invalid, NotFound
+from rapport.kit.secrets import hash_password, new_token, token_hash
+from rapport.models import Agent, ApiToken, Team, agent_teams
+from rapport.models.enums import Availability, Role
+
+AGENT_FIELDS = ("name", "role", "skills", "timezone", "active", "availability")
+
+
+def create_agent(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str,
+    email: str,
+    role: Role = Role.agent,
+    password: str | None = None,
+    team_ids: list[int] | None = None,
+    skills: list[str] | None = None,
+    timezone: str = "UTC",
+) -> Agent:
+    """A new agent; emails are unique."""
+    authorize(actor, "admin")
+    email = email.strip().lower()
+    if repository.by_email(session, email) is not None:
+        raise Conflict(f"An agent with email '{email}' already exists.")
+    if password is not None and len(password) < 10:
+        raise Invalid("A password needs at least 10 characters.", errors=[{"field": "password"}])
+    agent = Agent(
+        name=name,
+        email=email,
+        role=Role(role).value,
+        skills=skills or [],
+        timezone=timezone,
+        password_hash=hash_password(password) if password else None,
+        availability=Availability.offline.value,
+        active=True,
+        created_at=now(),
+    )
+    session.add(agent)
+    session.flush()
+    _set_teams(session, agent.id, team_ids or [])
+    record(
+        session,
+        "agent.created",
+        actor,
+        object="agent",
+        object_id=agent.id,
+        fields={"email": email, "role": agent.role},
+    )
+    return agent
+
+
+def update_agent(
+    session: Session,
+    actor: Actor,
+    agent_id: int,
+    *,
+    team_ids: list[int] | None = None,
+    password: str | None = None,
+    **changes: Any,
+) -> Agent:
+    """Change an agent: admins change anything; agents change their own availability and timezone."""
+    agent = repository.get(session, agent_id)
+    own = actor.id == agent_id and set(changes) <= {"availability", "timezone", "name"} and team_ids is None
+    if not own:
+        authorize(actor, "admin")
+    changed = {k: v for k, v in changes.items() if k in AGENT_FIELDS and getattr(agent, k) != v}
+    if changed.get("role") and actor.id == agent_id:
+        raise Forbidden("Admins cannot change their own role; ask another admin.")
+    for key, value in changed.items():
+        setattr(agent, key, value.value if hasattr(value, "value") else value)
+    if password is not None:
+        if len(password) < 10:
+            raise Invalid("A password needs at least 10 characters.", errors=[{"field": "password"}])
+        agent.password_hash = hash_password(password)
+        changed["password"] = "changed"
+    if team_ids is not None:
+        _set_teams(session, agent.id, team_ids)
+        changed["team_ids"] = team_ids
+    if changed:
+        record(
+            session,
+            "agent.updated",
+            actor,
+            object="agent",
+            object_id=agent.id,
+            fields={k: (v.value if hasattr(v, "value") else v) for k, v in changed.items()},
+        )
+    return agent
+
+
+def _set_teams(session: Session, agent_id: int, team_ids: list[int]) -> None:
+    for tid in team_ids:
+        if session.get(Team, tid) is None:
+            raise NotFound(f"There is no team {tid}.")
+    session.execute(delete(agent_teams).where(agent_teams.c.agent_id == agent_id))
+    if team_ids:
+        session.execute(insert(agent_teams), [{"agent_id": agent_id, "team_id": t} for t in sorted(set(team_ids))])
+
+
+def create_team(session: Session, actor: Actor, *, name: str, description: str = "") -> Team:
+    """A new team; names are unique."""
+    authorize(actor, "admin")
+    if session.scalar(select(Team.id).where(Team.name == name)) is not None:
+        raise Conflict(f"A team named '{name}' already exists.")
+    team = Team(name=name, description=description, created_at=now())
+    session.add(team)
+    session.flush()
+    record(session, "team.created", actor, object="team", object_id=team.id, fields={"name": name})
+    return team
+
+
+def update_team(session: Session, actor: Actor, team_id: int, **changes: Any) -> Team:
+    """Rename or describe a team."""
+    authorize(actor, "admin")
+    team = repository.get_team(session, team_id)
+    new_name = changes.get("name")
+    if new_name and new_name != team.name and session.scalar(select(Team.id).where(Team.name == new_name)):
+        raise Conflict(f"A team named '{changes['name']}' already exists.")
+    changed = {k: v for k, v in changes.items() if k in ("name", "description") and getattr(team, k) != v}
+    for key, value in changed.items():
+        setattr(team, key, value)
+    if changed:
+        record(session, "team.updated", actor, object="team", object_id=team.id, fields=changed)
+    return team
+
+
+def create_token(
+    session: Session, actor: Actor, *, name: str, scopes: list[str], agent_id: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new API token for `agent_id` (default: the actor); the plaintext is returned once, never stored."""
+    owner = agent_id or actor.id
+    authorize(actor, "tokens.own" if owner == actor.id else "admin")
+    if owner is None:
+        raise Invalid("A token needs an agent to act as.", errors=[{"field": "agent_id"}])
+    repository.get(session, owner)
+    unknown = sorted(set(scopes) - set(ALL_SCOPES))
+    if unknown or not scopes:
+        raise Invalid(
+            f"Unknown or missing scopes {unknown}; choose from {', '.join(ALL_SCOPES)}.",
+            errors=[{"field": "scopes"}],
+        )
+    plain = new_token("rpt")
+    token = ApiToken(
+        agent_id=owner,
+        name=name,
+        token_hash=token_hash(plain),
+        prefix=plain[:8],
+        scopes=sorted(set(scopes)),
+        created_at=now(),
+    )
+    session.add(token)
+    session.flush()
+    record(
+        session,
+        "token.created",
+        actor,
+        object="token",
+        object_id=token.id,
+        fields={"agent_id": owner, "scopes": token.scopes},
+    )
+    return token, plain
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
+    """Revoke a token at once; revoking twice is harmless."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"There is no API token {token_id}.")
+    authorize(actor, "tokens.own" if token.agent_id == actor.id else "admin")
+    if token.revoked_at is None:
+        token.revoked_at = now()
+        record(session, "token.revoked", actor, object="token", object_id=token.id, fields={})
+    return token

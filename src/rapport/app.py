@@ -1,0 +1,68 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from rapport import __version__
+from rapport.config import Settings, get_settings, use_settings
+from rapport.db.engine import make_engine
+from rapport.db.session import Database
+from rapport.web import errors
+from rapport.web.limits import BodyLimit
+from rapport.worker.runner import Worker
+
+
+def create_app(
+    settings: Settings | None = None, *, db: Database | None = None, run_worker: bool | None = None
+) -> FastAPI:
+    """Build the app; `run_worker` starts the in-process job worker (default: RAPPORT_RUN_WORKER, else on)."""
+    settings = use_settings(settings or get_settings())
+    settings.resolved_secret_key()
+    database = db or Database(make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        worker = Worker(database) if (run_worker if run_worker is not None else settings.run_worker) else None
+        if worker:
+            worker.start()
+        app.state.worker = worker
+        yield
+        if worker:
+            worker.stop()
+            worker.join(timeout=10)
+
+    app = FastAPI(
+        title="Rapport API",
+        version=__version__,
+        description="Every channel in one conversation history. Errors are RFC 9457 problem+json.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.db = database
+    app.state.settings = settings
+    errors.install(app)
+    for router in _routers():
+        app.include_router(router, prefix="/api/v1")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        return {"status": "ok", "version": __version__}
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _routers():
+    from rapport.agents.api import router as agents
+    from rapport.conversations.api import router as conversations
+    from rapport.conversations.inbound_api import router as inbound
+    from rapport.customers.api import router as customers
+    from rapport.inboxes.api import router as inboxes
+    from rapport.search.api import router as search
+
+    return [conversations, inbound, customers, agents, inboxes, search]

@@ -1,0 +1,75 @@
+"""Settings, read from RAPPORT_* environment variables (and a .env file), every limit named."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All runtime configuration; each field is set by the env var RAPPORT_<FIELD NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="RAPPORT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    secret_key: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+
+    # Limits: each appears by its env var name in the error that enforces it.
+    max_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    max_attachments_per_message: int = Field(default=20, ge=0)
+    max_message_chars: int = Field(default=200_000, ge=100)
+    max_page_size: int = Field(default=200, ge=1)
+
+    session_days: int = Field(default=14, ge=1)
+    auto_close_after_days: int = Field(default=4, ge=0)
+    secure_cookies: bool = False
+    run_worker: bool = True
+    db_pool_size: int = Field(default=10, ge=1)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL: RAPPORT_DATABASE_URL, or SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'rapport.db').resolve()}"
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Where attachment blobs live, by content hash."""
+        return self.data_dir / "attachments"
+
+    def resolved_secret_key(self) -> str:
+        """The signing key: RAPPORT_SECRET_KEY, else one generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        self.secret_key = path.read_text().strip()
+        return self.secret_key
+
+
+_current: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    global _current
+    if _current is None:
+        _current = Settings()
+    return _current
+
+
+def use_settings(settings: Settings) -> Settings:
+    """Make `settings` the process-wide settings (the app factory and tests call this)."""
+    global _current
+    _current = settings
+    return settings

@@ -1,0 +1,1 @@
+"""Conversations: inbound threading, replies, notes, changes, merging, listing."""

@@ -1,0 +1,222 @@
+"""REST routes for conversations, messages and timelines: HTTP in, service call, HTTP out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+
+from rapport.agents.permissions import authorize
+from rapport.config import get_settings
+from rapport.conversations import merge as merging
+from rapport.conversations import present, repository, service
+from rapport.conversations.attachments import IncomingFile
+from rapport.conversations.schemas import (
+    ConversationDetail,
+    ConversationOut,
+    ConversationPatch,
+    EventOut,
+    MergeIn,
+    MessageOut,
+    NoteIn,
+    ReplyIn,
+)
+from rapport.kit import blobs
+from rapport.kit import cursor as cursors
+from rapport.kit.problems import Invalid, NotFound
+from rapport.kit.schema import Page
+from rapport.models import Attachment, Message
+from rapport.models.enums import Channel, Priority, Status
+from rapport.web.deps import DB, Me
+
+router = APIRouter(tags=["conversations"])
+Include = Literal["messages", "events"]
+
+
+def _limit(limit: int) -> int:
+    cap = get_settings().max_page_size
+    if not 1 <= limit <= cap:
+        raise Invalid(f"limit must be between 1 and {cap} (RAPPORT_MAX_PAGE_SIZE).", errors=[{"field": "limit"}])
+    return limit
+
+
+def _cursor(raw: str | None, sort: str) -> tuple | None:
+    if raw is None:
+        return None
+    try:
+        kind, value, last_id = cursors.decode(raw)
+        if kind != sort:
+            raise ValueError
+        return datetime.fromisoformat(value), int(last_id)
+    except (ValueError, TypeError) as exc:
+        raise Invalid(
+            "The cursor is not valid for this sort; start again without it.", errors=[{"field": "cursor"}]
+        ) from exc
+
+
+@router.get("/conversations", response_model=Page[ConversationOut])
+def list_conversations(
+    session: DB,
+    actor: Me,
+    status: Annotated[list[Status] | None, Query()] = None,
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    team_id: int | None = None,
+    inbox_id: int | None = None,
+    channel: Channel | None = None,
+    category: str | None = None,
+    tag: str | None = None,
+    customer_id: int | None = None,
+    priority: Priority | None = None,
+    updated_since: datetime | None = None,
+    sort: Literal["updated_desc", "updated_asc", "created_desc", "created_asc"] = "updated_desc",
+    cursor: str | None = None,
+    limit: int = 50,
+):
+    """An inbox view: filtered, sorted, paged by cursor."""
+    authorize(actor, "conversations.read")
+    flt = repository.ListFilter(
+        status=[s.value for s in status] if status else None,
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        team_id=team_id,
+        inbox_id=inbox_id,
+        channel=channel.value if channel else None,
+        category=category,
+        tag=tag.lower() if tag else None,
+        customer_id=customer_id,
+        priority=priority.value if priority else None,
+        updated_since=updated_since,
+    )
+    n = _limit(limit)
+    rows = repository.page(session, flt, sort=sort, after=_cursor(cursor, sort), limit=n + 1)
+    more = len(rows) > n
+    rows = rows[:n]
+    next_cursor = None
+    if more:
+        last = rows[-1]
+        key = last.updated_at if sort.startswith("updated") else last.created_at
+        next_cursor = cursors.encode([sort, key.isoformat(), last.id])
+    return Page(items=present.conversations(session, rows), next_cursor=next_cursor)
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
+def get_conversation(
+    conversation_id: int,
+    session: DB,
+    actor: Me,
+    include: Annotated[list[Include] | None, Query()] = None,
+    messages_limit: int = 20,
+    events_limit: int = 50,
+):
+    """One conversation; `include=messages&include=events` adds its latest messages and timeline."""
+    authorize(actor, "conversations.read")
+    conv = repository.get(session, conversation_id)
+    detail = ConversationDetail.model_validate(present.conversations(session, [conv])[0].model_dump())
+    if include and "messages" in include:
+        rows = repository.latest_messages(session, conv.id, limit=_limit(messages_limit))
+        detail.messages = present.messages(session, rows)
+    if include and "events" in include:
+        detail.events = present.events(repository.recent_timeline(session, conv.id, limit=_limit(events_limit)))
+    return detail
+
+
+@router.patch("/conversations/{conversation_id}", response_model=ConversationOut)
+def patch_conversation(conversation_id: int, body: ConversationPatch, session: DB, actor: Me):
+    """Change status, priority, assignee, team, category, subject, tags or custom fields."""
+    given = body.model_fields_set
+    changes = service.Changes(
+        add_tags=body.add_tags,
+        remove_tags=body.remove_tags,
+        fields=body.fields,
+        **{
+            k: getattr(body, k)
+            for k in ("status", "priority", "assignee_id", "team_id", "category", "subject")
+            if k in given
+        },
+    )
+    if "status" in given and body.status is None:
+        raise Invalid("status cannot be null.", errors=[{"field": "status"}])
+    conv = service.update(session, actor, conversation_id, changes)
+    session.flush()
+    return present.conversations(session, [conv])[0]
+
+
+@router.get("/conversations/{conversation_id}/messages", response_model=Page[MessageOut])
+def list_messages(conversation_id: int, session: DB, actor: Me, before: int | None = None, limit: int = 50):
+    """Messages, newest page first (each page oldest-first); `before` pages back in time."""
+    authorize(actor, "conversations.read")
+    repository.get(session, conversation_id)
+    n = _limit(limit)
+    rows = repository.latest_messages(session, conversation_id, limit=n + 1, before=before)
+    more = len(rows) > n
+    rows = rows[1:] if more else rows
+    return Page(items=present.messages(session, rows), next_cursor=str(rows[0].id) if more and rows else None)
+
+
+@router.post("/conversations/{conversation_id}/replies", response_model=MessageOut, status_code=201)
+def post_reply(conversation_id: int, body: ReplyIn, session: DB, actor: Me):
+    """Reply to the customer (queued for delivery in the chosen channel)."""
+    msg = service.reply(
+        session,
+        actor,
+        conversation_id,
+        text=body.text,
+        html=body.html,
+        channel=body.channel,
+        status=body.status,
+        files=_files(body.attachments),
+    )
+    return present.messages(session, [msg])[0]
+
+
+@router.post("/conversations/{conversation_id}/notes", response_model=MessageOut, status_code=201)
+def post_note(conversation_id: int, body: NoteIn, session: DB, actor: Me):
+    """Add an internal note."""
+    msg = service.add_note(
+        session, actor, conversation_id, text=body.text, html=body.html, files=_files(body.attachments)
+    )
+    return present.messages(session, [msg])[0]
+
+
+@router.post("/conversations/{conversation_id}/merge", response_model=ConversationOut)
+def post_merge(conversation_id: int, body: MergeIn, session: DB, actor: Me):
+    """Merge this conversation into `into_id`; returns the surviving conversation."""
+    target = merging.merge(session, actor, conversation_id, body.into_id)
+    session.flush()
+    return present.conversations(session, [target])[0]
+
+
+@router.get("/conversations/{conversation_id}/timeline", response_model=Page[EventOut])
+def get_timeline(conversation_id: int, session: DB, actor: Me, after: int | None = None, limit: int = 100):
+    """The conversation's events, oldest first; `after` is the last event id seen."""
+    authorize(actor, "conversations.read")
+    repository.get(session, conversation_id)
+    n = _limit(limit)
+    rows = repository.timeline(session, conversation_id, limit=n + 1, after=after)
+    more = len(rows) > n
+    rows = rows[:n]
+    return Page(items=present.events(rows), next_cursor=str(rows[-1].id) if more else None)
+
+
+@router.get("/attachments/{attachment_id}")
+def get_attachment(attachment_id: int, session: DB, actor: Me):
+    """An attachment's bytes; active types (HTML, SVG) are always downloads, never rendered."""
+    authorize(actor, "conversations.read")
+    att = session.get(Attachment, attachment_id)
+    if att is None or session.get(Message, att.message_id) is None:
+        raise NotFound(f"There is no attachment {attachment_id}.")
+    inline = att.content_type.startswith("image/") and att.content_type not in blobs.ACTIVE_TYPES
+    return FileResponse(
+        blobs.blob_path(get_settings().attachments_dir, att.sha256),
+        filename=att.filename,
+        media_type=att.content_type if inline else "application/octet-stream",
+        content_disposition_type="inline" if inline else "attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
+    )
+
+
+def _files(items) -> list[IncomingFile]:
+    return [IncomingFile(filename=a.filename, data=a.raw(), content_type=a.content_type) for a in items]

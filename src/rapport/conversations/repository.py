@@ -1,0 +1,168 @@
+"""Every conversation query: lookups, the filtered inbox list, messages and the timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from rapport.kit.problems import NotFound
+from rapport.models import Attachment, Conversation, ConversationTag, Event, Message
+from rapport.models.enums import ACTIVE_STATUSES, Direction
+
+SORTS = {
+    "updated_desc": (Conversation.updated_at, True),
+    "updated_asc": (Conversation.updated_at, False),
+    "created_desc": (Conversation.created_at, True),
+    "created_asc": (Conversation.created_at, False),
+}
+
+
+@dataclass
+class ListFilter:
+    """What an inbox view asks for; every field optional."""
+
+    status: list[str] | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    team_id: int | None = None
+    inbox_id: int | None = None
+    channel: str | None = None
+    category: str | None = None
+    tag: str | None = None
+    customer_id: int | None = None
+    priority: str | None = None
+    updated_since: datetime | None = None
+
+
+def get(session: Session, conversation_id: int) -> Conversation:
+    """The conversation; NotFound when there is none."""
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise NotFound(f"There is no conversation {conversation_id}.")
+    return conv
+
+
+def get_for_update(session: Session, conversation_id: int) -> Conversation:
+    """The conversation, row-locked on PostgreSQL (SQLite writers are already serialised)."""
+    conv = session.scalars(
+        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    ).one_or_none()
+    if conv is None:
+        raise NotFound(f"There is no conversation {conversation_id}.")
+    return conv
+
+
+def page(session: Session, flt: ListFilter, *, sort: str, after: tuple | None, limit: int) -> list[Conversation]:
+    """One page of conversations by keyset: rows strictly after the cursor `(sort value, id)`."""
+    column, desc = SORTS[sort]
+    query = select(Conversation).where(Conversation.merged_into_id.is_(None))
+    if flt.status:
+        query = query.where(Conversation.status.in_(flt.status))
+    if flt.assignee_id is not None:
+        query = query.where(Conversation.assignee_id == flt.assignee_id)
+    if flt.unassigned:
+        query = query.where(Conversation.assignee_id.is_(None))
+    for attr in ("team_id", "inbox_id", "channel", "category", "customer_id", "priority"):
+        value = getattr(flt, attr)
+        if value is not None:
+            query = query.where(getattr(Conversation, attr) == value)
+    if flt.tag:
+        query = query.where(
+            Conversation.id.in_(select(ConversationTag.conversation_id).where(ConversationTag.tag == flt.tag))
+        )
+    if flt.updated_since is not None:
+        query = query.where(Conversation.updated_at >= flt.updated_since)
+    if after is not None:
+        value, last_id = after
+        if desc:
+            query = query.where(or_(column < value, and_(column == value, Conversation.id < last_id)))
+        else:
+            query = query.where(or_(column > value, and_(column == value, Conversation.id > last_id)))
+    order = (column.desc(), Conversation.id.desc()) if desc else (column.asc(), Conversation.id.asc())
+    return list(session.scalars(query.order_by(*order).limit(limit)))
+
+
+def tags_for(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    """Tags of several conversations in one query."""
+    out: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        for cid, tag in session.execute(
+            select(ConversationTag.conversation_id, ConversationTag.tag)
+            .where(ConversationTag.conversation_id.in_(ids))
+            .order_by(ConversationTag.tag)
+        ):
+            out[cid].append(tag)
+    return out
+
+
+def open_in_inbox(session: Session, customer_id: int, inbox_id: int) -> Conversation | None:
+    """The customer's most recent active conversation in this inbox."""
+    return session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.customer_id == customer_id,
+            Conversation.inbox_id == inbox_id,
+            Conversation.status.in_(ACTIVE_STATUSES),
+            Conversation.merged_into_id.is_(None),
+        )
+        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+        .limit(1)
+    ).first()
+
+
+def message_by_external_id(session: Session, inbox_id: int, external_id: str) -> Message | None:
+    """The message a provider already delivered with this id."""
+    return session.scalars(
+        select(Message).where(Message.inbox_id == inbox_id, Message.external_id == external_id)
+    ).first()
+
+
+def latest_messages(session: Session, conversation_id: int, *, limit: int, before: int | None = None) -> list[Message]:
+    """The newest `limit` messages (before a message id), returned oldest first."""
+    query = select(Message).where(Message.conversation_id == conversation_id)
+    if before is not None:
+        query = query.where(Message.id < before)
+    rows = list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+    rows.reverse()
+    return rows
+
+
+def attachments_for(session: Session, message_ids: list[int]) -> dict[int, list[Attachment]]:
+    """Attachments of several messages in one query."""
+    out: dict[int, list[Attachment]] = {i: [] for i in message_ids}
+    if message_ids:
+        for att in session.scalars(select(Attachment).where(Attachment.message_id.in_(message_ids))):
+            out[att.message_id].append(att)
+    return out
+
+
+def last_inbound_channel(session: Session, conversation_id: int) -> str | None:
+    """The channel of the customer's latest inbound message: where replies go by default."""
+    return session.scalar(
+        select(Message.channel)
+        .where(Message.conversation_id == conversation_id, Message.direction == Direction.inbound)
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
+def timeline(session: Session, conversation_id: int, *, limit: int, after: int | None = None) -> list[Event]:
+    """The conversation's events, oldest first, after an event id."""
+    query = select(Event).where(Event.conversation_id == conversation_id)
+    if after is not None:
+        query = query.where(Event.id > after)
+    return list(session.scalars(query.order_by(Event.id).limit(limit)))
+
+
+def recent_timeline(session: Session, conversation_id: int, *, limit: int) -> list[Event]:
+    """The newest `limit` events of a conversation, oldest first."""
+    rows = list(
+        session.scalars(
+            select(Event).where(Event.conversation_id == conversation_id).order_by(Event.id.desc()).limit(limit)
+        )
+    )
+    rows.reverse()
+    return rows

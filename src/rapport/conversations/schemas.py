@@ -1,0 +1,184 @@
+"""Conversation, message and event shapes for the API."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+
+from rapport.kit.schema import In, Out
+from rapport.models.enums import Channel, DeliveryStatus, IdentityKind, Priority, Status
+
+
+class AttachmentIn(In):
+    """A file sent inline, base64-encoded."""
+
+    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    content_type: str | None = None
+    data: str = Field(description="base64 of the file's bytes")
+
+    @field_validator("data")
+    @classmethod
+    def _base64(cls, value: str) -> str:
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("data must be base64") from exc
+        return value
+
+    def raw(self) -> bytes:
+        """The decoded bytes."""
+        return base64.b64decode(self.data)
+
+
+class AttachmentOut(Out):
+    """An attachment's metadata; bytes are at /api/v1/attachments/{id}."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class MessageOut(Out):
+    """One message."""
+
+    id: int
+    conversation_id: int
+    direction: str
+    channel: str
+    author_kind: str
+    customer_id: int | None
+    agent_id: int | None
+    inbox_id: int | None
+    external_id: str | None
+    body_text: str
+    body_html: str | None
+    delivery_status: DeliveryStatus | None
+    created_at: datetime
+    attachments: list[AttachmentOut] = []
+
+
+class EventOut(Out):
+    """One entry of the timeline / audit log."""
+
+    id: int
+    name: str
+    occurred_at: datetime
+    actor_kind: str
+    actor_id: int | None
+    conversation_id: int | None
+    customer_id: int | None
+    message_id: int | None
+    payload: dict[str, Any]
+
+
+class ConversationOut(Out):
+    """A conversation; `number` is the id people quote."""
+
+    id: int
+    number: int
+    subject: str
+    status: Status
+    priority: Priority
+    channel: str
+    inbox_id: int
+    customer_id: int
+    assignee_id: int | None
+    team_id: int | None
+    category: str | None
+    tags: list[str] = []
+    custom_fields: dict[str, Any]
+    reopen_count: int
+    message_count: int
+    merged_into_id: int | None
+    last_message_at: datetime | None
+    last_inbound_at: datetime | None
+    first_reply_at: datetime | None
+    solved_at: datetime | None
+    closed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationDetail(ConversationOut):
+    """A conversation opened: with its latest messages and timeline when asked for."""
+
+    messages: list[MessageOut] | None = None
+    events: list[EventOut] | None = None
+
+
+class ConversationPatch(In):
+    """Changes to a conversation; omitted fields stay as they are."""
+
+    status: Status | None = None
+    priority: Priority | None = None
+    assignee_id: int | None = None
+    team_id: int | None = None
+    category: Annotated[str, Field(max_length=100)] | None = None
+    subject: Annotated[str, Field(max_length=500)] | None = None
+    add_tags: list[str] = []
+    remove_tags: list[str] = []
+    fields: dict[str, Any] | None = None
+
+
+class ReplyIn(In):
+    """An agent's reply (or note); channel defaults to the customer's latest one."""
+
+    text: Annotated[str, Field(max_length=200_000)] | None = None
+    html: Annotated[str, Field(max_length=400_000)] | None = None
+    channel: Channel | None = None
+    status: Status | None = None
+    attachments: list[AttachmentIn] = []
+
+
+class NoteIn(In):
+    """An internal note."""
+
+    text: Annotated[str, Field(max_length=200_000)] | None = None
+    html: Annotated[str, Field(max_length=400_000)] | None = None
+    attachments: list[AttachmentIn] = []
+
+
+class MergeIn(In):
+    """Merge the conversation in the path into `into_id`."""
+
+    into_id: int
+
+
+class SenderIn(In):
+    """Who sent an inbound message."""
+
+    kind: IdentityKind
+    address: Annotated[str, Field(min_length=1, max_length=320)]
+    name: Annotated[str, Field(max_length=200)] | None = None
+
+
+class InboundIn(In):
+    """A customer's message arriving through the API (or a channel adapter)."""
+
+    inbox_id: int
+    sender: SenderIn
+    channel: Channel | None = None
+    subject: Annotated[str, Field(max_length=500)] | None = None
+    text: str | None = None
+    html: str | None = None
+    external_id: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    conversation_id: int | None = None
+    in_reply_to: Annotated[str, Field(max_length=300)] | None = None
+    received_at: datetime | None = None
+    attachments: list[AttachmentIn] = []
+
+
+class InboundOut(Out):
+    """What became of an inbound message."""
+
+    message_id: int
+    conversation_id: int
+    customer_id: int
+    new_conversation: bool
+    duplicate: bool

@@ -1,0 +1,245 @@
+"""Agent-side changes to a conversation: reply, note, status, priority, assignee, team, tags, category."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from rapport.agents.permissions import Actor, authorize
+from rapport.conversations import attachments, repository
+from rapport.conversations.fields import validate_values
+from rapport.conversations.status import move
+from rapport.events.outbox import record
+from rapport.kit import html as htmlkit
+from rapport.kit.clock import now
+from rapport.kit.problems import Conflict, Invalid, NotFound
+from rapport.models import Agent, Conversation, ConversationTag, Message, Team
+from rapport.models.enums import AuthorKind, Channel, DeliveryStatus, Direction, Priority, Status
+from rapport.worker import queue
+
+UNSET = object()
+
+
+@dataclass
+class Changes:
+    """The attributes a PATCH may change; UNSET leaves one alone, None clears it where allowed."""
+
+    status: Status | object = UNSET
+    priority: Priority | object = UNSET
+    assignee_id: int | None | object = UNSET
+    team_id: int | None | object = UNSET
+    category: str | None | object = UNSET
+    subject: str | object = UNSET
+    add_tags: list[str] = field(default_factory=list)
+    remove_tags: list[str] = field(default_factory=list)
+    fields: dict | None = None
+
+
+def reply(
+    session: Session,
+    actor: Actor,
+    conversation_id: int,
+    *,
+    text: str | None = None,
+    html: str | None = None,
+    channel: Channel | None = None,
+    status: Status | None = None,
+    files: list[attachments.IncomingFile] | None = None,
+) -> Message:
+    """An outbound message in the customer's latest channel (or `channel`), queued for delivery."""
+    return _append(
+        session,
+        actor,
+        conversation_id,
+        Direction.outbound,
+        text=text,
+        html=html,
+        channel=channel,
+        status=status,
+        files=files or [],
+    )
+
+
+def add_note(
+    session: Session,
+    actor: Actor,
+    conversation_id: int,
+    *,
+    text: str | None = None,
+    html: str | None = None,
+    files: list[attachments.IncomingFile] | None = None,
+) -> Message:
+    """An internal note: seen by agents only."""
+    return _append(
+        session,
+        actor,
+        conversation_id,
+        Direction.note,
+        text=text,
+        html=html,
+        channel=None,
+        status=None,
+        files=files or [],
+    )
+
+
+def _append(
+    session: Session,
+    actor: Actor,
+    conversation_id: int,
+    direction: Direction,
+    *,
+    text,
+    html,
+    channel,
+    status,
+    files,
+) -> Message:
+    authorize(actor, "conversations.write")
+    if not (text or html or files):
+        raise Invalid("A reply or note needs text, html or an attachment.", errors=[{"field": "text"}])
+    attachments.check(files)
+    conv = repository.get_for_update(session, conversation_id)
+    if conv.status == Status.closed:
+        raise Conflict(
+            f"Conversation {conv.id} is closed; closed conversations are read-only. "
+            "The customer's next message opens a follow-up."
+        )
+    if conv.merged_into_id:
+        raise Conflict(f"Conversation {conv.id} was merged into {conv.merged_into_id}; write there.")
+    body_html = htmlkit.sanitize(html) if html else (htmlkit.text_to_html(text) if text else None)
+    body_text = text if text is not None else htmlkit.to_text(body_html or "")
+    if direction == Direction.note:
+        channel_value = conv.channel
+    else:
+        channel_value = (
+            (channel.value if channel else None) or repository.last_inbound_channel(session, conv.id) or conv.channel
+        )
+    stamp = now()
+    message = Message(
+        conversation_id=conv.id,
+        direction=direction.value,
+        channel=channel_value,
+        author_kind=AuthorKind.agent.value if actor.kind == "agent" else AuthorKind.system.value,
+        agent_id=actor.id if actor.kind == "agent" else None,
+        inbox_id=conv.inbox_id,
+        body_text=body_text,
+        body_html=body_html,
+        meta={},
+        created_at=stamp,
+        delivery_status=DeliveryStatus.queued.value if direction == Direction.outbound else None,
+    )
+    session.add(message)
+    session.flush()
+    attachments.save(session, message.id, files)
+    conv.message_count += 1
+    conv.last_message_at = conv.updated_at = stamp
+    name = "message.sent" if direction == Direction.outbound else "note.added"
+    record(
+        session,
+        name,
+        actor,
+        conversation_id=conv.id,
+        customer_id=conv.customer_id,
+        message_id=message.id,
+        direction=direction.value,
+        channel=channel_value,
+    )
+    if direction == Direction.outbound:
+        conv.first_reply_at = conv.first_reply_at or stamp
+        queue.enqueue(session, "messages.deliver", {"message_id": message.id}, dedupe_key=f"deliver:{message.id}")
+        if status is None and conv.status == Status.new:
+            status = Status.open
+    if status is not None:
+        move(session, actor, conv, status)
+    return message
+
+
+def update(session: Session, actor: Actor, conversation_id: int, changes: Changes) -> Conversation:
+    """Apply every requested change, each recorded as its own event; nothing is written if one is invalid."""
+    authorize(actor, "conversations.write")
+    conv = repository.get_for_update(session, conversation_id)
+    if conv.merged_into_id:
+        raise Conflict(f"Conversation {conv.id} was merged into {conv.merged_into_id}; change that one.")
+    ids = {"conversation_id": conv.id, "customer_id": conv.customer_id}
+    _check_refs(session, actor, changes)
+    new_fields = validate_values(session, changes.fields, conv.custom_fields) if changes.fields else None
+    if conv.status == Status.closed and (changes.status is UNSET or changes.status == Status.closed):
+        raise Conflict(f"Conversation {conv.id} is closed; closed conversations are read-only.")
+    touched = False
+    for attr, event in (
+        ("priority", "conversation.priority_changed"),
+        ("assignee_id", "conversation.assigned"),
+        ("team_id", "conversation.team_changed"),
+        ("category", "conversation.category_changed"),
+        ("subject", "conversation.subject_changed"),
+    ):
+        value = getattr(changes, attr)
+        if value is UNSET:
+            continue
+        value = value.value if isinstance(value, Priority) else value
+        old = getattr(conv, attr)
+        if old != value:
+            setattr(conv, attr, value)
+            record(session, event, actor, from_=old, to=value, **ids)
+            touched = True
+    touched |= _retag(session, actor, conv, changes.add_tags, changes.remove_tags)
+    if new_fields is not None and new_fields != conv.custom_fields:
+        diff = {
+            k: [conv.custom_fields.get(k), new_fields.get(k)]
+            for k in set(conv.custom_fields) | set(new_fields)
+            if conv.custom_fields.get(k) != new_fields.get(k)
+        }
+        conv.custom_fields = new_fields
+        record(session, "conversation.fields_changed", actor, changes=diff, **ids)
+        touched = True
+    if changes.status is not UNSET:
+        touched |= move(session, actor, conv, Status(changes.status))
+    if touched:
+        conv.updated_at = now()
+    return conv
+
+
+def _check_refs(session: Session, actor: Actor, changes: Changes) -> None:
+    if changes.assignee_id not in (UNSET, None):
+        agent = session.get(Agent, changes.assignee_id)
+        if agent is None or not agent.active:
+            raise NotFound(f"There is no active agent {changes.assignee_id} to assign.")
+        if changes.assignee_id != actor.id:
+            authorize(actor, "conversations.assign_others")
+    if changes.team_id not in (UNSET, None) and session.get(Team, changes.team_id) is None:
+        raise NotFound(f"There is no team {changes.team_id}.")
+
+
+def _retag(session: Session, actor: Actor, conv: Conversation, add: list[str], remove: list[str]) -> bool:
+    if not (add or remove):
+        return False
+    have = set(session.scalars(select(ConversationTag.tag).where(ConversationTag.conversation_id == conv.id)))
+    added = sorted({_tag(t) for t in add} - have)
+    removed = sorted({_tag(t) for t in remove} & have)
+    if added:
+        session.execute(insert(ConversationTag), [{"conversation_id": conv.id, "tag": t} for t in added])
+    if removed:
+        session.execute(
+            delete(ConversationTag).where(ConversationTag.conversation_id == conv.id, ConversationTag.tag.in_(removed))
+        )
+    if added or removed:
+        record(
+            session,
+            "conversation.tags_changed",
+            actor,
+            conversation_id=conv.id,
+            customer_id=conv.customer_id,
+            added=added,
+            removed=removed,
+        )
+    return bool(added or removed)
+
+
+def _tag(tag: str) -> str:
+    value = tag.strip().lower().replace(" ", "-")
+    if not value or len(value) > 64:
+        raise Invalid(f"Tag '{tag}' must be 1 to 64 characters.", errors=[{"field": "tags"}])
+    return value

@@ -1,0 +1,51 @@
+"""Jobs for conversations: closing solved ones after the quiet period, delivering outbound messages."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from rapport.agents.permissions import SYSTEM
+from rapport.conversations.status import move
+from rapport.events.outbox import record
+from rapport.models import Conversation, Message
+from rapport.models.enums import DeliveryStatus, Status
+from rapport.worker.runner import handler
+
+# Channels whose customers read replies inside Rapport (or pull them over the API): committed is delivered.
+IN_APP = {"chat", "portal", "api"}
+SENDERS: dict[str, object] = {}
+
+
+@handler("conversations.auto_close")
+def auto_close(session: Session, payload: dict) -> None:
+    """Close a conversation that stayed solved for the configured days (RAPPORT_AUTO_CLOSE_AFTER_DAYS)."""
+    conv = session.get(Conversation, payload["conversation_id"])
+    if conv is not None and conv.status == Status.solved:
+        move(session, SYSTEM, conv, Status.closed, reason="auto_close")
+
+
+@handler("messages.deliver")
+def deliver(session: Session, payload: dict) -> None:
+    """Hand an outbound message to its channel's sender; in-app channels are delivered on commit."""
+    message = session.get(Message, payload["message_id"])
+    if message is None or message.delivery_status != DeliveryStatus.queued:
+        return  # already handled: deliveries are at least once, so this must be a no-op
+    sender = SENDERS.get(message.channel)
+    if sender is None and message.channel not in IN_APP:
+        raise LookupError(
+            f"no sender is connected for the '{message.channel}' channel; the message stays "
+            "queued and is retried with backoff"
+        )
+    if sender is not None:
+        sender(session, message)
+    old = message.delivery_status
+    message.delivery_status = DeliveryStatus.delivered.value if sender is None else DeliveryStatus.sent.value
+    record(
+        session,
+        "message.delivery_changed",
+        SYSTEM,
+        conversation_id=message.conversation_id,
+        message_id=message.id,
+        from_=old,
+        to=message.delivery_status,
+    )

@@ -1,0 +1,1 @@
+"""Customers: identities, profiles and merging."""

@@ -1,0 +1,76 @@
+"""Customer shapes for the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from rapport.kit.schema import In, Out
+from rapport.models.enums import IdentityKind
+
+
+class IdentityIn(In):
+    """A way to reach the customer."""
+
+    kind: IdentityKind
+    address: Annotated[str, Field(min_length=1, max_length=320)]
+    verified: bool = False
+
+
+class IdentityOut(Out):
+    """An identity as stored (normalised)."""
+
+    id: int
+    kind: str
+    address: str
+    verified: bool
+
+
+class CustomerIn(In):
+    """A new customer."""
+
+    name: Annotated[str, Field(max_length=200)] = ""
+    company: Annotated[str, Field(max_length=200)] | None = None
+    language: Annotated[str, Field(max_length=16)] | None = None
+    timezone: Annotated[str, Field(max_length=64)] | None = None
+    segment: Annotated[str, Field(max_length=64)] | None = None
+    vip: bool = False
+    attributes: dict[str, Any] = {}
+    identities: list[IdentityIn] = []
+
+
+class CustomerPatch(In):
+    """Profile changes; omitted fields stay."""
+
+    name: Annotated[str, Field(max_length=200)] | None = None
+    company: Annotated[str, Field(max_length=200)] | None = None
+    language: Annotated[str, Field(max_length=16)] | None = None
+    timezone: Annotated[str, Field(max_length=64)] | None = None
+    segment: Annotated[str, Field(max_length=64)] | None = None
+    vip: bool | None = None
+    attributes: dict[str, Any] | None = None
+
+
+class CustomerOut(Out):
+    """A customer with identities."""
+
+    id: int
+    name: str
+    company: str | None
+    language: str | None
+    timezone: str | None
+    segment: str | None
+    vip: bool
+    attributes: dict[str, Any]
+    merged_into_id: int | None
+    identities: list[IdentityOut] = []
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerMergeIn(In):
+    """Merge the customer in the path into `into_id`."""
+
+    into_id: int

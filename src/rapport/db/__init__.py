@@ -1,0 +1,1 @@
+"""Database engine, sessions, base class and portable column types."""

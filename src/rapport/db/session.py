@@ -1,0 +1,53 @@
+"""Session factory; the caller (a request or a job) owns the transaction, services never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from rapport.db.engine import SQLITE_WRITE_LOCK
+from rapport.events import bus
+
+
+class Database:
+    """An engine with a read and a write session factory."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        write_bind = engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else engine
+        self._read = sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._write = sessionmaker(write_bind, expire_on_commit=False, autoflush=False)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: committed on success, rolled back on error, events published after commit."""
+        lock = SQLITE_WRITE_LOCK if self.is_sqlite else None
+        if lock:
+            lock.acquire()
+        try:
+            with self._write() as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+                committed = session.info.pop("events", [])
+        finally:
+            if lock:
+                lock.release()
+        if committed:
+            bus.publish(committed)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work (rolled back at the end)."""
+        with self._read() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()

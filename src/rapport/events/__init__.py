@@ -1,0 +1,1 @@
+"""Event-name registry, typed payloads, the recording function and the after-commit bus."""

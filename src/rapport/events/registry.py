@@ -1,0 +1,110 @@
+"""Every event name Rapport writes, `noun.past_verb`, with the payload each carries."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Payload(BaseModel):
+    """Base of event payloads: strict about unknown keys so the log stays uniform."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Empty(Payload):
+    """No payload."""
+
+
+class ConversationCreated(Payload):
+    """A conversation was opened."""
+
+    channel: str
+    inbox_id: int
+    subject: str = ""
+    follow_up_of: int | None = None
+
+
+class MessageAdded(Payload):
+    """A message (inbound, outbound or note) was appended."""
+
+    direction: str
+    channel: str
+    external_id: str | None = None
+
+
+class Changed(Payload):
+    """A single attribute moved from one value to another."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: object | None = Field(default=None, alias="from")
+    to: object | None = None
+
+
+class TagsChanged(Payload):
+    """Tags were added or removed."""
+
+    added: list[str] = []
+    removed: list[str] = []
+
+
+class FieldsChanged(Payload):
+    """Custom field values changed: key -> [old, new]."""
+
+    changes: dict[str, list]
+
+
+class Merged(Payload):
+    """Two records became one."""
+
+    source_id: int
+    target_id: int
+
+
+class Reopened(Payload):
+    """A solved conversation was reopened."""
+
+    reopen_count: int
+    by: str
+
+
+class AdminChange(Payload):
+    """An admin-level object was created or changed."""
+
+    object: str
+    object_id: int
+    fields: dict = {}
+
+
+EVENTS: dict[str, type[Payload]] = {
+    "customer.created": Empty,
+    "customer.updated": AdminChange,
+    "customer.merged": Merged,
+    "identity.added": AdminChange,
+    "conversation.created": ConversationCreated,
+    "message.received": MessageAdded,
+    "message.sent": MessageAdded,
+    "note.added": MessageAdded,
+    "message.delivery_changed": Changed,
+    "conversation.status_changed": Changed,
+    "conversation.reopened": Reopened,
+    "conversation.priority_changed": Changed,
+    "conversation.assigned": Changed,
+    "conversation.team_changed": Changed,
+    "conversation.category_changed": Changed,
+    "conversation.subject_changed": Changed,
+    "conversation.tags_changed": TagsChanged,
+    "conversation.fields_changed": FieldsChanged,
+    "conversation.merged": Merged,
+    "agent.created": AdminChange,
+    "agent.updated": AdminChange,
+    "team.created": AdminChange,
+    "team.updated": AdminChange,
+    "inbox.created": AdminChange,
+    "inbox.updated": AdminChange,
+    "field.defined": AdminChange,
+    "token.created": AdminChange,
+    "token.revoked": AdminChange,
+    "agent.signed_in": Empty,
+    "agent.signed_out": Empty,
+}

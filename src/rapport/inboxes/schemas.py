@@ -1,0 +1,65 @@
+"""Inbox shapes for the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from rapport.kit.schema import In, Out
+from rapport.models.enums import Channel, FieldKind
+
+
+class InboxIn(In):
+    """A new inbox."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    channel: Channel
+    address: Annotated[str, Field(max_length=320)] | None = None
+    team_id: int | None = None
+    settings: dict[str, Any] = {}
+
+
+class InboxPatch(In):
+    """Inbox changes."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    address: Annotated[str, Field(max_length=320)] | None = None
+    team_id: int | None = None
+    settings: dict[str, Any] | None = None
+    active: bool | None = None
+
+
+class InboxOut(Out):
+    """An inbox."""
+
+    id: int
+    name: str
+    channel: Channel
+    address: str | None
+    team_id: int | None
+    settings: dict[str, Any]
+    active: bool
+    created_at: datetime
+
+
+class FieldIn(In):
+    """A new custom field definition."""
+
+    key: Annotated[str, Field(min_length=1, max_length=64)]
+    label: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: FieldKind
+    options: list[str] = []
+    required: bool = False
+
+
+class FieldOut(Out):
+    """A custom field definition."""
+
+    id: int
+    key: str
+    label: str
+    kind: FieldKind
+    options: list[str]
+    required: bool

@@ -1,0 +1,1 @@
+"""Domain-free helpers: clock, cursors, HTML sanitising, secrets, attachment storage."""

@@ -1,0 +1,1 @@
+"""Alembic migrations, shipped inside the package so `rapport migrate` works from any install."""

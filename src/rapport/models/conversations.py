@@ -1,0 +1,102 @@
+"""Conversations, their tags, messages and attachments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rapport.db.base import Base
+from rapport.db.types import BigId, Json, UTCDateTime
+
+
+class Conversation(Base):
+    """One matter raised by a customer, across any number of channels; its id is its number."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        # Each inbox view filters on one of these and sorts by recency; the id breaks ties for cursors.
+        Index("ix_conversations_updated", "updated_at", "id"),
+        Index("ix_conversations_created", "created_at", "id"),
+        Index("ix_conversations_status_updated", "status", "updated_at", "id"),
+        Index("ix_conversations_assignee_updated", "assignee_id", "updated_at", "id"),
+        Index("ix_conversations_team_updated", "team_id", "updated_at", "id"),
+        Index("ix_conversations_inbox_updated", "inbox_id", "updated_at", "id"),
+        Index("ix_conversations_customer_updated", "customer_id", "updated_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    channel: Mapped[str] = mapped_column(String(16))
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    category: Mapped[str | None] = mapped_column(String(100))
+    custom_fields: Mapped[dict] = mapped_column(Json, default=dict)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    source_ref: Mapped[str | None] = mapped_column(String(200), unique=True)
+    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConversationTag(Base):
+    """A tag on a conversation, one row each so views can filter by tag through an index."""
+
+    __tablename__ = "conversation_tags"
+    __table_args__ = (Index("ix_conversation_tags_tag", "tag", "conversation_id"),)
+
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Message(Base):
+    """One entry in a conversation: inbound, outbound or an internal note, on a channel."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_conversation", "conversation_id", "id"),
+        # Idempotency of inbound delivery: a provider's id is seen once per inbox.
+        UniqueConstraint("inbox_id", "external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    direction: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    author_kind: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    inbox_id: Mapped[int | None] = mapped_column(ForeignKey("inboxes.id"))
+    external_id: Mapped[str | None] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str | None] = mapped_column(Text)
+    delivery_status: Mapped[str | None] = mapped_column(String(16))
+    delivery_error: Mapped[str | None] = mapped_column(String(500))
+    meta: Mapped[dict] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Attachment(Base):
+    """A file on a message; the bytes live on disk under the data directory by SHA-256."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(127))
+    declared_content_type: Mapped[str | None] = mapped_column(String(127))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,5 @@
+"""Search routes (filled in by the search service)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["search"])

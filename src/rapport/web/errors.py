@@ -1,0 +1,61 @@
+"""One place that renders every error as RFC 9457 application/problem+json."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException
+
+from rapport.kit.problems import BadRequest, Conflict, Invalid, NotFound, Problem
+
+PROBLEM = "application/problem+json"
+
+
+def problem_response(request: Request, problem: Problem, headers: dict | None = None) -> JSONResponse:
+    """A problem+json response for `problem`."""
+    return JSONResponse(
+        problem.to_dict(request.url.path), status_code=problem.status, media_type=PROBLEM, headers=headers
+    )
+
+
+def _field(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem):
+        return problem_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errs = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errs):
+            pos = next((e.get("ctx", {}).get("error") for e in errs if e.get("type") == "json_invalid"), "")
+            return problem_response(request, BadRequest(f"The request body is not valid JSON ({pos})."))
+        errors = [{"field": _field(e["loc"]), "message": e["msg"], "type": e["type"]} for e in errs]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return problem_response(request, Invalid(f"The request has invalid fields: {detail}.", errors=errors))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError):
+        return problem_response(
+            request,
+            Conflict(
+                "The change clashes with existing data (a duplicate or a missing reference); nothing was written."
+            ),
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException):
+        if exc.status_code == 404:
+            problem: Problem = NotFound(f"No route {request.method} {request.url.path}.")
+        else:
+            problem = Problem(str(exc.detail))
+            problem.status, problem.title, problem.slug = exc.status_code, str(exc.detail), "http"
+        return problem_response(request, problem, headers=getattr(exc, "headers", None))

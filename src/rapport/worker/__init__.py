@@ -1,0 +1,1 @@
+"""Durable jobs: queued in the writer's transaction, claimed by the worker when due."""

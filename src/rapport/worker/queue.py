@@ -1,0 +1,79 @@
+"""Enqueue and claim jobs; the (state, due_at) index makes "what is due" one range scan."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from rapport.kit.clock import now
+from rapport.models import Job
+
+CLAIM_SECONDS = 300  # a claimed job whose worker died becomes due again after this
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    payload: dict,
+    *,
+    delay_seconds: float = 0,
+    dedupe_key: str | None = None,
+    max_attempts: int = 8,
+) -> None:
+    """Queue a job in the caller's transaction; a repeated dedupe_key is ignored."""
+    stamp = now()
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(Job).values(
+        kind=kind,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        state="queued",
+        due_at=stamp + timedelta(seconds=delay_seconds),
+        attempts=0,
+        max_attempts=max_attempts,
+        created_at=stamp,
+    )
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]) if dedupe_key else stmt)
+
+
+def claim(session: Session, *, limit: int) -> list[Job]:
+    """Take up to `limit` due jobs, marking them claimed until CLAIM_SECONDS from now."""
+    stamp = now()
+    query = (
+        select(Job).where(Job.state.in_(("queued", "claimed")), Job.due_at <= stamp).order_by(Job.due_at).limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    jobs = list(session.scalars(query))
+    if jobs:
+        session.execute(
+            update(Job)
+            .where(Job.id.in_([j.id for j in jobs]))
+            .values(state="claimed", due_at=stamp + timedelta(seconds=CLAIM_SECONDS))
+        )
+    return jobs
+
+
+def finish(session: Session, job_id: int) -> None:
+    """A job succeeded: remove it."""
+    session.execute(Job.__table__.delete().where(Job.id == job_id))
+
+
+def fail(session: Session, job: Job, error: str) -> None:
+    """A job failed: retry with exponential backoff, or mark it dead after max_attempts."""
+    attempts = job.attempts + 1
+    dead = attempts >= job.max_attempts
+    session.execute(
+        update(Job)
+        .where(Job.id == job.id)
+        .values(
+            attempts=attempts,
+            last_error=error[:4000],
+            state="dead" if dead else "queued",
+            due_at=now() + timedelta(seconds=min(3600, 2**attempts * 5)),
+        )
+    )

@@ -1,0 +1,80 @@
+"""The worker loop: claim due jobs, run each in its own transaction, retry failures with backoff."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from rapport.db.session import Database
+from rapport.worker import queue
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Session, dict], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of `kind`; it must be idempotent."""
+
+    def register(fn: Handler) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def load_handlers() -> None:
+    """Import every module that registers job handlers."""
+    import rapport.conversations.tasks  # noqa: F401
+
+
+def run_due(db: Database, *, batch: int = 50) -> int:
+    """Run the jobs due now; returns how many were attempted."""
+    with db.write() as session:
+        jobs = [(j.id, j.kind, dict(j.payload), j) for j in queue.claim(session, limit=batch)]
+    for job_id, kind, payload, job in jobs:
+        try:
+            with db.write() as session:
+                fn = HANDLERS.get(kind)
+                if fn is None:
+                    raise LookupError(f"no handler registered for job kind '{kind}'")
+                fn(session, payload)
+                queue.finish(session, job_id)
+        except Exception as exc:  # noqa: BLE001  (any failure is retried, then parked as dead)
+            log.warning("job %s (%s) failed: %s", job_id, kind, exc)
+            with db.write() as session:
+                queue.fail(session, job, f"{type(exc).__name__}: {exc}")
+    return len(jobs)
+
+
+class Worker(threading.Thread):
+    """Polls for due jobs every `interval` seconds until stopped; woken early by `wake()`."""
+
+    def __init__(self, db: Database, *, interval: float = 1.0):
+        super().__init__(name="rapport-worker", daemon=True)
+        self.db, self.interval = db, interval
+        self._stop_event, self._wake = threading.Event(), threading.Event()
+
+    def run(self) -> None:  # noqa: D102
+        load_handlers()
+        while not self._stop_event.is_set():
+            try:
+                busy = run_due(self.db)
+            except Exception:  # noqa: BLE001  (a database hiccup must not kill the loop)
+                log.exception("worker poll failed")
+                busy = 0
+            if not busy:
+                self._wake.wait(self.interval)
+                self._wake.clear()
+
+    def wake(self) -> None:
+        """Poll now (after a commit that queued work)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the current job and exit."""
+        self._stop_event.set()
+        self._wake.set()

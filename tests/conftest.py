@@ -1,0 +1,142 @@
+"""Test fixtures: every database test runs on SQLite and, when RAPPORT_TEST_DATABASE_URL is set, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from rapport.agents import service as agents
+from rapport.agents.permissions import SYSTEM
+from rapport.app import create_app
+from rapport.config import Settings, use_settings
+from rapport.db.engine import make_engine
+from rapport.db.migrate import upgrade
+from rapport.db.session import Database
+from rapport.inboxes import service as inboxes
+from rapport.kit import clock
+from rapport.models.enums import Role
+
+PG_URL = os.environ.get("RAPPORT_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+# Dependents first, so deleting never trips a foreign key.
+TABLES = [
+    "idempotency_keys", "jobs", "events", "attachments", "messages", "conversation_tags", "conversations",
+    "identities", "agent_sessions", "api_tokens", "agent_teams", "inboxes", "agents", "teams", "customers",
+    "field_definitions",
+]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(request, tmp_path_factory):
+    """A migrated database per backend, shared by the session and emptied between tests."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "rapport.db"
+        eng = make_engine(f"sqlite:///{path}")
+    else:
+        eng = make_engine(PG_URL)
+        with eng.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            conn.commit()
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Settings pointing at a fresh data directory."""
+    return use_settings(Settings(data_dir=tmp_path / "data", secret_key="test-secret", auto_close_after_days=4))
+
+
+@pytest.fixture
+def db(engine, settings) -> Iterator[Database]:
+    """The database, empty at the start of each test."""
+    database = Database(engine)
+    yield database
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+            for table in ("messages", "conversations", "customers"):
+                conn.execute(text(f"INSERT INTO {table}_fts({table}_fts) VALUES ('rebuild')"))
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[list[datetime]]:
+    """A clock that stands still until the test moves it: `frozen_clock[0] += timedelta(...)`."""
+    current = [datetime(2026, 11, 2, 9, 0, tzinfo=UTC)]
+    clock.set_clock(lambda: current[0])
+    yield current
+    clock.set_clock(None)
+
+
+class World:
+    """A small organisation: an admin, a supervisor, two agents, a team, an email and an API inbox, tokens."""
+
+    def __init__(self, db: Database):
+        with db.write() as s:
+            self.team = agents.create_team(s, SYSTEM, name="Support")
+            self.admin = agents.create_agent(s, SYSTEM, name="Ada Admin", email="ada@example.com",
+                                             role=Role.admin, password="correct horse battery")
+            self.supervisor = agents.create_agent(s, SYSTEM, name="Sam Super", email="sam@example.com",
+                                                  role=Role.supervisor, team_ids=[self.team.id])
+            self.agent = agents.create_agent(s, SYSTEM, name="Alex Agent", email="alex@example.com",
+                                             role=Role.agent, team_ids=[self.team.id], password="agent password 1")
+            self.agent2 = agents.create_agent(s, SYSTEM, name="Bo Agent", email="bo@example.com", role=Role.agent)
+            self.email_inbox = inboxes.create(s, SYSTEM, name="Support email", channel="email",
+                                              address="help@example.com", team_id=self.team.id)
+            self.api_inbox = inboxes.create(s, SYSTEM, name="API", channel="api")
+            scopes = ["read", "write", "inbound", "admin"]
+            _, self.admin_token = agents.create_token(s, SYSTEM, name="admin", scopes=scopes, agent_id=self.admin.id)
+            _, self.agent_token = agents.create_token(s, SYSTEM, name="agent", scopes=["read", "write", "inbound"],
+                                                      agent_id=self.agent.id)
+            _, self.sup_token = agents.create_token(s, SYSTEM, name="sup", scopes=["read", "write", "inbound"],
+                                                    agent_id=self.supervisor.id)
+            _, self.readonly_token = agents.create_token(s, SYSTEM, name="ro", scopes=["read"],
+                                                         agent_id=self.agent.id)
+
+    @staticmethod
+    def auth(token: str) -> dict[str, str]:
+        """Headers for a bearer token."""
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def world(db) -> World:
+    """The small organisation, created fresh."""
+    return World(db)
+
+
+@pytest.fixture
+def app(db, settings):
+    """The app on the test database, without the background worker (tests run jobs explicitly)."""
+    return create_app(settings, db=db, run_worker=False)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    """An HTTP client for the app."""
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+
+
+def inbound(client: TestClient, token: str, inbox_id: int, address: str = "jo@customer.test", text: str = "Hello",
+            **extra) -> dict:
+    """Post an inbound message through the API and return the JSON."""
+    body = {"inbox_id": inbox_id, "sender": {"kind": "email", "address": address, "name": "Jo"}, "text": text,
+            **extra}
+    headers = World.auth(token) | extra.pop("headers", {}) if "headers" in extra else World.auth(token)
+    body.pop("headers", None)
+    r = client.post("/api/v1/messages/inbound", json=body, headers=headers)
+    assert r.status_code in (200, 201), r.text
+    return r.json()
+
+
+LATER = timedelta(minutes=5)
