@@ -25,8 +25,21 @@ PG_URL = os.environ.get("RAPPORT_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 # Dependents first, so deleting never trips a foreign key.
 TABLES = [
-    "idempotency_keys", "jobs", "events", "attachments", "messages", "conversation_tags", "conversations",
-    "identities", "agent_sessions", "api_tokens", "agent_teams", "inboxes", "agents", "teams", "customers",
+    "idempotency_keys",
+    "jobs",
+    "events",
+    "attachments",
+    "messages",
+    "conversation_tags",
+    "conversations",
+    "identities",
+    "agent_sessions",
+    "api_tokens",
+    "agent_teams",
+    "inboxes",
+    "agents",
+    "teams",
+    "customers",
     "field_definitions",
 ]
 
@@ -83,24 +96,35 @@ class World:
     def __init__(self, db: Database):
         with db.write() as s:
             self.team = agents.create_team(s, SYSTEM, name="Support")
-            self.admin = agents.create_agent(s, SYSTEM, name="Ada Admin", email="ada@example.com",
-                                             role=Role.admin, password="correct horse battery")
-            self.supervisor = agents.create_agent(s, SYSTEM, name="Sam Super", email="sam@example.com",
-                                                  role=Role.supervisor, team_ids=[self.team.id])
-            self.agent = agents.create_agent(s, SYSTEM, name="Alex Agent", email="alex@example.com",
-                                             role=Role.agent, team_ids=[self.team.id], password="agent password 1")
+            self.admin = agents.create_agent(
+                s, SYSTEM, name="Ada Admin", email="ada@example.com", role=Role.admin, password="correct horse battery"
+            )
+            self.supervisor = agents.create_agent(
+                s, SYSTEM, name="Sam Super", email="sam@example.com", role=Role.supervisor, team_ids=[self.team.id]
+            )
+            self.agent = agents.create_agent(
+                s,
+                SYSTEM,
+                name="Alex Agent",
+                email="alex@example.com",
+                role=Role.agent,
+                team_ids=[self.team.id],
+                password="agent password 1",
+            )
             self.agent2 = agents.create_agent(s, SYSTEM, name="Bo Agent", email="bo@example.com", role=Role.agent)
-            self.email_inbox = inboxes.create(s, SYSTEM, name="Support email", channel="email",
-                                              address="help@example.com", team_id=self.team.id)
+            self.email_inbox = inboxes.create(
+                s, SYSTEM, name="Support email", channel="email", address="help@example.com", team_id=self.team.id
+            )
             self.api_inbox = inboxes.create(s, SYSTEM, name="API", channel="api")
             scopes = ["read", "write", "inbound", "admin"]
             _, self.admin_token = agents.create_token(s, SYSTEM, name="admin", scopes=scopes, agent_id=self.admin.id)
-            _, self.agent_token = agents.create_token(s, SYSTEM, name="agent", scopes=["read", "write", "inbound"],
-                                                      agent_id=self.agent.id)
-            _, self.sup_token = agents.create_token(s, SYSTEM, name="sup", scopes=["read", "write", "inbound"],
-                                                    agent_id=self.supervisor.id)
-            _, self.readonly_token = agents.create_token(s, SYSTEM, name="ro", scopes=["read"],
-                                                         agent_id=self.agent.id)
+            _, self.agent_token = agents.create_token(
+                s, SYSTEM, name="agent", scopes=["read", "write", "inbound"], agent_id=self.agent.id
+            )
+            _, self.sup_token = agents.create_token(
+                s, SYSTEM, name="sup", scopes=["read", "write", "inbound"], agent_id=self.supervisor.id
+            )
+            _, self.readonly_token = agents.create_token(s, SYSTEM, name="ro", scopes=["read"], agent_id=self.agent.id)
 
     @staticmethod
     def auth(token: str) -> dict[str, str]:
@@ -127,11 +151,11 @@ def client(app) -> Iterator[TestClient]:
         yield c
 
 
-def inbound(client: TestClient, token: str, inbox_id: int, address: str = "jo@customer.test", text: str = "Hello",
-            **extra) -> dict:
+def inbound(
+    client: TestClient, token: str, inbox_id: int, address: str = "jo@customer.test", text: str = "Hello", **extra
+) -> dict:
     """Post an inbound message through the API and return the JSON."""
-    body = {"inbox_id": inbox_id, "sender": {"kind": "email", "address": address, "name": "Jo"}, "text": text,
-            **extra}
+    body = {"inbox_id": inbox_id, "sender": {"kind": "email", "address": address, "name": "Jo"}, "text": text, **extra}
     headers = World.auth(token) | extra.pop("headers", {}) if "headers" in extra else World.auth(token)
     body.pop("headers", None)
     r = client.post("/api/v1/messages/inbound", json=body, headers=headers)

@@ -13,9 +13,14 @@ def test_inbound_creates_customer_and_conversation(client, world):
     assert r.status_code == 200
     items = r.json()["items"]
     assert len(items) == 1 and items[0]["message_count"] == 2 and items[0]["subject"] == "My order"
-    r = client.get(f"/api/v1/conversations/{first['conversation_id']}?include=messages&include=events",
-                   headers=World.auth(world.agent_token))
+    r = client.get(
+        f"/api/v1/conversations/{first['conversation_id']}?include=messages&include=events",
+        headers=World.auth(world.agent_token),
+    )
     body = r.json()
     assert [m["body_text"] for m in body["messages"]] == ["Hello", "Any news?"]
-    assert [e["name"] for e in body["events"]][:3] == ["customer.created", "conversation.created",
-                                                       "message.received"] or body["events"]
+    assert [e["name"] for e in body["events"]][:3] == [
+        "customer.created",
+        "conversation.created",
+        "message.received",
+    ] or body["events"]

@@ -19,20 +19,32 @@ class BodyLimit:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             return await self._reject(scope, send)
-        seen = 0
+        seen, overflow, replied = 0, False, False
 
         async def limited():
-            nonlocal seen
+            nonlocal seen, overflow
+            if overflow:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _Overflow
+                    # End the body here; whatever the app answers to the cut body is replaced by a 413.
+                    overflow = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except _Overflow:
+        async def guarded_send(message):
+            nonlocal replied
+            if overflow:
+                if not replied:
+                    replied = True
+                    await self._reject(scope, send)
+                return
+            await send(message)
+
+        await self.app(scope, limited, guarded_send)
+        if overflow and not replied:
             await self._reject(scope, send)
 
     async def _reject(self, scope, send):
@@ -54,7 +66,3 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class _Overflow(Exception):
-    pass
