@@ -77,8 +77,6 @@ def db(engine, settings) -> Iterator[Database]:
         else:
             for table in TABLES:
                 conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608
-            for table in ("messages", "conversations", "customers"):
-                conn.execute(text(f"INSERT INTO {table}_fts({table}_fts) VALUES ('rebuild')"))
 
 
 @pytest.fixture

@@ -3,9 +3,8 @@
 import base64
 
 import pytest
-from sqlalchemy import func, select
-
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from rapport.app import create_app
 from rapport.config import use_settings

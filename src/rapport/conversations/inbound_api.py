@@ -95,13 +95,7 @@ def _receive(session: Session, actor: Actor, scope: str, body: InboundIn, digest
             files=[IncomingFile(a.filename, a.raw(), a.content_type) for a in body.attachments],
         ),
     )
-    out = InboundOut(
-        message_id=result.message.id,
-        conversation_id=result.conversation.id,
-        customer_id=result.customer.id,
-        new_conversation=result.new_conversation,
-        duplicate=result.duplicate,
-    ).model_dump(mode="json")
+    out = InboundOut.model_validate(result, from_attributes=True).model_dump(mode="json")
     status = 200 if result.duplicate else 201
     if key:
         session.add(

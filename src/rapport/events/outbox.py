@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import Actor
 from rapport.events.registry import EVENTS
 from rapport.kit.clock import now
 from rapport.models import Event
+
+_INSERT = insert(Event.__table__).returning(Event.__table__.c.id)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An event as written: what after-commit subscribers receive."""
+
+    id: int
+    name: str
+    occurred_at: datetime
+    actor_kind: str
+    actor_id: int | None
+    conversation_id: int | None
+    customer_id: int | None
+    message_id: int | None
+    payload: dict
 
 
 def record(
@@ -21,19 +41,20 @@ def record(
     customer_id: int | None = None,
     message_id: int | None = None,
     **payload: Any,
-) -> Event:
+) -> Recorded:
     """Append event `name` with a validated payload; it commits (or not) with the change it describes."""
     data = EVENTS[name].model_validate(payload).model_dump(mode="json", by_alias=True)
-    event = Event(
-        name=name,
-        occurred_at=now(),
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        conversation_id=conversation_id,
-        customer_id=customer_id,
-        message_id=message_id,
-        payload=data,
-    )
-    session.add(event)
+    row = {
+        "name": name,
+        "occurred_at": now(),
+        "actor_kind": actor.kind,
+        "actor_id": actor.id,
+        "conversation_id": conversation_id,
+        "customer_id": customer_id,
+        "message_id": message_id,
+        "payload": data,
+    }
+    # A Core insert, not an ORM object: events are the most written rows and need no unit of work.
+    event = Recorded(id=session.connection().execute(_INSERT, row).scalar_one(), **row)
     session.info.setdefault("events", []).append(event)
     return event

@@ -23,7 +23,8 @@ class Conversation(Base):
         Index("ix_conversations_assignee_updated", "assignee_id", "updated_at", "id"),
         Index("ix_conversations_team_updated", "team_id", "updated_at", "id"),
         Index("ix_conversations_inbox_updated", "inbox_id", "updated_at", "id"),
-        Index("ix_conversations_customer_updated", "customer_id", "updated_at", "id"),
+        # Threading looks up "this customer's active conversation in this inbox" on every inbound message.
+        Index("ix_conversations_customer_inbox", "customer_id", "inbox_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
