@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from rapport import __version__
 from rapport.config import Settings, get_settings, use_settings
+from rapport.conversations.intake import Intake
 from rapport.db.engine import make_engine
 from rapport.db.session import Database
 from rapport.web import errors
@@ -44,6 +45,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.db = database
+    app.state.intake = Intake(database)
     app.state.settings = settings
     errors.install(app)
     for router in _routers():

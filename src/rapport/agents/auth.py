@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from rapport.agents import repository
@@ -20,6 +20,26 @@ from rapport.models.enums import Role
 TOUCH_EVERY = timedelta(minutes=5)  # last_used_at is informative; writing it every request would cost a write
 
 
+_T, _A = ApiToken.__table__.c, Agent.__table__.c
+# Every API request runs this: one prebuilt Core statement, no ORM identity map.
+_BY_TOKEN = (
+    select(
+        _T.id,
+        _T.name,
+        _T.prefix,
+        _T.scopes,
+        _T.revoked_at,
+        _T.last_used_at,
+        _A.id.label("agent_id"),
+        _A.name.label("agent_name"),
+        _A.role,
+        _A.active,
+    )
+    .join_from(ApiToken.__table__, Agent.__table__, _A.id == _T.agent_id)
+    .where(_T.token_hash == bindparam("hash"))
+)
+
+
 def actor_for(session: Session, agent: Agent, scopes: list[str] | None) -> Actor:
     """The Actor for an active agent."""
     teams = repository.team_ids(session, [agent.id])[agent.id]
@@ -33,24 +53,28 @@ def actor_for(session: Session, agent: Agent, scopes: list[str] | None) -> Actor
     )
 
 
-def from_token(session: Session, plain: str) -> tuple[Actor, ApiToken]:
-    """The actor behind a bearer token; Unauthorized when it is unknown, revoked, or its agent is inactive."""
-    row = session.execute(
-        select(ApiToken, Agent)
-        .join(Agent, Agent.id == ApiToken.agent_id)
-        .where(ApiToken.token_hash == token_hash(plain))
-    ).first()
-    if row is None:
+def from_token(session: Session, plain: str) -> tuple[Actor, Row]:
+    """The actor behind a bearer token (and the token's row); Unauthorized when unknown, revoked or inactive."""
+    token = session.connection().execute(_BY_TOKEN, {"hash": token_hash(plain)}).first()
+    if token is None:
         raise Unauthorized("This API token is not valid. Create one under Admin > API tokens.")
-    token, agent = row
     if token.revoked_at is not None:
         raise Unauthorized(f"API token '{token.name}' ({token.prefix}…) was revoked.")
-    if not agent.active:
+    if not token.active:
         raise Unauthorized(f"The agent behind API token '{token.name}' is deactivated.")
-    return actor_for(session, agent, token.scopes), token
+    teams = repository.team_ids(session, [token.agent_id])[token.agent_id]
+    actor = Actor(
+        kind="agent",
+        id=token.agent_id,
+        role=Role(token.role),
+        name=token.agent_name,
+        scopes=frozenset(token.scopes),
+        team_ids=frozenset(teams),
+    )
+    return actor, token
 
 
-def needs_touch(token: ApiToken) -> bool:
+def needs_touch(token: Row) -> bool:
     """True when last_used_at is stale enough to be worth a write."""
     return token.last_used_at is None or now() - token.last_used_at > TOUCH_EVERY
 

@@ -2,14 +2,47 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
-# One writer at a time per process on SQLite: threads queue on this lock instead of
-# spinning in SQLite's sleep-based busy handler, which keeps tail latency low.
-SQLITE_WRITE_LOCK = threading.RLock()
+
+class WriterLock:
+    """One SQLite writer at a time, across threads and processes, queued by the kernel.
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms, which wrecks tail latency when two
+    processes write; a thread lock plus an flock on a file beside the database queues writers instead.
+    """
+
+    def __init__(self, path: str | None):
+        self._thread_lock = threading.Lock()
+        self._path = f"{path}.writer-lock" if path and path != ":memory:" else None
+        self._fd: int | None = None
+        self._pid = 0
+
+    @contextmanager
+    def hold(self):
+        """Hold the lock for the duration of a write transaction."""
+        with self._thread_lock:
+            fd = self._file()
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _file(self) -> int | None:
+        # A forked worker must open its own descriptor: flock locks belong to the open file.
+        if self._path and (self._fd is None or self._pid != os.getpid()):
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
@@ -23,6 +56,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             max_overflow=pool_size * 4,
         )
         _configure_sqlite(engine)
+        engine.rapport_writer_lock = WriterLock(engine.url.database)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from rapport.db.engine import SQLITE_WRITE_LOCK
 from rapport.events import bus
 
 
@@ -18,6 +17,7 @@ class Database:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self._writer_lock = getattr(engine, "rapport_writer_lock", None)
         write_bind = engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else engine
         self._read = sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(write_bind, expire_on_commit=False, autoflush=False)
@@ -25,21 +25,14 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction: committed on success, rolled back on error, events published after commit."""
-        lock = SQLITE_WRITE_LOCK if self.is_sqlite else None
-        if lock:
-            lock.acquire()
-        try:
-            with self._write() as session:
-                try:
-                    yield session
-                    session.commit()
-                except BaseException:
-                    session.rollback()
-                    raise
-                committed = session.info.pop("events", [])
-        finally:
-            if lock:
-                lock.release()
+        with self._writer_lock.hold() if self._writer_lock else nullcontext(), self._write() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            committed = session.info.pop("events", [])
         if committed:
             bus.publish(committed)
 

@@ -15,6 +15,7 @@ from rapport.kit.clock import now
 from rapport.models import Event
 
 _INSERT = insert(Event.__table__).returning(Event.__table__.c.id)
+_INSERT_MANY = insert(Event.__table__).returning(Event.__table__.c.id, sort_by_parameter_order=True)
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,21 @@ def record(
     event = Recorded(id=session.connection().execute(_INSERT, row).scalar_one(), **row)
     session.info.setdefault("events", []).append(event)
     return event
+
+
+def record_many(session: Session, events: list[tuple[str, Actor, dict, dict]]) -> list[Recorded]:
+    """Append several events in one statement; each is (name, actor, subject ids, payload)."""
+    if not events:
+        return []
+    stamp = now()
+    rows = [
+        {"name": name, "occurred_at": stamp, "actor_kind": actor.kind, "actor_id": actor.id,
+         "conversation_id": ids.get("conversation_id"), "customer_id": ids.get("customer_id"),
+         "message_id": ids.get("message_id"),
+         "payload": EVENTS[name].model_validate(payload).model_dump(mode="json", by_alias=True)}
+        for name, actor, ids, payload in events
+    ]
+    ids = session.connection().execute(_INSERT_MANY, rows).scalars().all()
+    recorded = [Recorded(id=i, **row) for i, row in zip(ids, rows, strict=True)]
+    session.info.setdefault("events", []).extend(recorded)
+    return recorded

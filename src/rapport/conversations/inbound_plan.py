@@ -1,0 +1,347 @@
+"""The read half of receiving a batch: check each message, then look up what it touches, a statement per step.
+
+Nothing is written here. Each item ends with either a problem (its outcome), or the customer and the
+conversation it goes to, the conversation's state as the batch will leave it, and the events to record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, select, tuple_
+from sqlalchemy.orm import Session
+
+from rapport.agents.permissions import Actor, authorize
+from rapport.config import get_settings
+from rapport.conversations import attachments
+from rapport.conversations.inbound_types import Inbound, Received
+from rapport.customers.identities import normalise
+from rapport.kit import html as htmlkit
+from rapport.kit.clock import now
+from rapport.kit.problems import Conflict, Invalid, NotFound, Problem, TooLarge
+from rapport.models import Conversation, Customer, IdempotencyKey, Identity, Inbox, Message
+from rapport.models.enums import ACTIVE_STATUSES, Status
+
+C, M, ID = Conversation.__table__.c, Message.__table__.c, Identity.__table__.c
+_CONV_COLUMNS = (C.id, C.status, C.customer_id, C.inbox_id, C.merged_into_id, C.updated_at, C.reopen_count, C.solved_at)
+_ACTIVE = [s.value for s in ACTIVE_STATUSES]
+_REOPENING = {Status.pending.value, Status.on_hold.value, Status.solved.value}
+
+
+@dataclass(eq=False)
+class CustomerRef:
+    """A customer the batch writes to: an existing id, or one to create (its id set when inserted)."""
+
+    id: int | None
+    kind: str = ""
+    address: str = ""
+    name: str = ""
+    actor: Actor | None = None
+
+
+@dataclass(eq=False)
+class ConvState:
+    """A conversation as the batch leaves it: a locked snapshot (or a new row) plus the batch's changes."""
+
+    id: int | None
+    status: str
+    customer: CustomerRef
+    inbox_id: int
+    updated_at: datetime
+    reopen_count: int = 0
+    solved_at: datetime | None = None
+    merged_into_id: int | None = None
+    new: bool = False
+    added: int = 0
+    last_at: datetime | None = None
+    subject: str = ""
+    channel: str = ""
+    team_id: int | None = None
+    follow_up_of: int | None = None
+    actor: Actor | None = None
+
+
+@dataclass(eq=False)
+class PlanItem:
+    """One message on its way in."""
+
+    actor: Actor
+    msg: Inbound
+    outcome: Received | Problem | None = None
+    address: str = ""
+    text: str = ""
+    html: str | None = None
+    stamp: datetime | None = None
+    inbox: object = None
+    channel: str = ""
+    customer: CustomerRef | None = None
+    conv: ConvState | None = None
+    new_conversation: bool = False
+    duplicate_of: PlanItem | None = None
+    status_events: list[tuple[str, dict]] = field(default_factory=list)
+    message_id: int | None = None
+
+
+@dataclass
+class Plan:
+    """Everything the write half needs."""
+
+    items: list[PlanItem]
+    customers: list[CustomerRef] = field(default_factory=list)
+    convs: list[ConvState] = field(default_factory=list)
+
+    def pending(self) -> list[PlanItem]:
+        """Items still on their way (no outcome, not a repeat of another item)."""
+        return [p for p in self.items if p.outcome is None and p.duplicate_of is None]
+
+
+def plan_batch(session: Session, items: list[tuple[Actor, Inbound]]) -> Plan:
+    """Check every message and look up its inbox, customer and conversation."""
+    conn = session.connection()
+    plan = Plan(items=[PlanItem(actor=a, msg=m) for a, m in items])
+    for item in plan.items:
+        try:
+            _check(item)
+        except Problem as problem:
+            item.outcome = problem
+    for step in (_replays, _inboxes, _repeats, _customers, _threads):
+        live = plan.pending()
+        if not live:
+            break
+        step(conn, plan, live)
+    return plan
+
+
+def _check(item: PlanItem) -> None:
+    msg, limit = item.msg, get_settings().max_message_chars
+    authorize(item.actor, "messages.inbound")
+    item.address = normalise(msg.sender_kind, msg.sender_address)
+    if not (msg.text or msg.html or msg.files):
+        raise Invalid(
+            "A message needs text, html or at least one attachment.",
+            errors=[{"field": "text", "message": "empty message"}],
+        )
+    item.html = htmlkit.sanitize(msg.html) if msg.html else None
+    item.text = msg.text if msg.text is not None else htmlkit.to_text(item.html or "")
+    if len(item.text) > limit or len(item.html or "") > limit * 2:
+        raise TooLarge(
+            f"The message body has {len(item.text)} characters; the limit is {limit} (RAPPORT_MAX_MESSAGE_CHARS).",
+            limit=limit,
+            setting="RAPPORT_MAX_MESSAGE_CHARS",
+        )
+    attachments.check(msg.files)
+    item.stamp = msg.received_at or now()
+
+
+def _replays(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
+    keyed = [p for p in live if p.msg.idempotency]
+    if not keyed:
+        return
+    K = IdempotencyKey.__table__.c
+    pairs = {(p.msg.idempotency[0], p.msg.idempotency[1]) for p in keyed}
+    stored = {
+        (r.scope, r.key): r
+        for r in conn.execute(
+            select(K.scope, K.key, K.request_hash, K.response).where(tuple_(K.scope, K.key).in_(list(pairs)))
+        )
+    }
+    first: dict[tuple, PlanItem] = {}
+    for p in keyed:
+        scope, key, digest = p.msg.idempotency
+        row = stored.get((scope, key))
+        earlier = first.setdefault((scope, key), p)
+        if row is None and earlier is p:
+            continue
+        if (row.request_hash if row is not None else earlier.msg.idempotency[2]) != digest:
+            p.outcome = Invalid(
+                f"Idempotency-Key '{key}' was already used with a different request body; "
+                "use a new key for a new message.",
+                errors=[{"field": "Idempotency-Key"}],
+            )
+        elif row is not None:
+            p.outcome = Received(**row.response, replayed=True)
+        else:
+            p.duplicate_of = earlier
+
+
+def _inboxes(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
+    T = Inbox.__table__.c
+    found = {
+        r.id: r
+        for r in conn.execute(select(T.id, T.channel, T.team_id).where(T.id.in_({p.msg.inbox_id for p in live})))
+    }
+    for p in live:
+        p.inbox = found.get(p.msg.inbox_id)
+        if p.inbox is None:
+            p.outcome = NotFound(f"There is no inbox {p.msg.inbox_id}.")
+        else:
+            p.channel = p.msg.channel or p.inbox.channel
+
+
+def _repeats(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
+    """A provider's id seen before (in the database or earlier in this batch) is the same message."""
+    keyed = [p for p in live if p.msg.external_id]
+    if not keyed:
+        return
+    pairs = list({(p.inbox.id, p.msg.external_id) for p in keyed})
+    seen = {
+        (r.inbox_id, r.external_id): r
+        for r in conn.execute(
+            select(M.id, M.conversation_id, M.customer_id, M.inbox_id, M.external_id).where(
+                tuple_(M.inbox_id, M.external_id).in_(pairs)
+            )
+        )
+    }
+    first: dict[tuple, PlanItem] = {}
+    for p in keyed:
+        pair = (p.inbox.id, p.msg.external_id)
+        row = seen.get(pair)
+        if row is not None:
+            p.outcome = Received(row.id, row.conversation_id, row.customer_id, False, duplicate=True)
+        elif first.setdefault(pair, p) is not p:
+            p.duplicate_of = first[pair]
+
+
+def _customers(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
+    C2 = Customer.__table__.c
+    wanted = {(p.msg.sender_kind, p.address) for p in live}
+    rows = conn.execute(
+        select(ID.kind, ID.address, ID.customer_id, C2.merged_into_id)
+        .join_from(Identity.__table__, Customer.__table__, C2.id == ID.customer_id)
+        .where(tuple_(ID.kind, ID.address).in_(list(wanted)))
+    )
+    refs: dict[tuple, CustomerRef] = {}
+    for r in rows:
+        refs[(r.kind, r.address)] = CustomerRef(id=_surviving(conn, r.merged_into_id) or r.customer_id)
+    for p in live:
+        key = (p.msg.sender_kind, p.address)
+        if key not in refs:
+            refs[key] = CustomerRef(
+                id=None, kind=key[0], address=key[1], name=(p.msg.sender_name or "")[:200], actor=p.actor
+            )
+            plan.customers.append(refs[key])
+        p.customer = refs[key]
+
+
+def _surviving(conn: Connection, merged_into: int | None) -> int | None:
+    # Merges move identities, so a chain here is only what an interrupted merge could leave.
+    C2 = Customer.__table__.c
+    while merged_into:
+        nxt = conn.execute(select(C2.merged_into_id).where(C2.id == merged_into)).scalar()
+        if not nxt:
+            return merged_into
+        merged_into = nxt
+    return None
+
+
+def _threads(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
+    """Explicit reference first, then the message replied to, then the customer's active conversation here."""
+    states: dict[int, ConvState] = {}
+    refs = _reply_targets(conn, live)
+    _load(conn, states, {p.msg.conversation_id for p in live if p.msg.conversation_id} | set(refs.values()), plan, live)
+    known = [p.customer.id for p in live if p.customer.id is not None]
+    active: dict[tuple, ConvState] = {}
+    if known:
+        rows = conn.execute(
+            select(*_CONV_COLUMNS)
+            .where(C.customer_id.in_(set(known)), C.status.in_(_ACTIVE), C.merged_into_id.is_(None))
+            .with_for_update()
+        )
+        for row in sorted(rows, key=lambda r: (r.updated_at, r.id)):
+            state = states.setdefault(row.id, _state(row, plan, live))
+            active[(state.customer.id, state.inbox_id)] = state  # the latest wins
+    for p in live:
+        try:
+            _place(conn, plan, p, states, active, refs)
+        except Problem as problem:
+            p.outcome = problem
+
+
+def _reply_targets(conn: Connection, live: list[PlanItem]) -> dict[tuple, int]:
+    wanted = [(p.inbox.id, p.msg.in_reply_to) for p in live if p.msg.in_reply_to and not p.msg.conversation_id]
+    if not wanted:
+        return {}
+    return {
+        (r.inbox_id, r.external_id): r.conversation_id
+        for r in conn.execute(
+            select(M.inbox_id, M.external_id, M.conversation_id).where(tuple_(M.inbox_id, M.external_id).in_(wanted))
+        )
+    }
+
+
+def _load(conn: Connection, states: dict[int, ConvState], ids: set, plan: Plan, live: list[PlanItem]) -> None:
+    ids = {i for i in ids if i is not None and i not in states}
+    while ids:
+        rows = conn.execute(select(*_CONV_COLUMNS).where(C.id.in_(ids)).with_for_update()).all()
+        for row in rows:
+            states[row.id] = _state(row, plan, live)
+        # Follow merges to the surviving conversation.
+        ids = {r.merged_into_id for r in rows if r.merged_into_id and r.merged_into_id not in states}
+
+
+def _state(row, plan: Plan, live: list[PlanItem]) -> ConvState:
+    customer = next((p.customer for p in live if p.customer.id == row.customer_id), None)
+    return ConvState(
+        id=row.id,
+        status=row.status,
+        customer=customer or CustomerRef(id=row.customer_id),
+        inbox_id=row.inbox_id,
+        updated_at=row.updated_at,
+        reopen_count=row.reopen_count,
+        solved_at=row.solved_at,
+        merged_into_id=row.merged_into_id,
+    )
+
+
+def _place(conn, plan: Plan, p: PlanItem, states: dict, active: dict, refs: dict) -> None:
+    conv = None
+    if p.msg.conversation_id is not None:
+        conv = states.get(p.msg.conversation_id)
+        if conv is None:
+            raise NotFound(f"There is no conversation {p.msg.conversation_id}.")
+    elif p.msg.in_reply_to:
+        conv = states.get(refs.get((p.inbox.id, p.msg.in_reply_to)))
+    while conv is not None and conv.merged_into_id:
+        conv = states[conv.merged_into_id]
+    if conv is not None and conv.customer is not p.customer and conv.customer.id != p.customer.id:
+        raise Conflict(
+            f"Conversation {conv.id} belongs to another customer; a message from "
+            f"'{p.msg.sender_address}' cannot be added to it."
+        )
+    if conv is None:
+        conv = active.get((p.customer.id, p.inbox.id)) if p.customer.id else active.get((id(p.customer), p.inbox.id))
+    if conv is None or conv.status == Status.closed:
+        conv = _new(plan, p, follow_up_of=conv.id if conv else None)
+        active[(p.customer.id or id(p.customer), p.inbox.id)] = conv
+    elif conv.status in _REOPENING:
+        ids = {"from_": conv.status, "to": Status.open.value}
+        p.status_events.append(("conversation.status_changed", ids))
+        if conv.status == Status.solved:
+            conv.reopen_count += 1
+            conv.solved_at = None
+            p.status_events.append(("conversation.reopened", {"reopen_count": conv.reopen_count, "by": "customer"}))
+        conv.status = Status.open.value
+    p.conv = conv
+    conv.added += 1
+    conv.last_at = max(conv.last_at or p.stamp, p.stamp)
+    conv.updated_at = max(conv.updated_at, p.stamp)
+
+
+def _new(plan: Plan, p: PlanItem, *, follow_up_of: int | None) -> ConvState:
+    conv = ConvState(
+        id=None,
+        status=Status.new.value,
+        customer=p.customer,
+        inbox_id=p.inbox.id,
+        updated_at=p.stamp,
+        new=True,
+        subject=(p.msg.subject or "").strip()[:500],
+        channel=p.channel,
+        team_id=p.inbox.team_id,
+        follow_up_of=follow_up_of,
+        actor=p.actor,
+    )
+    plan.convs.append(conv)
+    p.new_conversation = True
+    return conv

@@ -1,0 +1,205 @@
+"""The write half of receiving a batch: a statement per table for the whole batch, events in timeline order."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.orm import Session
+
+from rapport.conversations import attachments
+from rapport.conversations.inbound_plan import Plan, PlanItem
+from rapport.conversations.inbound_types import Received
+from rapport.events.outbox import record_many
+from rapport.kit.clock import now
+from rapport.models import Conversation, Customer, IdempotencyKey, Identity, Message
+from rapport.models.enums import AuthorKind, Direction
+
+C = Conversation.__table__.c
+_NEW_CUSTOMERS = insert(Customer.__table__).returning(Customer.__table__.c.id, sort_by_parameter_order=True)
+_NEW_CONVERSATIONS = insert(Conversation.__table__).returning(C.id, sort_by_parameter_order=True)
+_NEW_MESSAGES = insert(Message.__table__).returning(Message.__table__.c.id, sort_by_parameter_order=True)
+_TOUCH = (
+    update(Conversation.__table__)
+    .where(C.id == bindparam("b_id"))
+    .values(
+        message_count=C.message_count + bindparam("b_added"),
+        last_message_at=bindparam("b_last"),
+        last_inbound_at=bindparam("b_last"),
+        updated_at=bindparam("b_updated"),
+        status=bindparam("b_status"),
+        reopen_count=bindparam("b_reopen"),
+        solved_at=bindparam("b_solved"),
+    )
+)
+
+
+def write_batch(session: Session, plan: Plan) -> None:
+    """Insert customers, conversations and messages, update conversations, record events; set outcomes."""
+    live = plan.pending()
+    if not live:
+        _settle_repeats(plan)
+        return
+    conn = session.connection()
+    stamp = now()
+    # Only customers a surviving message needs: a refused message creates nobody.
+    needed = {id(p.customer) for p in live}
+    plan.customers = [c for c in plan.customers if id(c) in needed]
+    if plan.customers:
+        rows = [
+            {
+                "name": c.name,
+                "company": None,
+                "language": None,
+                "timezone": None,
+                "segment": None,
+                "vip": False,
+                "attributes": {},
+                "merged_into_id": None,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+            for c in plan.customers
+        ]
+        for ref, new_id in zip(plan.customers, conn.execute(_NEW_CUSTOMERS, rows).scalars().all(), strict=True):
+            ref.id = new_id
+        conn.execute(
+            insert(Identity.__table__),
+            [
+                {"customer_id": c.id, "kind": c.kind, "address": c.address, "verified": False, "created_at": stamp}
+                for c in plan.customers
+            ],
+        )
+        record_many(session, [("customer.created", c.actor, {"customer_id": c.id}, {}) for c in plan.customers])
+    if plan.convs:
+        rows = [
+            {
+                "subject": c.subject,
+                "status": c.status,
+                "priority": "normal",
+                "channel": c.channel,
+                "inbox_id": c.inbox_id,
+                "customer_id": c.customer.id,
+                "team_id": c.team_id,
+                "custom_fields": {},
+                "reopen_count": 0,
+                "message_count": 0,
+                "created_at": c.updated_at,
+                "updated_at": c.updated_at,
+            }
+            for c in plan.convs
+        ]
+        for conv, new_id in zip(plan.convs, conn.execute(_NEW_CONVERSATIONS, rows).scalars().all(), strict=True):
+            conv.id = new_id
+        record_many(
+            session,
+            [
+                (
+                    "conversation.created",
+                    c.actor,
+                    {"conversation_id": c.id, "customer_id": c.customer.id},
+                    {
+                        "channel": c.channel,
+                        "inbox_id": c.inbox_id,
+                        "subject": c.subject,
+                        "follow_up_of": c.follow_up_of,
+                    },
+                )
+                for c in plan.convs
+            ],
+        )
+    _messages(session, live)
+    touched = list({id(p.conv): p.conv for p in live}.values())
+    conn.execute(
+        _TOUCH,
+        [
+            {
+                "b_id": c.id,
+                "b_added": c.added,
+                "b_last": c.last_at,
+                "b_updated": c.updated_at,
+                "b_status": c.status,
+                "b_reopen": c.reopen_count,
+                "b_solved": c.solved_at,
+            }
+            for c in touched
+        ],
+    )
+    events = []
+    for p in live:
+        ids = {"conversation_id": p.conv.id, "customer_id": p.customer.id}
+        events += [(name, p.actor, ids, payload) for name, payload in p.status_events]
+        events.append(
+            (
+                "message.received",
+                p.actor,
+                {**ids, "message_id": p.message_id},
+                {"direction": "inbound", "channel": p.channel, "external_id": p.msg.external_id},
+            )
+        )
+        p.outcome = Received(p.message_id, p.conv.id, p.customer.id, p.new_conversation)
+    record_many(session, events)
+    _settle_repeats(plan)
+    _remember_keys(session, plan, stamp)
+
+
+def _messages(session: Session, live: list[PlanItem]) -> None:
+    rows = [
+        {
+            "conversation_id": p.conv.id,
+            "direction": Direction.inbound.value,
+            "channel": p.channel,
+            "author_kind": AuthorKind.customer.value,
+            "customer_id": p.customer.id,
+            "agent_id": None,
+            "inbox_id": p.inbox.id,
+            "external_id": p.msg.external_id,
+            "body_text": p.text,
+            "body_html": p.html,
+            "delivery_status": None,
+            "delivery_error": None,
+            "meta": p.msg.meta,
+            "created_at": p.stamp,
+        }
+        for p in live
+    ]
+    for p, new_id in zip(live, session.connection().execute(_NEW_MESSAGES, rows).scalars().all(), strict=True):
+        p.message_id = new_id
+        if p.msg.files:
+            attachments.save(session, new_id, p.msg.files)
+
+
+def _settle_repeats(plan: Plan) -> None:
+    """An item repeating another in the same batch gets the other's answer, marked as a repeat."""
+    for p in plan.items:
+        if p.duplicate_of is not None and p.outcome is None:
+            first = p.duplicate_of.outcome
+            if isinstance(first, Received):
+                same_key = p.msg.idempotency and p.msg.idempotency == p.duplicate_of.msg.idempotency
+                p.outcome = Received(
+                    first.message_id,
+                    first.conversation_id,
+                    first.customer_id,
+                    first.new_conversation if same_key else False,
+                    duplicate=first.duplicate if same_key else True,
+                    replayed=bool(same_key),
+                )
+            else:
+                p.outcome = first
+
+
+def _remember_keys(session: Session, plan: Plan, stamp) -> None:
+    rows = []
+    for p in plan.items:
+        if p.msg.idempotency and isinstance(p.outcome, Received) and not p.outcome.replayed:
+            scope, key, digest = p.msg.idempotency
+            rows.append(
+                {
+                    "scope": scope,
+                    "key": key,
+                    "request_hash": digest,
+                    "created_at": stamp,
+                    "status_code": 200 if p.outcome.duplicate else 201,
+                    "response": p.outcome.as_dict(),
+                }
+            )
+    if rows:
+        session.connection().execute(insert(IdempotencyKey.__table__), rows)
