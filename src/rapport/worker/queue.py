@@ -40,6 +40,14 @@ def enqueue(
     session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]) if dedupe_key else stmt)
 
 
+def any_due(session: Session) -> bool:
+    """True when at least one job is due."""
+    return (
+        session.scalar(select(Job.id).where(Job.state.in_(("queued", "claimed")), Job.due_at <= now()).limit(1))
+        is not None
+    )
+
+
 def claim(session: Session, *, limit: int) -> list[Job]:
     """Take up to `limit` due jobs, marking them claimed until CLAIM_SECONDS from now."""
     stamp = now()

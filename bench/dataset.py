@@ -1,0 +1,146 @@
+"""The benchmark's data: generate it once (cached), import it into a fresh database, and pick the requests."""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from rapport.agents import service as agents
+from rapport.agents.permissions import SYSTEM
+from rapport.config import Settings, use_settings
+from rapport.db.engine import make_engine
+from rapport.db.migrate import upgrade
+from rapport.db.session import Database
+from rapport.models import Agent, Conversation, Identity, Inbox, Message, Team
+from rapport.models.enums import Role
+
+PG_URL = "postgresql://postgres@127.0.0.1:5432/rapport_bench"
+BENCH_EMAIL = "bench@rapport.example"
+UTTERANCES = Path(__file__).resolve().parents[2] / "shared" / "data" / "bitext" / "customer_support_utterances.csv"
+STOP = set("i a an the to my me you your of for in on and or is it be can with do how what im i'm want need "
+           "would could please help at from about this that have get".split())
+
+
+def ensure_file(folder: Path, *, conversations: int, messages: int) -> Path:
+    """The data set as a JSONL file in the import format, generated once per size."""
+    from rapport.demo.generator import write_jsonl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"dataset-{conversations}-{messages}.jsonl"
+    if not path.exists():
+        print(f"generating {conversations:,} conversations / ~{messages:,} messages → {path.name} …", flush=True)
+        started = time.time()
+        tmp = path.with_suffix(".partial")
+        write_jsonl(tmp, conversations=conversations, messages=messages, customers=max(2000, conversations // 5))
+        tmp.rename(path)
+        print(f"generated in {time.time() - started:.0f}s", flush=True)
+    return path
+
+
+def fresh_database(backend: str, folder: Path) -> dict:
+    """An empty, migrated database of `backend`; returns its URL and data directory."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'rapport.db'}"
+    else:
+        url = PG_URL
+        admin = make_engine(url.rsplit("/", 1)[0] + "/postgres", pool_size=1).execution_options(
+            isolation_level="AUTOCOMMIT")
+        name = url.rsplit("/", 1)[1]
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    settings = use_settings(Settings(data_dir=folder, database_url=url))
+    db = Database(make_engine(url))
+    upgrade(db.engine)
+    return {"backend": backend, "url": url, "data_dir": folder, "db": db, "settings": settings}
+
+
+def import_file(target: dict, path: Path) -> dict:
+    """Time the bulk importer on `path`; returns messages, conversations and seconds."""
+    from rapport.transfer.importer import import_path
+
+    started = time.perf_counter()
+    summary = import_path(target["db"], path)
+    seconds = time.perf_counter() - started
+    return {"messages": summary.messages, "conversations": summary.conversations, "seconds": round(seconds, 2)}
+
+
+def analyse(target: dict) -> None:
+    """Refresh the planner's statistics, as an operator would after a bulk load."""
+    with target["db"].engine.connect() as conn:
+        if target["backend"] == "sqlite":
+            conn.exec_driver_sql("ANALYZE")
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+        conn.commit()
+
+
+def bench_fixture(target: dict, *, seed: int = 11) -> dict:
+    """A token, and the requests to replay: inbox views, conversations to open, searches, texts, senders."""
+    rng = random.Random(seed)
+    db: Database = target["db"]
+    with db.write() as s:
+        admin = s.scalar(select(Agent).where(Agent.email == BENCH_EMAIL)) or agents.create_agent(
+            s, SYSTEM, name="Bench", email=BENCH_EMAIL, role=Role.admin)
+        _, token = agents.create_token(s, SYSTEM, name="bench", scopes=["read", "write", "inbound"],
+                                       agent_id=admin.id)
+    with db.read() as s:
+        inbox_ids = list(s.scalars(select(Inbox.id)))
+        team_ids = list(s.scalars(select(Team.id)))
+        agent_ids = list(s.scalars(select(Agent.id).where(Agent.role == "agent")))
+        max_id = s.scalar(select(func.max(Conversation.id)))
+        addresses = list(s.scalars(select(Identity.address).where(Identity.kind == "email").limit(20000)))
+        sample = list(s.scalars(select(Message.body_text).where(Message.direction == "inbound")
+                                .where(Message.id <= 200000).limit(5000)))
+    active = "status=new&status=open&status=pending&status=on_hold"
+    views = [f"/api/v1/conversations?inbox_id={i}&{active}&limit=50" for i in inbox_ids]
+    views += [f"/api/v1/conversations?team_id={t}&{active}&limit=50" for t in team_ids]
+    views += [f"/api/v1/conversations?assignee_id={a}&{active}&limit=50" for a in agent_ids]
+    views += [f"/api/v1/conversations?{active}&limit=50", "/api/v1/conversations?unassigned=true&status=new&limit=50",
+              "/api/v1/conversations?status=solved&sort=updated_desc&limit=50",
+              "/api/v1/conversations?limit=50&sort=created_desc"]
+    opens = [f"/api/v1/conversations/{rng.randint(1, max_id)}?include=messages&include=events"
+             for _ in range(3000)]
+    common, rare = _words(sample)
+    return {
+        "token": token,
+        "list_paths": views,
+        "open_paths": opens,
+        "search_common_paths": [f"/api/v1/search?q={w}" for w in common],
+        "search_rare_paths": [f"/api/v1/search?q={w}" for w in rare],
+        "texts": [t for t in _utterances() if '"' not in t and "\\" not in t][:1000],
+        "addresses": addresses,
+        "inbox_ids": inbox_ids,
+    }
+
+
+def _utterances() -> list[str]:
+    with UTTERANCES.open(newline="") as fh:
+        return [row["instruction"] for row in csv.DictReader(fh)]
+
+
+def _words(sample: list[str]) -> tuple[list[str], list[str]]:
+    """Common words (in a large share of messages) and rare ones (in a few), read off the data itself."""
+    counts = Counter(w for body in sample for w in set(re.findall(r"[a-z]{4,}", body.lower())) if w not in STOP)
+    ranked = [w for w, _ in counts.most_common()]
+    common = ranked[:5]
+    rare = [w for w, n in counts.items() if n == 1][:20]
+    return common, rare
+
+
+def count_bench_messages(target: dict) -> int:
+    """How many messages the ingest run stored (their external ids start with 'bench-')."""
+    with target["db"].read() as s:
+        return s.scalar(select(func.count()).select_from(Message).where(Message.external_id.like("bench-%")))

@@ -1,0 +1,178 @@
+"""Rapport's benchmark: load the data set, serve it, measure with wrk beside a hello-world floor.
+
+Prints a table and writes bench/results/<timestamp>.json. Run `python bench/run.py --help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import dataset  # noqa: E402  (bench/dataset.py)
+import server  # noqa: E402  (bench/server.py)
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+
+# name -> (target, unit, higher is better)
+TARGETS = {
+    "ingest_rate": (1500, "msg/s", True),
+    "ingest_p99": (100, "ms", False),
+    "import_rate": (25000, "msg/s", True),
+    "list_p95": (15, "ms", False),
+    "list_rate_c16": (1000, "req/s", True),
+    "open_p95": (15, "ms", False),
+    "open_rate_c16": (1000, "req/s", True),
+    "search_common_p95": (50, "ms", False),
+    "search_rare_p95": (50, "ms", False),
+    "peak_rss": (300, "MB", False),
+}
+
+
+def wrk(url: str, script: str, *, connections: int, threads: int, seconds: int, env: dict) -> dict:
+    """Run wrk with one of bench/wrk/*.lua (plus the shared reporter) and return its JSON summary."""
+    combined = RESULTS / f".{script}.combined.lua"
+    combined.write_text((BENCH / "wrk" / script).read_text() + "\n" + (BENCH / "wrk" / "report.lua").read_text())
+    out = RESULTS / ".wrk.json"
+    out.unlink(missing_ok=True)
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+           "-s", str(combined), url]
+    proc = subprocess.run(cmd, env={**os.environ, **env, "WRK_JSON": str(out)}, capture_output=True, text=True)
+    if proc.returncode != 0 or not out.exists():
+        raise RuntimeError(f"wrk failed: {proc.stderr[-2000:]}")
+    result = json.loads(out.read_text())
+    result["rate"] = result["requests"] / (result["duration_us"] / 1e6)
+    errors = sum(result["errors"].values())
+    if errors:
+        print(f"  ! {errors} errors ({result['errors']}); stderr: {proc.stderr[-500:]}", file=sys.stderr)
+    return result
+
+
+def ms(us: float) -> float:
+    """Microseconds to milliseconds, rounded."""
+    return round(us / 1000, 2)
+
+
+def measure_floor(port: int, seconds: int) -> dict:
+    """The hello-world floor: the same server stack, 2 workers, concurrency 32 and a single client."""
+    with server.floor(port) as url:
+        paths = RESULTS / ".floor-paths"
+        paths.write_text("/hello\n")
+        env = {"WRK_PATHS": str(paths)}
+        c32 = wrk(url, "paths.lua", connections=32, threads=2, seconds=seconds, env=env)
+        c1 = wrk(url, "paths.lua", connections=1, threads=1, seconds=max(3, seconds // 2), env=env)
+    return {"rate_c32": round(c32["rate"]), "p99_c32_ms": ms(c32["latency_us"]["p99"]),
+            "p95_c1_ms": ms(c1["latency_us"]["p95"])}
+
+
+def measure_backend(backend: str, args, data_file: Path, port: int) -> dict:
+    """Import the data set into a fresh database of `backend`, serve it, and measure every figure."""
+    out: dict = {"backend": backend}
+    target = dataset.fresh_database(backend, BENCH / "data" / backend)
+    print(f"[{backend}] importing {data_file.name} …", flush=True)
+    imported = dataset.import_file(target, data_file)
+    out["import"] = imported
+    out["import_rate"] = round(imported["messages"] / imported["seconds"])
+    print(f"[{backend}] imported {imported['messages']:,} messages in {imported['seconds']:.0f}s "
+          f"({out['import_rate']:,}/s); analysing …", flush=True)
+    dataset.analyse(target)
+    fixture = dataset.bench_fixture(target)
+    sec = args.seconds
+    env_auth = {"WRK_TOKEN": fixture["token"]}
+    with server.rapport(target, port, workers=2) as (url, pids):
+        def paths(name: str, lines: list[str]) -> dict:
+            f = RESULTS / f".{name}-paths"
+            f.write_text("\n".join(lines) + "\n")
+            return {**env_auth, "WRK_PATHS": str(f)}
+
+        lists = paths("list", fixture["list_paths"])
+        opens = paths("open", fixture["open_paths"])
+        for name, env in (("list", lists), ("open", opens)):
+            c1 = wrk(url, "paths.lua", connections=1, threads=1, seconds=sec, env=env)
+            c16 = wrk(url, "paths.lua", connections=16, threads=2, seconds=sec, env=env)
+            out[f"{name}_p95"] = ms(c1["latency_us"]["p95"])
+            out[f"{name}_p50"] = ms(c1["latency_us"]["p50"])
+            out[f"{name}_rate_c16"] = round(c16["rate"])
+        for name in ("common", "rare"):
+            c1 = wrk(url, "paths.lua", connections=1, threads=1, seconds=sec,
+                     env=paths(f"search-{name}", fixture[f"search_{name}_paths"]))
+            out[f"search_{name}_p95"] = ms(c1["latency_us"]["p95"])
+            out[f"search_{name}_p50"] = ms(c1["latency_us"]["p50"])
+        texts, addresses = RESULTS / ".texts", RESULTS / ".addresses"
+        texts.write_text("\n".join(fixture["texts"]) + "\n")
+        addresses.write_text("\n".join(fixture["addresses"]) + "\n")
+        ingest = wrk(url, "inbound.lua", connections=32, threads=2, seconds=max(sec * 2, 10), env={
+            **env_auth, "WRK_INBOXES": ",".join(map(str, fixture["inbox_ids"])), "WRK_TEXTS": str(texts),
+            "WRK_ADDRESSES": str(addresses)})
+        out["ingest_rate"] = round(ingest["rate"])
+        out["ingest_p99"] = ms(ingest["latency_us"]["p99"])
+        out["ingest_p50"] = ms(ingest["latency_us"]["p50"])
+        out["ingest_errors"] = ingest["errors"]
+        out["peak_rss"] = round(max(server.peak_rss_mb(pid) for pid in pids), 1)
+    out["ingested_rows_check"] = dataset.count_bench_messages(target)
+    return out
+
+
+def table(floor: dict, results: list[dict]) -> str:
+    """The results as a plain-text table, one column per backend."""
+    names = [r["backend"] for r in results]
+    lines = [f"{'figure':<22}{'target':>14}" + "".join(f"{n:>16}" for n in names) + "  verdict"]
+    for key, (goal, unit, higher) in TARGETS.items():
+        row = f"{key:<22}{(('≥ ' if higher else '≤ ') + str(goal) + ' ' + unit):>14}"
+        ok = True
+        for r in results:
+            value = r.get(key)
+            row += f"{value:>16,}" if value is not None else f"{'—':>16}"
+            ok &= value is not None and (value >= goal if higher else value <= goal)
+        lines.append(row + ("  met" if ok else "  MISSED"))
+    lines.append(f"{'floor hello c32':<22}{'':>14}" + f"{floor['rate_c32']:>16,} req/s (p99 {floor['p99_c32_ms']} ms, "
+                                                     f"single-client p95 {floor['p95_c1_ms']} ms)")
+    for r in results:
+        lines.append(f"ingest/floor [{r['backend']}]: {r['ingest_rate'] / floor['rate_c32']:.1%}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Parse arguments, run, print and save."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conversations", type=int, default=1_000_000)
+    parser.add_argument("--messages", type=int, default=5_000_000, help="total messages in the data set")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--pg-url", default=os.environ.get("RAPPORT_BENCH_DATABASE_URL",
+                                                           "postgresql://postgres@127.0.0.1:5432/rapport_bench"))
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("The benchmark drives load with wrk: install it (Debian: apt-get install wrk).")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    dataset.PG_URL = args.pg_url
+    data_file = dataset.ensure_file(BENCH / "data", conversations=args.conversations, messages=args.messages)
+    print("measuring the floor (hello world) …", flush=True)
+    floor = measure_floor(args.port, args.seconds)
+    results = [measure_backend(b, args, data_file, args.port) for b in args.backends.split(",")]
+    text = table(floor, results)
+    print(text)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    report = {"when": stamp, "conversations": args.conversations, "messages": args.messages, "floor": floor,
+              "results": results, "targets": {k: {"target": v[0], "unit": v[1], "higher_is_better": v[2]}
+                                              for k, v in TARGETS.items()}, "table": text,
+              "machine": {"cpus": os.cpu_count()}}
+    path = RESULTS / f"{stamp}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(f"\nwritten {path.relative_to(BENCH.parent)}")
+
+
+if __name__ == "__main__":
+    t0 = time.time()
+    main()
+    print(f"total {time.time() - t0:.0f}s")
