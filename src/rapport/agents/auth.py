@@ -21,10 +21,11 @@ TOUCH_EVERY = timedelta(minutes=5)  # last_used_at is informative; writing it ev
 
 
 _T, _A = ApiToken.__table__.c, Agent.__table__.c
-# Every API request runs this: one prebuilt Core statement, no ORM identity map.
-_BY_TOKEN = (
+# Every API request runs this: one prebuilt Core statement (for one token or a batch), no ORM identity map.
+_BY_TOKENS = (
     select(
         _T.id,
+        _T.token_hash,
         _T.name,
         _T.prefix,
         _T.scopes,
@@ -36,7 +37,7 @@ _BY_TOKEN = (
         _A.active,
     )
     .join_from(ApiToken.__table__, Agent.__table__, _A.id == _T.agent_id)
-    .where(_T.token_hash == bindparam("hash"))
+    .where(_T.token_hash.in_(bindparam("hashes", expanding=True)))
 )
 
 
@@ -55,23 +56,37 @@ def actor_for(session: Session, agent: Agent, scopes: list[str] | None) -> Actor
 
 def from_token(session: Session, plain: str) -> tuple[Actor, Row]:
     """The actor behind a bearer token (and the token's row); Unauthorized when unknown, revoked or inactive."""
-    token = session.connection().execute(_BY_TOKEN, {"hash": token_hash(plain)}).first()
-    if token is None:
-        raise Unauthorized("This API token is not valid. Create one under Admin > API tokens.")
-    if token.revoked_at is not None:
-        raise Unauthorized(f"API token '{token.name}' ({token.prefix}…) was revoked.")
-    if not token.active:
-        raise Unauthorized(f"The agent behind API token '{token.name}' is deactivated.")
-    teams = repository.team_ids(session, [token.agent_id])[token.agent_id]
-    actor = Actor(
-        kind="agent",
-        id=token.agent_id,
-        role=Role(token.role),
-        name=token.agent_name,
-        scopes=frozenset(token.scopes),
-        team_ids=frozenset(teams),
-    )
-    return actor, token
+    outcome = from_tokens(session, [plain])[plain]
+    if isinstance(outcome, Unauthorized):
+        raise outcome
+    return outcome
+
+
+def from_tokens(session: Session, plains: list[str]) -> dict[str, tuple[Actor, Row] | Unauthorized]:
+    """Resolve several bearer tokens at once (the inbound intake authenticates a whole batch)."""
+    hashes = {token_hash(p): p for p in plains}
+    rows = {r.token_hash: r for r in session.connection().execute(_BY_TOKENS, {"hashes": list(hashes)})}
+    teams = repository.team_ids(session, list({r.agent_id for r in rows.values()}))
+    out: dict[str, tuple[Actor, Row] | Unauthorized] = {}
+    for digest, plain in hashes.items():
+        token = rows.get(digest)
+        if token is None:
+            out[plain] = Unauthorized("This API token is not valid. Create one under Admin > API tokens.")
+        elif token.revoked_at is not None:
+            out[plain] = Unauthorized(f"API token '{token.name}' ({token.prefix}…) was revoked.")
+        elif not token.active:
+            out[plain] = Unauthorized(f"The agent behind API token '{token.name}' is deactivated.")
+        else:
+            actor = Actor(
+                kind="agent",
+                id=token.agent_id,
+                role=Role(token.role),
+                name=token.agent_name,
+                scopes=frozenset(token.scopes),
+                team_ids=frozenset(teams[token.agent_id]),
+            )
+            out[plain] = (actor, token)
+    return out
 
 
 def needs_touch(token: Row) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import Actor, authorize
@@ -96,6 +96,15 @@ class Plan:
         return [p for p in self.items if p.outcome is None and p.duplicate_of is None]
 
 
+def _pairs_in(a, b, pairs) -> tuple:
+    """`a IN (…) AND b IN (…)`: a superset of the pairs that a two-column index answers; callers match exactly.
+
+    A row-value `(a, b) IN (VALUES …)` would be exact, but SQLite answers it with a full scan.
+    """
+    pairs = list(pairs)
+    return a.in_({x for x, _ in pairs}), b.in_({y for _, y in pairs})
+
+
 def plan_batch(session: Session, items: list[tuple[Actor, Inbound]]) -> Plan:
     """Check every message and look up its inbox, customer and conversation."""
     conn = session.connection()
@@ -143,7 +152,7 @@ def _replays(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
     stored = {
         (r.scope, r.key): r
         for r in conn.execute(
-            select(K.scope, K.key, K.request_hash, K.response).where(tuple_(K.scope, K.key).in_(list(pairs)))
+            select(K.scope, K.key, K.request_hash, K.response).where(*_pairs_in(K.scope, K.key, pairs))
         )
     }
     first: dict[tuple, PlanItem] = {}
@@ -189,7 +198,7 @@ def _repeats(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
         (r.inbox_id, r.external_id): r
         for r in conn.execute(
             select(M.id, M.conversation_id, M.customer_id, M.inbox_id, M.external_id).where(
-                tuple_(M.inbox_id, M.external_id).in_(pairs)
+                *_pairs_in(M.inbox_id, M.external_id, pairs)
             )
         )
     }
@@ -209,7 +218,7 @@ def _customers(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
     rows = conn.execute(
         select(ID.kind, ID.address, ID.customer_id, C2.merged_into_id)
         .join_from(Identity.__table__, Customer.__table__, C2.id == ID.customer_id)
-        .where(tuple_(ID.kind, ID.address).in_(list(wanted)))
+        .where(*_pairs_in(ID.kind, ID.address, wanted))
     )
     refs: dict[tuple, CustomerRef] = {}
     for r in rows:
@@ -265,7 +274,7 @@ def _reply_targets(conn: Connection, live: list[PlanItem]) -> dict[tuple, int]:
     return {
         (r.inbox_id, r.external_id): r.conversation_id
         for r in conn.execute(
-            select(M.inbox_id, M.external_id, M.conversation_id).where(tuple_(M.inbox_id, M.external_id).in_(wanted))
+            select(M.inbox_id, M.external_id, M.conversation_id).where(*_pairs_in(M.inbox_id, M.external_id, wanted))
         )
     }
 

@@ -1,20 +1,23 @@
 """Group commit for inbound messages: requests arriving together share one transaction.
 
-A busy inbox sends many small writes at once. Each request hands its message to this process's intake
-thread and waits; the thread takes everything queued, writes it with receive_batch in one transaction,
-commits, and answers every waiting request. Nothing is acknowledged before its commit.
+A busy inbox sends many small writes at once. Each request hands its message (with the caller's bearer
+token) to this process's intake thread and waits without holding a thread of its own; the intake thread takes
+everything queued, authenticates the batch, writes it with receive_batch in one transaction, commits, and
+answers every waiting request. Nothing is acknowledged before its commit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
 from concurrent.futures import Future
+from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
 
-from rapport.agents.permissions import Actor
+from rapport.agents import auth
 from rapport.conversations.inbound import Inbound, Received, receive_batch
 from rapport.db.session import Database
 from rapport.kit.problems import Problem
@@ -22,28 +25,39 @@ from rapport.kit.problems import Problem
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class Delivery:
+    """One queued message: who sent it (a bearer token), the message, and the optional Idempotency-Key."""
+
+    token: str
+    msg: Inbound
+    idempotency_key: str | None = None
+    digest: str = ""
+
+
 class Intake:
     """One writer thread per process that receives inbound messages in batches of up to `max_batch`."""
 
-    def __init__(self, db: Database, *, max_batch: int = 64, timeout: float = 30.0):
-        self.db, self.max_batch, self.timeout = db, max_batch, timeout
+    def __init__(self, db: Database, *, max_batch: int = 64):
+        self.db, self.max_batch = db, max_batch
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    def submit(self, actor: Actor, msg: Inbound) -> Received | Problem:
-        """Queue a message and wait until its batch has committed (or failed)."""
-        self._ensure_thread()
-        future: Future = Future()
-        self._queue.put((actor, msg, future))
-        return future.result(timeout=self.timeout)
+    async def receive(self, delivery: Delivery) -> Received | Problem:
+        """Queue a message and wait (asynchronously) until its batch has committed or failed."""
+        return await asyncio.wrap_future(self.submit(delivery))
 
-    def _ensure_thread(self) -> None:
+    def submit(self, delivery: Delivery) -> Future:
+        """Queue a message; the future resolves to its outcome after commit."""
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name="rapport-intake", daemon=True)
                     self._thread.start()
+        future: Future = Future()
+        self._queue.put((delivery, future))
+        return future
 
     def _run(self) -> None:
         while True:
@@ -55,10 +69,10 @@ class Intake:
                     break
             self._process(batch)
 
-    def _process(self, batch: list, attempt: int = 0) -> None:
+    def _process(self, batch: list[tuple[Delivery, Future]], attempt: int = 0) -> None:
         try:
             with self.db.write() as session:
-                outcomes = receive_batch(session, [(actor, msg) for actor, msg, _ in batch])
+                outcomes = self._receive(session, [d for d, _ in batch])
         except DBAPIError as exc:
             # Another process won a race (same new customer or external id) or the database was busy:
             # split the batch so one item's trouble cannot fail the others, and retry.
@@ -68,7 +82,7 @@ class Intake:
             elif attempt < 2:
                 self._process(batch, attempt + 1)
             else:
-                batch[0][2].set_exception(exc)
+                batch[0][1].set_exception(exc)
             return
         except Exception as exc:  # noqa: BLE001  (whatever it is, every waiting request must hear of it)
             log.exception("inbound batch failed")
@@ -76,7 +90,25 @@ class Intake:
                 for item in batch:
                     self._process([item])
             else:
-                batch[0][2].set_exception(exc)
+                batch[0][1].set_exception(exc)
             return
-        for (_, _, future), outcome in zip(batch, outcomes, strict=True):
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
             future.set_result(outcome)
+
+    @staticmethod
+    def _receive(session, deliveries: list[Delivery]) -> list[Received | Problem]:
+        actors = auth.from_tokens(session, list({d.token for d in deliveries}))
+        outcomes: list[Received | Problem | None] = []
+        items = []
+        for d in deliveries:
+            found = actors[d.token]
+            if isinstance(found, Problem):
+                outcomes.append(found)
+                continue
+            actor, token = found
+            if d.idempotency_key:
+                d.msg.idempotency = (f"token:{token.id}", d.idempotency_key, d.digest)
+            outcomes.append(None)
+            items.append((actor, d.msg))
+        received = iter(receive_batch(session, items))
+        return [o if o is not None else next(received) for o in outcomes]
