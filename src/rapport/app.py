@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from rapport import __version__
 from rapport.config import Settings, get_settings, use_settings
 from rapport.conversations.intake import Intake
-from rapport.db.engine import make_engine
+from rapport.db.engine import Checkpointer, make_engine
 from rapport.db.session import Database
 from rapport.web import errors
 from rapport.web.limits import BodyLimit
@@ -29,11 +29,16 @@ def create_app(
         worker = Worker(database) if (run_worker if run_worker is not None else settings.run_worker) else None
         if worker:
             worker.start()
+        checkpointer = Checkpointer(database.engine) if database.is_sqlite else None
+        if checkpointer:
+            checkpointer.start()
         app.state.worker = worker
         yield
         if worker:
             worker.stop()
             worker.join(timeout=10)
+        if checkpointer:
+            checkpointer.stop()
 
     app = FastAPI(
         title="Rapport API",

@@ -247,8 +247,10 @@ def _surviving(conn: Connection, merged_into: int | None) -> int | None:
 def _threads(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
     """Explicit reference first, then the message replied to, then the customer's active conversation here."""
     states: dict[int, ConvState] = {}
+    customers = {p.customer.id: p.customer for p in live if p.customer.id is not None}
     refs = _reply_targets(conn, live)
-    _load(conn, states, {p.msg.conversation_id for p in live if p.msg.conversation_id} | set(refs.values()), plan, live)
+    explicit = {p.msg.conversation_id for p in live if p.msg.conversation_id}
+    _load(conn, states, explicit | set(refs.values()), customers)
     known = [p.customer.id for p in live if p.customer.id is not None]
     active: dict[tuple, ConvState] = {}
     if known:
@@ -258,7 +260,7 @@ def _threads(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
             .with_for_update()
         )
         for row in sorted(rows, key=lambda r: (r.updated_at, r.id)):
-            state = states.setdefault(row.id, _state(row, plan, live))
+            state = states[row.id] if row.id in states else states.setdefault(row.id, _state(row, customers))
             active[(state.customer.id, state.inbox_id)] = state  # the latest wins
     for p in live:
         try:
@@ -279,18 +281,18 @@ def _reply_targets(conn: Connection, live: list[PlanItem]) -> dict[tuple, int]:
     }
 
 
-def _load(conn: Connection, states: dict[int, ConvState], ids: set, plan: Plan, live: list[PlanItem]) -> None:
+def _load(conn: Connection, states: dict[int, ConvState], ids: set, customers: dict[int, CustomerRef]) -> None:
     ids = {i for i in ids if i is not None and i not in states}
     while ids:
         rows = conn.execute(select(*_CONV_COLUMNS).where(C.id.in_(ids)).with_for_update()).all()
         for row in rows:
-            states[row.id] = _state(row, plan, live)
+            states[row.id] = _state(row, customers)
         # Follow merges to the surviving conversation.
         ids = {r.merged_into_id for r in rows if r.merged_into_id and r.merged_into_id not in states}
 
 
-def _state(row, plan: Plan, live: list[PlanItem]) -> ConvState:
-    customer = next((p.customer for p in live if p.customer.id == row.customer_id), None)
+def _state(row, customers: dict[int, CustomerRef]) -> ConvState:
+    customer = customers.get(row.customer_id)
     return ConvState(
         id=row.id,
         status=row.status,

@@ -8,15 +8,13 @@ from sqlalchemy.orm import Session
 from rapport.conversations import attachments
 from rapport.conversations.inbound_plan import Plan, PlanItem
 from rapport.conversations.inbound_types import Received
+from rapport.db.bulk import insert_ids
 from rapport.events.outbox import record_many
 from rapport.kit.clock import now
 from rapport.models import Conversation, Customer, IdempotencyKey, Identity, Message
 from rapport.models.enums import AuthorKind, Direction
 
 C = Conversation.__table__.c
-_NEW_CUSTOMERS = insert(Customer.__table__).returning(Customer.__table__.c.id, sort_by_parameter_order=True)
-_NEW_CONVERSATIONS = insert(Conversation.__table__).returning(C.id, sort_by_parameter_order=True)
-_NEW_MESSAGES = insert(Message.__table__).returning(Message.__table__.c.id, sort_by_parameter_order=True)
 _TOUCH = (
     update(Conversation.__table__)
     .where(C.id == bindparam("b_id"))
@@ -59,7 +57,7 @@ def write_batch(session: Session, plan: Plan) -> None:
             }
             for c in plan.customers
         ]
-        for ref, new_id in zip(plan.customers, conn.execute(_NEW_CUSTOMERS, rows).scalars().all(), strict=True):
+        for ref, new_id in zip(plan.customers, insert_ids(conn, Customer.__table__, rows), strict=True):
             ref.id = new_id
         conn.execute(
             insert(Identity.__table__),
@@ -87,7 +85,7 @@ def write_batch(session: Session, plan: Plan) -> None:
             }
             for c in plan.convs
         ]
-        for conv, new_id in zip(plan.convs, conn.execute(_NEW_CONVERSATIONS, rows).scalars().all(), strict=True):
+        for conv, new_id in zip(plan.convs, insert_ids(conn, Conversation.__table__, rows), strict=True):
             conv.id = new_id
         record_many(
             session,
@@ -161,7 +159,7 @@ def _messages(session: Session, live: list[PlanItem]) -> None:
         }
         for p in live
     ]
-    for p, new_id in zip(live, session.connection().execute(_NEW_MESSAGES, rows).scalars().all(), strict=True):
+    for p, new_id in zip(live, insert_ids(session.connection(), Message.__table__, rows), strict=True):
         p.message_id = new_id
         if p.msg.files:
             attachments.save(session, new_id, p.msg.files)

@@ -10,12 +10,12 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import Actor
+from rapport.db.bulk import insert_ids
 from rapport.events.registry import EVENTS
 from rapport.kit.clock import now
 from rapport.models import Event
 
 _INSERT = insert(Event.__table__).returning(Event.__table__.c.id)
-_INSERT_MANY = insert(Event.__table__).returning(Event.__table__.c.id, sort_by_parameter_order=True)
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,19 @@ def record_many(session: Session, events: list[tuple[str, Actor, dict, dict]]) -
         return []
     stamp = now()
     rows = [
-        {"name": name, "occurred_at": stamp, "actor_kind": actor.kind, "actor_id": actor.id,
-         "conversation_id": ids.get("conversation_id"), "customer_id": ids.get("customer_id"),
-         "message_id": ids.get("message_id"),
-         "payload": EVENTS[name].model_validate(payload).model_dump(mode="json", by_alias=True)}
+        {
+            "name": name,
+            "occurred_at": stamp,
+            "actor_kind": actor.kind,
+            "actor_id": actor.id,
+            "conversation_id": ids.get("conversation_id"),
+            "customer_id": ids.get("customer_id"),
+            "message_id": ids.get("message_id"),
+            "payload": EVENTS[name].model_validate(payload).model_dump(mode="json", by_alias=True),
+        }
         for name, actor, ids, payload in events
     ]
-    ids = session.connection().execute(_INSERT_MANY, rows).scalars().all()
+    ids = insert_ids(session.connection(), Event.__table__, rows)
     recorded = [Recorded(id=i, **row) for i, row in zip(ids, rows, strict=True)]
     session.info.setdefault("events", []).extend(recorded)
     return recorded
