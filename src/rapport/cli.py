@@ -12,8 +12,11 @@ import typer
 
 from rapport.config import Settings, use_settings
 
-app = typer.Typer(help="Rapport: every channel in one conversation history.", no_args_is_help=True,
-                  pretty_exceptions_show_locals=False)
+app = typer.Typer(
+    help="Rapport: every channel in one conversation history.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (RAPPORT_DATA_DIR).")]
 
@@ -89,8 +92,18 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, ru
 
     upgrade(database(settings).engine)
     os.environ["RAPPORT_RUN_WORKER"] = "true" if run_worker else "false"
-    uvicorn.run("rapport.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False, http="httptools", loop="uvloop", proxy_headers=False)
+    uvicorn.run(
+        "rapport.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        http="httptools",
+        loop="uvloop",
+        proxy_headers=False,
+    )
 
 
 @app.command()

@@ -278,7 +278,9 @@ def upgrade() -> None:
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.create_index("ix_conversations_assignee_updated", ["assignee_id", "updated_at", "id"], unique=False)
         batch_op.create_index("ix_conversations_created", ["created_at", "id"], unique=False)
-        batch_op.create_index("ix_conversations_customer_inbox", ["customer_id", "inbox_id", "updated_at"], unique=False)
+        batch_op.create_index(
+            "ix_conversations_customer_inbox", ["customer_id", "inbox_id", "updated_at"], unique=False
+        )
         batch_op.create_index("ix_conversations_inbox_updated", ["inbox_id", "updated_at", "id"], unique=False)
         batch_op.create_index("ix_conversations_status_updated", ["status", "updated_at", "id"], unique=False)
         batch_op.create_index("ix_conversations_team_updated", ["team_id", "updated_at", "id"], unique=False)
