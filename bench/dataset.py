@@ -24,13 +24,15 @@ from rapport.models.enums import Role
 PG_URL = "postgresql://postgres@127.0.0.1:5432/rapport_bench"
 BENCH_EMAIL = "bench@rapport.example"
 UTTERANCES = Path(__file__).resolve().parents[2] / "shared" / "data" / "bitext" / "customer_support_utterances.csv"
-STOP = set("i a an the to my me you your of for in on and or is it be can with do how what im i'm want need "
-           "would could please help at from about this that have get".split())
+STOP = set(
+    "i a an the to my me you your of for in on and or is it be can with do how what im i'm want need "
+    "would could please help at from about this that have get".split()
+)
 
 
 def ensure_file(folder: Path, *, conversations: int, messages: int) -> Path:
     """The data set as a JSONL file in the import format, generated once per size."""
-    from rapport.demo.generator import write_jsonl
+    from rapport.demo.generate import generate
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"dataset-{conversations}-{messages}.jsonl"
@@ -38,7 +40,7 @@ def ensure_file(folder: Path, *, conversations: int, messages: int) -> Path:
         print(f"generating {conversations:,} conversations / ~{messages:,} messages → {path.name} …", flush=True)
         started = time.time()
         tmp = path.with_suffix(".partial")
-        write_jsonl(tmp, conversations=conversations, messages=messages, customers=max(2000, conversations // 5))
+        generate(out=tmp, conversations=conversations, messages=messages, customers=max(2000, conversations // 5))
         tmp.rename(path)
         print(f"generated in {time.time() - started:.0f}s", flush=True)
     return path
@@ -54,7 +56,8 @@ def fresh_database(backend: str, folder: Path) -> dict:
     else:
         url = PG_URL
         admin = make_engine(url.rsplit("/", 1)[0] + "/postgres", pool_size=1).execution_options(
-            isolation_level="AUTOCOMMIT")
+            isolation_level="AUTOCOMMIT"
+        )
         name = url.rsplit("/", 1)[1]
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -68,23 +71,34 @@ def fresh_database(backend: str, folder: Path) -> dict:
 
 def import_file(target: dict, path: Path) -> dict:
     """Time the bulk importer on `path`; returns messages, conversations and seconds."""
-    from rapport.transfer.importer import import_path
+    from rapport.transfer.importer import import_file
 
     started = time.perf_counter()
-    summary = import_path(target["db"], path)
+    report = import_file(target["db"], path)
     seconds = time.perf_counter() - started
-    return {"messages": summary.messages, "conversations": summary.conversations, "seconds": round(seconds, 2)}
+    if report.aborted or report.error_count:
+        raise RuntimeError(f"import refused lines: {report.aborted or report.errors[:5]}")
+    return {
+        "messages": report.counts["message.created"],
+        "conversations": report.counts["conversation.created"],
+        "events": report.counts["event.created"],
+        "seconds": round(seconds, 2),
+    }
 
 
 def analyse(target: dict) -> None:
     """Refresh the planner's statistics, as an operator would after a bulk load."""
-    with target["db"].engine.connect() as conn:
-        if target["backend"] == "sqlite":
-            conn.exec_driver_sql("ANALYZE")
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        else:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-        conn.commit()
+    engine = target["db"].engine
+    if target["backend"] == "sqlite":
+        raw = engine.raw_connection()  # outside any transaction: a checkpoint cannot run inside one
+        try:
+            raw.driver_connection.execute("ANALYZE")
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+    else:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
 
 
 def bench_fixture(target: dict, *, seed: int = 11) -> dict:
@@ -93,26 +107,31 @@ def bench_fixture(target: dict, *, seed: int = 11) -> dict:
     db: Database = target["db"]
     with db.write() as s:
         admin = s.scalar(select(Agent).where(Agent.email == BENCH_EMAIL)) or agents.create_agent(
-            s, SYSTEM, name="Bench", email=BENCH_EMAIL, role=Role.admin)
-        _, token = agents.create_token(s, SYSTEM, name="bench", scopes=["read", "write", "inbound"],
-                                       agent_id=admin.id)
+            s, SYSTEM, name="Bench", email=BENCH_EMAIL, role=Role.admin
+        )
+        _, token = agents.create_token(s, SYSTEM, name="bench", scopes=["read", "write", "inbound"], agent_id=admin.id)
     with db.read() as s:
         inbox_ids = list(s.scalars(select(Inbox.id)))
         team_ids = list(s.scalars(select(Team.id)))
         agent_ids = list(s.scalars(select(Agent.id).where(Agent.role == "agent")))
         max_id = s.scalar(select(func.max(Conversation.id)))
         addresses = list(s.scalars(select(Identity.address).where(Identity.kind == "email").limit(20000)))
-        sample = list(s.scalars(select(Message.body_text).where(Message.direction == "inbound")
-                                .where(Message.id <= 200000).limit(5000)))
+        sample = list(
+            s.scalars(
+                select(Message.body_text).where(Message.direction == "inbound").where(Message.id <= 200000).limit(5000)
+            )
+        )
     active = "status=new&status=open&status=pending&status=on_hold"
     views = [f"/api/v1/conversations?inbox_id={i}&{active}&limit=50" for i in inbox_ids]
     views += [f"/api/v1/conversations?team_id={t}&{active}&limit=50" for t in team_ids]
     views += [f"/api/v1/conversations?assignee_id={a}&{active}&limit=50" for a in agent_ids]
-    views += [f"/api/v1/conversations?{active}&limit=50", "/api/v1/conversations?unassigned=true&status=new&limit=50",
-              "/api/v1/conversations?status=solved&sort=updated_desc&limit=50",
-              "/api/v1/conversations?limit=50&sort=created_desc"]
-    opens = [f"/api/v1/conversations/{rng.randint(1, max_id)}?include=messages&include=events"
-             for _ in range(3000)]
+    views += [
+        f"/api/v1/conversations?{active}&limit=50",
+        "/api/v1/conversations?unassigned=true&status=new&limit=50",
+        "/api/v1/conversations?status=solved&sort=updated_desc&limit=50",
+        "/api/v1/conversations?limit=50&sort=created_desc",
+    ]
+    opens = [f"/api/v1/conversations/{rng.randint(1, max_id)}?include=messages&include=events" for _ in range(3000)]
     common, rare = _words(sample)
     return {
         "token": token,

@@ -44,8 +44,20 @@ def wrk(url: str, script: str, *, connections: int, threads: int, seconds: int, 
     combined.write_text((BENCH / "wrk" / script).read_text() + "\n" + (BENCH / "wrk" / "report.lua").read_text())
     out = RESULTS / ".wrk.json"
     out.unlink(missing_ok=True)
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
-           "-s", str(combined), url]
+    cmd = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(combined),
+        url,
+    ]
     proc = subprocess.run(cmd, env={**os.environ, **env, "WRK_JSON": str(out)}, capture_output=True, text=True)
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"wrk failed: {proc.stderr[-2000:]}")
@@ -70,8 +82,11 @@ def measure_floor(port: int, seconds: int) -> dict:
         env = {"WRK_PATHS": str(paths)}
         c32 = wrk(url, "paths.lua", connections=32, threads=2, seconds=seconds, env=env)
         c1 = wrk(url, "paths.lua", connections=1, threads=1, seconds=max(3, seconds // 2), env=env)
-    return {"rate_c32": round(c32["rate"]), "p99_c32_ms": ms(c32["latency_us"]["p99"]),
-            "p95_c1_ms": ms(c1["latency_us"]["p95"])}
+    return {
+        "rate_c32": round(c32["rate"]),
+        "p99_c32_ms": ms(c32["latency_us"]["p99"]),
+        "p95_c1_ms": ms(c1["latency_us"]["p95"]),
+    }
 
 
 def measure_backend(backend: str, args, data_file: Path, port: int) -> dict:
@@ -82,13 +97,17 @@ def measure_backend(backend: str, args, data_file: Path, port: int) -> dict:
     imported = dataset.import_file(target, data_file)
     out["import"] = imported
     out["import_rate"] = round(imported["messages"] / imported["seconds"])
-    print(f"[{backend}] imported {imported['messages']:,} messages in {imported['seconds']:.0f}s "
-          f"({out['import_rate']:,}/s); analysing …", flush=True)
+    print(
+        f"[{backend}] imported {imported['messages']:,} messages in {imported['seconds']:.0f}s "
+        f"({out['import_rate']:,}/s); analysing …",
+        flush=True,
+    )
     dataset.analyse(target)
     fixture = dataset.bench_fixture(target)
     sec = args.seconds
     env_auth = {"WRK_TOKEN": fixture["token"]}
     with server.rapport(target, port, workers=2) as (url, pids):
+
         def paths(name: str, lines: list[str]) -> dict:
             f = RESULTS / f".{name}-paths"
             f.write_text("\n".join(lines) + "\n")
@@ -103,16 +122,32 @@ def measure_backend(backend: str, args, data_file: Path, port: int) -> dict:
             out[f"{name}_p50"] = ms(c1["latency_us"]["p50"])
             out[f"{name}_rate_c16"] = round(c16["rate"])
         for name in ("common", "rare"):
-            c1 = wrk(url, "paths.lua", connections=1, threads=1, seconds=sec,
-                     env=paths(f"search-{name}", fixture[f"search_{name}_paths"]))
+            c1 = wrk(
+                url,
+                "paths.lua",
+                connections=1,
+                threads=1,
+                seconds=sec,
+                env=paths(f"search-{name}", fixture[f"search_{name}_paths"]),
+            )
             out[f"search_{name}_p95"] = ms(c1["latency_us"]["p95"])
             out[f"search_{name}_p50"] = ms(c1["latency_us"]["p50"])
         texts, addresses = RESULTS / ".texts", RESULTS / ".addresses"
         texts.write_text("\n".join(fixture["texts"]) + "\n")
         addresses.write_text("\n".join(fixture["addresses"]) + "\n")
-        ingest = wrk(url, "inbound.lua", connections=32, threads=2, seconds=max(sec * 2, 10), env={
-            **env_auth, "WRK_INBOXES": ",".join(map(str, fixture["inbox_ids"])), "WRK_TEXTS": str(texts),
-            "WRK_ADDRESSES": str(addresses)})
+        ingest = wrk(
+            url,
+            "inbound.lua",
+            connections=32,
+            threads=2,
+            seconds=max(sec * 2, 10),
+            env={
+                **env_auth,
+                "WRK_INBOXES": ",".join(map(str, fixture["inbox_ids"])),
+                "WRK_TEXTS": str(texts),
+                "WRK_ADDRESSES": str(addresses),
+            },
+        )
         out["ingest_rate"] = round(ingest["rate"])
         out["ingest_p99"] = ms(ingest["latency_us"]["p99"])
         out["ingest_p50"] = ms(ingest["latency_us"]["p50"])
@@ -134,8 +169,10 @@ def table(floor: dict, results: list[dict]) -> str:
             row += f"{value:>16,}" if value is not None else f"{'—':>16}"
             ok &= value is not None and (value >= goal if higher else value <= goal)
         lines.append(row + ("  met" if ok else "  MISSED"))
-    lines.append(f"{'floor hello c32':<22}{'':>14}" + f"{floor['rate_c32']:>16,} req/s (p99 {floor['p99_c32_ms']} ms, "
-                                                     f"single-client p95 {floor['p95_c1_ms']} ms)")
+    lines.append(
+        f"{'floor hello c32':<22}{'':>14}" + f"{floor['rate_c32']:>16,} req/s (p99 {floor['p99_c32_ms']} ms, "
+        f"single-client p95 {floor['p95_c1_ms']} ms)"
+    )
     for r in results:
         lines.append(f"ingest/floor [{r['backend']}]: {r['ingest_rate'] / floor['rate_c32']:.1%}")
     return "\n".join(lines)
@@ -149,8 +186,10 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--pg-url", default=os.environ.get("RAPPORT_BENCH_DATABASE_URL",
-                                                           "postgresql://postgres@127.0.0.1:5432/rapport_bench"))
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("RAPPORT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/rapport_bench"),
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("The benchmark drives load with wrk: install it (Debian: apt-get install wrk).")
@@ -163,10 +202,16 @@ def main() -> None:
     text = table(floor, results)
     print(text)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    report = {"when": stamp, "conversations": args.conversations, "messages": args.messages, "floor": floor,
-              "results": results, "targets": {k: {"target": v[0], "unit": v[1], "higher_is_better": v[2]}
-                                              for k, v in TARGETS.items()}, "table": text,
-              "machine": {"cpus": os.cpu_count()}}
+    report = {
+        "when": stamp,
+        "conversations": args.conversations,
+        "messages": args.messages,
+        "floor": floor,
+        "results": results,
+        "targets": {k: {"target": v[0], "unit": v[1], "higher_is_better": v[2]} for k, v in TARGETS.items()},
+        "table": text,
+        "machine": {"cpus": os.cpu_count()},
+    }
     path = RESULTS / f"{stamp}.json"
     path.write_text(json.dumps(report, indent=2))
     print(f"\nwritten {path.relative_to(BENCH.parent)}")

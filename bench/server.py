@@ -12,8 +12,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-UVICORN_FLAGS = ["--workers", "2", "--http", "httptools", "--loop", "uvloop", "--log-level", "warning",
-                 "--no-access-log"]
+UVICORN_FLAGS = [
+    "--workers",
+    "2",
+    "--http",
+    "httptools",
+    "--loop",
+    "uvloop",
+    "--log-level",
+    "warning",
+    "--no-access-log",
+]
 
 
 def _wait(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
@@ -61,10 +70,12 @@ def floor(port: int):
 @contextmanager
 def rapport(target: dict, port: int, *, workers: int = 2):
     """Rapport (web + job worker in each process) on `port`; yields the URL and worker pids."""
-    env = {"RAPPORT_DATABASE_URL": target["url"], "RAPPORT_DATA_DIR": str(target["data_dir"]),
-           "RAPPORT_RUN_WORKER": "true"}
-    cmd = [sys.executable, "-m", "uvicorn", "rapport.app:create_app", "--factory", "--port", str(port),
-           *UVICORN_FLAGS]
+    env = {
+        "RAPPORT_DATABASE_URL": target["url"],
+        "RAPPORT_DATA_DIR": str(target["data_dir"]),
+        "RAPPORT_RUN_WORKER": "true",
+    }
+    cmd = [sys.executable, "-m", "uvicorn", "rapport.app:create_app", "--factory", "--port", str(port), *UVICORN_FLAGS]
     cmd[cmd.index("--workers") + 1] = str(workers)
     with _serve(cmd, f"http://127.0.0.1:{port}/healthz", env) as proc:
         yield f"http://127.0.0.1:{port}", _children(proc.pid) or [proc.pid]

@@ -153,3 +153,18 @@ def test_timeline_pages_in_order(client, world):
     rest = client.get(f"/api/v1/conversations/{cid}/timeline?after={first['next_cursor']}", headers=h).json()
     names = [e["name"] for e in first["items"] + rest["items"]]
     assert names == ["conversation.created", "message.received", "note.added", "note.added", "note.added"]
+
+
+def test_fast_read_paths_match_their_documented_shapes(client, world):
+    from rapport.conversations.schemas import ConversationDetail, ConversationOut
+
+    cid = _conv(client, world)
+    h = World.auth(world.agent_token)
+    client.post(f"/api/v1/conversations/{cid}/notes", json={"text": "n"}, headers=h)
+    for item in client.get("/api/v1/conversations", headers=h).json()["items"]:
+        assert set(item) == set(ConversationOut.model_fields)
+        ConversationOut.model_validate(item)
+    detail = client.get(f"/api/v1/conversations/{cid}?include=messages&include=events", headers=h).json()
+    assert set(detail) == set(ConversationDetail.model_fields)
+    parsed = ConversationDetail.model_validate(detail)
+    assert len(parsed.messages) == 2 and len(parsed.events) == 3

@@ -30,6 +30,7 @@ from rapport.kit.schema import Page
 from rapport.models import Attachment, Message
 from rapport.models.enums import Channel, Priority, Status
 from rapport.web.deps import DB, Me
+from rapport.web.fastjson import FastJSON
 
 router = APIRouter(tags=["conversations"])
 Include = Literal["messages", "events"]
@@ -99,7 +100,7 @@ def list_conversations(
         last = rows[-1]
         key = last.updated_at if sort.startswith("updated") else last.created_at
         next_cursor = cursors.encode([sort, key.isoformat(), last.id])
-    return Page(items=present.conversations(session, rows), next_cursor=next_cursor)
+    return FastJSON({"items": present.conversation_dicts(session, rows), "next_cursor": next_cursor})
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
@@ -114,13 +115,13 @@ def get_conversation(
     """One conversation; `include=messages&include=events` adds its latest messages and timeline."""
     authorize(actor, "conversations.read")
     conv = repository.get(session, conversation_id)
-    detail = ConversationDetail.model_validate(present.conversations(session, [conv])[0].model_dump())
+    detail = {**present.conversation_dicts(session, [conv])[0], "messages": None, "events": None}
     if include and "messages" in include:
         rows = repository.latest_messages(session, conv.id, limit=_limit(messages_limit))
-        detail.messages = present.messages(session, rows)
+        detail["messages"] = present.message_dicts(session, rows)
     if include and "events" in include:
-        detail.events = present.events(repository.recent_timeline(session, conv.id, limit=_limit(events_limit)))
-    return detail
+        detail["events"] = present.event_dicts(repository.recent_timeline(session, conv.id, limit=_limit(events_limit)))
+    return FastJSON(detail)
 
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationOut)

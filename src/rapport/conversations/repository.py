@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.orm import Session
 
 from rapport.kit.problems import NotFound
@@ -55,10 +55,10 @@ def get_for_update(session: Session, conversation_id: int) -> Conversation:
     return conv
 
 
-def page(session: Session, flt: ListFilter, *, sort: str, after: tuple | None, limit: int) -> list[Conversation]:
-    """One page of conversations by keyset: rows strictly after the cursor `(sort value, id)`."""
+def page(session: Session, flt: ListFilter, *, sort: str, after: tuple | None, limit: int) -> list[Row]:
+    """One page of conversations (plain rows: lists are hot) by keyset, strictly after `(sort value, id)`."""
     column, desc = SORTS[sort]
-    query = select(Conversation).where(Conversation.merged_into_id.is_(None))
+    query = select(*Conversation.__table__.c).where(Conversation.merged_into_id.is_(None))
     if flt.status:
         query = query.where(Conversation.status.in_(flt.status))
     if flt.assignee_id is not None:
@@ -82,7 +82,7 @@ def page(session: Session, flt: ListFilter, *, sort: str, after: tuple | None, l
         else:
             query = query.where(or_(column > value, and_(column == value, Conversation.id > last_id)))
     order = (column.desc(), Conversation.id.desc()) if desc else (column.asc(), Conversation.id.asc())
-    return list(session.scalars(query.order_by(*order).limit(limit)))
+    return list(session.execute(query.order_by(*order).limit(limit)))
 
 
 def tags_for(session: Session, ids: list[int]) -> dict[int, list[str]]:

@@ -96,6 +96,7 @@ class ConversationOut(Out):
     reopen_count: int
     message_count: int
     merged_into_id: int | None
+    source_ref: str | None = None
     last_message_at: datetime | None
     last_inbound_at: datetime | None
     first_reply_at: datetime | None

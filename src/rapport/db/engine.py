@@ -78,8 +78,8 @@ def _configure_sqlite(engine: Engine) -> None:
             "synchronous=NORMAL",
             "foreign_keys=ON",
             "busy_timeout=30000",
-            "cache_size=-65536",
-            "mmap_size=1073741824",
+            "cache_size=-16384",
+            "mmap_size=67108864",
             "temp_store=MEMORY",
             # Checkpoints run in the background (Checkpointer); this is only the safety net if none runs.
             "wal_autocheckpoint=20000",
