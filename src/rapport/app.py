@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from rapport import __version__
 from rapport.config import Settings, get_settings, use_settings
@@ -55,6 +56,11 @@ def create_app(
     errors.install(app)
     for router in _routers():
         app.include_router(router, prefix="/api/v1")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        # Until the agent workspace exists, the front page is the interactive API documentation.
+        return RedirectResponse("/api/v1/docs")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
