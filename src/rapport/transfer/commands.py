@@ -2,8 +2,158 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from rapport.cli import DataDir, database, settings_for
+
+FormatOption = Annotated[str | None, typer.Option("--format", help="jsonl or csv (default: from the extension).")]
+SHOWN_ERRORS = 20
 
 
 def register(app: typer.Typer) -> None:
-    """Add the bulk-data commands to `app`."""
+    """Add the bulk-data commands to `app` (once)."""
+    if any(c.name == "import" for c in app.registered_commands):
+        return
+    app.command("import")(import_command)
+    app.command("export")(export_command)
+    app.command("demo")(demo_command)
+
+
+def import_command(
+    file: Annotated[Path, typer.Argument(help="The JSONL or CSV file (see docs/import-format.md).")],
+    format: FormatOption = None,  # noqa: A002
+    max_errors: Annotated[int, typer.Option(help="Stop after this many refused lines.")] = 1000,
+    data_dir: DataDir = None,
+) -> None:
+    """Import teams, agents, inboxes, customers and conversations; running the same file again adds nothing."""
+    from rich.console import Console
+
+    from rapport.db.migrate import upgrade
+    from rapport.transfer.importer import import_file
+    from rapport.transfer.report import ImportFailed
+
+    db = database(settings_for(data_dir))
+    upgrade(db.engine)
+    console = Console(stderr=True)
+    with _bar(console, "Importing", file.stat().st_size if file.is_file() else None) as (progress, task):
+        try:
+            report = import_file(
+                db,
+                file,
+                format=format,
+                max_errors=max_errors,
+                on_batch=lambda _report, source: progress.update(task, completed=source.position),
+            )
+        except ImportFailed as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from exc
+        progress.update(task, completed=progress.tasks[0].total or 0)
+    _summary(console, report)
+    if report.error_count or report.aborted:
+        raise typer.Exit(1)
+
+
+def export_command(
+    out: Annotated[Path, typer.Argument(help="Where to write the JSONL file.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Export everything the import format carries, as JSONL that `rapport import` reads back."""
+    from rich.console import Console
+
+    from rapport.transfer.export import export_jsonl
+
+    db = database(settings_for(data_dir))
+    console = Console(stderr=True)
+    counts = export_jsonl(db, out)
+    listed = ", ".join(f"{n:,} {kind}{'es' if kind.endswith('x') else 's'}" for kind, n in counts.items())
+    console.print(f"Exported {listed or 'nothing'} to {out}.")
+
+
+def demo_command(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="Data directory of the demo.")] = Path("data/demo"),
+    conversations: Annotated[int, typer.Option(min=0, help="How many conversations to generate.")] = 10_000,
+    customers: Annotated[int, typer.Option(min=1, help="How many customers to generate.")] = 2_000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same organisation.")] = 1,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Load the demo, then exit.")] = False,
+) -> None:
+    """Load a realistic demo organisation (once) and serve it, printing where to sign in."""
+    from rich.console import Console
+
+    from rapport.cli import run_server
+    from rapport.db.migrate import upgrade
+    from rapport.demo.load import DEMO_PASSWORD, ensure_login, is_loaded
+    from rapport.demo.org import DEMO_EMAIL
+    from rapport.demo.utterances import UtterancesMissing
+
+    console = Console(stderr=True)
+    settings = settings_for(data_dir)
+    db = database(settings)
+    upgrade(db.engine)
+    if is_loaded(db, conversations):
+        console.print(f"The demo is already loaded in {settings.data_dir}.")
+    else:
+        from rapport.demo import generate
+
+        with _bar(console, "Loading the demo", conversations) as (progress, task):
+            try:
+                report = generate(
+                    db,
+                    conversations=conversations,
+                    customers=customers,
+                    seed=seed,
+                    on_batch=lambda r: progress.update(
+                        task, completed=r.counts["conversation.created"] + r.counts["conversation.existing"]
+                    ),
+                )
+            except UtterancesMissing as exc:
+                console.print(f"[red]error:[/red] {exc}")
+                raise typer.Exit(1) from exc
+        _summary(console, report)
+        if report.aborted:
+            raise typer.Exit(1)
+    ensure_login(db)
+    url = f"http://{host}:{port}"
+    console.print(
+        f"\nRapport demo: {url}\nSign in as [bold]{DEMO_EMAIL}[/bold] with password [bold]{DEMO_PASSWORD}[/bold]\n"
+    )
+    if not no_serve:
+        run_server(settings, host=host, port=port)
+
+
+@contextmanager
+def _bar(console, label: str, total: int | None) -> Iterator[tuple]:
+    """A rich progress bar (bytes of a file, or a count), yielding (progress, task)."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(), console=console
+    )
+    task = progress.add_task(label, total=total)
+    with progress:
+        yield progress, task
+
+
+def _summary(console, report) -> None:
+    from rich.table import Table
+
+    table = Table("record", "created", "already there", title="Import summary", title_justify="left")
+    for kind, created, existing in report.rows():
+        table.add_row(kind, f"{created:,}", f"{existing:,}")
+    console.print(table)
+    rate = f", {report.messages_per_second:,.0f} messages/s" if report.counts["message.created"] else ""
+    console.print(f"Took {report.seconds:.1f}s{rate}.")
+    if report.error_count:
+        console.print(f"[yellow]{report.error_count:,} line(s) refused[/yellow]; nothing else was lost:")
+        for line, message in report.errors[:SHOWN_ERRORS]:
+            console.print(f"  line {line}: {message}")
+        if report.error_count > SHOWN_ERRORS:
+            console.print(f"  … and {report.error_count - SHOWN_ERRORS:,} more.")
+    if report.aborted:
+        console.print(f"[red]Import stopped:[/red] {report.aborted}")

@@ -1,0 +1,79 @@
+"""The demo generator: the promised organisation, deterministic, streamed through the bulk importer."""
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from rapport.cli import app
+from rapport.demo import DEMO_EMAIL, generate, records
+from rapport.demo.utterances import ENV, UtterancesMissing
+from rapport.models import Agent, Conversation, Customer, Inbox, Message, Team
+from rapport.models.enums import Channel
+from rapport.transfer.commands import register
+from rapport.transfer.importer import import_file
+from tests.transfer.helpers import check_event_payloads, search_messages
+
+NOW = datetime(2026, 11, 2, 12, tzinfo=UTC)
+
+
+def test_generate_loads_the_promised_organisation(db):
+    report = generate(db, conversations=400, customers=80, now=NOW)
+    assert report.error_count == 0 and report.aborted is None
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Team)) == 3
+        roles = Counter(s.scalars(select(Agent.role)))
+        assert roles == {"admin": 1, "supervisor": 3, "agent": 21}
+        assert s.scalar(select(Agent.role).where(Agent.email == DEMO_EMAIL)) == "admin"
+        assert set(s.scalars(select(Inbox.channel))) == {c.value for c in Channel}
+        assert s.scalar(select(func.count()).select_from(Customer)) == 80
+        assert s.scalar(select(func.count()).where(Customer.vip.is_(True))) >= 1
+        convs = s.execute(select(Conversation.status, Conversation.channel, Conversation.created_at)).all()
+        directions = Counter(s.scalars(select(Message.direction)))
+    assert len(convs) == 400
+    assert {c.channel for c in convs} == {c.value for c in Channel}
+    assert min(c.created_at for c in convs) >= NOW - timedelta(days=190)
+    old = Counter(c.status for c in convs if c.created_at < NOW - timedelta(days=30))
+    recent = Counter(c.status for c in convs if c.created_at > NOW - timedelta(days=3))
+    assert old["closed"] / sum(old.values()) > 0.8
+    assert recent["closed"] < sum(recent.values()) / 2
+    assert {"inbound", "outbound", "note"} <= set(directions)
+    assert check_event_payloads(db) > sum(directions.values())
+    assert search_messages(db, "refund")
+
+
+def test_same_seed_same_records_and_the_message_total_is_steered():
+    one = list(records(conversations=200, customers=40, messages=1000, now=NOW, seed=7))
+    two = list(records(conversations=200, customers=40, messages=1000, now=NOW, seed=7))
+    other = list(records(conversations=200, customers=40, messages=1000, now=NOW, seed=8))
+    assert one == two and one != other
+    messages = sum(len(r["messages"]) for r in one if r["type"] == "conversation")
+    assert 950 <= messages <= 1050
+
+
+def test_writing_a_file_then_importing_it_gives_the_same_data(db, tmp_path):
+    counts = generate(out=tmp_path / "demo.jsonl", conversations=150, customers=30, now=NOW)
+    assert counts["conversation"] == 150 and counts["customer"] == 30
+    report = import_file(db, tmp_path / "demo.jsonl")
+    assert report.counts["message.created"] == counts["message"] and report.error_count == 0
+
+
+def test_a_missing_utterance_file_names_the_path_and_the_variable(monkeypatch, tmp_path):
+    monkeypatch.setenv(ENV, str(tmp_path / "nowhere.csv"))
+    with pytest.raises(UtterancesMissing, match=f"nowhere.csv.*{ENV}"):
+        next(records(conversations=1, customers=1, now=NOW))
+
+
+def test_demo_command_loads_once_and_prints_the_login(tmp_path, monkeypatch):
+    monkeypatch.delenv("RAPPORT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("RAPPORT_DATA_DIR", str(tmp_path / "demo"))  # the command sets it; this restores it after
+    register(app)
+    runner = CliRunner()
+    args = ["demo", "--data-dir", str(tmp_path / "demo"), "--conversations", "60", "--customers", "20", "--no-serve"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert DEMO_EMAIL in first.output and "rapport-demo" in first.output
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0 and "already loaded" in second.output
