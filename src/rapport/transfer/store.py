@@ -1,8 +1,8 @@
 """Batch reads and writes on the raw DBAPI connection, inside the caller's SQLAlchemy transaction.
 
 The ORM's unit of work costs far more per row than the database does, so bulk import talks to the driver:
-executemany on SQLite, COPY on PostgreSQL. Values must then be in the form SQLAlchemy would have stored:
-naive-UTC 'YYYY-MM-DD HH:MM:SS.ffffff' text on SQLite (UTCDateTime), JSON as text, booleans as 0/1.
+multi-row INSERTs on SQLite, COPY on PostgreSQL. Values must then be in the form SQLAlchemy would have
+stored: naive-UTC 'YYYY-MM-DD HH:MM:SS.ffffff' text on SQLite (UTCDateTime), JSON as text, booleans as 0/1.
 """
 
 from __future__ import annotations
