@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport.kit.problems import NotFound
@@ -27,24 +27,6 @@ def by_identity(session: Session, kind: str, address: str) -> Customer | None:
         .where(Identity.kind == kind, Identity.address == address)
     ).scalar_one_or_none()
     return row
-
-
-_I, _C = Identity.__table__.c, Customer.__table__.c
-_ID_BY_IDENTITY = (
-    select(_I.customer_id, _C.merged_into_id)
-    .join_from(Identity.__table__, Customer.__table__, _C.id == _I.customer_id)
-    .where(_I.kind == bindparam("kind"), _I.address == bindparam("address"))
-)
-
-
-def id_by_identity(session: Session, kind: str, address: str) -> int | None:
-    """The id of the (surviving) customer owning an already-normalised identity."""
-    row = session.connection().execute(_ID_BY_IDENTITY, {"kind": kind, "address": address}).first()
-    if row is None:
-        return None
-    customer_id, merged_into = row
-    # Merges move identities, so this only follows a chain left by an interrupted merge.
-    return get(session, merged_into).id if merged_into else customer_id
 
 
 def identities(session: Session, customer_ids: list[int]) -> dict[int, list[Identity]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import Actor, authorize
@@ -15,40 +15,7 @@ from rapport.kit.clock import now
 from rapport.kit.problems import Conflict
 from rapport.models import Conversation, Customer, Identity, Message
 
-_NEW_CUSTOMER = insert(Customer.__table__).returning(Customer.__table__.c.id)
-_NEW_IDENTITY = insert(Identity.__table__)
 PROFILE_FIELDS = ("name", "company", "language", "timezone", "segment", "vip", "attributes")
-
-
-def resolve(session: Session, actor: Actor, kind: str, address: str, name: str | None = None) -> int:
-    """The id of the customer with this identity, created (with the identity) when new; the inbound hot path."""
-    address = normalise(kind, address)
-    found = repository.id_by_identity(session, kind, address)
-    if found is not None:
-        return found
-    stamp = now()
-    conn = session.connection()
-    customer_id = conn.execute(
-        _NEW_CUSTOMER,
-        {
-            "name": (name or "")[:200],
-            "company": None,
-            "language": None,
-            "timezone": None,
-            "segment": None,
-            "vip": False,
-            "attributes": {},
-            "merged_into_id": None,
-            "created_at": stamp,
-            "updated_at": stamp,
-        },
-    ).scalar_one()
-    conn.execute(
-        _NEW_IDENTITY,
-        {"customer_id": customer_id, "kind": kind, "address": address, "verified": False, "created_at": stamp},
-    )
-    record(session, "customer.created", actor, customer_id=customer_id)
-    return customer_id
 
 
 def create(session: Session, actor: Actor, *, identities: list[tuple[str, str]], **profile: Any) -> Customer:
