@@ -10,11 +10,11 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rapport.conversations import repository as conversation_queries
 from rapport.db.session import Database
 from rapport.models import (
     Agent,
     Conversation,
-    ConversationTag,
     Customer,
     FieldDefinition,
     Identity,
@@ -90,51 +90,37 @@ def _identities(session: Session, customer_ids: list[int]) -> dict[int, list[str
     return found
 
 
-def _customers(session: Session) -> Iterator[dict]:
+def _pages(session: Session, model) -> Iterator[list]:
+    """Rows of `model` (customers or conversations) not merged away, a page at a time by id."""
     after = 0
     while True:
         page = list(
             session.scalars(
-                select(Customer)
-                .where(Customer.id > after, Customer.merged_into_id.is_(None))
-                .order_by(Customer.id)
-                .limit(PAGE)
+                select(model).where(model.id > after, model.merged_into_id.is_(None)).order_by(model.id).limit(PAGE)
             )
         )
         if not page:
             return
+        yield page
+        after = page[-1].id
+
+
+def _customers(session: Session) -> Iterator[dict]:
+    for page in _pages(session, Customer):
         identities = _identities(session, [c.id for c in page])
         for c in page:
             yield {"type": "customer", "name": c.name, "company": c.company, "language": c.language,
                    "timezone": c.timezone, "segment": c.segment, "vip": c.vip, "attributes": c.attributes,
                    "identities": identities[c.id], "created_at": _time(c.created_at),
                    "updated_at": _time(c.updated_at)}  # fmt: skip
-        after = page[-1].id
 
 
 def _conversations(session: Session, agents: dict, inboxes: dict, teams: dict) -> Iterator[dict]:
     """Conversations with their messages; merged ones are left out, their messages live in the target."""
-    after = 0
-    while True:
-        page = list(
-            session.scalars(
-                select(Conversation)
-                .where(Conversation.id > after, Conversation.merged_into_id.is_(None))
-                .order_by(Conversation.id)
-                .limit(PAGE)
-            )
-        )
-        if not page:
-            return
+    for page in _pages(session, Conversation):
         ids = [c.id for c in page]
         identities = _identities(session, sorted({c.customer_id for c in page}))
-        tags: dict[int, list[str]] = {}
-        for cid, tag in session.execute(
-            select(ConversationTag.conversation_id, ConversationTag.tag)
-            .where(ConversationTag.conversation_id.in_(ids))
-            .order_by(ConversationTag.tag)
-        ):
-            tags.setdefault(cid, []).append(tag)
+        tags = conversation_queries.tags_for(session, ids)
         messages: dict[int, list[dict]] = {}
         for m in session.scalars(
             select(Message).where(Message.conversation_id.in_(ids)).order_by(Message.conversation_id, Message.id)
@@ -162,7 +148,6 @@ def _conversations(session: Session, agents: dict, inboxes: dict, teams: dict) -
                 "messages": messages.get(c.id, []),
             }
             yield {k: v for k, v in record.items() if v is not None and v != {}}
-        after = page[-1].id
 
 
 def _message(m: Message, agents: dict) -> dict:

@@ -44,7 +44,6 @@ def current_actor(request: Request, session: Annotated[Session, Depends(db_sessi
         actor, token = auth.from_token(session, value.strip())
         if request.method not in SAFE_METHODS and auth.needs_touch(token):
             auth.touch(session, token.id)
-        request.state.auth_scope = f"token:{token.id}"
         return actor
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
@@ -52,7 +51,6 @@ def current_actor(request: Request, session: Annotated[Session, Depends(db_sessi
     actor, row = auth.from_session(session, cookie)
     if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != row.csrf_token:
         raise Forbidden("The CSRF token is missing or wrong; reload the page and try again.")
-    request.state.auth_scope = f"agent:{actor.id}"
     request.state.agent_session_id = row.id
     return actor
 
