@@ -10,10 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+import rapport.models  # noqa: F401  (registers every table on Base.metadata)
 from rapport.agents import service as agents
 from rapport.agents.permissions import SYSTEM
 from rapport.app import create_app
 from rapport.config import Settings, use_settings
+from rapport.db.base import Base
 from rapport.db.engine import make_engine
 from rapport.db.migrate import upgrade
 from rapport.db.session import Database
@@ -23,25 +25,8 @@ from rapport.models.enums import Role
 
 PG_URL = os.environ.get("RAPPORT_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-# Dependents first, so deleting never trips a foreign key.
-TABLES = [
-    "idempotency_keys",
-    "jobs",
-    "events",
-    "attachments",
-    "messages",
-    "conversation_tags",
-    "conversations",
-    "identities",
-    "agent_sessions",
-    "api_tokens",
-    "agent_teams",
-    "inboxes",
-    "agents",
-    "teams",
-    "customers",
-    "field_definitions",
-]
+# Dependents first, so deleting never trips a foreign key; every table the models declare.
+TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -20,8 +20,8 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database behind `engine` up to `revision`."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the database behind `engine` up to `revision` (every branch head by default)."""
     cfg = alembic_config()
     with engine.connect() as connection:
         cfg.attributes["connection"] = connection
