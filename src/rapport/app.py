@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from rapport import __version__
+from rapport import __version__, channels
 from rapport.config import Settings, get_settings, use_settings
 from rapport.conversations.intake import Intake
 from rapport.db.engine import Checkpointer, make_engine
@@ -56,6 +56,8 @@ def create_app(
     errors.install(app)
     for router in _routers():
         app.include_router(router, prefix="/api/v1")
+    for router in channels.load():
+        app.include_router(router)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -168,3 +168,25 @@ def test_fast_read_paths_match_their_documented_shapes(client, world):
     assert set(detail) == set(ConversationDetail.model_fields)
     parsed = ConversationDetail.model_validate(detail)
     assert len(parsed.messages) == 2 and len(parsed.events) == 3
+
+
+def test_human_request_is_flagged_once_and_cleared_by_an_agent_reply(db, world):
+    """Asking for a person flags the conversation once; the first agent reply clears it and records the wait."""
+    from rapport.agents.permissions import SYSTEM, Actor
+    from rapport.conversations import human, service
+    from rapport.conversations.inbound import Inbound, receive_inbound
+    from rapport.models import Conversation, Event
+
+    with db.write() as s:
+        got = receive_inbound(s, SYSTEM, Inbound(world.email_inbox.id, "email", "pat@example.net", text="help"))
+        human.request_human(s, SYSTEM, got.conversation_id, channel="chat", via="chat_button")
+        human.request_human(s, SYSTEM, got.conversation_id, channel="chat", via="chat_button")
+    with db.write() as s:
+        assert s.get(Conversation, got.conversation_id).human_requested_at is not None
+        agent = Actor(kind="agent", id=world.agent.id, role=world.agent.role)
+        service.reply(s, agent, got.conversation_id, text="Hi, Alex here.")
+    with db.read() as s:
+        assert s.get(Conversation, got.conversation_id).human_requested_at is None
+        names = [e.name for e in s.query(Event).filter_by(conversation_id=got.conversation_id)]
+    assert names.count("conversation.human_requested") == 1
+    assert names.count("conversation.human_answered") == 1

@@ -102,6 +102,9 @@ class ConversationOut(Out):
     first_reply_at: datetime | None
     solved_at: datetime | None
     closed_at: datetime | None
+    human_requested_at: datetime | None = Field(
+        None, description="When the customer asked for a person; unset once an agent replies."
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import Actor, authorize
-from rapport.conversations import attachments, repository
+from rapport.conversations import attachments, human, repository
 from rapport.conversations.fields import validate_values
 from rapport.conversations.status import move
 from rapport.events.outbox import record
@@ -149,6 +149,7 @@ def _append(
     )
     if direction == Direction.outbound:
         conv.first_reply_at = conv.first_reply_at or stamp
+        human.answered(session, actor, conv)
         queue.enqueue(session, "messages.deliver", {"message_id": message.id}, dedupe_key=f"deliver:{message.id}")
         if status is None and conv.status == Status.new:
             status = Status.open

@@ -68,6 +68,13 @@ class Reopened(Payload):
     by: str
 
 
+class HumanRequested(Payload):
+    """The customer asked to talk to a person."""
+
+    channel: str
+    via: str
+
+
 class AdminChange(Payload):
     """An admin-level object was created or changed."""
 
@@ -96,6 +103,8 @@ EVENTS: dict[str, type[Payload]] = {
     "conversation.tags_changed": TagsChanged,
     "conversation.fields_changed": FieldsChanged,
     "conversation.merged": Merged,
+    "conversation.human_requested": HumanRequested,
+    "conversation.human_answered": Changed,
     "agent.created": AdminChange,
     "agent.updated": AdminChange,
     "team.created": AdminChange,

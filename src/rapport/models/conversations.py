@@ -25,6 +25,8 @@ class Conversation(Base):
         Index("ix_conversations_inbox_updated", "inbox_id", "updated_at", "id"),
         # Threading looks up "this customer's active conversation in this inbox" on every inbound message.
         Index("ix_conversations_customer_inbox", "customer_id", "inbox_id", "updated_at"),
+        # The human queue: conversations whose customer asked for a person, oldest request first.
+        Index("ix_conversations_human_requested", "human_requested_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -47,6 +49,8 @@ class Conversation(Base):
     first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the customer asks for a person (chat button, IVR 0/"agent"); cleared when an agent takes it.
+    human_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
