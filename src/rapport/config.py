@@ -28,6 +28,8 @@ class Settings(BaseSettings):
 
     session_days: int = Field(default=14, ge=1)
     auto_close_after_days: int = Field(default=4, ge=0)
+    # The wait announced for a person before any request has been answered recently.
+    expected_wait_default_seconds: int = Field(default=180, ge=1)
     secure_cookies: bool = False
     run_worker: bool = True
     db_pool_size: int = Field(default=10, ge=1)
