@@ -28,6 +28,13 @@ class Settings(BaseSettings):
 
     session_days: int = Field(default=14, ge=1)
     auto_close_after_days: int = Field(default=4, ge=0)
+    # The system's own outgoing mail (sign-in links, verification links), not an inbox's replies.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "Rapport <rapport@localhost>"
     # The wait announced for a person before any request has been answered recently.
     expected_wait_default_seconds: int = Field(default=180, ge=1)
     secure_cookies: bool = False

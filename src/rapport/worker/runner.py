@@ -28,7 +28,11 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def load_handlers() -> None:
     """Import every module that registers job handlers."""
-    import rapport.conversations.tasks  # noqa: F401
+    import rapport.channels
+    import rapport.conversations.tasks
+    import rapport.kit.mailer  # noqa: F401
+
+    rapport.channels.load()
 
 
 def run_due(db: Database, *, batch: int = 50) -> int:

@@ -1,0 +1,51 @@
+"""The system's own mail (sign-in and verification links): queued in the transaction, sent by the worker.
+
+Channel replies go out through their inbox's sender; this is for mail Rapport itself writes to a person.
+Header values are checked by the standard library's EmailMessage, which refuses CR/LF in them.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from sqlalchemy.orm import Session
+
+from rapport.config import get_settings
+from rapport.kit.problems import Invalid
+from rapport.worker import queue
+from rapport.worker.runner import handler
+
+
+def send_system_mail(session: Session, *, to: str, subject: str, text: str, key: str | None = None) -> None:
+    """Queue a plain-text mail to `to`, sent after commit; `key` makes a repeat a no-op."""
+    if any(c in value for value in (to, subject) for c in "\r\n"):
+        raise Invalid("A mail address or subject cannot contain line breaks.", errors=[{"field": "to"}])
+    queue.enqueue(session, "mail.system", {"to": to, "subject": subject, "text": text}, dedupe_key=key)
+
+
+def compose(to: str, subject: str, text: str) -> EmailMessage:
+    """The message as it goes out, From the configured RAPPORT_MAIL_FROM."""
+    settings = get_settings()
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="rapport.local")
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders must not answer it
+    message.set_content(text)
+    return message
+
+
+@handler("mail.system")
+def deliver(session: Session, payload: dict) -> None:
+    """Send one queued system mail over SMTP (RAPPORT_SMTP_*); a failure retries with backoff."""
+    settings = get_settings()
+    message = compose(payload["to"], payload["subject"], payload["text"])
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password or "")
+        smtp.send_message(message)
