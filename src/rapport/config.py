@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=200, ge=1)
 
     session_days: int = Field(default=14, ge=1)
+    # How long a process may reuse a resolved API token; a revocation reaches other processes within this.
+    auth_cache_seconds: float = Field(default=2.0, ge=0)
     auto_close_after_days: int = Field(default=4, ge=0)
     # The system's own outgoing mail (sign-in links, verification links), not an inbox's replies.
     smtp_host: str = "127.0.0.1"

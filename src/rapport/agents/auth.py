@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import Row, bindparam, select, update
@@ -10,6 +12,7 @@ from sqlalchemy.orm import Session
 from rapport.agents import repository
 from rapport.agents.permissions import Actor
 from rapport.config import get_settings
+from rapport.events import bus
 from rapport.events.outbox import record
 from rapport.kit.clock import now
 from rapport.kit.problems import Unauthorized
@@ -65,11 +68,20 @@ def from_token(session: Session, plain: str) -> tuple[Actor, Row]:
 def from_tokens(session: Session, plains: list[str]) -> dict[str, tuple[Actor, Row] | Unauthorized]:
     """Resolve several bearer tokens at once (the inbound intake authenticates a whole batch)."""
     hashes = {token_hash(p): p for p in plains}
-    rows = {r.token_hash: r for r in session.connection().execute(_BY_TOKENS, {"hashes": list(hashes)})}
-    teams = repository.team_ids(session, list({r.agent_id for r in rows.values()}))
     out: dict[str, tuple[Actor, Row] | Unauthorized] = {}
+    missing = []
     for digest, plain in hashes.items():
-        token = rows.get(digest)
+        hit = _CACHE.get(digest)
+        if hit is not None:
+            out[plain] = hit
+        else:
+            missing.append(digest)
+    if not missing:
+        return out
+    rows = {r.token_hash: r for r in session.connection().execute(_BY_TOKENS, {"hashes": missing})}
+    teams = repository.team_ids(session, list({r.agent_id for r in rows.values()}))
+    for digest in missing:
+        plain, token = hashes[digest], rows.get(digest)
         if token is None:
             out[plain] = Unauthorized("This API token is not valid. Create one under Admin > API tokens.")
         elif token.revoked_at is not None:
@@ -85,8 +97,58 @@ def from_tokens(session: Session, plains: list[str]) -> dict[str, tuple[Actor, R
                 scopes=frozenset(token.scopes),
                 team_ids=frozenset(teams[token.agent_id]),
             )
-            out[plain] = (actor, token)
+            out[plain] = _CACHE.put(digest, (actor, token))
     return out
+
+
+class TokenCache:
+    """Resolved bearer tokens for RAPPORT_AUTH_CACHE_SECONDS, so a busy client costs no lookup per request.
+
+    Every API request presents its token; looking it up (token, agent and teams) cost more than the
+    request's own query. After a commit that revokes a token or changes an agent or a team, this process
+    forgets everything at once (a bus subscriber); other processes notice within the configured seconds.
+    """
+
+    def __init__(self):
+        self._entries: dict[str, tuple[float, tuple[Actor, Row]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> tuple[Actor, Row] | None:
+        """The cached resolution, if still fresh."""
+        entry = self._entries.get(digest)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, digest: str, value: tuple[Actor, Row]) -> tuple[Actor, Row]:
+        """Keep a resolution for the configured seconds (0 keeps nothing)."""
+        seconds = get_settings().auth_cache_seconds
+        if seconds > 0:
+            with self._lock:
+                if len(self._entries) >= 10_000:  # bounded: a flood of distinct tokens cannot grow it
+                    self._entries.clear()
+                self._entries[digest] = (time.monotonic() + seconds, value)
+        return value
+
+    def forget(self, digest: str | None = None) -> None:
+        """Drop one token's entry, or every entry."""
+        with self._lock:
+            if digest is None:
+                self._entries.clear()
+            else:
+                self._entries.pop(digest, None)
+
+
+_CACHE = TokenCache()
+_FORGET_ON = {"token.revoked", "agent.updated", "team.updated"}
+
+
+def _forget_after_commit(events) -> None:
+    if any(e.name in _FORGET_ON for e in events):
+        _CACHE.forget()
+
+
+bus.subscribe(_forget_after_commit)
 
 
 def needs_touch(token: Row) -> bool:
@@ -94,9 +156,10 @@ def needs_touch(token: Row) -> bool:
     return token.last_used_at is None or now() - token.last_used_at > TOUCH_EVERY
 
 
-def touch(session: Session, token_id: int) -> None:
+def touch(session: Session, token: Row) -> None:
     """Record that a token was used just now."""
-    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now()))
+    session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now()))
+    _CACHE.forget(token.token_hash)  # the cached row's last_used_at is now stale
 
 
 def sign_in(session: Session, email: str, password: str) -> tuple[AgentSession, str]:

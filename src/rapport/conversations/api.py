@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import authorize
+from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
 from rapport.conversations import merge as merging
 from rapport.conversations import present, repository, service
@@ -29,7 +30,7 @@ from rapport.kit.problems import Invalid, NotFound
 from rapport.kit.schema import Page
 from rapport.models import Attachment, Message
 from rapport.models.enums import Channel, Priority, Status
-from rapport.web.deps import DB, Me
+from rapport.web.deps import DB, Me, read
 from rapport.web.fastjson import FastJSON
 
 router = APIRouter(tags=["conversations"])
@@ -58,9 +59,8 @@ def _cursor(raw: str | None, sort: str) -> tuple | None:
 
 
 @router.get("/conversations", response_model=Page[ConversationOut])
-def list_conversations(
-    session: DB,
-    actor: Me,
+async def list_conversations(
+    request: Request,
     status: Annotated[list[Status] | None, Query()] = None,
     assignee_id: int | None = None,
     unassigned: bool = False,
@@ -77,7 +77,6 @@ def list_conversations(
     limit: int = 50,
 ):
     """An inbox view: filtered, sorted, paged by cursor."""
-    authorize(actor, "conversations.read")
     flt = repository.ListFilter(
         status=[s.value for s in status] if status else None,
         assignee_id=assignee_id,
@@ -91,37 +90,46 @@ def list_conversations(
         priority=priority.value if priority else None,
         updated_since=updated_since,
     )
-    n = _limit(limit)
-    rows = repository.page(session, flt, sort=sort, after=_cursor(cursor, sort), limit=n + 1)
-    more = len(rows) > n
-    rows = rows[:n]
-    next_cursor = None
-    if more:
-        last = rows[-1]
-        key = last.updated_at if sort.startswith("updated") else last.created_at
-        next_cursor = cursors.encode([sort, key.isoformat(), last.id])
-    return FastJSON({"items": present.conversation_dicts(session, rows), "next_cursor": next_cursor})
+    n, after = _limit(limit), _cursor(cursor, sort)
+
+    def work(session: Session, actor: Actor) -> dict:
+        authorize(actor, "conversations.read")
+        rows = repository.page(session, flt, sort=sort, after=after, limit=n + 1)
+        more = len(rows) > n
+        rows = rows[:n]
+        next_cursor = None
+        if more:
+            last = rows[-1]
+            key = last.updated_at if sort.startswith("updated") else last.created_at
+            next_cursor = cursors.encode([sort, key.isoformat(), last.id])
+        return {"items": present.conversation_dicts(session, rows), "next_cursor": next_cursor}
+
+    return FastJSON(await read(request, work))
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
-def get_conversation(
+async def get_conversation(
+    request: Request,
     conversation_id: int,
-    session: DB,
-    actor: Me,
     include: Annotated[list[Include] | None, Query()] = None,
     messages_limit: int = 20,
     events_limit: int = 50,
 ):
     """One conversation; `include=messages&include=events` adds its latest messages and timeline."""
-    authorize(actor, "conversations.read")
-    conv = repository.get(session, conversation_id)
-    detail = {**present.conversation_dicts(session, [conv])[0], "messages": None, "events": None}
-    if include and "messages" in include:
-        rows = repository.latest_messages(session, conv.id, limit=_limit(messages_limit))
-        detail["messages"] = present.message_dicts(session, rows)
-    if include and "events" in include:
-        detail["events"] = present.event_dicts(repository.recent_timeline(session, conv.id, limit=_limit(events_limit)))
-    return FastJSON(detail)
+    n_messages, n_events = _limit(messages_limit), _limit(events_limit)
+
+    def work(session: Session, actor: Actor) -> dict:
+        authorize(actor, "conversations.read")
+        conv = repository.get(session, conversation_id)
+        detail = {**present.conversation_dicts(session, [conv])[0], "messages": None, "events": None}
+        if include and "messages" in include:
+            rows = repository.latest_messages(session, conv.id, limit=n_messages)
+            detail["messages"] = present.message_dicts(session, rows)
+        if include and "events" in include:
+            detail["events"] = present.event_dicts(repository.recent_timeline(session, conv.id, limit=n_events))
+        return detail
+
+    return FastJSON(await read(request, work))
 
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationOut)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, and_, or_, select
+from sqlalchemy import Row, and_, bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
 from rapport.kit.problems import NotFound
 from rapport.models import Attachment, Conversation, ConversationTag, Event, Message
+from rapport.models.conversations import ACTIVE_SQL
 from rapport.models.enums import ACTIVE_STATUSES, Direction
 
+_ACTIVE = {s.value for s in ACTIVE_STATUSES}
 SORTS = {
     "updated_desc": (Conversation.updated_at, True),
     "updated_asc": (Conversation.updated_at, False),
@@ -59,7 +61,9 @@ def page(session: Session, flt: ListFilter, *, sort: str, after: tuple | None, l
     """One page of conversations (plain rows: lists are hot) by keyset, strictly after `(sort value, id)`."""
     column, desc = SORTS[sort]
     query = select(*Conversation.__table__.c).where(Conversation.merged_into_id.is_(None))
-    if flt.status:
+    if flt.status and set(flt.status) == _ACTIVE:
+        query = query.where(text(ACTIVE_SQL))  # literally the partial indexes' predicate, so they are used
+    elif flt.status:
         query = query.where(Conversation.status.in_(flt.status))
     if flt.assignee_id is not None:
         query = query.where(Conversation.assignee_id == flt.assignee_id)
@@ -82,20 +86,26 @@ def page(session: Session, flt: ListFilter, *, sort: str, after: tuple | None, l
         else:
             query = query.where(or_(column > value, and_(column == value, Conversation.id > last_id)))
     order = (column.desc(), Conversation.id.desc()) if desc else (column.asc(), Conversation.id.asc())
-    return list(session.execute(query.order_by(*order).limit(limit)))
+    # Core execution on the session's connection: plain rows, without the ORM's loading machinery.
+    return list(session.connection().execute(query.order_by(*order).limit(limit)))
 
 
 def tags_for(session: Session, ids: list[int]) -> dict[int, list[str]]:
-    """Tags of several conversations in one query."""
+    """Tags of several conversations in one query, each list sorted."""
     out: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
-        for cid, tag in session.execute(
-            select(ConversationTag.conversation_id, ConversationTag.tag)
-            .where(ConversationTag.conversation_id.in_(ids))
-            .order_by(ConversationTag.tag)
-        ):
+        rows = session.connection().execute(_TAGS_OF, {"ids": ids})
+        for cid, tag in rows:
             out[cid].append(tag)
+        for tags in out.values():
+            if len(tags) > 1:
+                tags.sort()
     return out
+
+
+_TAGS_OF = select(ConversationTag.conversation_id, ConversationTag.tag).where(
+    ConversationTag.conversation_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def open_in_inbox(session: Session, customer_id: int, inbox_id: int) -> Conversation | None:

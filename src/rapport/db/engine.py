@@ -7,6 +7,7 @@ import os
 import threading
 from contextlib import contextmanager
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
@@ -45,12 +46,21 @@ class WriterLock:
         return self._fd
 
 
+def _json_dumps(value) -> str:
+    return orjson.dumps(value).decode()
+
+
+# JSON columns are read on every list row: orjson parses them several times faster than the json module.
+JSON_CODEC = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     """Create an engine for `url`, tuned for SQLite (WAL) or PostgreSQL."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             echo=echo,
+            **JSON_CODEC,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
             max_overflow=pool_size * 4,
@@ -60,9 +70,9 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    kwargs = {"pool_size": pool_size, "max_overflow": pool_size * 2, "pool_pre_ping": True}
+    kwargs = {"pool_size": pool_size, "max_overflow": pool_size * 2, "pool_pre_ping": True, **JSON_CODEC}
     if url.endswith("nullpool"):
-        kwargs = {"poolclass": NullPool}
+        kwargs = {"poolclass": NullPool, **JSON_CODEC}
         url = url.removesuffix("?nullpool")
     return create_engine(url, echo=echo, **kwargs)
 

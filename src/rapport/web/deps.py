@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from rapport.agents import auth
 from rapport.agents.permissions import Actor
@@ -16,6 +18,44 @@ from rapport.kit.problems import Forbidden, Unauthorized
 SESSION_COOKIE = "rapport_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a request presents: a bearer token or a session cookie (with its CSRF header), and its method."""
+
+    method: str
+    bearer: str | None = None
+    cookie: str | None = None
+    csrf: str | None = None
+
+
+def credentials(request: Request) -> Credentials:
+    """Read the credentials off the request; Unauthorized when there are none."""
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+        return Credentials(request.method, bearer=value.strip())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise Unauthorized("Send a bearer API token, or sign in at /api/v1/session.")
+    return Credentials(request.method, cookie=cookie, csrf=request.headers.get(CSRF_HEADER))
+
+
+def authenticate(session: Session, creds: Credentials) -> tuple[Actor, int | None]:
+    """The actor behind the credentials, and the browser session's id when it came from a cookie."""
+    if creds.bearer is not None:
+        actor, token = auth.from_token(session, creds.bearer)
+        if creds.method not in SAFE_METHODS and auth.needs_touch(token):
+            auth.touch(session, token)
+        return actor, None
+    actor, row = auth.from_session(session, creds.cookie or "")
+    if creds.method not in SAFE_METHODS and creds.csrf != row.csrf_token:
+        raise Forbidden("The CSRF token is missing or wrong; reload the page and try again.")
+    return actor, row.id
 
 
 def database(request: Request) -> Database:
@@ -36,23 +76,29 @@ def db_session(request: Request) -> Iterator[Session]:
 
 def current_actor(request: Request, session: Annotated[Session, Depends(db_session, scope="function")]) -> Actor:
     """The agent behind the bearer token or the session cookie (with its CSRF header on writes)."""
-    header = request.headers.get("authorization", "")
-    if header:
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer" or not value:
-            raise Unauthorized("Use 'Authorization: Bearer <token>'.")
-        actor, token = auth.from_token(session, value.strip())
-        if request.method not in SAFE_METHODS and auth.needs_touch(token):
-            auth.touch(session, token.id)
-        return actor
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        raise Unauthorized("Send a bearer API token, or sign in at /api/v1/session.")
-    actor, row = auth.from_session(session, cookie)
-    if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != row.csrf_token:
-        raise Forbidden("The CSRF token is missing or wrong; reload the page and try again.")
-    request.state.agent_session_id = row.id
+    actor, session_id = authenticate(session, credentials(request))
+    if session_id is not None:
+        request.state.agent_session_id = session_id
     return actor
+
+
+async def read(request: Request, work: Callable[[Session, Actor], T]) -> T:
+    """Run `work(session, actor)` in one read transaction on one worker thread.
+
+    The hot read routes use this instead of the DB/Me dependencies: each sync dependency costs a hop to the
+    thread pool and back, and under load those hops (and the GIL contention between them) cost more than
+    the query itself.
+    """
+    creds = credentials(request)
+    db: Database = request.app.state.db
+
+    def run() -> T:
+        with db.read() as session:
+            return work(session, authenticate(session, creds)[0])
+
+    if db.is_sqlite:
+        return run()
+    return await run_in_threadpool(run)
 
 
 # scope="function": commit happens before the response is sent, so a failed commit is an error response.
