@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from rapport.conversations import repository
@@ -9,9 +10,9 @@ from rapport.conversations.schemas import AttachmentOut, ConversationOut, EventO
 from rapport.models import Conversation, Event, Message
 
 
-def _columns(row) -> dict:
-    if hasattr(row, "_mapping"):
-        return dict(row._mapping)
+def _columns(row, fields: tuple | None = None) -> dict:
+    if isinstance(row, Row):
+        return dict(zip(fields or row._fields, row, strict=True))
     return {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key not in _MESSAGE_SKIP}
 
 
@@ -21,7 +22,9 @@ def conversation_dicts(session: Session, rows: list) -> list[dict]:
     The hot read paths skip Pydantic: its validation of 50 rows cost more than the query.
     """
     tags = repository.tags_for(session, [c.id for c in rows])
-    return [{**_columns(c), "number": c.id, "tags": tags[c.id]} for c in rows]
+    # A Row builds its _fields tuple on every access: take it once for the page.
+    fields = rows[0]._fields if rows and isinstance(rows[0], Row) else None
+    return [{**_columns(c, fields), "number": c.id, "tags": tags[c.id]} for c in rows]
 
 
 def message_dicts(session: Session, rows: list[Message]) -> list[dict]:

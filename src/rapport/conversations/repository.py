@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import Row, and_, bindparam, or_, select, text
 from sqlalchemy.orm import Session
@@ -59,35 +60,58 @@ def get_for_update(session: Session, conversation_id: int) -> Conversation:
 
 def page(session: Session, flt: ListFilter, *, sort: str, after: tuple | None, limit: int) -> list[Row]:
     """One page of conversations (plain rows: lists are hot) by keyset, strictly after `(sort value, id)`."""
-    column, desc = SORTS[sort]
-    query = select(*Conversation.__table__.c).where(Conversation.merged_into_id.is_(None))
-    if flt.status and set(flt.status) == _ACTIVE:
-        query = query.where(text(ACTIVE_SQL))  # literally the partial indexes' predicate, so they are used
-    elif flt.status:
-        query = query.where(Conversation.status.in_(flt.status))
-    if flt.assignee_id is not None:
-        query = query.where(Conversation.assignee_id == flt.assignee_id)
-    if flt.unassigned:
-        query = query.where(Conversation.assignee_id.is_(None))
-    for attr in ("team_id", "inbox_id", "channel", "category", "customer_id", "priority"):
+    params: dict = {"limit": limit}
+    status_mode = None
+    if flt.status:
+        status_mode = "active" if set(flt.status) == _ACTIVE else "list"
+        if status_mode == "list":
+            params["status"] = list(flt.status)
+    for attr in _EQUALS:
         value = getattr(flt, attr)
         if value is not None:
-            query = query.where(getattr(Conversation, attr) == value)
+            params[attr] = value
     if flt.tag:
-        query = query.where(
-            Conversation.id.in_(select(ConversationTag.conversation_id).where(ConversationTag.tag == flt.tag))
-        )
+        params["tag"] = flt.tag
     if flt.updated_since is not None:
-        query = query.where(Conversation.updated_at >= flt.updated_since)
+        params["updated_since"] = flt.updated_since
     if after is not None:
-        value, last_id = after
+        params["after_value"], params["after_id"] = after
+    shape = (sort, status_mode, flt.unassigned, frozenset(params))
+    return list(session.connection().execute(_page_statement(shape), params))
+
+
+_EQUALS = ("assignee_id", "team_id", "inbox_id", "channel", "category", "customer_id", "priority")
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: tuple):
+    """The list query for one combination of filters, built once: values are bound at execution."""
+    sort, status_mode, unassigned, given = shape
+    column, desc = SORTS[sort]
+    query = select(*Conversation.__table__.c).where(Conversation.merged_into_id.is_(None))
+    if status_mode == "active":
+        query = query.where(text(ACTIVE_SQL))  # literally the partial indexes' predicate, so they are used
+    elif status_mode == "list":
+        query = query.where(Conversation.status.in_(bindparam("status", expanding=True)))
+    if unassigned:
+        query = query.where(Conversation.assignee_id.is_(None))
+    for attr in _EQUALS:
+        if attr in given:
+            query = query.where(getattr(Conversation, attr) == bindparam(attr))
+    if "tag" in given:
+        query = query.where(
+            Conversation.id.in_(select(ConversationTag.conversation_id).where(ConversationTag.tag == bindparam("tag")))
+        )
+    if "updated_since" in given:
+        query = query.where(Conversation.updated_at >= bindparam("updated_since", type_=Conversation.updated_at.type))
+    if "after_id" in given:
+        value, last_id = bindparam("after_value", type_=column.type), bindparam("after_id")
         if desc:
             query = query.where(or_(column < value, and_(column == value, Conversation.id < last_id)))
         else:
             query = query.where(or_(column > value, and_(column == value, Conversation.id > last_id)))
     order = (column.desc(), Conversation.id.desc()) if desc else (column.asc(), Conversation.id.asc())
-    # Core execution on the session's connection: plain rows, without the ORM's loading machinery.
-    return list(session.connection().execute(query.order_by(*order).limit(limit)))
+    return query.order_by(*order).limit(bindparam("limit"))
 
 
 def tags_for(session: Session, ids: list[int]) -> dict[int, list[str]]:
