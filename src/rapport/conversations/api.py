@@ -120,7 +120,7 @@ async def get_conversation(
 
     def work(session: Session, actor: Actor) -> dict:
         authorize(actor, "conversations.read")
-        conv = repository.get(session, conversation_id)
+        conv = repository.get_row(session, conversation_id)
         detail = {**present.conversation_dicts(session, [conv])[0], "messages": None, "events": None}
         if include and "messages" in include:
             rows = repository.latest_messages(session, conv.id, limit=n_messages)

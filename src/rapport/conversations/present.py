@@ -30,8 +30,10 @@ def conversation_dicts(session: Session, rows: list) -> list[dict]:
 def message_dicts(session: Session, rows: list[Message]) -> list[dict]:
     """Messages as JSON-ready dicts in the MessageOut shape, with their attachments."""
     files = repository.attachments_for(session, [m.id for m in rows])
+    fields = rows[0]._fields if rows and isinstance(rows[0], Row) else None
     return [
-        {**_columns(m), "attachments": [{k: getattr(a, k) for k in _ATTACHMENT} for a in files[m.id]]} for m in rows
+        {**_columns(m, fields), "attachments": [{k: getattr(a, k) for k in _ATTACHMENT} for a in files[m.id]]}
+        for m in rows
     ]
 
 

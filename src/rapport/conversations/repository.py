@@ -40,6 +40,17 @@ class ListFilter:
     updated_since: datetime | None = None
 
 
+def get_row(session: Session, conversation_id: int) -> Row:
+    """The conversation as a plain row (the read paths); NotFound when there is none."""
+    row = session.connection().execute(_CONVERSATION_BY_ID, {"id": conversation_id}).first()
+    if row is None:
+        raise NotFound(f"There is no conversation {conversation_id}.")
+    return row
+
+
+_CONVERSATION_BY_ID = select(*Conversation.__table__.c).where(Conversation.id == bindparam("id"))
+
+
 def get(session: Session, conversation_id: int) -> Conversation:
     """The conversation; NotFound when there is none."""
     conv = session.get(Conversation, conversation_id)
@@ -154,23 +165,30 @@ def message_by_external_id(session: Session, inbox_id: int, external_id: str) ->
     ).first()
 
 
-def latest_messages(session: Session, conversation_id: int, *, limit: int, before: int | None = None) -> list[Message]:
-    """The newest `limit` messages (before a message id), returned oldest first."""
-    query = select(Message).where(Message.conversation_id == conversation_id)
+# What the API shows of a message (meta and delivery_error stay internal); plain rows, as messages are hot.
+_MESSAGE_SHOWN = [c for c in Message.__table__.c if c.key not in ("meta", "delivery_error")]
+
+
+def latest_messages(session: Session, conversation_id: int, *, limit: int, before: int | None = None) -> list[Row]:
+    """The newest `limit` messages (before a message id), returned oldest first, as plain rows."""
+    query = select(*_MESSAGE_SHOWN).where(Message.conversation_id == conversation_id)
     if before is not None:
         query = query.where(Message.id < before)
-    rows = list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+    rows = list(session.connection().execute(query.order_by(Message.id.desc()).limit(limit)))
     rows.reverse()
     return rows
 
 
-def attachments_for(session: Session, message_ids: list[int]) -> dict[int, list[Attachment]]:
-    """Attachments of several messages in one query."""
-    out: dict[int, list[Attachment]] = {i: [] for i in message_ids}
+def attachments_for(session: Session, message_ids: list[int]) -> dict[int, list[Row]]:
+    """Attachments of several messages in one query, as plain rows."""
+    out: dict[int, list[Row]] = {i: [] for i in message_ids}
     if message_ids:
-        for att in session.scalars(select(Attachment).where(Attachment.message_id.in_(message_ids))):
+        for att in session.connection().execute(_ATTACHMENTS_OF, {"ids": message_ids}):
             out[att.message_id].append(att)
     return out
+
+
+_ATTACHMENTS_OF = select(*Attachment.__table__.c).where(Attachment.message_id.in_(bindparam("ids", expanding=True)))
 
 
 def last_inbound_channel(session: Session, conversation_id: int) -> str | None:
@@ -191,12 +209,9 @@ def timeline(session: Session, conversation_id: int, *, limit: int, after: int |
     return list(session.scalars(query.order_by(Event.id).limit(limit)))
 
 
-def recent_timeline(session: Session, conversation_id: int, *, limit: int) -> list[Event]:
-    """The newest `limit` events of a conversation, oldest first."""
-    rows = list(
-        session.scalars(
-            select(Event).where(Event.conversation_id == conversation_id).order_by(Event.id.desc()).limit(limit)
-        )
-    )
+def recent_timeline(session: Session, conversation_id: int, *, limit: int) -> list[Row]:
+    """The newest `limit` events of a conversation, oldest first, as plain rows."""
+    query = select(*Event.__table__.c).where(Event.conversation_id == conversation_id)
+    rows = list(session.connection().execute(query.order_by(Event.id.desc()).limit(limit)))
     rows.reverse()
     return rows
