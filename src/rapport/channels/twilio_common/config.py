@@ -90,6 +90,8 @@ class InboxCache:
                 inbox = session.get(Inbox, inbox_id)
                 if inbox is None or not inbox.active:
                     raise NotFound(f"There is no active inbox {inbox_id}.")
+                if inbox.channel != channel:
+                    raise NotFound(f"Inbox {inbox_id} is not a {channel} inbox.")
                 found = CachedInbox(inbox.id, inbox.channel, parse(inbox))
             hit = (stamp + get_settings().twilio_settings_cache_seconds, found)
             self._items[inbox_id] = hit

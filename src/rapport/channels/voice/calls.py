@@ -83,10 +83,11 @@ def to_queue(session: Session, hook: Webhook, *, via: str, say: str | None = Non
     """Flag the conversation for a person, announce the expected wait, and enqueue the caller."""
     message = _call(session, hook)
     call = dict(message.meta["call"])
-    request_human(session, SYSTEM, message.conversation_id, channel="phone", via=via)
+    # The wait is for the people ahead of this caller, so it is estimated before the caller joins them.
     wait = expected_wait(session, channel="phone")
+    request_human(session, SYSTEM, message.conversation_id, channel="phone", via=via)
     if call["status"] == "menu":
-        call.update(status="queued", queued_at=now().isoformat(), via=via)
+        call.update(status="queued", queued_at=now().isoformat(), via=via, expected_wait_seconds=wait.seconds)
         save(message, call)
         call_event(session, message, "call.queued", call)
     u = urls(hook.inbox.id)

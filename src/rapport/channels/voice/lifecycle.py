@@ -13,7 +13,6 @@ from rapport.channels.voice.calls import _call
 from rapport.channels.voice.record import call_event, save, urls
 from rapport.kit.clock import now
 from rapport.models import Callback
-from rapport.routing.wait import expected_wait
 
 CALLBACK_KEY = "1"
 ENDED = {"completed", "busy", "failed", "no-answer", "canceled"}
@@ -37,8 +36,9 @@ def wait_key(session: Session, hook: Webhook) -> str:
     message = _call(session, hook)
     call = dict(message.meta["call"])
     if repository.callback_for_call(session, call["sid"]) is None and call["status"] == "queued":
-        wait = expected_wait(session, channel="phone")
         stamp = now()
+        # Due when a person would have answered, as announced when the caller joined the queue.
+        due = datetime.fromisoformat(call["queued_at"]) + timedelta(seconds=call.get("expected_wait_seconds") or 0)
         callback = Callback(
             inbox_id=hook.inbox.id,
             conversation_id=message.conversation_id,
@@ -47,7 +47,7 @@ def wait_key(session: Session, hook: Webhook) -> str:
             phone=call["from"],
             call_sid=call["sid"],
             state="due",
-            due_at=stamp + timedelta(seconds=wait.seconds or 0),
+            due_at=max(stamp, due),
             created_at=stamp,
         )
         session.add(callback)
