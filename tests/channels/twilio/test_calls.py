@@ -162,3 +162,13 @@ def test_sms_and_calls_from_one_number_are_one_customer(client, db, sms_inbox, p
         channels = sorted(s.scalars(select(Message.channel)))
         customers = set(s.scalars(select(Message.customer_id)))
     assert channels == ["phone", "sms"] and len(customers) == 1
+
+
+def test_a_withheld_number_is_answered_but_cannot_ask_for_a_callback(client, db, phone_inbox, frozen_clock):
+    voice(client, phone_inbox.id, "incoming", From="anonymous")
+    voice(client, phone_inbox.id, "menu", Digits="0", From="anonymous")
+    root = voice(client, phone_inbox.id, "wait-key", Digits="1", From="anonymous")
+    assert root.find("Leave") is None and "withheld" in said(root)
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Callback)) == 0
+        assert s.scalar(select(Message)).meta["call"]["status"] == "queued"

@@ -221,3 +221,29 @@ def test_wrong_channel_or_unknown_inbox_is_not_found(client, world, sms_inbox):
     assert post(client, f"/channels/twilio/sms/{world.email_inbox.id}/inbound", params).status_code == 404
     assert post(client, "/channels/twilio/sms/999999/inbound", params).status_code == 404
     assert TOKEN  # the fixture's token signs every accepted request above
+
+
+def test_reply_attachments_go_as_signed_expiring_media_links(client, db, world, sms_inbox, fake_twilio, frozen_clock):
+    from datetime import timedelta
+
+    from rapport.conversations.attachments import IncomingFile
+
+    load_handlers()
+    post(client, f"/channels/twilio/sms/{sms_inbox.id}/inbound", sms(sms_inbox.id))
+    png = b"\x89PNG\r\n\x1a\n" + b"\1" * 32
+    with db.read() as s:
+        conv_id = s.scalar(select(Message.conversation_id))
+    with db.write() as s:
+        actor = type(SYSTEM)(kind="agent", id=world.agent.id, role=world.agent.role)
+        conversations.reply(s, actor, conv_id, text="The label", files=[IncomingFile("label.png", png, "image/png")])
+    run_due(db)
+    assert fake_twilio.faults == []
+    (url,) = fake_twilio.messages[0]["form"]["MediaUrl"]
+    assert url.startswith(f"{PUBLIC}/channels/twilio/sms/media/")
+    path = url.removeprefix(PUBLIC)
+    got = client.get(path)
+    assert got.status_code == 200 and got.content == png
+    assert got.headers["content-disposition"].startswith("attachment")
+    assert client.get(path.replace("sig=", "sig=x")).status_code == 403
+    frozen_clock[0] += timedelta(hours=25)
+    assert client.get(path).status_code == 403

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from rapport.channels.sms import repository
+from rapport.channels.sms import media, repository
 from rapport.channels.twilio_common.config import client, parse
 from rapport.config import get_settings
 from rapport.conversations.tasks import SENDERS
@@ -37,6 +37,9 @@ def send_sms(session: Session, message: Message) -> None:
         "body": message.body_text,
         "status_callback": f"{base}/channels/twilio/sms/{inbox.id}/status?m={message.id}",
     }
+    urls = media.links(session, message.id)
+    if urls:
+        params["media_url"] = urls
     if cfg.messaging_service_sid:
         params["messaging_service_sid"] = cfg.messaging_service_sid
     else:

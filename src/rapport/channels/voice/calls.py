@@ -10,11 +10,11 @@ from rapport.channels.twilio_common.webhook import Webhook
 from rapport.channels.voice import repository
 from rapport.channels.voice.ivr import Ivr, render_menu, spoken_choice, wants_agent
 from rapport.channels.voice.record import call_event, save, urls
-from rapport.config import get_settings
 from rapport.conversations.human import request_human
 from rapport.conversations.inbound import Inbound, receive_inbound
 from rapport.kit.clock import now
-from rapport.kit.problems import BadRequest, NotFound
+from rapport.customers.identities import normalise
+from rapport.kit.problems import BadRequest, Invalid, NotFound
 from rapport.models import Message
 from rapport.routing.wait import expected_wait
 
@@ -31,13 +31,19 @@ def incoming(session: Session, hook: Webhook) -> str:
     if not sid or not caller:
         raise BadRequest("A voice webhook needs CallSid and From.")
     call = {"sid": sid, "status": "menu", "from": caller, "started_at": now().isoformat(), "seen": []}
+    kind, address = "phone", caller
+    try:
+        normalise("phone", caller)
+    except Invalid:
+        # A withheld number ("anonymous", "+266696687"): the call is still taken, as its own customer.
+        kind, address, call["hidden"] = "external", f"twilio-call:{sid}", True
     receive_inbound(
         session,
         SYSTEM,
         Inbound(
             inbox_id=hook.inbox.id,
-            sender_kind="phone",
-            sender_address=caller,
+            sender_kind=kind,
+            sender_address=address,
             text=f"Phone call from {caller}: in the menu.",
             external_id=sid,  # a retried webhook finds this message instead of adding one
             channel="phone",
@@ -81,7 +87,7 @@ def timeout(session: Session, hook: Webhook) -> str:
 
 def to_queue(session: Session, hook: Webhook, *, via: str, say: str | None = None) -> str:
     """Flag the conversation for a person, announce the expected wait, and enqueue the caller."""
-    message = _call(session, hook)
+    message = call_message(session, hook)
     call = dict(message.meta["call"])
     # The wait is for the people ahead of this caller, so it is estimated before the caller joins them.
     wait = expected_wait(session, channel="phone")
@@ -107,7 +113,8 @@ def queue_name(inbox_id: int) -> str:
     return f"rapport-inbox-{inbox_id}"
 
 
-def _call(session: Session, hook: Webhook) -> Message:
+def call_message(session: Session, hook: Webhook) -> Message:
+    """The message of the call a webhook is about, locked; NotFound before its incoming webhook."""
     sid = hook.get("CallSid")
     message = repository.call_for_update(session, hook.inbox.id, sid or "")
     if message is None or "call" not in (message.meta or {}):
@@ -117,8 +124,3 @@ def _call(session: Session, hook: Webhook) -> Message:
 
 def _path(path: str) -> str:
     return f"?path={path}" if path else ""
-
-
-def base_url() -> str:
-    """RAPPORT_BASE_URL without its trailing slash."""
-    return get_settings().base_url.rstrip("/")

@@ -9,7 +9,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from rapport.channels.twilio_common.webhook import Webhook
 from rapport.channels.voice import repository
-from rapport.channels.voice.calls import _call
+from rapport.channels.voice.calls import call_message
 from rapport.channels.voice.record import call_event, save, urls
 from rapport.kit.clock import now
 from rapport.models import Callback
@@ -33,8 +33,11 @@ def wait_key(session: Session, hook: Webhook) -> str:
     if hook.get("Digits") != CALLBACK_KEY:
         response.say("Please keep holding; a person will be with you shortly.")
         return str(response)
-    message = _call(session, hook)
+    message = call_message(session, hook)
     call = dict(message.meta["call"])
+    if call.get("hidden"):
+        response.say("Sorry, we cannot call back a withheld number. Please keep holding.")
+        return str(response)
     if repository.callback_for_call(session, call["sid"]) is None and call["status"] == "queued":
         stamp = now()
         # Due when a person would have answered, as announced when the caller joined the queue.
@@ -62,14 +65,14 @@ def wait_key(session: Session, hook: Webhook) -> str:
 
 def answered(session: Session, hook: Webhook) -> str:
     """An agent dequeued the caller (the <Queue url> of the agent's <Dial>): the wait ends here."""
-    message = _call(session, hook)
+    message = call_message(session, hook)
     _answer(session, message, _int(hook.get("QueueTime")))
     return str(VoiceResponse())
 
 
 def queue_result(session: Session, hook: Webhook) -> str:
     """The caller left the queue (Enqueue's action): bridged to an agent, hung up, or left for a callback."""
-    message = _call(session, hook)
+    message = call_message(session, hook)
     result, waited = hook.get("QueueResult") or "", _int(hook.get("QueueTime"))
     call = dict(message.meta["call"])
     if result == "bridged":
@@ -86,7 +89,7 @@ def queue_result(session: Session, hook: Webhook) -> str:
 
 def call_status(session: Session, hook: Webhook) -> None:
     """A call status callback: when the call ends, its talk time (CallDuration less the time before an answer)."""
-    message = _call(session, hook)
+    message = call_message(session, hook)
     status = hook.get("CallStatus") or ""
     call = dict(message.meta["call"])
     if status in call.get("seen", []) or call.get("ended"):
@@ -116,7 +119,7 @@ def recording(session: Session, hook: Webhook) -> None:
     """A recording is ready: its link goes on the call (and the timeline, when the call already ended)."""
     if hook.get("RecordingStatus", "completed") != "completed" or not hook.get("RecordingUrl"):
         return
-    message = _call(session, hook)
+    message = call_message(session, hook)
     call = dict(message.meta["call"])
     if call.get("recording_url") == hook.get("RecordingUrl"):
         return
@@ -150,6 +153,3 @@ def _int(value: str | None) -> int:
         return max(0, int(value or 0))
     except ValueError:
         return 0
-
-
-__all__ = ["answered", "call_status", "queue_result", "recording", "wait_key", "wait_music"]
