@@ -12,8 +12,8 @@ from rapport.channels.voice.ivr import Ivr, render_menu, spoken_choice, wants_ag
 from rapport.channels.voice.record import call_event, save, urls
 from rapport.conversations.human import request_human
 from rapport.conversations.inbound import Inbound, receive_inbound
-from rapport.kit.clock import now
 from rapport.customers.identities import normalise
+from rapport.kit.clock import now
 from rapport.kit.problems import BadRequest, Invalid, NotFound
 from rapport.models import Message
 from rapport.routing.wait import expected_wait
