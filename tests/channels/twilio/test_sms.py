@@ -247,3 +247,26 @@ def test_reply_attachments_go_as_signed_expiring_media_links(client, db, world, 
     assert client.get(path.replace("sig=", "sig=x")).status_code == 403
     frozen_clock[0] += timedelta(hours=25)
     assert client.get(path).status_code == 403
+
+
+def test_a_send_refused_on_every_attempt_ends_failed(client, db, world, sms_inbox, fake_twilio, frozen_clock):
+    from datetime import timedelta
+
+    load_handlers()
+    message_id = _reply(client, db, world, sms_inbox)
+    attempts = 0
+    while True:
+        fake_twilio.fail_next.append((400, 21211, "The 'To' number is not a valid phone number."))
+        assert run_due(db) == 1
+        attempts += 1
+        with db.read() as s:
+            if s.get(Message, message_id).delivery_status != "queued":
+                break
+        frozen_clock[0] += timedelta(hours=2)
+    with db.read() as s:
+        m = s.get(Message, message_id)
+        assert m.delivery_status == "failed" and "21211" in m.delivery_error
+        job = s.scalar(select(Job).where(Job.kind == "messages.deliver"))
+        assert job.state == "dead" and attempts == job.max_attempts
+        change = s.scalar(select(Event.payload).where(Event.name == "message.delivery_changed"))
+        assert change == {"from": "queued", "to": "failed"}
