@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     mail_from: str = "Rapport <rapport@localhost>"
     # The wait announced for a person before any request has been answered recently.
     expected_wait_default_seconds: int = Field(default=180, ge=1)
+    # Twilio (SMS and voice): how long a process trusts an inbox's cached credentials before re-reading them
+    # (a rotated auth token takes effect within this time), and the timeout of calls to Twilio's REST API and
+    # of media downloads.
+    twilio_settings_cache_seconds: float = Field(default=30, ge=0)
+    twilio_http_timeout_seconds: float = Field(default=15, gt=0)
     secure_cookies: bool = False
     run_worker: bool = True
     db_pool_size: int = Field(default=10, ge=1)

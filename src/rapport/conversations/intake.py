@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import DBAPIError
 
 from rapport.agents import auth
+from rapport.agents.permissions import Actor
 from rapport.conversations.inbound import Inbound, Received, receive_batch
 from rapport.db.session import Database
 from rapport.kit.problems import Problem
@@ -27,12 +28,17 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Delivery:
-    """One queued message: who sent it (a bearer token), the message, and the optional Idempotency-Key."""
+    """One queued message: who sent it (a bearer token), the message, and the optional Idempotency-Key.
 
-    token: str
+    A channel webhook that authenticated the request itself (a provider's signature) passes `actor` instead
+    of a token.
+    """
+
+    token: str | None
     msg: Inbound
     idempotency_key: str | None = None
     digest: str = ""
+    actor: Actor | None = None
 
 
 class Intake:
@@ -97,11 +103,12 @@ class Intake:
 
     @staticmethod
     def _receive(session, deliveries: list[Delivery]) -> list[Received | Problem]:
-        actors = auth.from_tokens(session, list({d.token for d in deliveries}))
+        tokens = list({d.token for d in deliveries if d.actor is None})
+        actors = auth.from_tokens(session, tokens) if tokens else {}
         outcomes: list[Received | Problem | None] = []
         items = []
         for d in deliveries:
-            found = actors[d.token]
+            found = (d.actor, None) if d.actor is not None else actors[d.token]
             if isinstance(found, Problem):
                 outcomes.append(found)
                 continue

@@ -9,7 +9,7 @@ from rapport.conversations.status import move
 from rapport.events.outbox import record
 from rapport.models import Conversation, Message
 from rapport.models.enums import DeliveryStatus, Status
-from rapport.worker.runner import handler
+from rapport.worker.runner import handler, on_failure
 
 # Channels whose customers read replies inside Rapport (or pull them over the API): committed is delivered.
 IN_APP = {"chat", "portal", "api"}
@@ -49,3 +49,23 @@ def deliver(session: Session, payload: dict) -> None:
         from_=old,
         to=message.delivery_status,
     )
+
+
+@on_failure("messages.deliver")
+def delivery_failed(session: Session, payload: dict, error: str, dead: bool) -> None:
+    """Record a failed delivery attempt on the message; once the job is dead the message is failed."""
+    message = session.get(Message, payload["message_id"])
+    if message is None or message.delivery_status != DeliveryStatus.queued:
+        return
+    message.delivery_error = error[:500]
+    if dead:
+        message.delivery_status = DeliveryStatus.failed.value
+        record(
+            session,
+            "message.delivery_changed",
+            SYSTEM,
+            conversation_id=message.conversation_id,
+            message_id=message.id,
+            from_=DeliveryStatus.queued.value,
+            to=DeliveryStatus.failed.value,
+        )

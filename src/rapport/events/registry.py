@@ -83,6 +83,25 @@ class AdminChange(Payload):
     fields: dict = {}
 
 
+class CallProgress(Payload):
+    """A phone call moved on: queued, answered, abandoned, completed or turned into a callback request."""
+
+    call_sid: str
+    status: str
+    wait_seconds: int | None = None
+    talk_seconds: int | None = None
+    recording_url: str | None = None
+    queue_result: str | None = None
+    callback_id: int | None = None
+
+
+class CallbackDone(Payload):
+    """An agent called a customer back (or the callback was cancelled)."""
+
+    callback_id: int
+    state: str
+
+
 EVENTS: dict[str, type[Payload]] = {
     "customer.created": Empty,
     "customer.updated": AdminChange,
@@ -105,6 +124,13 @@ EVENTS: dict[str, type[Payload]] = {
     "conversation.merged": Merged,
     "conversation.human_requested": HumanRequested,
     "conversation.human_answered": Changed,
+    "call.queued": CallProgress,
+    "call.answered": CallProgress,
+    "call.abandoned": CallProgress,
+    "call.completed": CallProgress,
+    "call.recorded": CallProgress,
+    "call.callback_requested": CallProgress,
+    "callback.completed": CallbackDone,
     "agent.created": AdminChange,
     "agent.updated": AdminChange,
     "team.created": AdminChange,

@@ -7,12 +7,14 @@ from rapport.models.events import Event
 from rapport.models.fields import FieldDefinition
 from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job
+from rapport.models.twilio import Callback
 
 __all__ = [
     "Agent",
     "AgentSession",
     "ApiToken",
     "Attachment",
+    "Callback",
     "Conversation",
     "ConversationTag",
     "Customer",

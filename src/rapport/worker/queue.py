@@ -71,8 +71,8 @@ def finish(session: Session, job_id: int) -> None:
     session.execute(Job.__table__.delete().where(Job.id == job_id))
 
 
-def fail(session: Session, job: Job, error: str) -> None:
-    """A job failed: retry with exponential backoff, or mark it dead after max_attempts."""
+def fail(session: Session, job: Job, error: str) -> bool:
+    """A job failed: retry with exponential backoff, or mark it dead after max_attempts (then True)."""
     attempts = job.attempts + 1
     dead = attempts >= job.max_attempts
     session.execute(
@@ -85,3 +85,4 @@ def fail(session: Session, job: Job, error: str) -> None:
             due_at=now() + timedelta(seconds=min(3600, 2**attempts * 5)),
         )
     )
+    return dead

@@ -14,6 +14,10 @@ from rapport.worker import queue
 log = logging.getLogger(__name__)
 Handler = Callable[[Session, dict], None]
 HANDLERS: dict[str, Handler] = {}
+# kind -> fn(session, payload, error, dead): records a failure where people see it (e.g. on the message),
+# in the same transaction that schedules the retry, since the failed handler's own writes were rolled back.
+FailureHook = Callable[[Session, dict, str, bool], None]
+FAILURE_HOOKS: dict[str, FailureHook] = {}
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -21,6 +25,16 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
     def register(fn: Handler) -> Handler:
         HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def on_failure(kind: str) -> Callable[[FailureHook], FailureHook]:
+    """Register the function told when a job of `kind` fails (with whether it is now dead)."""
+
+    def register(fn: FailureHook) -> FailureHook:
+        FAILURE_HOOKS[kind] = fn
         return fn
 
     return register
@@ -53,8 +67,12 @@ def run_due(db: Database, *, batch: int = 50) -> int:
                 queue.finish(session, job_id)
         except Exception as exc:  # noqa: BLE001  (any failure is retried, then parked as dead)
             log.warning("job %s (%s) failed: %s", job_id, kind, exc)
+            error = f"{type(exc).__name__}: {exc}"
             with db.write() as session:
-                queue.fail(session, job, f"{type(exc).__name__}: {exc}")
+                dead = queue.fail(session, job, error)
+                hook = FAILURE_HOOKS.get(kind)
+                if hook is not None:
+                    hook(session, payload, error, dead)
     return len(jobs)
 
 

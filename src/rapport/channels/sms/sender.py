@@ -1,0 +1,58 @@
+"""SENDERS["sms"]: a reply sent through Twilio's Messages API by the messages.deliver job, at most once."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
+from rapport.channels.sms import media, repository
+from rapport.channels.twilio_common.config import client, parse
+from rapport.config import get_settings
+from rapport.conversations.tasks import SENDERS
+from rapport.models import Inbox, Message
+
+
+class DeliveryError(Exception):
+    """Twilio refused or could not take the message; the job retries with backoff and the reason is recorded."""
+
+
+def send_sms(session: Session, message: Message) -> None:
+    """Create the message at Twilio with a StatusCallback; skipped when it already has Twilio's sid."""
+    if message.external_id:
+        return
+    # Lock the row so a status callback racing this send waits until the sid is committed.
+    session.refresh(message, with_for_update=True)
+    if message.external_id:
+        return
+    inbox = session.get(Inbox, message.inbox_id)
+    if inbox is None:
+        raise DeliveryError(f"message {message.id} has no inbox to send from")
+    cfg = parse(inbox)
+    to = repository.customer_number(session, message)
+    if not to:
+        raise DeliveryError(f"the customer of conversation {message.conversation_id} has no phone number")
+    base = get_settings().base_url.rstrip("/")
+    params = {
+        "to": to,
+        "body": message.body_text,
+        "status_callback": f"{base}/channels/twilio/sms/{inbox.id}/status?m={message.id}",
+    }
+    urls = media.links(session, message.id)
+    if urls:
+        params["media_url"] = urls
+    if cfg.messaging_service_sid:
+        params["messaging_service_sid"] = cfg.messaging_service_sid
+    else:
+        params["from_"] = cfg.phone_number
+    try:
+        created = client(cfg).messages.create(**params)
+    except TwilioRestException as exc:
+        raise DeliveryError(f"Twilio refused the SMS: HTTP {exc.status}, error {exc.code}: {exc.msg}") from None
+    except (TwilioException, OSError) as exc:
+        raise DeliveryError(f"Twilio could not be reached: {type(exc).__name__}: {exc}") from None
+    message.external_id = created.sid
+    message.delivery_error = None
+    message.meta = {**(message.meta or {}), "to": to, "twilio_status": created.status}
+
+
+SENDERS["sms"] = send_sms

@@ -1,0 +1,1 @@
+"""Plumbing shared by the Twilio channels (SMS and voice): inbox settings, webhook signatures, the REST client."""

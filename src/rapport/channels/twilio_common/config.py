@@ -1,0 +1,100 @@
+"""An inbox's Twilio settings, validated, and a per-process cache of them for the webhook hot path."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from rapport.config import get_settings
+from rapport.db.session import Database
+from rapport.kit.problems import Conflict, NotFound
+from rapport.models import Inbox
+
+TWILIO_API = "https://api.twilio.com"
+E164 = r"^\+[1-9][0-9]{4,14}$"
+
+
+class TwilioSettings(BaseModel):
+    """What an SMS or phone inbox's `settings` hold to talk to Twilio (other keys, such as `ivr`, are ignored)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    account_sid: Annotated[str, Field(pattern=r"^AC[0-9a-fA-F]{32}$")]
+    auth_token: Annotated[str, Field(min_length=8, max_length=200)]
+    phone_number: Annotated[str, Field(pattern=E164)]
+    messaging_service_sid: Annotated[str, Field(pattern=r"^MG[0-9a-fA-F]{32}$")] | None = None
+    # Only tests change this (to a local fake of Twilio's REST API).
+    api_base: Annotated[str, Field(pattern=r"^https?://[^/\s]+$")] = TWILIO_API
+
+
+def parse(inbox: Inbox) -> TwilioSettings:
+    """The inbox's Twilio settings; Conflict naming the bad fields when they are missing or malformed."""
+    try:
+        return TwilioSettings.model_validate(inbox.settings or {})
+    except ValidationError as exc:
+        bad = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        raise Conflict(
+            f"Inbox {inbox.id} has no usable Twilio settings (check: {bad}); an admin sets them with "
+            "PATCH /api/v1/inboxes/{id}.",
+            errors=[{"field": f"settings.{'.'.join(str(p) for p in e['loc'])}"} for e in exc.errors()],
+        ) from None
+
+
+def client(cfg: TwilioSettings) -> Client:
+    """A Twilio REST client for the inbox's account, aimed at `api_base`, with the configured timeout."""
+    rest = Client(
+        cfg.account_sid,
+        cfg.auth_token,
+        http_client=TwilioHttpClient(timeout=get_settings().twilio_http_timeout_seconds),
+    )
+    # The Api domain's base URL is the documented seam for pointing the client elsewhere (tests: a local fake).
+    rest.api.base_url = cfg.api_base
+    return rest
+
+
+@dataclass(frozen=True)
+class CachedInbox:
+    """What a webhook needs before any write: the inbox's channel and its Twilio settings."""
+
+    id: int
+    channel: str
+    config: TwilioSettings
+
+
+class InboxCache:
+    """Inbox settings by id, trusted for RAPPORT_TWILIO_SETTINGS_CACHE_SECONDS, so a webhook's signature is
+    checked without a database round trip."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._items: dict[int, tuple[float, CachedInbox]] = {}
+
+    def fresh(self, inbox_id: int, channel: str) -> CachedInbox | None:
+        """The cached inbox when it is still fresh and of `channel`; None sends the caller to get()."""
+        hit = self._items.get(inbox_id)
+        if hit is None or hit[0] < time.monotonic() or hit[1].channel != channel:
+            return None
+        return hit[1]
+
+    def get(self, inbox_id: int, channel: str) -> CachedInbox:
+        """The inbox (read through the cache); NotFound unless it is an active inbox of `channel`."""
+        hit = self._items.get(inbox_id)
+        stamp = time.monotonic()
+        if hit is None or hit[0] < stamp:
+            with self.db.read() as session:
+                inbox = session.get(Inbox, inbox_id)
+                if inbox is None or not inbox.active:
+                    raise NotFound(f"There is no active inbox {inbox_id}.")
+                if inbox.channel != channel:
+                    raise NotFound(f"Inbox {inbox_id} is not a {channel} inbox.")
+                found = CachedInbox(inbox.id, inbox.channel, parse(inbox))
+            hit = (stamp + get_settings().twilio_settings_cache_seconds, found)
+            self._items[inbox_id] = hit
+        if hit[1].channel != channel:
+            raise NotFound(f"Inbox {inbox_id} is not a {channel} inbox.")
+        return hit[1]
