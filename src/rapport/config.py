@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     # The wait announced for a person before any request has been answered recently.
     expected_wait_default_seconds: int = Field(default=180, ge=1)
     secure_cookies: bool = False
+    # Live push (realtime/): Redis fans pushes out across processes when set; otherwise in-process only.
+    redis_url: str | None = None
+    redis_channel: str = "rapport:live"
+    live_queue_size: int = Field(default=256, ge=1)
+    live_max_streams: int = Field(default=10_000, ge=1)
+    live_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    # Web chat: messages a visitor may send per hour, and how long an email verification link works.
+    chat_max_messages_per_hour: int = Field(default=240, ge=1)
+    chat_verify_hours: int = Field(default=24, ge=1)
     run_worker: bool = True
     db_pool_size: int = Field(default=10, ge=1)
 
