@@ -10,6 +10,7 @@ through Redis pub/sub instead, so every process (this one included) delivers the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -137,10 +138,9 @@ class Hub:
         loop, incoming = self._loop, self._incoming
         if loop is None or incoming is None or loop.is_closed():
             return
-        try:
+        # RuntimeError: the loop closed between the check and the call, so nothing is listening.
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(incoming.put_nowait, events)
-        except RuntimeError:  # the loop closed between the check and the call: nothing is listening
-            pass
 
     async def _pump(self) -> None:
         while True:

@@ -7,6 +7,7 @@ target load (hundreds of messages a second) one channel costs Redis nothing and 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -54,10 +55,9 @@ class RedisBridge:
             except Exception:  # noqa: BLE001  (Redis restarted: resubscribe after a pause)
                 log.warning("Redis subscription lost; retrying", exc_info=True)
                 await asyncio.sleep(1.0)
-                try:
+                # Still down: the loop tries again.
+                with contextlib.suppress(Exception):
                     await self._pubsub.subscribe(self.channel)
-                except Exception:  # noqa: BLE001, S110  (still down: the loop tries again)
-                    pass
 
     async def publish(self, push: Push) -> None:
         """Send a push to every subscribed process."""

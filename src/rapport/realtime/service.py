@@ -60,5 +60,10 @@ def agent_signal(session: Session, actor: Actor, conversation_id: int, *, state:
         raise Invalid(f"state must be one of {', '.join(STATES)}.", errors=[{"field": "state"}])
     conv = conversations.get(session, conversation_id)
     who = {"kind": "agent", "id": actor.id, "name": (actor.name or "").split(" ")[0] or None}
-    return signal("typing" if state in ("typing", "idle") else "presence", conv.id, who=who, state=state,
-                  customer_id=conv.customer_id)
+    return signal(
+        "typing" if state in ("typing", "idle") else "presence",
+        conv.id,
+        who=who,
+        state=state,
+        customer_id=conv.customer_id,
+    )

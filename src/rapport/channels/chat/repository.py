@@ -43,7 +43,9 @@ def visitor_by_token(session: Session, inbox_id: int, token: str) -> ChatVisitor
 
 def customer_of(session: Session, visitor: ChatVisitor) -> int | None:
     """The customer who owns the visitor's chat identity (None before they first write)."""
-    return session.scalar(select(Identity.customer_id).where(Identity.kind == "chat", Identity.address == visitor.address))
+    return session.scalar(
+        select(Identity.customer_id).where(Identity.kind == "chat", Identity.address == visitor.address)
+    )
 
 
 def survivor(session: Session, conversation_id: int) -> int:
@@ -99,9 +101,9 @@ def history(
 def attachment(session: Session, attachment_id: int) -> tuple[Attachment, Message]:
     """An attachment and its message; NotFound when there is none."""
     row = session.execute(
-        select(Attachment, Message).join(Message, Message.id == Attachment.message_id).where(
-            Attachment.id == attachment_id
-        )
+        select(Attachment, Message)
+        .join(Message, Message.id == Attachment.message_id)
+        .where(Attachment.id == attachment_id)
     ).first()
     if row is None:
         raise NotFound(f"There is no attachment {attachment_id}.")

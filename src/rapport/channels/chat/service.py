@@ -110,8 +110,9 @@ def _count_message(visitor: ChatVisitor) -> None:
 def history(session: Session, visitor: ChatVisitor, *, after: int = 0, limit: int = 200) -> list[dict]:
     """The visitor's readable messages after id `after` (what a reloaded page shows)."""
     s = scope(session, visitor)
-    return repository.history(session, conversation_ids=s.conversation_ids, customer_id=s.customer_id,
-                              after=after, limit=limit)
+    return repository.history(
+        session, conversation_ids=s.conversation_ids, customer_id=s.customer_id, after=after, limit=limit
+    )
 
 
 def wait(session: Session) -> Wait:
@@ -144,7 +145,10 @@ def attachment_for(session: Session, visitor: ChatVisitor, attachment_id: int) -
     s = scope(session, visitor)
     allowed = message.direction != "note" and (
         message.conversation_id in s.conversation_ids
-        or (s.customer_id is not None and session.get(Conversation, message.conversation_id).customer_id == s.customer_id)
+        or (
+            s.customer_id is not None
+            and session.get(Conversation, message.conversation_id).customer_id == s.customer_id
+        )
     )
     if not allowed:
         raise NotFound(f"There is no attachment {attachment_id}.")

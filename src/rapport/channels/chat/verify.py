@@ -87,9 +87,7 @@ def confirm(session: Session, token: str) -> ChatVisitor:
         customer_id = customers.create(
             session, SYSTEM, identities=[("chat", visitor.address), ("email", row.email)], name=visitor.name
         ).id
-        session.execute(
-            Identity.__table__.update().where(Identity.customer_id == customer_id).values(verified=True)
-        )
+        session.execute(Identity.__table__.update().where(Identity.customer_id == customer_id).values(verified=True))
     else:
         customers.add_identity(session, SYSTEM, chat_customer, "email", row.email, verified=True)
         customer_id = chat_customer

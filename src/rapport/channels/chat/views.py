@@ -72,5 +72,6 @@ def verify_submit(request: Request, session: DB, token: str = Form(max_length=20
 
 
 def _page(body: str, status: int = 200) -> HTMLResponse:
-    page = f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Rapport</title></head><body>{body}</body></html>"
+    head = "<!doctype html><html lang=en><head><meta charset=utf-8><title>Rapport</title></head>"
+    page = f"{head}<body>{body}</body></html>"
     return HTMLResponse(page, status_code=status, headers=HTML_HEADERS)
