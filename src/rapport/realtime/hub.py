@@ -144,7 +144,10 @@ class Hub:
 
     async def _pump(self) -> None:
         while True:
-            events = await self._incoming.get()
+            events = list(await self._incoming.get())
+            # Coalesce what queued up meanwhile: one read serves every batch committed since the last one.
+            while not self._incoming.empty():
+                events.extend(self._incoming.get_nowait())
             try:
                 # Building reads the messages the events name: a blocking query, so off the loop.
                 pushes = await asyncio.to_thread(build_pushes, self.db, events) if self.db else []

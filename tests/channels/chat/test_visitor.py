@@ -7,9 +7,11 @@ import base64
 from sqlalchemy import select
 
 from rapport.agents.permissions import Actor
+from rapport.conversations import merge as merging
 from rapport.conversations import service
 from rapport.models import Agent, Conversation, Event
 from tests.channels.chat.conftest import KEY, SHOP, new_visitor
+from tests.conftest import inbound
 
 API = f"/chat/api/{KEY}"
 
@@ -127,3 +129,12 @@ def test_pages_carry_a_csp_and_the_widget_is_served(client, chat_inbox):
     assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
     assert "attachShadow" in js.text and "aria-live" in js.text
     assert "script-src 'self'" in client.get("/chat/verify?token=x").headers["content-security-policy"]
+
+
+def test_a_chat_merged_into_another_customers_conversation_stays_hidden(client, db, chat_inbox, world):
+    other = inbound(client, world.agent_token, world.api_inbox.id, address="someone@example.net", text="Private")
+    me = new_visitor(client)
+    conv = client.post(f"{API}/messages", json={"text": "I am someone, merge me"}, headers=me).json()
+    with db.write() as s:
+        merging.merge(s, _agent(world), conv["conversation_id"], other["conversation_id"])
+    assert client.get(f"{API}/messages", headers=me).json()["items"] == []

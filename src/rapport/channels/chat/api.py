@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -60,11 +60,11 @@ def status(key: str, session: DB) -> dict:
 
 
 @router.get("/messages")
-def history(session: DB, me: Visitor, after: int = 0) -> dict:
-    """The visitor's messages after id `after`: their chat, or all their conversations once verified."""
+def history(session: DB, me: Visitor, after: int = 0, limit: Annotated[int, Query(ge=1, le=200)] = 200) -> dict:
+    """The visitor's messages after id `after`, oldest first: their chat, or all their conversations once verified."""
     scope = service.scope(session, me)
     return {
-        "items": service.history(session, me, after=after),
+        "items": service.history(session, me, after=after, limit=limit),
         "conversation_id": scope.conversation_ids[0] if scope.conversation_ids else me.conversation_id,
         "verified": me.email_verified_at is not None,
         "email": me.email,

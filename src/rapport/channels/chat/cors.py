@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 
+from starlette.concurrency import run_in_threadpool
+
 from rapport.channels.chat import repository
 from rapport.db.session import Database
 
@@ -34,7 +36,7 @@ class ChatCors:
             return await self.app(scope, receive, send)
         key = scope["path"][len(PREFIX) :].split("/", 1)[0]
         same_origin = origin.rstrip("/") == f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
-        allowed = same_origin or self._allows(key, origin)
+        allowed = same_origin or await self._allows(key, origin)
         if not allowed:
             return await _refuse(send, origin)
         cors = [
@@ -59,18 +61,21 @@ class ChatCors:
 
         return await self.app(scope, receive, send_with_cors)
 
-    def _allows(self, key: str, origin: str) -> bool:
+    async def _allows(self, key: str, origin: str) -> bool:
         hit = self._cache.get(key)
         if hit is None or hit[0] < time.monotonic():
-            # A short blocking read, cached: preflights and messages of busy widgets hit the same keys.
-            with self.db.read() as session:
-                origins = repository.allowed_origins(session, key)
+            # Cached: preflights and messages of busy widgets hit the same few keys; the read runs off the loop.
+            origins = await run_in_threadpool(self._origins, key)
             hit = (time.monotonic() + CACHE_SECONDS, origins)
             self._cache[key] = hit
         origins = hit[1]
         if origins is None:
             return True  # no such inbox: let the route answer 404
         return "*" in origins or origin.rstrip("/") in origins
+
+    def _origins(self, key: str) -> list[str] | None:
+        with self.db.read() as session:
+            return repository.allowed_origins(session, key)
 
 
 async def _refuse(send, origin: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import SYSTEM
@@ -72,7 +73,14 @@ def scope(session: Session, visitor: ChatVisitor) -> Scope:
             return Scope([], customer_id)
     if visitor.conversation_id is None:
         return Scope([], None)
-    return Scope([repository.survivor(session, visitor.conversation_id)], None)
+    conv_id = repository.survivor(session, visitor.conversation_id)
+    if conv_id != visitor.conversation_id:
+        # Merged by an agent: follow it only within the visitor's own customer; another customer's
+        # conversation stays hidden until the visitor proves who they are by email.
+        owner = repository.customer_of(session, visitor)
+        if session.scalar(select(Conversation.customer_id).where(Conversation.id == conv_id)) != owner:
+            return Scope([], None)
+    return Scope([conv_id], None)
 
 
 def post(session: Session, visitor: ChatVisitor, *, text: str | None, files: list[IncomingFile]) -> Received:

@@ -77,7 +77,8 @@
   const shell = document.createElement("div");
   shell.innerHTML = HTML; // a constant template; every message is inserted as text, never as HTML
   root.append(shell.firstElementChild);
-  document.body.append(host);
+  if (document.body) document.body.append(host);
+  else document.addEventListener("DOMContentLoaded", () => document.body.append(host));
   const $ = (sel) => root.querySelector(sel);
   const panel = $(".panel"), openBtn = $(".open"), log = $(".log"), notice = $(".notice"), typingEl = $(".typing");
   const text = $("#rc-text"), file = $("#rc-file"), emailBox = $(".email"), emailInput = $("#rc-email");
@@ -144,8 +145,11 @@
 
   async function loadHistory() {
     if (!state.token) return;
-    const got = await call(`/messages?after=${lastId}`);
-    got.items.forEach(add);
+    let got;
+    do { // pages of 200, oldest first, until caught up
+      got = await call(`/messages?after=${lastId}&limit=200`);
+      got.items.forEach(add);
+    } while (got.items.length === 200);
     if (got.conversation_id !== conversationId) { conversationId = got.conversation_id; openStream(); }
   }
 
