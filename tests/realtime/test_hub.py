@@ -9,6 +9,7 @@ import pytest
 
 from rapport.agents.permissions import SYSTEM
 from rapport.conversations.inbound import Inbound, receive_inbound
+from rapport.realtime import sse
 from rapport.realtime.hub import Closed, Hub, TooManyStreams
 from rapport.realtime.pushes import Push
 
@@ -75,5 +76,24 @@ def test_commit_in_another_thread_reaches_the_loop_with_its_message(db, world):
             assert "conversation.created" in names
         finally:
             await hub.stop()
+
+    asyncio.run(run())
+
+
+def test_a_dropped_stream_ends_with_its_reason():
+    async def run():
+        hub = Hub(None, queue_size=1)
+        sub = hub.subscribe(["all"])
+        frames = sse._frames(hub, sub, 60, None)
+        assert (await anext(frames)).startswith(b"retry: 2000\nevent: ready")
+        hub.deliver(Push.make("one", ["all"], {"n": 1}, id=1))
+        assert await anext(frames) == b'id: 1\nevent: one\ndata: {"n":1}\n\n'
+        hub.deliver(Push.make("two", ["all"], {}))
+        hub.deliver(Push.make("three", ["all"], {}))  # the reader is one behind: dropped
+        last = await anext(frames)
+        assert last.startswith(b"event: close") and b"RAPPORT_LIVE_QUEUE_SIZE" in last
+        with pytest.raises(StopAsyncIteration):
+            await anext(frames)
+        assert hub.streams == 0
 
     asyncio.run(run())

@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from rapport.agents.permissions import SYSTEM
+from rapport.conversations.inbound import Inbound, receive_inbound
 from rapport.realtime.hub import Hub
 from rapport.realtime.pushes import Push
 
@@ -45,5 +47,32 @@ def test_push_crosses_processes_through_redis():
         finally:
             await one.stop()
             await two.stop()
+
+    asyncio.run(run())
+
+
+def test_a_commit_in_one_process_reaches_a_page_on_another(db, world):
+    async def run():
+        channel = f"rapport-test:{uuid.uuid4().hex}"
+        writer = Hub(db, redis_url=REDIS_URL, channel=channel)  # the process that commits
+        reader = Hub(None, redis_url=REDIS_URL, channel=channel)  # another process, holding the page
+        await writer.start()
+        await reader.start()
+        try:
+            page = reader.subscribe([f"inbox:{world.api_inbox.id}"])
+
+            def write():
+                with db.write() as s:
+                    receive_inbound(s, SYSTEM, Inbound(world.api_inbox.id, "email", "r@example.net", text="Via Redis"))
+
+            await asyncio.to_thread(write)
+            while True:
+                push = await asyncio.wait_for(page.get(), 10)
+                if push.name == "message.received":
+                    break
+            assert push.data["message"]["text"] == "Via Redis" and push.public
+        finally:
+            await writer.stop()
+            await reader.stop()
 
     asyncio.run(run())

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from rapport.channels.chat import service, verify
@@ -33,6 +32,7 @@ def visitor(
 
 
 Visitor = Annotated[ChatVisitor, Depends(visitor)]
+TokenHeader = Annotated[str | None, Header(max_length=200)]
 
 
 def _wait(wait: Wait) -> dict:
@@ -55,8 +55,7 @@ def start(key: str, body: VisitorIn, session: DB) -> dict:
 @router.get("/status")
 def status(key: str, session: DB) -> dict:
     """Whether a person is available and the expected wait (offer email when nobody is)."""
-    service.repository.inbox_by_key(session, key)
-    return _wait(service.wait(session))
+    return _wait(service.inbox_wait(session, key))
 
 
 @router.get("/messages")
@@ -94,19 +93,20 @@ def give_email(body: EmailIn, session: DB, me: Visitor) -> dict:
 
 
 @router.post("/typing", status_code=204)
-async def typing(body: TypingIn, request: Request, key: str, x_rapport_visitor: Annotated[str | None, Header()] = None):
+async def typing(body: TypingIn, request: Request, key: str, x_rapport_visitor: TokenHeader = None):
     """The visitor is typing (or stopped): shown to the agents on the conversation, never stored."""
-    push = await run_in_threadpool(_read, service_typing, key, x_rapport_visitor, request, body.state)
+    push = await _as_visitor(request, key, x_rapport_visitor, lambda s, me: service.typing(s, me, state=body.state))
     if push is not None:
         await request.app.state.hub.emit(push)
     return Response(status_code=204)
 
 
 @router.get("/stream")
-async def stream(request: Request, key: str, x_rapport_visitor: Annotated[str | None, Header()] = None):
+async def stream(request: Request, key: str, x_rapport_visitor: TokenHeader = None):
     """Server-Sent Events: agents' replies and typing, live (read with fetch, since the token is a header)."""
-    topic = await run_in_threadpool(_read, service_topic, key, x_rapport_visitor, request, None)
+    topic = await _as_visitor(request, key, x_rapport_visitor, service.topic)
     hub = request.app.state.hub
+    # Subscribed before the response starts: nothing committed after this line is missed.
     sub = hub.subscribe([topic])
     return sse.stream(hub, sub, heartbeat=get_settings().live_heartbeat_seconds, keep=lambda push: push.public)
 
@@ -125,16 +125,11 @@ def attachment(attachment_id: int, session: DB, me: Visitor):
     )
 
 
-def _read(fn, key: str, token: str | None, request: Request, arg):
-    with request.app.state.db.read() as session:
-        return fn(session, service.authenticate(session, key, token), arg)
+async def _as_visitor(request: Request, key: str, token: str | None, fn):
+    """Run `fn(session, visitor)` in a read transaction off the event loop (streams must not hold a session)."""
 
+    def run():
+        with request.app.state.db.read() as session:
+            return fn(session, service.authenticate(session, key, token))
 
-def service_typing(session: Session, me: ChatVisitor, state: str):
-    """The visitor's typing signal."""
-    return service.typing(session, me, state=state)
-
-
-def service_topic(session: Session, me: ChatVisitor, _unused) -> str:
-    """The one topic a visitor's stream follows (their own chat, or their customer once verified)."""
-    return service.scope(session, me).topic or f"visitor:{me.id}"
+    return await run_in_threadpool(run)

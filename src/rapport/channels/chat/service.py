@@ -128,6 +128,17 @@ def wait(session: Session) -> Wait:
     return expected_wait(session, channel="chat")
 
 
+def inbox_wait(session: Session, inbox_key: str) -> Wait:
+    """The wait announced by the chat inbox `inbox_key` (NotFound for an unknown key)."""
+    repository.inbox_by_key(session, inbox_key)
+    return wait(session)
+
+
+def topic(session: Session, visitor: ChatVisitor) -> str:
+    """The one live topic a visitor's stream follows (their chat, or their customer once verified)."""
+    return scope(session, visitor).topic or f"visitor:{visitor.id}"
+
+
 def ask_for_person(session: Session, visitor: ChatVisitor, *, text: str | None = None) -> tuple[int, Wait]:
     """Put the visitor's conversation in the human queue (starting one if needed); the wait ahead of them."""
     ahead = wait(session)
