@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     live_max_streams: int = Field(default=10_000, ge=1)
     live_heartbeat_seconds: float = Field(default=15.0, gt=0)
     # Web chat: messages a visitor may send per hour, and how long an email verification link works.
-    chat_max_messages_per_hour: int = Field(default=240, ge=1)
+    chat_max_messages_per_hour: int = Field(default=1200, ge=1)
     chat_verify_hours: int = Field(default=24, ge=1)
     run_worker: bool = True
     db_pool_size: int = Field(default=10, ge=1)

@@ -19,7 +19,6 @@ from rapport.routing.wait import Wait
 from rapport.web.deps import DB
 
 router = APIRouter(prefix="/chat/api/{key}", tags=["chat"])
-TOKEN_HEADER = "X-Rapport-Visitor"
 
 
 def visitor(
