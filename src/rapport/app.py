@@ -12,6 +12,7 @@ from rapport.config import Settings, get_settings, use_settings
 from rapport.conversations.intake import Intake
 from rapport.db.engine import Checkpointer, make_engine
 from rapport.db.session import Database
+from rapport.realtime.hub import Hub
 from rapport.web import errors
 from rapport.web.limits import BodyLimit
 from rapport.worker.runner import Worker
@@ -34,7 +35,9 @@ def create_app(
         if checkpointer:
             checkpointer.start()
         app.state.worker = worker
+        await app.state.hub.start()
         yield
+        await app.state.hub.stop()
         if worker:
             worker.stop()
             worker.join(timeout=10)
@@ -53,6 +56,13 @@ def create_app(
     app.state.db = database
     app.state.intake = Intake(database)
     app.state.settings = settings
+    app.state.hub = Hub(
+        database,
+        queue_size=settings.live_queue_size,
+        max_streams=settings.live_max_streams,
+        redis_url=settings.redis_url,
+        channel=settings.redis_channel,
+    )
     errors.install(app)
     for router in _routers():
         app.include_router(router, prefix="/api/v1")
@@ -68,6 +78,10 @@ def create_app(
     def healthz() -> dict:
         return {"status": "ok", "version": __version__}
 
+    if "chat" in channels.ADAPTERS:
+        from rapport.channels.chat.cors import ChatCors
+
+        app.add_middleware(ChatCors, db=database)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 
@@ -78,6 +92,7 @@ def _routers():
     from rapport.conversations.inbound_api import router as inbound
     from rapport.customers.api import router as customers
     from rapport.inboxes.api import router as inboxes
+    from rapport.realtime.api import router as live
     from rapport.search.api import router as search
 
-    return [conversations, inbound, customers, agents, inboxes, search]
+    return [conversations, inbound, customers, agents, inboxes, search, live]

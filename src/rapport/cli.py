@@ -92,6 +92,8 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, ru
 
     upgrade(database(settings).engine)
     os.environ["RAPPORT_RUN_WORKER"] = "true" if run_worker else "false"
+    if workers > 1 and not settings.redis_url:
+        typer.echo("warning: live updates stay within each process; set RAPPORT_REDIS_URL to share them", err=True)
     uvicorn.run(
         "rapport.app:create_app",
         factory=True,

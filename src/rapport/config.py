@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     twilio_settings_cache_seconds: float = Field(default=30, ge=0)
     twilio_http_timeout_seconds: float = Field(default=15, gt=0)
     secure_cookies: bool = False
+    # Live push (realtime/): Redis fans pushes out across processes when set; otherwise in-process only.
+    redis_url: str | None = None
+    redis_channel: str = "rapport:live"
+    live_queue_size: int = Field(default=256, ge=1)
+    live_max_streams: int = Field(default=10_000, ge=1)
+    live_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    # Web chat: messages a visitor may send per hour, and how long an email verification link works.
+    chat_max_messages_per_hour: int = Field(default=1200, ge=1)
+    chat_verify_hours: int = Field(default=24, ge=1)
     run_worker: bool = True
     db_pool_size: int = Field(default=10, ge=1)
 

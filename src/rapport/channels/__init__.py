@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-ADAPTERS: list[str] = ["sms", "voice"]
+ADAPTERS: list[str] = ["sms", "voice", "chat"]
 
 
 def load() -> list:

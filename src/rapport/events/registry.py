@@ -75,6 +75,25 @@ class HumanRequested(Payload):
     via: str
 
 
+class VisitorVerified(Payload):
+    """A chat visitor proved they own an email address; their chat identity now belongs to its customer."""
+
+    email: str
+    visitor_id: int
+    merged_from: int | None = None
+
+
+class ChannelSwitched(Payload):
+    """The customer asked to continue the conversation on another channel."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    address: str
+    verified: bool
+
+
 class AdminChange(Payload):
     """An admin-level object was created or changed."""
 
@@ -131,6 +150,8 @@ EVENTS: dict[str, type[Payload]] = {
     "call.recorded": CallProgress,
     "call.callback_requested": CallProgress,
     "callback.completed": CallbackDone,
+    "conversation.channel_switched": ChannelSwitched,
+    "visitor.verified": VisitorVerified,
     "agent.created": AdminChange,
     "agent.updated": AdminChange,
     "team.created": AdminChange,

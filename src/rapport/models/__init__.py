@@ -1,6 +1,7 @@
 """All ORM classes, one module per aggregate; importing this package registers every table."""
 
 from rapport.models.agents import Agent, AgentSession, ApiToken, Team, agent_teams
+from rapport.models.chat import ChatVerification, ChatVisitor
 from rapport.models.conversations import Attachment, Conversation, ConversationTag, Message
 from rapport.models.customers import Customer, Identity
 from rapport.models.events import Event
@@ -15,6 +16,8 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "Callback",
+    "ChatVerification",
+    "ChatVisitor",
     "Conversation",
     "ConversationTag",
     "Customer",

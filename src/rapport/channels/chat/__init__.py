@@ -1,0 +1,13 @@
+"""The web chat channel: an embeddable widget, anonymous visitors, live replies over SSE.
+
+Chat is an in-app channel: replies are read inside Rapport (history and the live stream), so no sender is
+registered; `messages.deliver` marks a chat reply delivered on commit (conversations.tasks.IN_APP).
+"""
+
+from fastapi import APIRouter
+
+from rapport.channels.chat import api, views
+
+router = APIRouter()
+router.include_router(api.router)
+router.include_router(views.router)

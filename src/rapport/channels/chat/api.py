@@ -1,0 +1,134 @@
+"""The chat API the widget calls, under /chat/api/<inbox public key>/, authenticated by the visitor token header."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+
+from rapport.channels.chat import service, verify
+from rapport.channels.chat.schemas import ChatMessageIn, EmailIn, PersonIn, TypingIn, VisitorIn
+from rapport.config import get_settings
+from rapport.conversations.attachments import IncomingFile
+from rapport.kit import blobs
+from rapport.models import ChatVisitor
+from rapport.realtime import sse
+from rapport.routing.wait import Wait
+from rapport.web.deps import DB
+
+router = APIRouter(prefix="/chat/api/{key}", tags=["chat"])
+
+
+def visitor(
+    key: str,
+    session: DB,
+    x_rapport_visitor: Annotated[str | None, Header(max_length=200)] = None,
+) -> ChatVisitor:
+    """The visitor behind the X-Rapport-Visitor header."""
+    return service.authenticate(session, key, x_rapport_visitor)
+
+
+Visitor = Annotated[ChatVisitor, Depends(visitor)]
+TokenHeader = Annotated[str | None, Header(max_length=200)]
+
+
+def _wait(wait: Wait) -> dict:
+    return {
+        "available": wait.seconds is not None,
+        "seconds": wait.seconds,
+        "waiting": wait.waiting,
+        "agents_online": wait.agents_online,
+        "text": wait.spoken(),
+    }
+
+
+@router.post("/visitors", status_code=201)
+def start(key: str, body: VisitorIn, session: DB) -> dict:
+    """Start a chat: a visitor token for this browser (keep it; it is the only way back to this chat)."""
+    row, token = service.start(session, key, name=body.name)
+    return {"token": token, "visitor_id": row.id, "wait": _wait(service.wait(session))}
+
+
+@router.get("/status")
+def status(key: str, session: DB) -> dict:
+    """Whether a person is available and the expected wait (offer email when nobody is)."""
+    return _wait(service.inbox_wait(session, key))
+
+
+@router.get("/messages")
+def history(session: DB, me: Visitor, after: int = 0, limit: Annotated[int, Query(ge=1, le=200)] = 200) -> dict:
+    """The visitor's messages after id `after`, oldest first: their chat, or all their conversations once verified."""
+    scope = service.scope(session, me)
+    return {
+        "items": service.history(session, me, after=after, limit=limit),
+        "conversation_id": scope.conversation_ids[0] if scope.conversation_ids else me.conversation_id,
+        "verified": me.email_verified_at is not None,
+        "email": me.email,
+    }
+
+
+@router.post("/messages", status_code=201)
+def post_message(body: ChatMessageIn, session: DB, me: Visitor) -> dict:
+    """Send a message (text and/or attachments)."""
+    files = [IncomingFile(a.filename, a.raw(), a.content_type) for a in body.attachments]
+    got = service.post(session, me, text=body.text, files=files)
+    return {"message_id": got.message_id, "conversation_id": got.conversation_id}
+
+
+@router.post("/person")
+def talk_to_person(body: PersonIn, session: DB, me: Visitor) -> dict:
+    """Go to the human queue now; answers the expected wait (or that nobody is available)."""
+    conv_id, wait = service.ask_for_person(session, me, text=body.text)
+    return {"conversation_id": conv_id, "wait": _wait(wait)}
+
+
+@router.post("/email", status_code=202)
+def give_email(body: EmailIn, session: DB, me: Visitor) -> dict:
+    """Give an email address; a confirmation link is mailed to it."""
+    row = verify.request(session, me, email=body.email, continue_by_email=body.continue_by_email)
+    return {"email": row.email, "status": "confirmation_sent"}
+
+
+@router.post("/typing", status_code=204)
+async def typing(body: TypingIn, request: Request, key: str, x_rapport_visitor: TokenHeader = None):
+    """The visitor is typing (or stopped): shown to the agents on the conversation, never stored."""
+    push = await _as_visitor(request, key, x_rapport_visitor, lambda s, me: service.typing(s, me, state=body.state))
+    if push is not None:
+        await request.app.state.hub.emit(push)
+    return Response(status_code=204)
+
+
+@router.get("/stream")
+async def stream(request: Request, key: str, x_rapport_visitor: TokenHeader = None):
+    """Server-Sent Events: agents' replies and typing, live (read with fetch, since the token is a header)."""
+    topic = await _as_visitor(request, key, x_rapport_visitor, service.topic)
+    hub = request.app.state.hub
+    # Subscribed before the response starts: nothing committed after this line is missed.
+    sub = hub.subscribe([topic])
+    return sse.stream(hub, sub, heartbeat=get_settings().live_heartbeat_seconds, keep=lambda push: push.public)
+
+
+@router.get("/attachments/{attachment_id}")
+def attachment(attachment_id: int, session: DB, me: Visitor):
+    """A file of the visitor's conversation; always a download unless it is a passive image."""
+    att = service.attachment_for(session, me, attachment_id)
+    inline = att.content_type.startswith("image/") and att.content_type not in blobs.ACTIVE_TYPES
+    return FileResponse(
+        blobs.blob_path(get_settings().attachments_dir, att.sha256),
+        filename=att.filename,
+        media_type=att.content_type if inline else "application/octet-stream",
+        content_disposition_type="inline" if inline else "attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
+    )
+
+
+async def _as_visitor(request: Request, key: str, token: str | None, fn):
+    """Run `fn(session, visitor)` in a read transaction off the event loop (streams must not hold a session)."""
+
+    def run():
+        with request.app.state.db.read() as session:
+            return fn(session, service.authenticate(session, key, token))
+
+    return await run_in_threadpool(run)

@@ -1,0 +1,117 @@
+"""Every chat query: inboxes by public key, visitors by token, a visitor's history."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from rapport.kit.problems import NotFound, Unauthorized
+from rapport.kit.secrets import token_hash
+from rapport.models import Agent, Attachment, ChatVerification, ChatVisitor, Conversation, Identity, Inbox, Message
+from rapport.realtime.pushes import message_shape
+
+
+def inbox_by_key(session: Session, key: str) -> Inbox:
+    """The active chat inbox whose settings carry `public_key` = key."""
+    inbox = session.scalars(
+        select(Inbox)
+        .where(Inbox.channel == "chat", Inbox.active.is_(True), Inbox.settings["public_key"].as_string() == key)
+        .limit(1)
+    ).first()
+    if inbox is None:
+        raise NotFound(f"There is no active chat inbox with the key '{key}'.")
+    return inbox
+
+
+def allowed_origins(session: Session, key: str) -> list[str] | None:
+    """The inbox's allowed origins (settings.allowed_origins), or None when the key names no chat inbox."""
+    try:
+        inbox = inbox_by_key(session, key)
+    except NotFound:
+        return None
+    origins = (inbox.settings or {}).get("allowed_origins") or []
+    return [str(o).rstrip("/") for o in origins]
+
+
+def visitor_by_token(session: Session, inbox_id: int, token: str) -> ChatVisitor:
+    """The visitor holding `token` in this inbox; Unauthorized otherwise (another inbox's token included)."""
+    visitor = session.scalar(select(ChatVisitor).where(ChatVisitor.token_hash == token_hash(token)))
+    if visitor is None or visitor.inbox_id != inbox_id:
+        raise Unauthorized("The visitor token is unknown for this chat; start a new chat.")
+    return visitor
+
+
+def customer_of(session: Session, visitor: ChatVisitor) -> int | None:
+    """The customer who owns the visitor's chat identity (None before they first write)."""
+    return session.scalar(
+        select(Identity.customer_id).where(Identity.kind == "chat", Identity.address == visitor.address)
+    )
+
+
+def survivor(session: Session, conversation_id: int) -> int:
+    """Follow merges to the conversation that now holds the messages."""
+    seen = set()
+    while conversation_id not in seen:
+        seen.add(conversation_id)
+        nxt = session.scalar(select(Conversation.merged_into_id).where(Conversation.id == conversation_id))
+        if nxt is None:
+            return conversation_id
+        conversation_id = nxt
+    return conversation_id
+
+
+def history(
+    session: Session, *, conversation_ids: list[int] | None, customer_id: int | None, after: int, limit: int
+) -> list[dict]:
+    """Customer-visible messages (never notes) after id `after`, oldest first, in the live-push shape."""
+    query = (
+        select(
+            Message.id,
+            Message.conversation_id,
+            Message.direction,
+            Message.channel,
+            Message.author_kind,
+            Message.body_text,
+            Message.body_html,
+            Message.created_at,
+            Agent.name.label("agent_name"),
+        )
+        .outerjoin(Agent, Agent.id == Message.agent_id)
+        .where(Message.direction != "note", Message.id > after)
+    )
+    scope = []
+    if conversation_ids:
+        scope.append(Message.conversation_id.in_(conversation_ids))
+    if customer_id is not None:
+        scope.append(
+            Message.conversation_id.in_(select(Conversation.id).where(Conversation.customer_id == customer_id))
+        )
+    if not scope:
+        return []
+    rows = list(session.execute(query.where(or_(*scope)).order_by(Message.id).limit(limit)))
+    files: dict[int, list[dict]] = {r.id: [] for r in rows}
+    if rows:
+        for a in session.scalars(select(Attachment).where(Attachment.message_id.in_(files)).order_by(Attachment.id)):
+            files[a.message_id].append(
+                {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+            )
+    return [message_shape(r, files[r.id]) for r in rows]
+
+
+def attachment(session: Session, attachment_id: int) -> tuple[Attachment, Message]:
+    """An attachment and its message; NotFound when there is none."""
+    row = session.execute(
+        select(Attachment, Message)
+        .join(Message, Message.id == Attachment.message_id)
+        .where(Attachment.id == attachment_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"There is no attachment {attachment_id}.")
+    return row[0], row[1]
+
+
+def verification(session: Session, token: str) -> ChatVerification | None:
+    """The verification a link's token names (locked on PostgreSQL, so it is used once)."""
+    return session.scalars(
+        select(ChatVerification).where(ChatVerification.token_hash == token_hash(token)).with_for_update()
+    ).first()

@@ -1,0 +1,174 @@
+"""The chat visitor's side: start a chat, write, read their own history, ask for a person, signal typing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rapport.agents.permissions import SYSTEM
+from rapport.channels.chat import repository
+from rapport.config import get_settings
+from rapport.conversations import human
+from rapport.conversations.attachments import IncomingFile
+from rapport.conversations.inbound import Inbound, Received, receive_inbound
+from rapport.kit.clock import now
+from rapport.kit.problems import NotFound, TooManyRequests, Unauthorized
+from rapport.kit.secrets import new_token, token_hash
+from rapport.models import Attachment, ChatVisitor, Conversation
+from rapport.models.enums import Status
+from rapport.realtime.pushes import Push, signal
+from rapport.routing.wait import Wait, expected_wait
+
+PERSON_TEXT = "I would like to talk to a person."
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a visitor may read: their current conversation, or (once verified) everything of their customer."""
+
+    conversation_ids: list[int]
+    customer_id: int | None
+
+    @property
+    def topic(self) -> str | None:
+        """The live topic carrying the scope's pushes."""
+        if self.customer_id is not None:
+            return f"customer:{self.customer_id}"
+        return f"conversation:{self.conversation_ids[0]}" if self.conversation_ids else None
+
+
+def start(session: Session, inbox_key: str, *, name: str | None = None) -> tuple[ChatVisitor, str]:
+    """A new anonymous visitor of the inbox: a random chat identity address and a secret token (kept hashed)."""
+    inbox = repository.inbox_by_key(session, inbox_key)
+    token = new_token("rcv")
+    visitor = ChatVisitor(
+        inbox_id=inbox.id,
+        token_hash=token_hash(token),
+        address=new_token("cv")[:40],
+        name=(name or "").strip()[:200] or None,
+        continue_by_email=False,
+        window_count=0,
+        created_at=now(),
+    )
+    session.add(visitor)
+    session.flush()
+    return visitor, token
+
+
+def authenticate(session: Session, inbox_key: str, token: str | None) -> ChatVisitor:
+    """The visitor behind the X-Rapport-Visitor token, in the inbox the key names."""
+    if not token:
+        raise Unauthorized("Send the visitor token in the X-Rapport-Visitor header (POST .../visitors gives one).")
+    inbox = repository.inbox_by_key(session, inbox_key)
+    return repository.visitor_by_token(session, inbox.id, token)
+
+
+def scope(session: Session, visitor: ChatVisitor) -> Scope:
+    """What this visitor may read now."""
+    if visitor.email_verified_at is not None:
+        customer_id = repository.customer_of(session, visitor)
+        if customer_id is not None:
+            return Scope([], customer_id)
+    if visitor.conversation_id is None:
+        return Scope([], None)
+    conv_id = repository.survivor(session, visitor.conversation_id)
+    if conv_id != visitor.conversation_id:
+        # Merged by an agent: follow it only within the visitor's own customer; another customer's
+        # conversation stays hidden until the visitor proves who they are by email.
+        owner = repository.customer_of(session, visitor)
+        if session.scalar(select(Conversation.customer_id).where(Conversation.id == conv_id)) != owner:
+            return Scope([], None)
+    return Scope([conv_id], None)
+
+
+def post(session: Session, visitor: ChatVisitor, *, text: str | None, files: list[IncomingFile]) -> Received:
+    """Store the visitor's message through the inbound pipeline (limits, threading, events) in this transaction."""
+    _count_message(visitor)
+    msg = Inbound(
+        inbox_id=visitor.inbox_id,
+        sender_kind="chat",
+        sender_address=visitor.address,
+        sender_name=visitor.name,
+        text=text,
+        channel="chat",
+        files=files,
+    )
+    got = receive_inbound(session, SYSTEM, msg)
+    visitor.conversation_id = got.conversation_id
+    return got
+
+
+def _count_message(visitor: ChatVisitor) -> None:
+    limit = get_settings().chat_max_messages_per_hour
+    stamp = now()
+    if visitor.window_started_at is None or (stamp - visitor.window_started_at).total_seconds() >= 3600:
+        visitor.window_started_at, visitor.window_count = stamp, 0
+    if visitor.window_count >= limit:
+        raise TooManyRequests(
+            f"This chat sent {limit} messages within the hour, the most RAPPORT_CHAT_MAX_MESSAGES_PER_HOUR allows; "
+            "please wait a little.",
+            limit=limit,
+            setting="RAPPORT_CHAT_MAX_MESSAGES_PER_HOUR",
+        )
+    visitor.window_count += 1
+
+
+def history(session: Session, visitor: ChatVisitor, *, after: int = 0, limit: int = 200) -> list[dict]:
+    """The visitor's readable messages after id `after` (what a reloaded page shows)."""
+    s = scope(session, visitor)
+    return repository.history(
+        session, conversation_ids=s.conversation_ids, customer_id=s.customer_id, after=after, limit=limit
+    )
+
+
+def wait(session: Session) -> Wait:
+    """The expected wait for a person on chat (seconds None: nobody is available)."""
+    return expected_wait(session, channel="chat")
+
+
+def inbox_wait(session: Session, inbox_key: str) -> Wait:
+    """The wait announced by the chat inbox `inbox_key` (NotFound for an unknown key)."""
+    repository.inbox_by_key(session, inbox_key)
+    return wait(session)
+
+
+def topic(session: Session, visitor: ChatVisitor) -> str:
+    """The one live topic a visitor's stream follows (their chat, or their customer once verified)."""
+    return scope(session, visitor).topic or f"visitor:{visitor.id}"
+
+
+def ask_for_person(session: Session, visitor: ChatVisitor, *, text: str | None = None) -> tuple[int, Wait]:
+    """Put the visitor's conversation in the human queue (starting one if needed); the wait ahead of them."""
+    ahead = wait(session)
+    conv_id = visitor.conversation_id and repository.survivor(session, visitor.conversation_id)
+    conv = session.get(Conversation, conv_id) if conv_id else None
+    if text or conv is None or conv.status == Status.closed:
+        conv_id = post(session, visitor, text=text or PERSON_TEXT, files=[]).conversation_id
+    human.request_human(session, SYSTEM, conv_id, channel="chat", via="chat_button")
+    return conv_id, ahead
+
+
+def typing(session: Session, visitor: ChatVisitor, *, state: str) -> Push | None:
+    """The visitor's typing, for the agents on their conversation (None before the visitor has one)."""
+    if visitor.conversation_id is None:
+        return None
+    conv_id = repository.survivor(session, visitor.conversation_id)
+    return signal("typing", conv_id, who={"kind": "visitor", "id": visitor.id}, state=state, customer_id=None)
+
+
+def attachment_for(session: Session, visitor: ChatVisitor, attachment_id: int) -> Attachment:
+    """An attachment of a message the visitor may read; NotFound for anything else (no hint it exists)."""
+    att, message = repository.attachment(session, attachment_id)
+    s = scope(session, visitor)
+    allowed = message.direction != "note" and (
+        message.conversation_id in s.conversation_ids
+        or (
+            s.customer_id is not None
+            and session.get(Conversation, message.conversation_id).customer_id == s.customer_id
+        )
+    )
+    if not allowed:
+        raise NotFound(f"There is no attachment {attachment_id}.")
+    return att

@@ -1,0 +1,77 @@
+"""Pages and files Rapport serves for chat: the widget script, a demo page, the email confirmation page."""
+
+from __future__ import annotations
+
+import html
+from importlib.resources import files
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from rapport.channels.chat import verify
+from rapport.kit.problems import Problem
+from rapport.web.deps import DB
+
+router = APIRouter(prefix="/chat", tags=["chat"], include_in_schema=False)
+# Every HTML page Rapport serves for chat: nothing inline, nothing from elsewhere.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob: data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+HTML_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+def _static(name: str) -> bytes:
+    return files("rapport.web").joinpath("static", "chat", name).read_bytes()
+
+
+@router.get("/widget.js")
+def widget_js() -> Response:
+    """The embeddable widget: `<script src=".../chat/widget.js" data-inbox="<public key>">`."""
+    return Response(
+        _static("widget.js"),
+        media_type="text/javascript; charset=utf-8",
+        headers={
+            "Cache-Control": "public, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        },
+    )
+
+
+@router.get("/demo")
+def demo(key: str = "") -> HTMLResponse:
+    """A test page that embeds the widget for the inbox `?key=`."""
+    page = (
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Rapport chat demo</title></head><body>"
+        "<h1>Rapport chat demo</h1><p>The chat widget is in the corner of this page.</p>"
+        f'<script src="/chat/widget.js" data-inbox="{html.escape(key, quote=True)}" defer></script></body></html>'
+    )
+    return HTMLResponse(page, headers=HTML_HEADERS)
+
+
+@router.get("/verify")
+def verify_page(token: str = "") -> HTMLResponse:
+    """The page a confirmation link opens: one button (a GET never changes anything)."""
+    body = (
+        "<h1>Confirm your email address</h1><form method=post action=/chat/verify>"
+        f'<input type=hidden name=token value="{html.escape(token, quote=True)}">'
+        "<button type=submit>Confirm</button></form>"
+    )
+    return _page(body)
+
+
+@router.post("/verify")
+def verify_submit(request: Request, session: DB, token: str = Form(max_length=200)) -> HTMLResponse:
+    """Use the confirmation link."""
+    try:
+        verify.confirm(session, token)
+    except Problem as problem:
+        return _page(f"<h1>Not confirmed</h1><p>{html.escape(problem.detail)}</p>", status=problem.status)
+    return _page("<h1>Thank you</h1><p>Your email address is confirmed. You can go back to the chat.</p>")
+
+
+def _page(body: str, status: int = 200) -> HTMLResponse:
+    head = "<!doctype html><html lang=en><head><meta charset=utf-8><title>Rapport</title></head>"
+    page = f"{head}<body>{body}</body></html>"
+    return HTMLResponse(page, status_code=status, headers=HTML_HEADERS)

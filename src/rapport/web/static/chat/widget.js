@@ -1,0 +1,266 @@
+// Rapport chat widget: <script src="https://<rapport>/chat/widget.js" data-inbox="<public key>" defer></script>
+// Plain modern JavaScript, no build step, no third-party code. Everything lives in one shadow root, so the host
+// page's styles cannot break it and its styles cannot leak out. The visitor token is kept in localStorage and
+// sent as a header (never a cookie).
+(() => {
+  "use strict";
+  const script = document.currentScript;
+  if (!script) return;
+  const KEY = script.dataset.inbox || "";
+  const BASE = new URL(script.src).origin;
+  const API = `${BASE}/chat/api/${encodeURIComponent(KEY)}`;
+  const STORE = `rapport-chat:${BASE}:${KEY}`;
+  const CSS = `
+    :host { all: initial; }
+    .rc { position: fixed; right: 16px; bottom: 16px; z-index: 2147483000; font: 14px/1.4 system-ui, sans-serif; color: #1d1d1f; }
+    .rc button { font: inherit; cursor: pointer; border-radius: 6px; border: 1px solid #2456c7; background: #2456c7; color: #fff; padding: 6px 10px; }
+    .rc button.secondary { background: #fff; color: #2456c7; }
+    .rc button:focus-visible, .rc input:focus-visible, .rc textarea:focus-visible { outline: 3px solid #f5a623; outline-offset: 1px; }
+    .rc .panel { width: 340px; max-width: calc(100vw - 32px); height: 480px; max-height: calc(100vh - 96px); background: #fff; border: 1px solid #c9c9cf; border-radius: 10px; display: flex; flex-direction: column; box-shadow: 0 6px 24px rgba(0,0,0,.18); margin-bottom: 8px; }
+    .rc .panel[hidden] { display: none; }
+    .rc header { display: flex; justify-content: space-between; align-items: center; padding: 8px 10px; border-bottom: 1px solid #e3e3e8; }
+    .rc h2 { font-size: 15px; margin: 0; }
+    .rc .notice { padding: 6px 10px; background: #f4f6fb; font-size: 13px; }
+    .rc ol { list-style: none; margin: 0; padding: 10px; overflow-y: auto; flex: 1; }
+    .rc li { margin: 4px 0; padding: 6px 8px; border-radius: 8px; max-width: 85%; white-space: pre-wrap; word-wrap: break-word; }
+    .rc li.inbound { background: #2456c7; color: #fff; margin-left: auto; }
+    .rc li.outbound { background: #eef0f4; }
+    .rc li .who { display: block; font-size: 11px; opacity: .8; }
+    .rc li a { color: inherit; }
+    .rc .typing { min-height: 1.4em; padding: 0 10px; font-size: 12px; color: #5a5a66; }
+    .rc form { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #e3e3e8; align-items: flex-end; }
+    .rc textarea { flex: 1; resize: none; font: inherit; padding: 6px; border: 1px solid #8e8e99; border-radius: 6px; }
+    .rc .email { display: flex; gap: 6px; padding: 8px; }
+    .rc .email[hidden] { display: none; }
+    .rc .email input { flex: 1; font: inherit; padding: 4px 6px; border: 1px solid #8e8e99; border-radius: 6px; }
+    .rc .person { margin: 6px 10px; }
+    .rc .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  `;
+  const HTML = `
+    <div class="rc">
+      <section class="panel" role="dialog" aria-label="Chat with us" hidden>
+        <header><h2 id="rc-title">Chat with us</h2>
+          <button type="button" class="secondary close" aria-label="Close the chat">×</button></header>
+        <p class="notice" aria-live="polite"></p>
+        <button type="button" class="secondary person">Talk to a person</button>
+        <ol class="log" aria-live="polite" aria-relevant="additions" aria-label="Messages"></ol>
+        <div class="typing" aria-live="polite"></div>
+        <div class="email" hidden>
+          <label class="sr" for="rc-email">Your email address</label>
+          <input id="rc-email" type="email" autocomplete="email" placeholder="you@example.com">
+          <button type="button" class="send-email">Continue by email</button>
+        </div>
+        <form>
+          <label class="sr" for="rc-text">Your message</label>
+          <textarea id="rc-text" rows="2" placeholder="Write a message…"></textarea>
+          <label class="sr" for="rc-file">Attach a file</label>
+          <input id="rc-file" type="file" class="sr">
+          <button type="button" class="secondary attach" aria-label="Attach a file">📎</button>
+          <button type="submit">Send</button>
+        </form>
+      </section>
+      <button type="button" class="open" aria-expanded="false">Chat with us</button>
+    </div>`;
+
+  const host = document.createElement("div");
+  host.setAttribute("data-rapport-chat", "");
+  const root = host.attachShadow({ mode: "closed" });
+  if ("adoptedStyleSheets" in root && typeof CSSStyleSheet === "function") {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS); // a constructed sheet: no inline <style> for the host page's CSP to refuse
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    const style = document.createElement("style");
+    style.textContent = CSS;
+    root.append(style);
+  }
+  const shell = document.createElement("div");
+  shell.innerHTML = HTML; // a constant template; every message is inserted as text, never as HTML
+  root.append(shell.firstElementChild);
+  if (document.body) document.body.append(host);
+  else document.addEventListener("DOMContentLoaded", () => document.body.append(host));
+  const $ = (sel) => root.querySelector(sel);
+  const panel = $(".panel"), openBtn = $(".open"), log = $(".log"), notice = $(".notice"), typingEl = $(".typing");
+  const text = $("#rc-text"), file = $("#rc-file"), emailBox = $(".email"), emailInput = $("#rc-email");
+
+  let state = JSON.parse(localStorage.getItem(STORE) || "{}");
+  let lastId = 0, conversationId = null, streamAbort = null, typingTimer = null, sentTyping = false;
+  const seen = new Set();
+  const save = () => localStorage.setItem(STORE, JSON.stringify(state));
+
+  async function call(path, { method = "GET", body } = {}) {
+    const headers = { "Content-Type": "application/json" };
+    if (state.token) headers["X-Rapport-Visitor"] = state.token;
+    const res = await fetch(`${API}${path}`, { method, headers, body: body && JSON.stringify(body) });
+    if (res.status === 401 && state.token) { state = {}; save(); }
+    if (res.status === 204) return null;
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(data.detail || `HTTP ${res.status}`);
+    return data;
+  }
+
+  async function ensureVisitor() {
+    if (state.token) return;
+    const got = await call("/visitors", { method: "POST", body: {} });
+    state = { token: got.token }; save();
+    showWait(got.wait);
+  }
+
+  function showWait(wait) {
+    if (!wait) return;
+    notice.textContent = wait.available ? wait.text : `${wait.text} Leave your email and we will answer there.`;
+    emailBox.hidden = wait.available;
+  }
+
+  function add(m) {
+    if (seen.has(m.id)) return;
+    seen.add(m.id);
+    lastId = Math.max(lastId, m.id);
+    const li = document.createElement("li");
+    li.className = m.direction === "inbound" ? "inbound" : "outbound";
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = m.direction === "inbound" ? "You" : (m.author_name || "Support");
+    li.append(who, document.createTextNode(m.text || ""));
+    for (const a of m.attachments || []) {
+      const link = document.createElement("a");
+      link.href = "#";
+      link.textContent = `\n📎 ${a.filename}`;
+      link.addEventListener("click", (ev) => { ev.preventDefault(); download(a); });
+      li.append(link);
+    }
+    log.append(li);
+    log.scrollTop = log.scrollHeight;
+    if (m.direction === "outbound") typingEl.textContent = "";
+  }
+
+  async function download(a) {
+    const res = await fetch(`${API}/attachments/${a.id}`, { headers: { "X-Rapport-Visitor": state.token } });
+    if (!res.ok) return;
+    const url = URL.createObjectURL(await res.blob());
+    const link = document.createElement("a");
+    link.href = url; link.download = a.filename; link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  async function loadHistory() {
+    if (!state.token) return;
+    let got;
+    do { // pages of 200, oldest first, until caught up
+      got = await call(`/messages?after=${lastId}&limit=200`);
+      got.items.forEach(add);
+    } while (got.items.length === 200);
+    if (got.conversation_id !== conversationId) { conversationId = got.conversation_id; openStream(); }
+  }
+
+  // SSE read with fetch (EventSource cannot send the token header); reconnects and catches up from history.
+  async function openStream() {
+    if (streamAbort) streamAbort.abort();
+    if (!state.token || !conversationId) return;
+    const ctl = new AbortController();
+    streamAbort = ctl;
+    try {
+      const res = await fetch(`${API}/stream`, { headers: { "X-Rapport-Visitor": state.token }, signal: ctl.signal });
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let cut;
+        while ((cut = buf.indexOf("\n\n")) >= 0) {
+          onFrame(buf.slice(0, cut)); buf = buf.slice(cut + 2);
+        }
+      }
+    } catch (err) {
+      if (ctl.signal.aborted) return;
+    }
+    if (streamAbort === ctl) setTimeout(() => loadHistory().then(openStream).catch(() => {}), 2000);
+  }
+
+  function onFrame(frame) {
+    let name = "message", data = "";
+    for (const line of frame.split("\n")) {
+      if (line.startsWith("event: ")) name = line.slice(7);
+      else if (line.startsWith("data: ")) data += line.slice(6);
+    }
+    if (!data) return;
+    const body = JSON.parse(data);
+    if ((name === "message.sent" || name === "message.received") && body.message) add(body.message);
+    else if (name === "typing") typingEl.textContent = body.state === "typing" ? `${body.who.name || "Support"} is typing…` : "";
+  }
+
+  async function send(ev) {
+    ev.preventDefault();
+    const value = text.value.trim();
+    const chosen = file.files[0];
+    if (!value && !chosen) return;
+    await ensureVisitor();
+    const attachments = chosen ? [{ filename: chosen.name, content_type: chosen.type || null, data: await base64(chosen) }] : [];
+    try {
+      const got = await call("/messages", { method: "POST", body: { text: value || null, attachments } });
+      text.value = ""; file.value = "";
+      if (got.conversation_id !== conversationId) { conversationId = got.conversation_id; openStream(); }
+      await loadHistory();
+    } catch (err) { notice.textContent = err.message; }
+  }
+
+  function base64(blob) {
+    return new Promise((resolve, reject) => {
+      const r = new FileReader();
+      r.onload = () => resolve(String(r.result).split(",", 2)[1] || "");
+      r.onerror = reject;
+      r.readAsDataURL(blob);
+    });
+  }
+
+  async function person() {
+    try {
+      await ensureVisitor();
+      const got = await call("/person", { method: "POST", body: {} });
+      showWait(got.wait);
+      conversationId = null;
+      await loadHistory();
+    } catch (err) { notice.textContent = err.message; }
+  }
+
+  async function giveEmail() {
+    try {
+      await ensureVisitor();
+      await call("/email", { method: "POST", body: { email: emailInput.value, continue_by_email: true } });
+      notice.textContent = "Thank you. Please confirm the link we sent; we will continue there.";
+      emailBox.hidden = true;
+    } catch (err) { notice.textContent = err.message; }
+  }
+
+  function typing() {
+    if (!state.token || !conversationId) return;
+    if (!sentTyping) { sentTyping = true; call("/typing", { method: "POST", body: { state: "typing" } }).catch(() => {}); }
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => {
+      sentTyping = false;
+      call("/typing", { method: "POST", body: { state: "idle" } }).catch(() => {});
+    }, 3000);
+  }
+
+  function toggle(open) {
+    panel.hidden = !open;
+    openBtn.setAttribute("aria-expanded", String(open));
+    openBtn.hidden = open;
+    if (open) {
+      text.focus();
+      call("/status").then(showWait).catch(() => {});
+      loadHistory().catch(() => {});
+    } else openBtn.focus();
+  }
+
+  openBtn.addEventListener("click", () => toggle(true));
+  $(".close").addEventListener("click", () => toggle(false));
+  panel.addEventListener("keydown", (ev) => { if (ev.key === "Escape") toggle(false); });
+  $(".person").addEventListener("click", person);
+  $(".send-email").addEventListener("click", giveEmail);
+  $(".attach").addEventListener("click", () => file.click());
+  $("form").addEventListener("submit", send);
+  text.addEventListener("input", typing);
+  text.addEventListener("keydown", (ev) => { if (ev.key === "Enter" && !ev.shiftKey) send(ev); });
+})();
