@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from rapport import __version__, channels
 from rapport.config import Settings, get_settings, use_settings
+from rapport.conversations.inbound_fast import InboundFastPath
 from rapport.conversations.intake import Intake
 from rapport.db.engine import Checkpointer, make_engine
 from rapport.db.session import Database
@@ -82,6 +83,8 @@ def create_app(
         from rapport.channels.chat.cors import ChatCors
 
         app.add_middleware(ChatCors, db=database)
+    if settings.inbound_fast_path:
+        app.add_middleware(InboundFastPath, intake=app.state.intake)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     chat_max_messages_per_hour: int = Field(default=1200, ge=1)
     chat_verify_hours: int = Field(default=24, ge=1)
     run_worker: bool = True
+    # Serve POST /api/v1/messages/inbound through its lean ASGI path (conversations/inbound_fast.py).
+    inbound_fast_path: bool = True
     db_pool_size: int = Field(default=10, ge=1)
 
     @property

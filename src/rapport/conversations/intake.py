@@ -52,18 +52,24 @@ class Intake:
 
     async def receive(self, delivery: Delivery) -> Received | Problem:
         """Queue a message and wait (asynchronously) until its batch has committed or failed."""
-        return await asyncio.wrap_future(self.submit(delivery))
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._put(delivery, loop, future)
+        return await future
 
     def submit(self, delivery: Delivery) -> Future:
-        """Queue a message; the future resolves to its outcome after commit."""
+        """Queue a message from a thread; the future resolves to its outcome after commit."""
+        future: Future = Future()
+        self._put(delivery, None, future)
+        return future
+
+    def _put(self, delivery: Delivery, loop, future) -> None:
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name="rapport-intake", daemon=True)
                     self._thread.start()
-        future: Future = Future()
-        self._queue.put((delivery, future))
-        return future
+        self._queue.put((delivery, loop, future))
 
     def _run(self) -> None:
         while True:
@@ -73,33 +79,34 @@ class Intake:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            self._process(batch)
+            settled: list = []
+            self._process(batch, settled)
+            _answer(settled)
 
-    def _process(self, batch: list[tuple[Delivery, Future]], attempt: int = 0) -> None:
+    def _process(self, batch: list, settled: list, attempt: int = 0) -> None:
         try:
             with self.db.write() as session:
-                outcomes = self._receive(session, [d for d, _ in batch])
+                outcomes = self._receive(session, [d for d, _, _ in batch])
         except DBAPIError as exc:
             # Another process won a race (same new customer or external id) or the database was busy:
             # split the batch so one item's trouble cannot fail the others, and retry.
             if len(batch) > 1:
                 for item in batch:
-                    self._process([item])
+                    self._process([item], settled)
             elif attempt < 2:
-                self._process(batch, attempt + 1)
+                self._process(batch, settled, attempt + 1)
             else:
-                batch[0][1].set_exception(exc)
+                settled.append((batch[0], exc, True))
             return
         except Exception as exc:  # noqa: BLE001  (whatever it is, every waiting request must hear of it)
             log.exception("inbound batch failed")
             if len(batch) > 1:
                 for item in batch:
-                    self._process([item])
+                    self._process([item], settled)
             else:
-                batch[0][1].set_exception(exc)
+                settled.append((batch[0], exc, True))
             return
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            future.set_result(outcome)
+        settled.extend((item, outcome, False) for item, outcome in zip(batch, outcomes, strict=True))
 
     @staticmethod
     def _receive(session, deliveries: list[Delivery]) -> list[Received | Problem]:
@@ -119,3 +126,24 @@ class Intake:
             items.append((actor, d.msg))
         received = iter(receive_batch(session, items))
         return [o if o is not None else next(received) for o in outcomes]
+
+
+def _answer(settled: list) -> None:
+    """Hand each outcome to its waiting request: one wake-up per event loop for the whole batch."""
+    by_loop: dict = {}
+    for (_, loop, future), value, failed in settled:
+        if loop is None:
+            future.set_exception(value) if failed else future.set_result(value)
+        else:
+            by_loop.setdefault(loop, []).append((future, value, failed))
+    for loop, items in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, items)
+        except RuntimeError:  # the loop has closed: nobody is waiting any more
+            log.warning("an event loop closed before %d inbound answers could be delivered", len(items))
+
+
+def _settle(items: list) -> None:
+    for future, value, failed in items:
+        if not future.done():  # a request that went away cancelled its future
+            future.set_exception(value) if failed else future.set_result(value)

@@ -25,6 +25,16 @@ def _field(loc: tuple) -> str:
     return ".".join(parts) or "body"
 
 
+def validation_problem(errs: list[dict]) -> Problem:
+    """The problem for a list of Pydantic errors: 400 for JSON that does not parse, else 422 naming each field."""
+    if any(e.get("type") == "json_invalid" for e in errs):
+        pos = next((e.get("ctx", {}).get("error") for e in errs if e.get("type") == "json_invalid"), "")
+        return BadRequest(f"The request body is not valid JSON ({pos}).")
+    errors = [{"field": _field(e["loc"]), "message": e["msg"], "type": e["type"]} for e in errs]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return Invalid(f"The request has invalid fields: {detail}.", errors=errors)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers."""
 
@@ -34,13 +44,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
-        errs = exc.errors()
-        if any(e.get("type") == "json_invalid" for e in errs):
-            pos = next((e.get("ctx", {}).get("error") for e in errs if e.get("type") == "json_invalid"), "")
-            return problem_response(request, BadRequest(f"The request body is not valid JSON ({pos})."))
-        errors = [{"field": _field(e["loc"]), "message": e["msg"], "type": e["type"]} for e in errs]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-        return problem_response(request, Invalid(f"The request has invalid fields: {detail}.", errors=errors))
+        return problem_response(request, validation_problem(exc.errors()))
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError):
