@@ -76,8 +76,9 @@ def _routers():
     from rapport.agents.api import router as agents
     from rapport.conversations.api import router as conversations
     from rapport.conversations.inbound_api import router as inbound
+    from rapport.conversations.reply_options import router as reply_options
     from rapport.customers.api import router as customers
     from rapport.inboxes.api import router as inboxes
     from rapport.search.api import router as search
 
-    return [conversations, inbound, customers, agents, inboxes, search]
+    return [conversations, reply_options, inbound, customers, agents, inboxes, search]

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # The wait announced for a person before any request has been answered recently.
     expected_wait_default_seconds: int = Field(default=180, ge=1)
     secure_cookies: bool = False
+    # Outside HTTP APIs (WhatsApp Graph API): how long one request may take.
+    http_timeout_seconds: float = Field(default=30.0, gt=0)
+    # The customer portal: sign-in links, customer sessions, and the web form's rate limit.
+    portal_link_minutes: int = Field(default=30, ge=1)
+    portal_session_hours: int = Field(default=24 * 7, ge=1)
+    portal_requests_per_hour: int = Field(default=5, ge=1)
     run_worker: bool = True
     db_pool_size: int = Field(default=10, ge=1)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-ADAPTERS: list[str] = []
+ADAPTERS: list[str] = ["whatsapp"]
 
 
 def load() -> list:

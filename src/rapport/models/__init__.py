@@ -7,6 +7,7 @@ from rapport.models.events import Event
 from rapport.models.fields import FieldDefinition
 from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job
+from rapport.models.whatsapp import PortalAttempt, PortalLink, PortalSession, WhatsAppStatus
 
 __all__ = [
     "Agent",
@@ -23,6 +24,10 @@ __all__ = [
     "Inbox",
     "Job",
     "Message",
+    "PortalAttempt",
+    "PortalLink",
+    "PortalSession",
     "Team",
+    "WhatsAppStatus",
     "agent_teams",
 ]
