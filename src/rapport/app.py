@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from rapport import __version__, channels
 from rapport.config import Settings, get_settings, use_settings
@@ -58,6 +59,7 @@ def create_app(
         app.include_router(router, prefix="/api/v1")
     for router in channels.load():
         app.include_router(router)
+    app.mount("/static", StaticFiles(packages=[("rapport.web", "static")]), name="static")
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-ADAPTERS: list[str] = ["whatsapp"]
+ADAPTERS: list[str] = ["whatsapp", "portal"]
 
 
 def load() -> list:

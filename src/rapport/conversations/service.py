@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import Actor, authorize
 from rapport.conversations import attachments, human, repository
-from rapport.conversations.reply_options import check_window
 from rapport.conversations.fields import validate_values
+from rapport.conversations.reply_options import check_window
 from rapport.conversations.status import move
 from rapport.events.outbox import record
 from rapport.kit import html as htmlkit

@@ -26,9 +26,7 @@ def _conv_id(client) -> int:
 
 
 def _reply(client, world, conv_id: int, **body):
-    return client.post(
-        f"/api/v1/conversations/{conv_id}/replies", json=body, headers=World.auth(world.agent_token)
-    )
+    return client.post(f"/api/v1/conversations/{conv_id}/replies", json=body, headers=World.auth(world.agent_token))
 
 
 def _message(db, message_id: int) -> Message:
@@ -39,7 +37,9 @@ def _message(db, message_id: int) -> Message:
 def _delivery_events(db, message_id: int) -> list[tuple]:
     with db.read() as s:
         rows = s.scalars(
-            select(Event).where(Event.name == "message.delivery_changed", Event.message_id == message_id).order_by(Event.id)
+            select(Event)
+            .where(Event.name == "message.delivery_changed", Event.message_id == message_id)
+            .order_by(Event.id)
         )
         return [(e.payload["from"], e.payload["to"]) for e in rows]
 
@@ -91,7 +91,9 @@ def test_a_failed_status_records_the_error(client, db, world, wa_inbox, graph):
     assert msg.delivery_status == "failed"
     assert "131047" in msg.delivery_error and "24 hours" in msg.delivery_error
     with db.read() as s:
-        event = s.scalars(select(Event).where(Event.name == "message.delivery_changed").order_by(Event.id.desc())).first()
+        event = s.scalars(
+            select(Event).where(Event.name == "message.delivery_changed").order_by(Event.id.desc())
+        ).first()
     assert event.payload["to"] == "failed" and "131047" in event.payload["error"]
 
 
@@ -185,8 +187,8 @@ def test_outside_the_window_a_whatsapp_reply_is_refused_before_anything_is_writt
         assert s.scalar(select(func.count()).select_from(Job)) == 0
     # Another channel is still allowed: an email reply goes through.
     with db.write() as s:
-        from rapport.customers import service as customers
         from rapport.agents.permissions import SYSTEM
+        from rapport.customers import service as customers
 
         customer_id = s.scalar(select(Message.customer_id).limit(1))
         customers.add_identity(s, SYSTEM, customer_id, "email", "jo@example.net")

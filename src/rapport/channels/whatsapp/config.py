@@ -32,7 +32,9 @@ def load(inbox_id: int, settings: dict) -> WhatsAppSettings:
     except ValidationError as exc:
         errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
         fields = ", ".join(e["field"] for e in errors)
-        raise Invalid(f"Inbox {inbox_id} has incomplete or invalid WhatsApp settings ({fields}).", errors=errors) from None
+        raise Invalid(
+            f"Inbox {inbox_id} has incomplete or invalid WhatsApp settings ({fields}).", errors=errors
+        ) from None
 
 
 def try_load(inbox_id: int, settings: dict) -> WhatsAppSettings | None:

@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 def verify_subscription(db: Database, *, mode: str | None, token: str | None, challenge: str | None) -> str:
     """Meta's handshake: the challenge back when the verify token is one of our WhatsApp inboxes'."""
     if mode != "subscribe" or not token or challenge is None:
-        raise Forbidden("The WhatsApp webhook verification needs hub.mode=subscribe, hub.verify_token and hub.challenge.")
+        raise Forbidden(
+            "The WhatsApp webhook verification needs hub.mode=subscribe, hub.verify_token and hub.challenge."
+        )
     with db.read() as session:
         configured = list(_configured(session).values())
     if not any(hmac.compare_digest(c.verify_token.encode(), token.encode()) for c, _ in configured):

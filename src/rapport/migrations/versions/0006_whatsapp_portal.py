@@ -28,9 +28,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["inbox_id"], ["inboxes.id"], name=op.f("fk_whatsapp_statuses_inbox_id_inboxes")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_whatsapp_statuses")),
-        sa.UniqueConstraint(
-            "inbox_id", "wamid", "status", name=op.f("uq_whatsapp_statuses_inbox_id_wamid_status")
-        ),
+        sa.UniqueConstraint("inbox_id", "wamid", "status", name=op.f("uq_whatsapp_statuses_inbox_id_wamid_status")),
     )
     op.create_table(
         "portal_links",
@@ -54,7 +52,9 @@ def upgrade() -> None:
         sa.Column("csrf_token", sa.String(64), nullable=False),
         sa.Column("expires_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name=op.f("fk_portal_sessions_customer_id_customers")),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_portal_sessions_customer_id_customers")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_portal_sessions")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_portal_sessions_token_hash")),
     )
