@@ -151,3 +151,17 @@ def test_a_payload_that_is_not_whatsapp_is_a_bad_request(client, wa_inbox):
     payload = envelope({})
     payload["object"] = "page"
     assert post_signed(client, payload).status_code == 400
+
+
+def test_the_inbox_api_never_shows_the_credentials_and_a_masked_patch_keeps_them(client, db, world, wa_inbox):
+    from tests.conftest import World
+
+    r = client.get(f"/api/v1/inboxes/{wa_inbox.id}", headers=World.auth(world.admin_token))
+    settings = r.json()["settings"]
+    assert settings["access_token"] == settings["app_secret"] == settings["verify_token"] == "********"
+    assert settings["phone_number_id"] and settings["graph_version"] == "v21.0"
+    patch = {"settings": {**settings, "graph_version": "v22.0"}}
+    r = client.patch(f"/api/v1/inboxes/{wa_inbox.id}", json=patch, headers=World.auth(world.admin_token))
+    assert r.status_code == 200, r.text
+    assert post_signed(client, text_message("wamid.AFTER", "still signed")).status_code == 200
+    assert APP_SECRET not in r.text
