@@ -11,7 +11,6 @@ from pydantic import Field, field_serializer
 from rapport.kit.schema import In, Out
 from rapport.models.enums import Channel, FieldKind
 
-
 # Settings that are credentials (access tokens, app secrets, passwords) are write-only: the API shows a mask,
 # and a PATCH that sends the mask back keeps the stored value.
 SECRET_KEY = re.compile(r"secret|token|password|api_key", re.IGNORECASE)
