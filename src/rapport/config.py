@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     # The customer portal: sign-in links, customer sessions, and the web form's rate limit.
     portal_link_minutes: int = Field(default=30, ge=1)
+    # The link in the receipt of a web form request from a new address (it also confirms the address).
+    portal_receipt_link_hours: int = Field(default=72, ge=1)
     portal_session_hours: int = Field(default=24 * 7, ge=1)
     portal_requests_per_hour: int = Field(default=5, ge=1)
     run_worker: bool = True

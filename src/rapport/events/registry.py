@@ -53,6 +53,13 @@ class SignedIn(Payload):
     via: str
 
 
+class IdentityVerified(Payload):
+    """A customer proved they own an identity (for example by using a link mailed to it)."""
+
+    identity_id: int
+    via: str
+
+
 class TagsChanged(Payload):
     """Tags were added or removed."""
 
@@ -100,6 +107,7 @@ EVENTS: dict[str, type[Payload]] = {
     "customer.updated": AdminChange,
     "customer.merged": Merged,
     "identity.added": AdminChange,
+    "identity.verified": IdentityVerified,
     "conversation.created": ConversationCreated,
     "message.received": MessageAdded,
     "message.sent": MessageAdded,

@@ -173,3 +173,39 @@ def test_sign_out_ends_the_session(client, db, portal_inbox, smtp_server):
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(PortalSession)) == 0
         assert s.scalar(select(func.count()).select_from(Event).where(Event.name == "customer.signed_out")) == 1
+
+
+def test_a_form_request_from_a_new_address_mails_a_receipt_whose_link_verifies_it(
+    client, db, portal_inbox, smtp_server
+):
+    from rapport.models import Identity
+
+    token = csrf(client.get("/portal/new").text)
+    fields = {"csrf_token": token, "name": "Ny", "email": "new@example.net", "subject": "Hi", "message": "Question"}
+    r = client.post("/portal/new", data=fields, follow_redirects=False)
+    assert r.status_code == 303
+    path = mailed_link(db, smtp_server)
+    mail = smtp_server.messages[-1]
+    assert mail["To"] == "new@example.net" and mail["Subject"].startswith("We received your request #")
+    assert "72 hours" in mail.get_payload(decode=True).decode()
+    landing = client.get(path)
+    assert client.post(path, data={"csrf_token": csrf(landing.text)}, follow_redirects=False).status_code == 303
+    assert "Hi" in client.get("/portal/conversations").text
+    with db.read() as s:
+        assert s.scalars(select(Identity)).one().verified is True
+        assert s.scalar(select(func.count()).select_from(Event).where(Event.name == "identity.verified")) == 1
+    # From now on the address can ask for sign-in links itself.
+    fresh = TestClient(client.app, base_url="http://testserver")
+    request_link(fresh, "new@example.net")
+    assert mailed_link(db, smtp_server) != path
+
+
+def test_a_form_request_from_an_unverified_known_address_mails_no_link(client, db, portal_inbox, smtp_server):
+    make_customer(db, portal_inbox.id, "agent-typed@example.net", verified=False)
+    token = csrf(client.get("/portal/new").text)
+    fields = {"csrf_token": token, "name": "X", "email": "agent-typed@example.net", "subject": "S", "message": "M"}
+    assert client.post("/portal/new", data=fields, follow_redirects=False).status_code == 303
+    from rapport.worker.runner import run_due
+
+    run_due(db)
+    assert smtp_server.messages == []

@@ -165,3 +165,19 @@ def test_the_inbox_api_never_shows_the_credentials_and_a_masked_patch_keeps_them
     assert r.status_code == 200, r.text
     assert post_signed(client, text_message("wamid.AFTER", "still signed")).status_code == 200
     assert APP_SECRET not in r.text
+
+
+def test_a_forged_webhook_for_an_unknown_number_is_still_403(client, db, wa_inbox):
+    payload = text_message("wamid.X", "hi")
+    payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999"
+    assert post_signed(client, payload, secret="guess").status_code == 403
+
+
+def test_a_reaction_is_kept_as_readable_text(client, db, wa_inbox):
+    payload = text_message("wamid.R", "unused")
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    message.pop("text")
+    message |= {"type": "reaction", "reaction": {"message_id": "wamid.TEST1", "emoji": "👍"}}
+    assert post_signed(client, payload).status_code == 200
+    with db.read() as s:
+        assert s.scalars(select(Message.body_text)).one() == "Reacted 👍 to a message"

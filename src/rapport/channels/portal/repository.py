@@ -27,6 +27,13 @@ def verified_email_owner(session: Session, address: str) -> int | None:
     )
 
 
+def email_identity(session: Session, address: str) -> Identity | None:
+    """The email identity with this address, verified or not."""
+    return session.scalars(
+        select(Identity).where(Identity.kind == IdentityKind.email.value, Identity.address == address)
+    ).first()
+
+
 def verified_email_of(session: Session, customer_id: int) -> str | None:
     """One verified email address of the customer (the sender identity of their portal replies)."""
     return session.scalar(

@@ -83,6 +83,7 @@ def submit_request(session: Session, request: Request, *, ip: str) -> Received:
     if inbox is None:
         raise Unavailable("The portal is not set up yet: an admin needs to create an inbox with the 'portal' channel.")
     limit_rate(session, "request", ip=ip, email=address)
+    before = repository.email_identity(session, address)
     msg = Inbound(
         inbox_id=inbox.id,
         sender_kind="email",
@@ -93,7 +94,21 @@ def submit_request(session: Session, request: Request, *, ip: str) -> Received:
         channel=Channel.portal.value,
         files=[request.file] if request.file else [],
     )
-    return receive_inbound(session, SYSTEM, msg)
+    received = receive_inbound(session, SYSTEM, msg)
+    # A receipt with a link to follow the request: for a new address the link also proves it is theirs. An
+    # unverified address someone else attached to a customer gets none (it may not be that customer's).
+    if before is None or before.verified:
+        _mail_link(
+            session,
+            received.customer_id,
+            address,
+            verifies=before is None,
+            subject=f"We received your request #{received.conversation_id}",
+            intro=f"Thank you, we received your request #{received.conversation_id}. "
+            "You can follow it and read our answers here:",
+            lifetime=timedelta(hours=get_settings().portal_receipt_link_hours),
+        )
+    return received
 
 
 def request_link(session: Session, email: str, *, ip: str) -> None:
@@ -103,26 +118,40 @@ def request_link(session: Session, email: str, *, ip: str) -> None:
     customer_id = repository.verified_email_owner(session, address)
     if customer_id is None:
         return  # the page reads the same either way, so it tells nobody who has an account
-    settings = get_settings()
+    _mail_link(
+        session,
+        customer_id,
+        address,
+        verifies=False,
+        subject="Your sign-in link",
+        intro="Someone (we hope you) asked to sign in to your support conversations. Open this link to sign in:",
+        lifetime=timedelta(minutes=get_settings().portal_link_minutes),
+    )
+
+
+def _mail_link(
+    session: Session, customer_id: int, address: str, *, verifies: bool, subject: str, intro: str, lifetime: timedelta
+) -> None:
     token = secrets.token_urlsafe(32)
     stamp = now()
     link = PortalLink(
         customer_id=customer_id,
         email=address,
+        verifies=verifies,
         token_hash=token_hash(token),
-        expires_at=stamp + timedelta(minutes=settings.portal_link_minutes),
+        expires_at=stamp + lifetime,
         created_at=stamp,
     )
     session.add(link)
     session.flush()
-    url = f"{settings.base_url.rstrip('/')}/portal/sign-in/{token}"
+    url = f"{get_settings().base_url.rstrip('/')}/portal/sign-in/{token}"
+    minutes = int(lifetime.total_seconds() // 60)
+    expiry = f"{minutes // 60} hours" if minutes % 60 == 0 and minutes >= 120 else f"{minutes} minutes"
     text = (
-        "Hello,\n\nSomeone (we hope you) asked to sign in to your support conversations.\n\n"
-        f"Open this link to sign in:\n{url}\n\n"
-        f"It works once and expires in {settings.portal_link_minutes} minutes. "
-        "If you did not ask for it, you can ignore this mail.\n"
+        f"Hello,\n\n{intro}\n{url}\n\n"
+        f"The link works once and expires in {expiry}. If you did not ask for it, you can ignore this mail.\n"
     )
-    mailer.send_system_mail(session, to=address, subject="Your sign-in link", text=text, key=f"portal-link:{link.id}")
+    mailer.send_system_mail(session, to=address, subject=subject, text=text, key=f"portal-link:{link.id}")
 
 
 def link_state(session: Session, token: str) -> LinkState:
@@ -143,6 +172,8 @@ def use_link(session: Session, token: str) -> CustomerSession:
     state = link_state(session, token).state
     if link is None or state != "valid":
         raise Invalid(f"This sign-in link is {state if state != 'unknown' else 'not valid'}.", state=state)
+    if link.verifies:
+        _verify(session, link)
     owner = repository.verified_email_owner(session, link.email)
     if owner is None or repository.surviving_customer(session, owner) != repository.surviving_customer(
         session, link.customer_id
@@ -162,6 +193,20 @@ def use_link(session: Session, token: str) -> CustomerSession:
     session.flush()
     record(session, "customer.signed_in", SYSTEM, customer_id=customer_id, via="portal_link")
     return CustomerSession(customer_id=customer_id, csrf_token=csrf, session_id=row.id, cookie=cookie)
+
+
+def _verify(session: Session, link: PortalLink) -> None:
+    """The link reached the address, so whoever opened it owns it: mark the identity verified."""
+    ident = repository.email_identity(session, link.email)
+    if ident is None or ident.verified:
+        return
+    if repository.surviving_customer(session, ident.customer_id) != repository.surviving_customer(
+        session, link.customer_id
+    ):
+        return  # the address moved to another customer since: this link proves nothing about them
+    ident.verified = True
+    session.flush()  # sessions do not autoflush: the owner check that follows must see it
+    record(session, "identity.verified", SYSTEM, customer_id=ident.customer_id, identity_id=ident.id, via="portal_link")
 
 
 def current(session: Session, cookie: str | None) -> CustomerSession | None:

@@ -88,6 +88,9 @@ def _message(inbox_id: int, m: dict, names: dict) -> Incoming:
         loc = m.get("location") or {}
         parts = [loc.get("name"), loc.get("address"), f"{loc.get('latitude')}, {loc.get('longitude')}"]
         text = "Location: " + " — ".join(str(p) for p in parts if p)
+    elif kind == "reaction":
+        emoji = (m.get("reaction") or {}).get("emoji")
+        text = f"Reacted {emoji} to a message" if emoji else "Removed a reaction"
     elif kind == "button":
         text = (m.get("button") or {}).get("text")
     elif kind == "interactive":

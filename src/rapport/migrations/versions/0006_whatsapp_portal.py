@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("id", BigId, nullable=False),
         sa.Column("customer_id", BigId, nullable=False),
         sa.Column("email", sa.String(320), nullable=False),
+        sa.Column("verifies", sa.Boolean(), nullable=False),
         sa.Column("token_hash", sa.String(64), nullable=False),
         sa.Column("expires_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("used_at", UTCDateTime(timezone=True), nullable=True),
