@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from rapport import __version__, channels
 from rapport.config import Settings, get_settings, use_settings
@@ -69,6 +70,7 @@ def create_app(
         app.include_router(router, prefix="/api/v1")
     for router in channels.load():
         app.include_router(router)
+    app.mount("/static", StaticFiles(packages=[("rapport.web", "static")]), name="static")
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -93,9 +95,10 @@ def _routers():
     from rapport.agents.api import router as agents
     from rapport.conversations.api import router as conversations
     from rapport.conversations.inbound_api import router as inbound
+    from rapport.conversations.reply_options import router as reply_options
     from rapport.customers.api import router as customers
     from rapport.inboxes.api import router as inboxes
     from rapport.realtime.api import router as live
     from rapport.search.api import router as search
 
-    return [conversations, inbound, customers, agents, inboxes, search, live]
+    return [conversations, reply_options, inbound, customers, agents, inboxes, search, live]

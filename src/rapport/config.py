@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     # Web chat: messages a visitor may send per hour, and how long an email verification link works.
     chat_max_messages_per_hour: int = Field(default=1200, ge=1)
     chat_verify_hours: int = Field(default=24, ge=1)
+    # Outside HTTP APIs (WhatsApp Graph API): how long one request may take.
+    http_timeout_seconds: float = Field(default=30.0, gt=0)
+    # The customer portal: sign-in links, customer sessions, and the web form's rate limit.
+    portal_link_minutes: int = Field(default=30, ge=1)
+    # The link in the receipt of a web form request from a new address (it also confirms the address).
+    portal_receipt_link_hours: int = Field(default=72, ge=1)
+    portal_session_hours: int = Field(default=24 * 7, ge=1)
+    portal_requests_per_hour: int = Field(default=5, ge=1)
     run_worker: bool = True
     # Serve POST /api/v1/messages/inbound through its lean ASGI path (conversations/inbound_fast.py).
     inbound_fast_path: bool = True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-ADAPTERS: list[str] = ["sms", "voice", "chat"]
+ADAPTERS: list[str] = ["sms", "voice", "whatsapp", "chat", "portal"]
 
 
 def load() -> list:

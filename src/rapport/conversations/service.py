@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from rapport.agents.permissions import Actor, authorize
 from rapport.conversations import attachments, human, repository
 from rapport.conversations.fields import validate_values
+from rapport.conversations.reply_options import check_window
 from rapport.conversations.status import move
 from rapport.events.outbox import record
 from rapport.kit import html as htmlkit
@@ -117,6 +118,7 @@ def _append(
         channel_value = (
             (channel.value if channel else None) or repository.last_inbound_channel(session, conv.id) or conv.channel
         )
+        check_window(session, conv, channel_value)  # e.g. WhatsApp's 24 hours: refused before anything is written
     stamp = now()
     message = Message(
         conversation_id=conv.id,

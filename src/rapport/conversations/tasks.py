@@ -38,6 +38,8 @@ def deliver(session: Session, payload: dict) -> None:
         )
     if sender is not None:
         sender(session, message)
+        if message.delivery_status != DeliveryStatus.queued:
+            return  # the sender settled the outcome and recorded it (sent with its provider id, or failed for good)
     old = message.delivery_status
     message.delivery_status = DeliveryStatus.delivered.value if sender is None else DeliveryStatus.sent.value
     record(
@@ -68,4 +70,5 @@ def delivery_failed(session: Session, payload: dict, error: str, dead: bool) -> 
             message_id=message.id,
             from_=DeliveryStatus.queued.value,
             to=DeliveryStatus.failed.value,
+            error=message.delivery_error,
         )

@@ -41,6 +41,25 @@ class Changed(Payload):
     to: object | None = None
 
 
+class DeliveryChanged(Changed):
+    """An outbound message's delivery status moved; `error` says why when it failed."""
+
+    error: str | None = None
+
+
+class SignedIn(Payload):
+    """A customer signed in to the portal."""
+
+    via: str
+
+
+class IdentityVerified(Payload):
+    """A customer proved they own an identity (for example by using a link mailed to it)."""
+
+    identity_id: int
+    via: str
+
+
 class TagsChanged(Payload):
     """Tags were added or removed."""
 
@@ -126,11 +145,12 @@ EVENTS: dict[str, type[Payload]] = {
     "customer.updated": AdminChange,
     "customer.merged": Merged,
     "identity.added": AdminChange,
+    "identity.verified": IdentityVerified,
     "conversation.created": ConversationCreated,
     "message.received": MessageAdded,
     "message.sent": MessageAdded,
     "note.added": MessageAdded,
-    "message.delivery_changed": Changed,
+    "message.delivery_changed": DeliveryChanged,
     "conversation.status_changed": Changed,
     "conversation.reopened": Reopened,
     "conversation.priority_changed": Changed,
@@ -163,4 +183,6 @@ EVENTS: dict[str, type[Payload]] = {
     "token.revoked": AdminChange,
     "agent.signed_in": Empty,
     "agent.signed_out": Empty,
+    "customer.signed_in": SignedIn,
+    "customer.signed_out": Empty,
 }

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from rapport.agents.permissions import Actor, authorize
 from rapport.events.outbox import record
 from rapport.inboxes import repository
+from rapport.inboxes.schemas import MASK
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, NotFound
 from rapport.models import Inbox, Team
@@ -56,6 +57,10 @@ def update(session: Session, actor: Actor, inbox_id: int, **changes: Any) -> Inb
     """Change an inbox's name, address, team, settings or active flag."""
     authorize(actor, "admin")
     inbox = repository.get(session, inbox_id)
+    if changes.get("settings") is not None:
+        # A masked credential sent back unchanged keeps its stored value.
+        old = inbox.settings or {}
+        changes["settings"] = {k: (old.get(k) if v == MASK else v) for k, v in changes["settings"].items()}
     changed = {k: v for k, v in changes.items() if k in EDITABLE and getattr(inbox, k) != v}
     _check(session, name=changed.get("name"), team_id=changed.get("team_id"), exclude=inbox.id)
     for key, value in changed.items():

@@ -9,6 +9,7 @@ from rapport.models.fields import FieldDefinition
 from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job
 from rapport.models.twilio import Callback
+from rapport.models.whatsapp import PortalAttempt, PortalLink, PortalSession, WhatsAppStatus
 
 __all__ = [
     "Agent",
@@ -28,6 +29,10 @@ __all__ = [
     "Inbox",
     "Job",
     "Message",
+    "PortalAttempt",
+    "PortalLink",
+    "PortalSession",
     "Team",
+    "WhatsAppStatus",
     "agent_teams",
 ]

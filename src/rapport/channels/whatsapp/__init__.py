@@ -1,0 +1,10 @@
+"""The WhatsApp channel (Meta's WhatsApp Cloud API): webhooks in, Graph API sends out, the 24-hour window."""
+
+from rapport.channels.whatsapp import sender  # noqa: F401  (registers SENDERS["whatsapp"])
+from rapport.channels.whatsapp.webhook import router
+from rapport.channels.whatsapp.window import window
+from rapport.conversations.reply_options import WINDOWS
+
+WINDOWS["whatsapp"] = window
+
+__all__ = ["router"]

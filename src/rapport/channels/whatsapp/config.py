@@ -1,0 +1,45 @@
+"""A WhatsApp inbox's settings (inbox.settings), validated before use."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from rapport.kit.problems import Invalid
+
+DEFAULT_API_BASE = "https://graph.facebook.com"
+
+
+class WhatsAppSettings(BaseModel):
+    """What Rapport needs to receive and send for one WhatsApp business phone number (Cloud API)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    phone_number_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9]+$")]
+    access_token: Annotated[str, Field(min_length=1, max_length=1000)]
+    app_secret: Annotated[str, Field(min_length=1, max_length=200)]
+    verify_token: Annotated[str, Field(min_length=1, max_length=200)]
+    graph_version: Annotated[str, Field(pattern=r"^v[0-9]+\.[0-9]+$")] = "v21.0"
+    # Only tests point this elsewhere (at a local fake of the Graph API).
+    api_base: Annotated[str, Field(pattern=r"^https?://[^\s/]+(:[0-9]+)?$")] = DEFAULT_API_BASE
+
+
+def load(inbox_id: int, settings: dict) -> WhatsAppSettings:
+    """The inbox's WhatsApp settings; Invalid naming each wrong field."""
+    try:
+        return WhatsAppSettings.model_validate(settings or {})
+    except ValidationError as exc:
+        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        fields = ", ".join(e["field"] for e in errors)
+        raise Invalid(
+            f"Inbox {inbox_id} has incomplete or invalid WhatsApp settings ({fields}).", errors=errors
+        ) from None
+
+
+def try_load(inbox_id: int, settings: dict) -> WhatsAppSettings | None:
+    """The settings, or None when the inbox is not configured correctly."""
+    try:
+        return load(inbox_id, settings)
+    except Invalid:
+        return None

@@ -1,0 +1,111 @@
+"""Receiving Meta's webhooks: verify the subscription, check the signature, fetch media, store, then acknowledge.
+
+The webhook is checked against the app secret before anything is read into the database; media is fetched
+outside any transaction (HTTP never runs inside one); then messages and statuses are written in one
+transaction, which commits before the 200 goes back to Meta. Replays are recognised by wamid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+import httpx2
+import orjson
+
+from rapport.agents.permissions import SYSTEM
+from rapport.channels.whatsapp import parse as parsing
+from rapport.channels.whatsapp import repository, statuses
+from rapport.channels.whatsapp.config import WhatsAppSettings, try_load
+from rapport.channels.whatsapp.graph import Graph, GraphError, UpstreamFailed
+from rapport.config import get_settings
+from rapport.conversations.attachments import IncomingFile
+from rapport.conversations.inbound import receive_batch
+from rapport.db.session import Database
+from rapport.kit.problems import BadRequest, Forbidden, Problem
+
+log = logging.getLogger(__name__)
+
+
+def verify_subscription(db: Database, *, mode: str | None, token: str | None, challenge: str | None) -> str:
+    """Meta's handshake: the challenge back when the verify token is one of our WhatsApp inboxes'."""
+    if mode != "subscribe" or not token or challenge is None:
+        raise Forbidden(
+            "The WhatsApp webhook verification needs hub.mode=subscribe, hub.verify_token and hub.challenge."
+        )
+    with db.read() as session:
+        configured = list(_configured(session).values())
+    if not any(hmac.compare_digest(c.verify_token.encode(), token.encode()) for c, _ in configured):
+        raise Forbidden("The hub.verify_token matches no WhatsApp inbox's verify token.")
+    return challenge
+
+
+def receive_webhook(db: Database, body: bytes, signature: str | None) -> int:
+    """Check, fetch and store one webhook delivery; returns how many messages and statuses it carried."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        payload = None
+    with db.read() as session:
+        configured = _configured(session)
+    numbers = parsing.phone_number_ids(payload) if isinstance(payload, dict) else set()
+    addressed = [configured[n] for n in numbers if n in configured]
+    # Every inbox the payload writes to must have signed it; with none known, one of ours must have (so a
+    # forged body never earns a 2xx).
+    if addressed:
+        signed = all(_signed(body, signature, cfg.app_secret) for cfg, _ in addressed)
+    else:
+        signed = any(_signed(body, signature, cfg.app_secret) for cfg, _ in configured.values())
+    if not signed:
+        raise Forbidden("The X-Hub-Signature-256 header is missing or does not match the app secret.")
+    if not isinstance(payload, dict):
+        raise BadRequest("The webhook body is not a JSON object.")
+    parsed = parsing.parse(payload, {n: inbox_id for n, (_, inbox_id) in configured.items()})
+    if parsed.unknown_numbers:
+        log.warning("WhatsApp webhook for unknown phone number ids %s ignored", sorted(parsed.unknown_numbers))
+    with db.read() as session:
+        seen = repository.known_wamids(session, {(m.msg.inbox_id, m.msg.external_id) for m in parsed.messages})
+    fresh = [m for m in parsed.messages if (m.msg.inbox_id, m.msg.external_id) not in seen]
+    by_inbox = {inbox_id: cfg for cfg, inbox_id in configured.values()}
+    _fetch_media([m for m in fresh if m.media_id], by_inbox)
+    with db.write() as session:
+        outcomes = receive_batch(session, [(SYSTEM, m.msg) for m in fresh])
+        for item, outcome in zip(fresh, outcomes, strict=True):
+            if isinstance(outcome, Problem):
+                # Meta would retry a refused delivery for days; the refusal is logged with the wamid instead.
+                log.warning("WhatsApp message %s refused: %s", item.msg.external_id, outcome.detail)
+        for report in parsed.statuses:
+            statuses.receive(session, report)
+    return len(parsed.messages) + len(parsed.statuses)
+
+
+def _configured(session) -> dict[str, tuple[WhatsAppSettings, int]]:
+    out = {}
+    for inbox in repository.whatsapp_inboxes(session):
+        cfg = try_load(inbox.id, inbox.settings)
+        if cfg is None:
+            log.warning("WhatsApp inbox %s has incomplete settings; its webhooks are refused", inbox.id)
+        else:
+            out[cfg.phone_number_id] = (cfg, inbox.id)
+    return out
+
+
+def _signed(body: bytes, header: str | None, secret: str) -> bool:
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
+
+
+def _fetch_media(items: list[parsing.Incoming], by_inbox: dict[int, WhatsAppSettings]) -> None:
+    """Download each message's media; TooLarge (naming the limit) before anything is stored."""
+    limit = get_settings().max_attachment_bytes
+    for item in items:
+        try:
+            with Graph(by_inbox[item.msg.inbox_id]) as graph:
+                data, mime = graph.fetch_media(item.media_id, limit=limit)
+        except (GraphError, httpx2.HTTPError) as exc:
+            # Not acknowledged: Meta delivers the webhook again later and the fetch is retried.
+            raise UpstreamFailed(f"Fetching WhatsApp media {item.media_id} failed: {exc}") from exc
+        item.msg.files = [IncomingFile(filename=item.filename or "whatsapp-media", data=data, content_type=mime)]
