@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from rapport import __version__, channels
+from rapport.channels.email.runtime import EmailRuntime
 from rapport.config import Settings, get_settings, use_settings
 from rapport.conversations.intake import Intake
 from rapport.db.engine import Checkpointer, make_engine
@@ -30,11 +31,17 @@ def create_app(
         worker = Worker(database) if (run_worker if run_worker is not None else settings.run_worker) else None
         if worker:
             worker.start()
+        # Email inboxes are fetched where the worker runs (each fetcher takes a lease, so only one fetches).
+        mail = EmailRuntime(database) if worker else None
+        if mail:
+            mail.start()
         checkpointer = Checkpointer(database.engine) if database.is_sqlite else None
         if checkpointer:
             checkpointer.start()
         app.state.worker = worker
         yield
+        if mail:
+            mail.stop()
         if worker:
             worker.stop()
             worker.join(timeout=10)

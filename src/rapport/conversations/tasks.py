@@ -16,6 +16,10 @@ IN_APP = {"chat", "portal", "api"}
 SENDERS: dict[str, object] = {}
 
 
+class Undeliverable(Exception):  # noqa: N818  (a verdict, not a fault)
+    """Raised by a sender when retrying cannot help (no address, a refused header): the message is marked failed."""
+
+
 @handler("conversations.auto_close")
 def auto_close(session: Session, payload: dict) -> None:
     """Close a conversation that stayed solved for the configured days (RAPPORT_AUTO_CLOSE_AFTER_DAYS)."""
@@ -36,10 +40,16 @@ def deliver(session: Session, payload: dict) -> None:
             f"no sender is connected for the '{message.channel}' channel; the message stays "
             "queued and is retried with backoff"
         )
+    old, error = message.delivery_status, None
     if sender is not None:
-        sender(session, message)
-    old = message.delivery_status
-    message.delivery_status = DeliveryStatus.delivered.value if sender is None else DeliveryStatus.sent.value
+        try:
+            sender(session, message)
+        except Undeliverable as exc:
+            error = str(exc)
+    if error is not None:
+        message.delivery_status, message.delivery_error = DeliveryStatus.failed.value, error[:500]
+    else:
+        message.delivery_status = DeliveryStatus.delivered.value if sender is None else DeliveryStatus.sent.value
     record(
         session,
         "message.delivery_changed",

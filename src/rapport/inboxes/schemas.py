@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, field_serializer
 
+from rapport.channels import mask_secrets
 from rapport.kit.schema import In, Out
 from rapport.models.enums import Channel, FieldKind
 
@@ -42,6 +43,11 @@ class InboxOut(Out):
     settings: dict[str, Any]
     active: bool
     created_at: datetime
+
+    @field_serializer("settings")
+    def _hide_secrets(self, settings: dict[str, Any]) -> dict[str, Any]:
+        # Passwords and tokens are written, never read back: an agent may list inboxes.
+        return mask_secrets(settings)
 
 
 class FieldIn(In):
