@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from rapport.agents.permissions import SYSTEM
-from rapport.channels.email import tokens
+from rapport.channels.email import pipeline, tokens
 from rapport.config import get_settings
 from rapport.kit import blobs
 from rapport.models import Attachment, Conversation, EmailReceipt, Message
@@ -253,3 +255,51 @@ def test_header_values_are_cleaned_before_storing(db, bare_inbox):
 
         name = s.get(Customer, conv.customer_id).name
     assert "\r" not in name and "\n" not in name and "\n" not in conv.subject and "\r" not in conv.subject
+
+
+def test_a_mail_the_database_refuses_never_holds_up_the_others(db, bare_inbox, monkeypatch):
+    real = pipeline.receive_batch
+
+    def picky(session, items):
+        if any(inbound.subject == "poison" for _, inbound in items):
+            raise IntegrityError("INSERT …", {}, Exception("value too long"))
+        return real(session, items)
+
+    monkeypatch.setattr(pipeline, "receive_batch", picky)
+    outcomes = receive(db, bare_inbox.id, *[mail(subject=s) for s in ("one", "poison", "three", "four")])
+    assert [(o.outcome, o.reason) for o in outcomes] == [
+        ("message", None),
+        ("quarantined", "refused"),
+        ("message", None),
+        ("message", None),
+    ]
+    assert "value too long" in outcomes[1].detail
+
+
+def test_a_database_that_is_away_fails_the_batch_for_a_later_retry(db, bare_inbox, monkeypatch):
+    def away(session, items):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(pipeline, "receive_batch", away)
+    with pytest.raises(OperationalError):
+        receive(db, bare_inbox.id, mail(), mail(subject="two"))
+    assert _count(db, EmailReceipt) == 0
+
+
+def test_overlong_header_values_are_cut_to_fit(db, bare_inbox):
+    long_id = "x" * 400 + "@customer.test"
+    raw = (
+        f'From: "{"N" * 1000}" <jo@customer.test>\r\nSubject: {"S" * 2000}\r\nMessage-ID: <{long_id}>\r\n'
+        f"In-Reply-To: <{long_id}>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="X"\r\n\r\n'
+        "--X\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
+        f'--X\r\nContent-Type: application/{"z" * 300}\r\nContent-Disposition: attachment; filename="{"f" * 1000}.pdf"'
+        "\r\n\r\nabc\r\n--X--\r\n"
+    ).encode()
+    (out,) = receive(db, bare_inbox.id, raw)
+    assert out.outcome == "message"
+    (again,) = receive(db, bare_inbox.id, raw)
+    assert again.outcome == "duplicate"
+    with db.read() as s:
+        (att,) = s.scalars(select(Attachment)).all()
+    assert len(att.filename) <= 255 and len(att.declared_content_type) <= 127

@@ -79,7 +79,7 @@ def fetch_once(db: Database, inbox_id: int, *, batch_size: int | None = None) ->
         if not _lease(db, inbox_id, cfg.mailbox, owner):
             return FetchStats(busy=True)
         try:
-            stats = fetch_pass(db, inbox_id, client, cfg, batch_size=batch_size)
+            stats = fetch_pass(db, inbox_id, client, cfg, batch_size=batch_size, owner=owner)
         finally:
             with db.write() as session:
                 repository.release_lease(session, inbox_id, cfg.mailbox, owner)
@@ -93,9 +93,15 @@ def _lease(db: Database, inbox_id: int, mailbox: str, owner: str) -> bool:
 
 
 def fetch_pass(
-    db: Database, inbox_id: int, client: ImapClient, cfg: ImapSettings, *, batch_size: int | None = None
+    db: Database,
+    inbox_id: int,
+    client: ImapClient,
+    cfg: ImapSettings,
+    *,
+    batch_size: int | None = None,
+    owner: str | None = None,
 ) -> FetchStats:
-    """One pass over a connected client's mailbox (the caller holds the lease)."""
+    """One pass over a connected client's mailbox; `owner`'s lease is renewed after every batch."""
     stats = FetchStats()
     uidvalidity = client.select(cfg.mailbox)
     with db.write() as session:
@@ -116,6 +122,8 @@ def fetch_pass(
         outcomes = ingest(db, inbox_id, mails, position=Position(cfg.mailbox, uidvalidity, max(chunk)))
         stats.add(outcomes)
         _after_commit(client, cfg, uids)
+        if owner is not None and not _lease(db, inbox_id, cfg.mailbox, owner):
+            break  # another fetcher took over (our lease ran out): leave the rest to it
     return stats
 
 
@@ -176,7 +184,7 @@ class MailboxWatcher(threading.Thread):
             try:
                 while not self.stopping.is_set():
                     if _lease(self.db, self.inbox_id, cfg.mailbox, self.owner):
-                        fetch_pass(self.db, self.inbox_id, client, cfg)
+                        fetch_pass(self.db, self.inbox_id, client, cfg, owner=self.owner)
                         self.passes += 1
                     self._wait(client, cfg)
             finally:

@@ -8,6 +8,7 @@ quarantine record instead of a message.
 from __future__ import annotations
 
 import email.policy
+import functools
 import hashlib
 import mimetypes
 import re
@@ -22,7 +23,29 @@ from rapport.conversations.attachments import IncomingFile
 from rapport.customers.identities import normalise
 from rapport.kit.problems import Invalid
 
-_PARSER = BytesParser(policy=email.policy.default)
+_STRUCTURAL = frozenset({"content-type", "content-disposition", "content-transfer-encoding"})
+
+
+class _Policy(email.policy.EmailPolicy):
+    """policy=default, except that the structural headers, which walking a mail reads again and again (every
+    get_content_type() parses Content-Type anew), are parsed once per distinct value. Their header objects are
+    immutable, so sharing them is safe."""
+
+    def header_fetch_parse(self, name, value):  # noqa: D102
+        if type(value) is str and name.lower() in _STRUCTURAL:
+            return _structural(name, value)
+        return super().header_fetch_parse(name, value)
+
+
+POLICY = _Policy()
+
+
+@functools.lru_cache(maxsize=2048)
+def _structural(name: str, value: str):
+    return email.policy.EmailPolicy.header_fetch_parse(POLICY, name, value)
+
+
+_PARSER = BytesParser(policy=POLICY)
 _MSGID = re.compile(r"<([^<>\s]{1,998})>")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _MAX_REFERENCES = 20
@@ -269,7 +292,7 @@ def _collect(part: EmailMessage, bodies: set[int], files: list[IncomingFile], de
 
 def _content_type(part: EmailMessage) -> str:
     try:
-        return part.get_content_type()
+        return part.get_content_type()[:127]
     except Exception:  # noqa: BLE001
         return "application/octet-stream"
 

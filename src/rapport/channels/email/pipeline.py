@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import SYSTEM
@@ -88,18 +88,42 @@ def ingest(db: Database, inbox_id: int, mails: list[RawMail], *, position: Posit
     root = get_settings().mail_dir
     for p in parsed:
         blobs.store(root, p.raw)  # on disk before the commit, so before \Seen or a move
-    for attempt in range(3):
+    return _store(db, inbox_id, mails, parsed, position)
+
+
+def _store(db: Database, inbox_id: int, mails: list[RawMail], parsed: list[Parsed], position) -> list[Outcome]:
+    error: DBAPIError | None = None
+    for _ in range(3):
         try:
             with db.write() as session:
                 outcomes = receive(session, inbox_id, mails, parsed)
                 if position is not None:
                     repository.advance(session, inbox_id, position)
             return outcomes
-        except DBAPIError:
+        except DBAPIError as exc:
             # Another writer won a race (the same new customer, the same mail): look again with its rows visible.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+            error = exc
+    if isinstance(error, (OperationalError, InterfaceError)) or not mails:
+        raise error  # the database is away: nothing is flagged, the next pass tries again
+    if len(mails) > 1:
+        # Something in the batch keeps failing: halve it, so one mail's trouble never holds up the others.
+        half = len(mails) // 2
+        first = _store(db, inbox_id, mails[:half], parsed[:half], None)
+        return first + _store(db, inbox_id, mails[half:], parsed[half:], position)
+    with db.write() as session:
+        outcome = _unstorable(session, inbox_id, mails[0], parsed[0], error)
+        if position is not None:
+            repository.advance(session, inbox_id, position)
+    return [outcome]
+
+
+def _unstorable(session: Session, inbox_id: int, mail: RawMail, p: Parsed, error: DBAPIError) -> Outcome:
+    """A mail the database refuses (it passed every check, so it is a bug to look into): kept in quarantine."""
+    outcome = Outcome("quarantined", reason="refused", detail=f"The database refused it: {error.orig!r}"[:500])
+    item = _Item(mail, p, outcome=outcome)
+    item.p = Parsed(raw=p.raw, sha256=p.sha256, content_hash=p.content_hash)  # only what cannot be at fault
+    _write_receipts(session.connection(), session.get(Inbox, inbox_id), [item], now())
+    return outcome
 
 
 def receive(session: Session, inbox_id: int, mails: list[RawMail], parsed: list[Parsed]) -> list[Outcome]:

@@ -96,4 +96,3 @@ def quarantine(
 def receipt(session: Session, receipt_id: int) -> EmailReceipt | None:
     """One receipt."""
     return session.get(EmailReceipt, receipt_id)
-

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 
 import orjson
 
@@ -70,7 +71,8 @@ class EmailRuntime(threading.Thread):
         self._stopping.set()
         for _, watcher in self.watchers.values():
             watcher.stop()
+        deadline = time.monotonic() + 5
         for _, watcher in self.watchers.values():
-            watcher.join(timeout=5)
+            watcher.join(timeout=max(0.0, deadline - time.monotonic()))
         if self.smtp is not None:
             self.smtp.stop()

@@ -48,10 +48,10 @@ def send(session: Session, message: Message) -> None:
     if inbox is None or inbox.channel != "email" or not inbox.address:
         raise Undeliverable("The conversation's inbox is not an email inbox with an address to send from.")
     try:
-        smtp = parse(inbox.settings).smtp
-        from_name = parse(inbox.settings).from_name or inbox.name
+        settings = parse(inbox.settings)
     except Invalid as exc:
         raise Undeliverable(exc.detail) from None
+    smtp, from_name = settings.smtp, settings.from_name or inbox.name
     if smtp is None:
         raise Undeliverable(f"Email inbox '{inbox.name}' has no SMTP settings (settings.smtp) to send with.")
     parent = _parent(session, conv.id)
