@@ -209,3 +209,24 @@ def test_serve_fetches_email_inboxes_when_the_worker_runs(db, settings, inbox, d
         deliver(dovecot, mail_user, mail(subject="No worker, no fetching"))
         time.sleep(0.5)
         assert _count(db, Message) == 1
+
+
+def test_an_empty_mailbox_fetches_nothing(db, inbox):
+    stats = fetch_once(db, inbox.id)
+    assert (stats.fetched, stats.batches, stats.busy) == (0, 0, False)
+
+
+def test_idle_over_tls(db, inbox, dovecot, mail_user):
+    with db.write() as s:
+        imap = {**dovecot.imap_settings(*mail_user, security="tls"), "idle": True}
+        inboxes.update(s, SYSTEM, inbox.id, settings={**inbox.settings, "imap": imap})
+    watcher = MailboxWatcher(db, inbox.id)
+    watcher.start()
+    try:
+        time.sleep(0.3)
+        started = time.monotonic()
+        deliver(dovecot, mail_user, mail(subject="Encrypted and idle"))
+        assert _wait_for(db, 1) and time.monotonic() - started < 1.0
+    finally:
+        watcher.stop()
+        watcher.join(timeout=10)
