@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import email
 import os
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -147,3 +150,36 @@ def inbound(
 
 
 LATER = timedelta(minutes=5)
+
+
+class SmtpInbox:
+    """An aiosmtpd handler that keeps what it receives: parsed messages and their envelopes."""
+
+    def __init__(self):
+        self.messages: list[email.message.Message] = []
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(email.message_from_bytes(envelope.content))
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings) -> Iterator[SmtpInbox]:
+    """A real SMTP server (aiosmtpd) on a free loopback port; the system mailer's settings point at it."""
+    port = free_port()
+    received = SmtpInbox()
+    controller = Controller(received, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.smtp_host, settings.smtp_port = "127.0.0.1", port
+    received.port = port
+    yield received
+    controller.stop()

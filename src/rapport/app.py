@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from rapport import __version__, channels
+from rapport.channels.email.runtime import EmailRuntime
 from rapport.config import Settings, get_settings, use_settings
 from rapport.conversations.inbound_fast import InboundFastPath
 from rapport.conversations.intake import Intake
@@ -33,6 +34,10 @@ def create_app(
         worker = Worker(database) if (run_worker if run_worker is not None else settings.run_worker) else None
         if worker:
             worker.start()
+        # Email inboxes are fetched where the worker runs (each fetcher takes a lease, so only one fetches).
+        mail = EmailRuntime(database) if worker else None
+        if mail:
+            mail.start()
         checkpointer = Checkpointer(database.engine) if database.is_sqlite else None
         if checkpointer:
             checkpointer.start()
@@ -40,6 +45,8 @@ def create_app(
         await app.state.hub.start()
         yield
         await app.state.hub.stop()
+        if mail:
+            mail.stop()
         if worker:
             worker.stop()
             worker.join(timeout=10)

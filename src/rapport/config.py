@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: str | None = None
     mail_from: str = "Rapport <rapport@localhost>"
+    # Email inboxes: at most this many messages per sender per hour become messages (0: no limit); the rest
+    # are quarantined. Larger mails than email_max_message_bytes are quarantined too.
+    email_max_per_sender_per_hour: int = Field(default=20, ge=0)
+    email_max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    # "host:port" to also receive mail for email inboxes by SMTP (off when unset).
+    email_smtp_listen: str | None = None
     # The wait announced for a person before any request has been answered recently.
     expected_wait_default_seconds: int = Field(default=180, ge=1)
     # Twilio (SMS and voice): how long a process trusts an inbox's cached credentials before re-reading them
@@ -78,6 +84,11 @@ class Settings(BaseSettings):
     def attachments_dir(self) -> Path:
         """Where attachment blobs live, by content hash."""
         return self.data_dir / "attachments"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where received raw mail (by content hash) and sent-mail markers live."""
+        return self.data_dir / "mail"
 
     def resolved_secret_key(self) -> str:
         """The signing key: RAPPORT_SECRET_KEY, else one generated once and kept in the data directory."""

@@ -32,7 +32,8 @@ def test_reopened_conversation_is_not_closed_by_the_old_job(client, world, db, f
         assert s.get(Conversation, cid).status == "open"
 
 
-def test_delivery_in_app_and_retry_without_sender(client, world, db, frozen_clock):
+def test_delivery_in_app_and_retry_without_sender(client, world, db, frozen_clock, monkeypatch):
+    monkeypatch.delitem(tasks.SENDERS, "email", raising=False)  # as if no email sender were connected
     h = World.auth(world.agent_token)
     api_conv = inbound(client, world.agent_token, world.api_inbox.id)["conversation_id"]
     mail_conv = inbound(client, world.agent_token, world.email_inbox.id, address="m@customer.test")["conversation_id"]
@@ -47,12 +48,9 @@ def test_delivery_in_app_and_retry_without_sender(client, world, db, frozen_cloc
         first_due = job.due_at
     assert run_due(db) == 0  # backing off
     sent = []
-    tasks.SENDERS["email"] = lambda session, message: sent.append(message.id)
-    try:
-        frozen_clock[0] = first_due + timedelta(seconds=1)
-        assert run_due(db) == 1
-    finally:
-        tasks.SENDERS.pop("email")
+    monkeypatch.setitem(tasks.SENDERS, "email", lambda session, message: sent.append(message.id))
+    frozen_clock[0] = first_due + timedelta(seconds=1)
+    assert run_due(db) == 1
     assert sent == [mail_msg["id"]]
     with db.read() as s:
         assert s.get(Message, mail_msg["id"]).delivery_status == "sent"

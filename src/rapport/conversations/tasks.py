@@ -16,6 +16,10 @@ IN_APP = {"chat", "portal", "api"}
 SENDERS: dict[str, object] = {}
 
 
+class Undeliverable(Exception):  # noqa: N818  (a verdict, not a fault)
+    """Raised by a sender when retrying cannot help (no address, a refused header): the message is marked failed."""
+
+
 @handler("conversations.auto_close")
 def auto_close(session: Session, payload: dict) -> None:
     """Close a conversation that stayed solved for the configured days (RAPPORT_AUTO_CLOSE_AFTER_DAYS)."""
@@ -36,12 +40,18 @@ def deliver(session: Session, payload: dict) -> None:
             f"no sender is connected for the '{message.channel}' channel; the message stays "
             "queued and is retried with backoff"
         )
+    old, error = message.delivery_status, None
     if sender is not None:
-        sender(session, message)
-        if message.delivery_status != DeliveryStatus.queued:
+        try:
+            sender(session, message)
+        except Undeliverable as exc:
+            error = str(exc)
+        if error is None and message.delivery_status != DeliveryStatus.queued:
             return  # the sender settled the outcome and recorded it (sent with its provider id, or failed for good)
-    old = message.delivery_status
-    message.delivery_status = DeliveryStatus.delivered.value if sender is None else DeliveryStatus.sent.value
+    if error is not None:
+        message.delivery_status, message.delivery_error = DeliveryStatus.failed.value, error[:500]
+    else:
+        message.delivery_status = DeliveryStatus.delivered.value if sender is None else DeliveryStatus.sent.value
     record(
         session,
         "message.delivery_changed",
@@ -50,6 +60,7 @@ def deliver(session: Session, payload: dict) -> None:
         message_id=message.id,
         from_=old,
         to=message.delivery_status,
+        error=error,
     )
 
 

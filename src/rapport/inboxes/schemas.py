@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field, field_serializer
 
+from rapport.channels import mask_secrets
 from rapport.kit.schema import In, Out
 from rapport.models.enums import Channel, FieldKind
-
-# Settings that are credentials (access tokens, app secrets, passwords) are write-only: the API shows a mask,
-# and a PATCH that sends the mask back keeps the stored value.
-SECRET_KEY = re.compile(r"secret|token|password|api_key", re.IGNORECASE)
-MASK = "********"
-
-
-def redact(settings: dict[str, Any]) -> dict[str, Any]:
-    """The settings with every credential replaced by the mask."""
-    return {k: (MASK if v and SECRET_KEY.search(k) else v) for k, v in (settings or {}).items()}
 
 
 class InboxIn(In):
@@ -55,8 +45,9 @@ class InboxOut(Out):
     created_at: datetime
 
     @field_serializer("settings")
-    def _redact(self, value: dict[str, Any]) -> dict[str, Any]:
-        return redact(value)
+    def _hide_secrets(self, settings: dict[str, Any]) -> dict[str, Any]:
+        # Passwords and tokens are written, never read back: an agent may list inboxes.
+        return mask_secrets(settings)
 
 
 class FieldIn(In):

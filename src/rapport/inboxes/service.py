@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rapport import channels
 from rapport.agents.permissions import Actor, authorize
 from rapport.events.outbox import record
 from rapport.inboxes import repository
-from rapport.inboxes.schemas import MASK
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, NotFound
 from rapport.models import Inbox, Team
@@ -31,6 +31,7 @@ def create(
     """A new inbox; names are unique."""
     authorize(actor, "admin")
     _check(session, name=name, team_id=team_id)
+    settings = channels.check_settings(channel, settings)
     inbox = Inbox(
         name=name,
         channel=channel,
@@ -58,9 +59,7 @@ def update(session: Session, actor: Actor, inbox_id: int, **changes: Any) -> Inb
     authorize(actor, "admin")
     inbox = repository.get(session, inbox_id)
     if changes.get("settings") is not None:
-        # A masked credential sent back unchanged keeps its stored value.
-        old = inbox.settings or {}
-        changes["settings"] = {k: (old.get(k) if v == MASK else v) for k, v in changes["settings"].items()}
+        changes["settings"] = channels.check_settings(inbox.channel, changes["settings"], inbox.settings)
     changed = {k: v for k, v in changes.items() if k in EDITABLE and getattr(inbox, k) != v}
     _check(session, name=changed.get("name"), team_id=changed.get("team_id"), exclude=inbox.id)
     for key, value in changed.items():

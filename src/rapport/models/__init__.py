@@ -4,6 +4,7 @@ from rapport.models.agents import Agent, AgentSession, ApiToken, Team, agent_tea
 from rapport.models.chat import ChatVerification, ChatVisitor
 from rapport.models.conversations import Attachment, Conversation, ConversationTag, Message
 from rapport.models.customers import Customer, Identity
+from rapport.models.email import EmailMailbox, EmailReceipt
 from rapport.models.events import Event
 from rapport.models.fields import FieldDefinition
 from rapport.models.inboxes import Inbox
@@ -22,6 +23,8 @@ __all__ = [
     "Conversation",
     "ConversationTag",
     "Customer",
+    "EmailMailbox",
+    "EmailReceipt",
     "Event",
     "FieldDefinition",
     "IdempotencyKey",

@@ -12,7 +12,6 @@ from rapport.conversations.inbound import Inbound, receive_inbound
 from rapport.customers import service as customers
 from rapport.inboxes import service as inboxes
 from rapport.worker.runner import run_due
-from tests.kit.test_mailer import smtp_server  # noqa: F401  (the real aiosmtpd server fixture)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 LINK = re.compile(r"(http://\S+/portal/sign-in/\S+)")

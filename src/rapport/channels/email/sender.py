@@ -1,0 +1,207 @@
+"""Sending replies by SMTP: `SENDERS["email"]`, called by the `messages.deliver` job.
+
+The reply goes from the inbox's address with the agent's name ("Alex Agent via Support"), to the address the
+customer wrote from (or asked replies to go to), threaded under their last mail (In-Reply-To, References), as
+text and HTML alternatives plus the message's attachments. Its Message-ID is the signed reply token, fixed for
+the message: it is stored as the message's external id, and a marker file written right after the server
+accepts the mail means a retried job (after a crash before its commit) does not send it again. Any line break
+in a header value (names, subject, ids) refuses the mail: that is header injection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import smtplib
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rapport.channels.email import tokens
+from rapport.channels.email.imap import tls_context
+from rapport.channels.email.settings import SmtpSettings, is_loopback, parse
+from rapport.config import get_settings
+from rapport.conversations.tasks import Undeliverable
+from rapport.customers.identities import normalise
+from rapport.kit import blobs
+from rapport.kit import html as htmlkit
+from rapport.kit.problems import Invalid
+from rapport.models import Agent, Attachment, Conversation, Customer, Identity, Inbox, Message
+from rapport.models.enums import AuthorKind, Direction
+
+_REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|antw|réf|rif)\s*:", re.IGNORECASE)
+_MAX_REFERENCES = 10
+
+
+class HeaderInjection(Undeliverable):  # noqa: N818
+    """A header value with a line break in it: refused, never sent."""
+
+
+def send(session: Session, message: Message) -> None:
+    """Send one outbound message of an email inbox; idempotent for the message."""
+    conv = session.get(Conversation, message.conversation_id)
+    inbox = session.get(Inbox, message.inbox_id or conv.inbox_id)
+    if inbox is None or inbox.channel != "email" or not inbox.address:
+        raise Undeliverable("The conversation's inbox is not an email inbox with an address to send from.")
+    try:
+        settings = parse(inbox.settings)
+    except Invalid as exc:
+        raise Undeliverable(exc.detail) from None
+    smtp, from_name = settings.smtp, settings.from_name or inbox.name
+    if smtp is None:
+        raise Undeliverable(f"Email inbox '{inbox.name}' has no SMTP settings (settings.smtp) to send with.")
+    parent = _parent(session, conv.id)
+    to_address, to_name = _recipient(session, conv, parent)
+    domain = inbox.address.rsplit("@", 1)[-1]
+    mid = tokens.message_id(conv.id, message.id, domain)
+    agent = session.get(Agent, message.agent_id) if message.agent_id else None
+    mail = compose(
+        session,
+        message,
+        from_address=inbox.address,
+        from_name=f"{agent.name} via {from_name}" if agent else from_name,
+        to_address=to_address,
+        to_name=to_name,
+        subject=_subject(conv, parent),
+        message_id=mid,
+        parent=parent,
+    )
+    marker = _marker(mid)
+    if not marker.exists():
+        _deliver(smtp, mail, inbox.address, to_address)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(mid)
+    message.external_id = mid
+    message.meta = {**(message.meta or {}), "email": {"message_id": mid, "to": to_address}}
+
+
+def compose(
+    session: Session,
+    message: Message,
+    *,
+    from_address: str,
+    from_name: str,
+    to_address: str,
+    to_name: str,
+    subject: str,
+    message_id: str,
+    parent: Message | None,
+) -> EmailMessage:
+    """The mail as it goes out: headers checked for injection, text and HTML alternatives, attachments."""
+    email_meta = (parent.meta or {}).get("email", {}) if parent else {}
+    parent_id = email_meta.get("message_id")
+    references = [*email_meta.get("references", []), *([parent_id] if parent_id else [])][-_MAX_REFERENCES:]
+    fields = {
+        "From name": from_name,
+        "From address": from_address,
+        "To name": to_name,
+        "To address": to_address,
+        "Subject": subject,
+        "Message-ID": message_id,
+        "References": " ".join(references),
+    }
+    for name, value in fields.items():
+        if any(c in (value or "") for c in "\r\n\x00"):
+            raise HeaderInjection(f"Refused to send: the {name} contains a line break (header injection).")
+    mail = EmailMessage(policy=SMTP)
+    try:
+        mail["From"] = Address(display_name=from_name, addr_spec=from_address)
+        mail["To"] = Address(display_name=to_name, addr_spec=to_address)
+    except (ValueError, IndexError) as exc:
+        raise Undeliverable(f"Refused to send: an address is not valid ({exc}).") from None
+    mail["Subject"] = subject
+    mail["Date"] = format_datetime(message.created_at)
+    mail["Message-ID"] = f"<{message_id}>"
+    if parent_id:
+        mail["In-Reply-To"] = f"<{parent_id}>"
+    if references:
+        mail["References"] = " ".join(f"<{r}>" for r in references)
+    mail["X-Loop"] = from_address  # an inbound mail carrying it is our own come back: a loop
+    mail["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+    if message.author_kind != AuthorKind.agent:
+        mail["Auto-Submitted"] = "auto-generated"
+    text = message.body_text or htmlkit.to_text(message.body_html or "")
+    mail.set_content(text or " ")
+    mail.add_alternative(message.body_html or htmlkit.text_to_html(text or " "), subtype="html")
+    root = get_settings().attachments_dir
+    for att in session.scalars(select(Attachment).where(Attachment.message_id == message.id).order_by(Attachment.id)):
+        maintype, _, subtype = (att.declared_content_type or att.content_type or "").partition("/")
+        data = blobs.blob_path(root, att.sha256).read_bytes()
+        mail.add_attachment(
+            data, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=att.filename
+        )
+    return mail
+
+
+def _parent(session: Session, conversation_id: int) -> Message | None:
+    """The customer's latest mail in the conversation: the one this reply answers."""
+    return session.scalar(
+        select(Message)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == Direction.inbound.value,
+            Message.channel == "email",
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
+def _recipient(session: Session, conv: Conversation, parent: Message | None) -> tuple[str, str]:
+    customer = session.get(Customer, conv.customer_id)
+    email_meta = (parent.meta or {}).get("email", {}) if parent else {}
+    address = email_meta.get("reply_to") or email_meta.get("from")
+    if not address:
+        address = session.scalar(
+            select(Identity.address)
+            .where(Identity.customer_id == conv.customer_id, Identity.kind == "email")
+            .order_by(Identity.id)
+            .limit(1)
+        )
+    if not address:
+        raise Undeliverable(f"Customer {conv.customer_id} has no email address to reply to.")
+    try:
+        address = normalise("email", address)
+    except Invalid:
+        raise Undeliverable(f"'{address}' is not an email address to reply to.") from None
+    return address, customer.name if customer else ""
+
+
+def _subject(conv: Conversation, parent: Message | None) -> str:
+    subject = (conv.subject or "").strip() or "Your message"
+    if not _REPLY_PREFIX.match(subject):
+        subject = f"Re: {subject}"
+    if f"[#{conv.id}]" not in subject:
+        subject = f"{subject} [#{conv.id}]"
+    return subject
+
+
+def _marker(message_id: str):
+    digest = hashlib.sha256(message_id.encode()).hexdigest()
+    return get_settings().mail_dir / "sent" / digest[:2] / digest
+
+
+def _deliver(cfg: SmtpSettings, mail: EmailMessage, from_address: str, to_address: str) -> None:
+    if cfg.security == "plain" and not is_loopback(cfg.host):
+        raise Undeliverable(f"plain SMTP is only allowed to a loopback host, not '{cfg.host}'")
+    try:
+        if cfg.security == "tls":
+            client = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=tls_context(cfg.ca_file))
+        else:
+            client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+        with client:
+            if cfg.security == "starttls":
+                client.starttls(context=tls_context(cfg.ca_file))
+            if cfg.username:
+                client.login(cfg.username, cfg.password or "")
+            client.send_message(mail, from_addr=from_address, to_addrs=[to_address])
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise Undeliverable(f"The SMTP server refused the recipient: {exc.recipients}") from None
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code >= 500:
+            raise Undeliverable(f"The SMTP server refused the mail: {exc.smtp_code} {exc.smtp_error!r}") from None
+        raise
