@@ -70,7 +70,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    kwargs = {"pool_size": pool_size, "max_overflow": pool_size * 2, "pool_pre_ping": True, **JSON_CODEC}
+    kwargs = {"pool_size": pool_size, "max_overflow": pool_size * 2, "pool_pre_ping": False, **JSON_CODEC}
     if url.endswith("nullpool"):
         kwargs = {"poolclass": NullPool, **JSON_CODEC}
         url = url.removesuffix("?nullpool")

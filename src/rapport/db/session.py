@@ -19,7 +19,10 @@ class Database:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._writer_lock = getattr(engine, "rapport_writer_lock", None)
         write_bind = engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else engine
-        self._read = sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        # PostgreSQL reads run in autocommit: no BEGIN and ROLLBACK round trips around every page view. Each
+        # statement still sees a consistent snapshot; a read of several statements may see a commit between them.
+        read_bind = engine if self.is_sqlite else engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._read = sessionmaker(read_bind, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(write_bind, expire_on_commit=False, autoflush=False)
 
     @contextmanager
