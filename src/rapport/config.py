@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # How long a process may reuse a resolved API token; a revocation reaches other processes within this.
     auth_cache_seconds: float = Field(default=2.0, ge=0)
     auto_close_after_days: int = Field(default=4, ge=0)
+    # A customer's contacts within this many days are counted on the conversation ("3rd contact in 7 days").
+    repeat_contact_days: int = Field(default=7, ge=1)
     # The system's own outgoing mail (sign-in links, verification links), not an inbox's replies.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

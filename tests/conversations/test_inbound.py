@@ -170,3 +170,45 @@ def test_attachments_are_sniffed_and_active_types_never_inline(client, world, db
     )
     r = client.get(f"/api/v1/attachments/{rows['pic.png'].id}", headers=h)
     assert r.headers["content-type"] == "image/png" and r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_customer_continues_a_conversation_in_another_channel_by_mentioning_it(db, world):
+    """"[#N]" in a message on another inbox joins conversation N when it is the sender's own and not closed."""
+    from rapport.agents.permissions import SYSTEM
+    from rapport.conversations.inbound import Inbound, receive_inbound
+
+    def send(inbox_id, address, text):
+        with db.write() as s:
+            return receive_inbound(s, SYSTEM, Inbound(inbox_id, "email", address, text=text))
+
+    first = send(world.email_inbox.id, "pat@example.net", "My parcel is late")
+    again = send(world.api_inbox.id, "pat@example.net", f"Following up on [#{first.conversation_id}] from the app")
+    assert (again.conversation_id, again.new_conversation) == (first.conversation_id, False)
+    bare = send(world.api_inbox.id, "pat@example.net", f"still about #{first.conversation_id}, thanks")
+    assert bare.conversation_id == first.conversation_id
+    # Someone else's number is not theirs to join.
+    other = send(world.api_inbox.id, "sam@example.net", f"about [#{first.conversation_id}]")
+    assert other.new_conversation and other.conversation_id != first.conversation_id
+
+
+def test_repeat_contact_is_shown_on_the_conversation(client, world, frozen_clock):
+    """The third conversation a customer opens within 7 days says so; the first says nothing."""
+    from datetime import timedelta
+
+    from tests.conftest import inbound
+
+    ids = []
+    for inbox in (world.email_inbox.id, world.api_inbox.id):
+        ids.append(inbound(client, world.agent_token, inbox, address="rae@example.net")["conversation_id"])
+        frozen_clock[0] += timedelta(days=2)
+    h = World.auth(world.agent_token)
+    for status in ("solved", "closed"):  # closed: the customer's next message opens a new conversation
+        r = client.patch(f"/api/v1/conversations/{ids[0]}", json={"status": status}, headers=h)
+        assert r.status_code == 200, r.text
+    frozen_clock[0] += timedelta(days=1)
+    ids.append(inbound(client, world.agent_token, world.email_inbox.id, address="rae@example.net")["conversation_id"])
+    assert len(set(ids)) == 3
+    first = client.get(f"/api/v1/conversations/{ids[0]}", headers=h).json()
+    third = client.get(f"/api/v1/conversations/{ids[2]}", headers=h).json()
+    assert first["repeat_contact"] is None
+    assert third["repeat_contact"] == {"ordinal": 3, "days": 7, "text": "3rd contact in 7 days"}

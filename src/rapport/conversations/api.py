@@ -121,7 +121,12 @@ async def get_conversation(
     def work(session: Session, actor: Actor) -> dict:
         authorize(actor, "conversations.read")
         conv = repository.get_row(session, conversation_id)
-        detail = {**present.conversation_dicts(session, [conv])[0], "messages": None, "events": None}
+        detail = {
+            **present.conversation_dicts(session, [conv])[0],
+            "repeat_contact": present.repeat_contact(session, conv),
+            "messages": None,
+            "events": None,
+        }
         if include and "messages" in include:
             rows = repository.latest_messages(session, conv.id, limit=n_messages)
             detail["messages"] = present.message_dicts(session, rows)

@@ -6,6 +6,7 @@ conversation it goes to, the conversation's state as the batch will leave it, an
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -250,7 +251,13 @@ def _threads(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
     customers = {p.customer.id: p.customer for p in live if p.customer.id is not None}
     refs = _reply_targets(conn, live)
     explicit = {p.msg.conversation_id for p in live if p.msg.conversation_id}
-    _load(conn, states, explicit | set(refs.values()), customers)
+    mentions = {
+        id(p): _mentions(p.text)
+        for p in live
+        if p.customer.id is not None and not p.msg.conversation_id and not p.msg.in_reply_to
+    }
+    mentioned = set().union(*mentions.values()) if mentions else set()
+    _load(conn, states, explicit | set(refs.values()) | mentioned, customers)
     known = [p.customer.id for p in live if p.customer.id is not None]
     active: dict[tuple, ConvState] = {}
     if known:
@@ -264,7 +271,7 @@ def _threads(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
             active[(state.customer.id, state.inbox_id)] = state  # the latest wins
     for p in live:
         try:
-            _place(conn, plan, p, states, active, refs)
+            _place(conn, plan, p, states, active, refs, mentions.get(id(p), ()))
         except Problem as problem:
             p.outcome = problem
 
@@ -305,7 +312,7 @@ def _state(row, customers: dict[int, CustomerRef]) -> ConvState:
     )
 
 
-def _place(conn, plan: Plan, p: PlanItem, states: dict, active: dict, refs: dict) -> None:
+def _place(conn, plan: Plan, p: PlanItem, states: dict, active: dict, refs: dict, mentions=()) -> None:
     conv = None
     if p.msg.conversation_id is not None:
         conv = states.get(p.msg.conversation_id)
@@ -313,6 +320,8 @@ def _place(conn, plan: Plan, p: PlanItem, states: dict, active: dict, refs: dict
             raise NotFound(f"There is no conversation {p.msg.conversation_id}.")
     elif p.msg.in_reply_to:
         conv = states.get(refs.get((p.inbox.id, p.msg.in_reply_to)))
+    else:
+        conv = _referenced(states, p, mentions)
     while conv is not None and conv.merged_into_id:
         conv = states[conv.merged_into_id]
     if conv is not None and conv.customer is not p.customer and conv.customer.id != p.customer.id:
@@ -337,6 +346,34 @@ def _place(conn, plan: Plan, p: PlanItem, states: dict, active: dict, refs: dict
     conv.added += 1
     conv.last_at = max(conv.last_at or p.stamp, p.stamp)
     conv.updated_at = max(conv.updated_at, p.stamp)
+
+
+# "#1234" or "[#1234]" in what the customer wrote: the conversation number they refer to.
+_MENTION = re.compile(r"(?<![\w#&])#(\d{1,12})\b")
+MAX_MENTIONS = 3
+
+
+def _mentions(text: str) -> tuple[int, ...]:
+    """Conversation numbers a message mentions, at most MAX_MENTIONS, in order."""
+    found: list[int] = []
+    for match in _MENTION.finditer(text[:2000]):
+        number = int(match.group(1))
+        if number not in found:
+            found.append(number)
+            if len(found) == MAX_MENTIONS:
+                break
+    return tuple(found)
+
+
+def _referenced(states: dict, p: PlanItem, mentions) -> ConvState | None:
+    """The first mentioned conversation that is the sender's own and still open to messages, whatever its channel."""
+    for number in mentions:
+        conv = states.get(number)
+        while conv is not None and conv.merged_into_id:
+            conv = states.get(conv.merged_into_id)
+        if conv is not None and conv.customer.id == p.customer.id and conv.status != Status.closed:
+            return conv
+    return None
 
 
 def _new(plan: Plan, p: PlanItem, *, follow_up_of: int | None) -> ConvState:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from rapport.config import get_settings
 from rapport.conversations import repository
 from rapport.conversations.schemas import AttachmentOut, ConversationOut, EventOut, MessageOut
 from rapport.models import Conversation, Event, Message
@@ -67,3 +70,15 @@ def messages(session: Session, rows: list[Message]) -> list[MessageOut]:
 def events(rows: list[Event]) -> list[EventOut]:
     """API shapes of events."""
     return [EventOut.model_validate(e) for e in rows]
+
+
+def repeat_contact(session: Session, conv) -> dict | None:
+    """ "3rd contact in 7 days": the conversation's place among the customer's recent ones, from the second on."""
+    days = get_settings().repeat_contact_days
+    ordinal = repository.contacts_between(
+        session, conv.customer_id, conv.created_at - timedelta(days=days), conv.created_at
+    )
+    if ordinal < 2:
+        return None
+    suffix = "th" if 10 <= ordinal % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(ordinal % 10, "th")
+    return {"ordinal": ordinal, "days": days, "text": f"{ordinal}{suffix} contact in {days} days"}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Row, and_, bindparam, or_, select, text
+from sqlalchemy import Row, and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from rapport.kit.problems import NotFound
@@ -215,3 +215,16 @@ def recent_timeline(session: Session, conversation_id: int, *, limit: int) -> li
     rows = list(session.connection().execute(query.order_by(Event.id.desc()).limit(limit)))
     rows.reverse()
     return rows
+
+
+def contacts_between(session: Session, customer_id: int, start: datetime, end: datetime) -> int:
+    """How many conversations the customer opened in [start, end] (merged ones not counted)."""
+    return session.connection().execute(_CONTACTS, {"customer": customer_id, "start": start, "end": end}).scalar() or 0
+
+
+_CONTACTS = select(func.count()).where(
+    Conversation.customer_id == bindparam("customer"),
+    Conversation.merged_into_id.is_(None),
+    Conversation.created_at >= bindparam("start", type_=Conversation.created_at.type),
+    Conversation.created_at <= bindparam("end", type_=Conversation.created_at.type),
+)

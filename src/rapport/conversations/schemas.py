@@ -109,9 +109,18 @@ class ConversationOut(Out):
     updated_at: datetime
 
 
+class RepeatContact(Out):
+    """This conversation is the customer's `ordinal`-th contact within `days` days (shown from the second)."""
+
+    ordinal: int
+    days: int
+    text: str
+
+
 class ConversationDetail(ConversationOut):
     """A conversation opened: with its latest messages and timeline when asked for."""
 
+    repeat_contact: RepeatContact | None = None
     messages: list[MessageOut] | None = None
     events: list[EventOut] | None = None
 
