@@ -173,7 +173,7 @@ def test_attachments_are_sniffed_and_active_types_never_inline(client, world, db
 
 
 def test_a_customer_continues_a_conversation_in_another_channel_by_mentioning_it(db, world):
-    """"[#N]" in a message on another inbox joins conversation N when it is the sender's own and not closed."""
+    """ "[#N]" in a message on another inbox joins conversation N when it is the sender's own and not closed."""
     from rapport.agents.permissions import SYSTEM
     from rapport.conversations.inbound import Inbound, receive_inbound
 

@@ -82,7 +82,7 @@ def reply_options(session: Session, actor: Actor, conversation_id: int) -> Reply
     for channel in (inbox_channel, conv.channel):
         if channel:
             addresses.setdefault(Channel(channel), [])
-    default = Channel(repository.last_inbound_channel(session, conv.id) or conv.channel)
+    default = Channel(default_reply_channel(session, conv))
     addresses.setdefault(default, [])
     options = []
     for channel, addrs in addresses.items():
@@ -98,3 +98,12 @@ router = APIRouter(tags=["conversations"])
 def get_reply_options(conversation_id: int, session: DB, actor: Me) -> ReplyOptions:
     """The channels an agent can reply on, the default one, and whether each channel's reply window is open."""
     return reply_options(session, actor, conversation_id)
+
+
+def default_reply_channel(session: Session, conv) -> str:
+    """Where a reply goes unless the agent chooses: the channel of the customer's latest inbound message.
+
+    A phone call cannot be answered in writing on the call itself; its reply goes by SMS to the same number.
+    """
+    channel = repository.last_inbound_channel(session, conv.id) or conv.channel
+    return Channel.sms.value if channel == Channel.phone else channel

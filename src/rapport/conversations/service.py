@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from rapport.agents.permissions import Actor, authorize
 from rapport.conversations import attachments, human, repository
 from rapport.conversations.fields import validate_values
-from rapport.conversations.reply_options import check_window
+from rapport.conversations.reply_options import check_window, default_reply_channel
 from rapport.conversations.status import move
 from rapport.events.outbox import record
 from rapport.kit import html as htmlkit
@@ -115,9 +115,7 @@ def _append(
     if direction == Direction.note:
         channel_value = conv.channel
     else:
-        channel_value = (
-            (channel.value if channel else None) or repository.last_inbound_channel(session, conv.id) or conv.channel
-        )
+        channel_value = channel.value if channel else default_reply_channel(session, conv)
         check_window(session, conv, channel_value)  # e.g. WhatsApp's 24 hours: refused before anything is written
     stamp = now()
     message = Message(

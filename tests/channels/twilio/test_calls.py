@@ -172,3 +172,22 @@ def test_a_withheld_number_is_answered_but_cannot_ask_for_a_callback(client, db,
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Callback)) == 0
         assert s.scalar(select(Message)).meta["call"]["status"] == "queued"
+
+
+def test_a_reply_to_a_call_goes_by_sms_to_the_callers_number(client, db, world, phone_inbox, fake_twilio, frozen_clock):
+    """A call cannot be answered in writing on the call: the default reply channel is SMS, from the phone number."""
+    from rapport.agents.permissions import Actor
+    from rapport.conversations import service
+    from rapport.worker.runner import load_handlers, run_due
+
+    load_handlers()
+    queue_call(client, phone_inbox.id, frozen_clock)
+    conv_id = the_call(db).conversation_id
+    r = client.get(f"/api/v1/conversations/{conv_id}/reply-options", headers=World.auth(world.agent_token))
+    assert r.json()["default"] == "sms"
+    with db.write() as s:
+        agent = Actor(kind="agent", id=world.agent.id, role=world.agent.role, name=world.agent.name)
+        reply = service.reply(s, agent, conv_id, text="Sorry we missed you; we will call back at 3pm.")
+        assert reply.channel == "sms"
+    run_due(db)
+    assert [m["form"]["To"] for m in fake_twilio.messages] == [[CALLER]]
