@@ -68,12 +68,14 @@ def floor(port: int):
 
 
 @contextmanager
-def rapport(target: dict, port: int, *, workers: int = 2):
+def rapport(target: dict, port: int, *, workers: int = 2, env: dict | None = None):
     """Rapport (web + job worker in each process) on `port`; yields the URL and worker pids."""
     env = {
         "RAPPORT_DATABASE_URL": target["url"],
         "RAPPORT_DATA_DIR": str(target["data_dir"]),
         "RAPPORT_RUN_WORKER": "true",
+        "RAPPORT_BASE_URL": f"http://127.0.0.1:{port}",
+        **(env or {}),
     }
     cmd = [sys.executable, "-m", "uvicorn", "rapport.app:create_app", "--factory", "--port", str(port), *UVICORN_FLAGS]
     cmd[cmd.index("--workers") + 1] = str(workers)

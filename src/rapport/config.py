@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     # Web chat: messages a visitor may send per hour, and how long an email verification link works.
     chat_max_messages_per_hour: int = Field(default=1200, ge=1)
     chat_verify_hours: int = Field(default=24, ge=1)
+    # How long a process reuses a channel's inbox settings on its webhook path (an inbox change here forgets them).
+    channel_settings_cache_seconds: float = Field(default=30.0, ge=0)
     # Outside HTTP APIs (WhatsApp Graph API): how long one request may take.
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     # The customer portal: sign-in links, customer sessions, and the web form's rate limit.

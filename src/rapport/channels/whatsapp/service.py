@@ -10,19 +10,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import time
+from dataclasses import dataclass
 
 import httpx2
 import orjson
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.whatsapp import parse as parsing
 from rapport.channels.whatsapp import repository, statuses
 from rapport.channels.whatsapp.config import WhatsAppSettings, try_load
 from rapport.channels.whatsapp.graph import Graph, GraphError, UpstreamFailed
 from rapport.config import get_settings
 from rapport.conversations.attachments import IncomingFile
-from rapport.conversations.inbound import receive_batch
 from rapport.db.session import Database
+from rapport.events import bus
 from rapport.kit.problems import BadRequest, Forbidden, Problem
 
 log = logging.getLogger(__name__)
@@ -41,15 +42,29 @@ def verify_subscription(db: Database, *, mode: str | None, token: str | None, ch
     return challenge
 
 
-def receive_webhook(db: Database, body: bytes, signature: str | None) -> int:
-    """Check, fetch and store one webhook delivery; returns how many messages and statuses it carried."""
+@dataclass
+class Accepted:
+    """A webhook that passed its signature check: the new messages (media fetched) and the status reports."""
+
+    messages: list[parsing.Incoming]
+    statuses: list
+
+    @property
+    def count(self) -> int:
+        """How many messages and statuses it carried."""
+        return len(self.messages) + len(self.statuses)
+
+
+def accept(db: Database, body: bytes, signature: str | None) -> Accepted:
+    """Check the signature against the addressed inboxes' app secrets and parse; nothing is stored yet."""
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:
         payload = None
-    with db.read() as session:
-        configured = _configured(session)
+    configured = _CONFIGURED.get(db)
     numbers = parsing.phone_number_ids(payload) if isinstance(payload, dict) else set()
+    if any(n not in configured for n in numbers):
+        configured = _CONFIGURED.get(db, refresh=True)  # a number connected since the cache was filled
     addressed = [configured[n] for n in numbers if n in configured]
     # Every inbox the payload writes to must have signed it; with none known, one of ours must have (so a
     # forged body never earns a 2xx).
@@ -64,20 +79,70 @@ def receive_webhook(db: Database, body: bytes, signature: str | None) -> int:
     parsed = parsing.parse(payload, {n: inbox_id for n, (_, inbox_id) in configured.items()})
     if parsed.unknown_numbers:
         log.warning("WhatsApp webhook for unknown phone number ids %s ignored", sorted(parsed.unknown_numbers))
+    return Accepted(parsed.messages, parsed.statuses)
+
+
+def needs_io(accepted: Accepted) -> bool:
+    """True when media must be fetched (HTTP, so a worker thread) before the messages are stored."""
+    return any(m.media_id for m in accepted.messages)
+
+
+def fetch_media(db: Database, accepted: Accepted) -> None:
+    """Download the media of messages not stored before (a replay is not fetched twice); size limit first."""
     with db.read() as session:
-        seen = repository.known_wamids(session, {(m.msg.inbox_id, m.msg.external_id) for m in parsed.messages})
-    fresh = [m for m in parsed.messages if (m.msg.inbox_id, m.msg.external_id) not in seen]
-    by_inbox = {inbox_id: cfg for cfg, inbox_id in configured.values()}
-    _fetch_media([m for m in fresh if m.media_id], by_inbox)
+        keys = {(m.msg.inbox_id, m.msg.external_id) for m in accepted.messages}
+        seen = repository.known_wamids(session, keys)
+    accepted.messages = [m for m in accepted.messages if (m.msg.inbox_id, m.msg.external_id) not in seen]
+    by_inbox = {inbox_id: cfg for cfg, inbox_id in _CONFIGURED.get(db).values()}
+    _fetch_media([m for m in accepted.messages if m.media_id], by_inbox)
+
+
+def refused(item: parsing.Incoming, outcome) -> None:
+    """Meta would retry a refused delivery for days; the refusal is logged with the wamid instead."""
+    if isinstance(outcome, Problem):
+        log.warning("WhatsApp message %s refused: %s", item.msg.external_id, outcome.detail)
+
+
+def store_statuses(db: Database, reports: list) -> None:
+    """Apply delivery and read statuses in one transaction."""
     with db.write() as session:
-        outcomes = receive_batch(session, [(SYSTEM, m.msg) for m in fresh])
-        for item, outcome in zip(fresh, outcomes, strict=True):
-            if isinstance(outcome, Problem):
-                # Meta would retry a refused delivery for days; the refusal is logged with the wamid instead.
-                log.warning("WhatsApp message %s refused: %s", item.msg.external_id, outcome.detail)
-        for report in parsed.statuses:
+        for report in reports:
             statuses.receive(session, report)
-    return len(parsed.messages) + len(parsed.statuses)
+
+
+class _Configured:
+    """The WhatsApp inboxes by phone number id, cached for RAPPORT_CHANNEL_SETTINGS_CACHE_SECONDS.
+
+    Every webhook needs them before it may read anything else; loading and validating them per request
+    cost more than storing the message. An unknown number refreshes at once, so a new inbox works at once.
+    """
+
+    def __init__(self):
+        self._value: dict | None = None
+        self._until = 0.0
+
+    def get(self, db: Database, *, refresh: bool = False) -> dict[str, tuple[WhatsAppSettings, int]]:
+        """The configured inboxes, from the cache while it is fresh."""
+        if refresh or self._value is None or self._until < time.monotonic():
+            with db.read() as session:
+                self._value = _configured(session)
+            self._until = time.monotonic() + get_settings().channel_settings_cache_seconds
+        return self._value
+
+    def forget(self) -> None:
+        """Drop the cache (after an inbox change in this process)."""
+        self._value = None
+
+
+_CONFIGURED = _Configured()
+
+
+def _forget_after_commit(events) -> None:
+    if any(e.name in ("inbox.created", "inbox.updated") for e in events):
+        _CONFIGURED.forget()
+
+
+bus.subscribe(_forget_after_commit)
 
 
 def _configured(session) -> dict[str, tuple[WhatsAppSettings, int]]:

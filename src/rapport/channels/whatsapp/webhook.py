@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
+from rapport.agents.permissions import SYSTEM
 from rapport.channels.whatsapp import service
+from rapport.conversations.intake import Delivery
 
 router = APIRouter(prefix="/channels/whatsapp", tags=["whatsapp"])
 
@@ -32,5 +35,17 @@ async def receive(
 ) -> JSONResponse:
     """Receive messages and delivery statuses; 200 only once they are stored."""
     body = await request.body()
-    count = await run_in_threadpool(service.receive_webhook, request.app.state.db, body, signature)
-    return JSONResponse({"received": count})
+    db = request.app.state.db
+    accepted = service.accept(db, body, signature)  # no I/O while the inbox cache is fresh
+    if service.needs_io(accepted):
+        await run_in_threadpool(service.fetch_media, db, accepted)
+    # The intake commits concurrent webhooks together, so a burst costs a few transactions, not one each.
+    intake = request.app.state.intake
+    outcomes = await asyncio.gather(
+        *(intake.receive(Delivery(token=None, msg=m.msg, actor=SYSTEM)) for m in accepted.messages)
+    )
+    for item, outcome in zip(accepted.messages, outcomes, strict=True):
+        service.refused(item, outcome)
+    if accepted.statuses:
+        await run_in_threadpool(service.store_statuses, db, accepted.statuses)
+    return JSONResponse({"received": accepted.count})
