@@ -88,7 +88,7 @@ def _configure_sqlite(engine: Engine) -> None:
             "synchronous=NORMAL",
             "foreign_keys=ON",
             "busy_timeout=30000",
-            "cache_size=-16384",
+            "cache_size=-8192",
             "mmap_size=67108864",
             "temp_store=MEMORY",
             # Checkpoints run in the background (Checkpointer); this is only the safety net if none runs.
