@@ -38,7 +38,9 @@ def create_app(
         mail = EmailRuntime(database) if worker else None
         if mail:
             mail.start()
-        checkpointer = Checkpointer(database.engine) if database.is_sqlite else None
+        checkpointer = (
+            Checkpointer(database.engine, interval=settings.sqlite_checkpoint_seconds) if database.is_sqlite else None
+        )
         if checkpointer:
             checkpointer.start()
         app.state.worker = worker

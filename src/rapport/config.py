@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     # Serve POST /api/v1/messages/inbound through its lean ASGI path (conversations/inbound_fast.py).
     inbound_fast_path: bool = True
     db_pool_size: int = Field(default=10, ge=1)
+    # SQLite's page cache per connection and its memory map of the database file (both count toward RSS).
+    sqlite_cache_mb: int = Field(default=32, ge=1)
+    sqlite_mmap_mb: int = Field(default=64, ge=0)
+    # How often the background checkpoint copies SQLite's WAL into the database (small and often: short fsyncs).
+    sqlite_checkpoint_seconds: float = Field(default=0.1, gt=0)
 
     @property
     def resolved_database_url(self) -> str:

@@ -38,6 +38,7 @@ def write_batch(session: Session, plan: Plan) -> None:
         return
     conn = session.connection()
     stamp = now()
+    events: list = []  # every event of the batch, in timeline order, written with one statement at the end
     # Only customers a surviving message needs: a refused message creates nobody.
     needed = {id(p.customer) for p in live}
     plan.customers = [c for c in plan.customers if id(c) in needed]
@@ -66,7 +67,7 @@ def write_batch(session: Session, plan: Plan) -> None:
                 for c in plan.customers
             ],
         )
-        record_many(session, [("customer.created", c.actor, {"customer_id": c.id}, {}) for c in plan.customers])
+        events += [("customer.created", c.actor, {"customer_id": c.id}, {}) for c in plan.customers]
     if plan.convs:
         rows = [
             {
@@ -87,23 +88,15 @@ def write_batch(session: Session, plan: Plan) -> None:
         ]
         for conv, new_id in zip(plan.convs, insert_ids(conn, Conversation.__table__, rows), strict=True):
             conv.id = new_id
-        record_many(
-            session,
-            [
-                (
-                    "conversation.created",
-                    c.actor,
-                    {"conversation_id": c.id, "customer_id": c.customer.id},
-                    {
-                        "channel": c.channel,
-                        "inbox_id": c.inbox_id,
-                        "subject": c.subject,
-                        "follow_up_of": c.follow_up_of,
-                    },
-                )
-                for c in plan.convs
-            ],
-        )
+        events += [
+            (
+                "conversation.created",
+                c.actor,
+                {"conversation_id": c.id, "customer_id": c.customer.id},
+                {"channel": c.channel, "inbox_id": c.inbox_id, "subject": c.subject, "follow_up_of": c.follow_up_of},
+            )
+            for c in plan.convs
+        ]
     _messages(session, live)
     touched = list({id(p.conv): p.conv for p in live}.values())
     conn.execute(
@@ -121,7 +114,6 @@ def write_batch(session: Session, plan: Plan) -> None:
             for c in touched
         ],
     )
-    events = []
     for p in live:
         ids = {"conversation_id": p.conv.id, "customer_id": p.customer.id}
         events += [(name, p.actor, ids, payload) for name, payload in p.status_events]

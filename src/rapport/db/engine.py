@@ -11,6 +11,8 @@ import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
+from rapport.config import get_settings
+
 
 class WriterLock:
     """One SQLite writer at a time, across threads and processes, queued by the kernel.
@@ -20,16 +22,19 @@ class WriterLock:
     """
 
     def __init__(self, path: str | None):
-        self._thread_lock = threading.Lock()
+        # Re-entrant for its thread: a caller may take its turn first and then write (see Database.writer_turn).
+        self._thread_lock = threading.RLock()
+        self._depth = 0  # only changed by the thread holding _thread_lock
         self._path = f"{path}.writer-lock" if path and path != ":memory:" else None
         self._fd: int | None = None
         self._pid = 0
 
     @contextmanager
     def hold(self):
-        """Hold the lock for the duration of a write transaction."""
+        """Hold the lock for the duration of a write transaction (nested holds by one thread are free)."""
         with self._thread_lock:
-            fd = self._file()
+            self._depth += 1
+            fd = self._file() if self._depth == 1 else None
             if fd is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)
             try:
@@ -37,6 +42,7 @@ class WriterLock:
             finally:
                 if fd is not None:
                     fcntl.flock(fd, fcntl.LOCK_UN)
+                self._depth -= 1
 
     def _file(self) -> int | None:
         # A forked worker must open its own descriptor: flock locks belong to the open file.
@@ -64,6 +70,9 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
             max_overflow=pool_size * 4,
+            # The most recently used connection is handed out first: its page cache is warm, and idle
+            # connections stay cold instead of every connection growing a full cache (RSS).
+            pool_use_lifo=True,
         )
         _configure_sqlite(engine)
         engine.rapport_writer_lock = WriterLock(engine.url.database)
@@ -83,13 +92,14 @@ def _configure_sqlite(engine: Engine) -> None:
         # Take transaction control from pysqlite so that BEGIN IMMEDIATE can be issued for writes.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
+        settings = get_settings()
         for pragma in (
             "journal_mode=WAL",
             "synchronous=NORMAL",
             "foreign_keys=ON",
             "busy_timeout=30000",
-            "cache_size=-8192",
-            "mmap_size=67108864",
+            f"cache_size=-{settings.sqlite_cache_mb * 1024}",
+            f"mmap_size={settings.sqlite_mmap_mb * 1024 * 1024}",
             "temp_store=MEMORY",
             # Checkpoints run in the background (Checkpointer); this is only the safety net if none runs.
             "wal_autocheckpoint=20000",
@@ -107,10 +117,13 @@ class Checkpointer(threading.Thread):
     """Copies the SQLite WAL back into the database every `interval` seconds, outside any write.
 
     SQLite's automatic checkpoint runs inside whichever commit crosses the threshold, adding an fsync to
-    that request's latency; a PASSIVE checkpoint from this thread never blocks readers or writers.
+    that request's latency; a PASSIVE checkpoint from this thread never blocks readers or writers. It runs
+    often (RAPPORT_SQLITE_CHECKPOINT_SECONDS, 0.1 s): each checkpoint's fsync then covers little data, and a
+    commit that lands while the file is being synced waits milliseconds instead of a large flush (measured at
+    1M conversations: a 1 s interval gave 150 ms commit stalls and a p99 of 165 ms, 0.1 s a p99 of 61 ms).
     """
 
-    def __init__(self, engine: Engine, *, interval: float = 1.0):
+    def __init__(self, engine: Engine, *, interval: float = 0.1):
         super().__init__(name="rapport-checkpointer", daemon=True)
         self.engine, self.interval = engine, interval
         self._stop_event = threading.Event()

@@ -39,6 +39,14 @@ class Database:
         if committed:
             bus.publish(committed)
 
+    def writer_turn(self):
+        """Wait for this database's writer turn and keep it (SQLite; nothing to wait for on PostgreSQL).
+
+        Writes inside it do not wait again. The intake takes its turn before it gathers a batch, so whatever
+        arrived while another process was writing joins this batch instead of waiting for the next.
+        """
+        return self._writer_lock.hold() if self._writer_lock else nullcontext()
+
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only unit of work; closing ends its transaction and keeps loaded objects readable."""

@@ -25,6 +25,7 @@ TEAM_SKILLS = {
     "Billing & Payments": ("billing", "refunds", "payments"),
     "Orders & Delivery": ("orders", "shipping", "returns"),
 }
+CHAT_KEY = "pk_demo_acme_website"
 # name, channel, address, team
 INBOXES = (
     ("Support email", "email", "support@acme.example", "Customer Care"),
@@ -102,7 +103,10 @@ def directory(rng: random.Random, org: Org) -> Iterator[dict]:
         }
         org.members[team].append((email, first))
     for name, channel, address, team in INBOXES:
-        yield {"type": "inbox", "name": name, "channel": channel, "address": address, "team": team}
+        record = {"type": "inbox", "name": name, "channel": channel, "address": address, "team": team}
+        if channel == "chat":  # the widget works on the demo's own page (/chat/demo?key=…)
+            record["settings"] = {"public_key": CHAT_KEY, "allowed_origins": []}
+        yield record
 
 
 def customers(rng: random.Random, org: Org, count: int, start: datetime) -> Iterator[dict]:

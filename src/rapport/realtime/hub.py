@@ -138,6 +138,8 @@ class Hub:
         loop, incoming = self._loop, self._incoming
         if loop is None or incoming is None or loop.is_closed():
             return
+        if self._bridge is None and self._count == 0:
+            return  # nobody listens in this process and nothing fans out: building pushes would be wasted reads
         # RuntimeError: the loop closed between the check and the call, so nothing is listening.
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(incoming.put_nowait, events)

@@ -89,7 +89,7 @@ def demo_command(
     from rapport.cli import run_server
     from rapport.db.migrate import upgrade
     from rapport.demo.load import DEMO_PASSWORD, ensure_login, is_loaded
-    from rapport.demo.org import DEMO_EMAIL
+    from rapport.demo.org import CHAT_KEY, DEMO_EMAIL
     from rapport.demo.utterances import UtterancesMissing
 
     console = Console(stderr=True)
@@ -122,6 +122,7 @@ def demo_command(
     url = f"http://{host}:{port}"
     console.print(
         f"\nRapport demo: {url}\nSign in as [bold]{DEMO_EMAIL}[/bold] with password [bold]{DEMO_PASSWORD}[/bold]\n"
+        f"Chat as a customer: {url}/chat/demo?key={CHAT_KEY}   Customer portal: {url}/portal\n"
     )
     if not no_serve:
         run_server(settings, host=host, port=port)
