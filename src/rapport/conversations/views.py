@@ -128,7 +128,9 @@ def compose(
         return redirect(f"/conversations/{conversation_id}", "Note added." if mode == "note" else "Reply sent.")
     session.flush()
     data = page.load(session, viewer.actor, conversation_id)
-    return render(request, "conversations/_timeline.html", viewer, p=data, icons=page.CHANNEL_ICONS)
+    response = render(request, "conversations/_timeline.html", viewer, p=data, icons=page.CHANNEL_ICONS)
+    response.headers["HX-Trigger"] = "panel-changed"  # a reply may move the status
+    return response
 
 
 @router.post("/conversations/{conversation_id}/actions")

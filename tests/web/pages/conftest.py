@@ -16,6 +16,13 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+@pytest.fixture(autouse=True)
+def no_redirects(request):
+    """Page tests look at each redirect themselves."""
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").follow_redirects = False
+
+
 @pytest.fixture
 def signed_in(client, world):
     """The client signed in as Alex Agent (password sign-in through the form); returns the CSRF token."""
