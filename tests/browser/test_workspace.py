@@ -165,7 +165,7 @@ def test_forged_cross_site_post_is_refused(new_page, db, world, server):
     sign_in(page, *ALEX)
     forged = (
         f'<form id=f method=post action="{server}/conversations/{cid}/actions">'
-        '<input name=status value=solved><input name=csrf_token value=guess></form>'
+        "<input name=status value=solved><input name=csrf_token value=guess></form>"
         "<script>document.getElementById('f').submit()</script>"
     )
     page.route("http://attacker.test/**", lambda route: route.fulfill(body=forged, content_type="text/html"))
