@@ -85,9 +85,11 @@ def server(db, engine, settings, tmp_path):
         log.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop on this thread while it runs, and it must
+# stop before other modules' tests call asyncio.run().
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for the session."""
+    """One headless Chromium per test module."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing; CI installs it with apt-get (see .ci/run)")
     from playwright.sync_api import sync_playwright

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rapport.agents import auth
+from rapport.agents import auth, repository
 from rapport.config import get_settings
 from rapport.kit.clock import now
 from rapport.kit.problems import Problem, Unauthorized
@@ -22,16 +21,6 @@ class LockedOut(Problem):
     slug = "locked-out"
 
 
-def failures(session: Session, email: str) -> int:
-    """Failed attempts for this address within the lockout window."""
-    since = now() - timedelta(minutes=get_settings().login_lockout_minutes)
-    return session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.email == email, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since)
-    )
-
-
 def sign_in(session: Session, email: str, password: str, *, ip: str) -> tuple[AgentSession, str]:
     """Open a browser session, unless the address is locked out; every attempt is recorded.
 
@@ -40,7 +29,8 @@ def sign_in(session: Session, email: str, password: str, *, ip: str) -> tuple[Ag
     """
     settings = get_settings()
     email = email.strip().lower()
-    if failures(session, email) >= settings.login_max_attempts:
+    since = now() - timedelta(minutes=settings.login_lockout_minutes)
+    if repository.failed_sign_ins(session, email, since) >= settings.login_max_attempts:
         raise LockedOut(
             f"Too many failed sign-ins for {email}: wait {settings.login_lockout_minutes} minutes and try again "
             f"(RAPPORT_LOGIN_MAX_ATTEMPTS={settings.login_max_attempts} per "

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from rapport.agents import repository as agents
 from rapport.agents.permissions import Actor, authorize
 from rapport.conversations import repository, service
 from rapport.conversations import workspace_repository as queries
 from rapport.conversations.workspace_repository import InboxFilter
+from rapport.inboxes import repository as inboxes
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid, NotFound
 from rapport.models import SavedView
@@ -116,6 +118,27 @@ def counts(session: Session, actor: Actor) -> list[ViewCount]:
     for saved in queries.saved_views(session, actor.id):
         out.append(ViewCount(f"saved-{saved.id}", saved.name, queries.inbox_count(session, _filter(actor, "", saved))))
     return out
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the inbox's forms offer: agents (bulk assign), teams and inboxes (saved view filters), statuses."""
+
+    agents: list
+    teams: list
+    inboxes: list
+    statuses: list[str]
+
+
+def choices(session: Session, actor: Actor) -> Choices:
+    """The options of the inbox page's forms."""
+    authorize(actor, "conversations.read")
+    return Choices(
+        [a for a in agents.all_agents(session) if a.active],
+        agents.all_teams(session),
+        inboxes.all_(session),
+        [s.value for s in Status],
+    )
 
 
 def clean_filters(raw: dict[str, str]) -> dict:

@@ -6,11 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
-from rapport.agents import repository as agents
 from rapport.conversations import inbox, page
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.merge import merge
-from rapport.inboxes import repository as inboxes
 from rapport.web.deps import DB
 from rapport.web.pages import Page, WorkspaceRoute, is_htmx, nav, redirect, render
 
@@ -45,10 +43,7 @@ def inbox_view(request: Request, session: DB, viewer: Page, key: str, offset: in
         viewer,
         view=shown,
         counts=inbox.counts(session, viewer.actor),
-        agents=agents.all_agents(session),
-        teams=agents.all_teams(session),
-        inboxes=inboxes.all_(session),
-        statuses=[s for s in ("new", "open", "pending", "on_hold", "solved", "closed")],
+        choices=inbox.choices(session, viewer.actor),
     )
 
 
