@@ -77,6 +77,11 @@ def test_reply_appears_in_timeline(new_page, db, world):
     expect(page.locator("#timeline .msg.outbound")).to_contain_text("We are sending a new parcel today.")
     assert page.evaluate("window.__marker") == 1
     shot(page, "conversation")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, the composer still reachable
+    page.get_by_label(re.compile("^Message")).scroll_into_view_if_needed()
+    expect(page.get_by_label(re.compile("^Message"))).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+    shot(page, "conversation-phone")
     with db.read() as s:
         assert s.get(Conversation, cid).message_count == 2
 
@@ -95,9 +100,11 @@ def test_chat_round_trip(new_page, db, world, server):
     customer.add_init_script(OPEN_SHADOW)
     customer.goto(f"/chat/demo?key={KEY}")
     customer.get_by_role("button", name="Chat with us").click()
+    expect(agent.locator('[data-view-key="all"] .count')).to_have_text("0")
     customer.locator("#rc-text").fill("Hello, is anyone there?")
     customer.locator("#rc-text").press("Enter")
     # The inbox list refreshes itself when the conversation arrives.
+    expect(agent.locator('[data-view-key="all"] .count')).to_have_text("1")  # counts update live
     row = agent.locator("[data-row]").first
     expect(row).to_be_visible()
     row.locator("a").click()

@@ -101,7 +101,7 @@ def handle(agent: Agent) -> str:
     return agent.email.split("@", 1)[0].lower()
 
 
-def describe(event: Event, names: dict[int, str]) -> str:
+def describe(event: Event, names: dict[int, str], teams: dict[int, str] | None = None) -> str:
     """An event in plain words for the timeline."""
     who = names.get(event.actor_id, "Rapport") if event.actor_kind == "agent" else event.actor_kind.capitalize()
     p = event.payload or {}
@@ -111,6 +111,9 @@ def describe(event: Event, names: dict[int, str]) -> str:
         return f"{who} assigned it to {names.get(new, 'nobody')}" if new else f"{who} unassigned it"
     if event.name == "conversation.tags_changed":
         return f"{who} changed tags: +{', '.join(p.get('added', [])) or '–'} −{', '.join(p.get('removed', [])) or '–'}"
+    if event.name == "conversation.team_changed":
+        teams = teams or {}
+        return f"{who} moved it to team {teams.get(new, new)}" if new else f"{who} removed the team"
     if event.name == "agent.mentioned":
         return f"{who} mentioned {names.get(p.get('agent_id'), 'an agent')}"
     if "from" in p or "to" in p:
@@ -128,7 +131,9 @@ def load(session: Session, actor: Actor, conversation_id: int) -> ConversationPa
     events = queries.events_of(session, conv.id, MESSAGE_EVENTS, limit=TIMELINE_LIMIT)
     names = queries.agent_names(session)
     items = [Item(m.created_at, message=m, attachments=files[m.id], body_html=safe_body(m)) for m in messages]
-    items += [Item(e.occurred_at, event=e, text=describe(e, names)) for e in events]
+    teams = agents.all_teams(session)
+    team_names = {t.id: t.name for t in teams}
+    items += [Item(e.occurred_at, event=e, text=describe(e, names, team_names)) for e in events]
     items.sort(key=lambda i: (i.at, 0 if i.message else 1))
     everyone = [a for a in agents.all_agents(session) if a.active]
     return ConversationPage(
@@ -139,7 +144,7 @@ def load(session: Session, actor: Actor, conversation_id: int) -> ConversationPa
         others=[c for c in queries.customer_conversations(session, customer.id, limit=20) if c.id != conv.id],
         repeat=repeat_contact(session, customer.id),
         agents=everyone,
-        teams=agents.all_teams(session),
+        teams=teams,
         tags=repository.tags_for(session, [conv.id])[conv.id],
         options=reply_options(session, actor, conv.id),
         fields=definitions(session),

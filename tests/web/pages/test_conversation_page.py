@@ -139,6 +139,8 @@ def test_actions_change_the_conversation(client, world, signed_in, db):
             "shipping",
         )
         assert c.custom_fields == {"order": 1234}
+    timeline = client.get(f"/conversations/{conv}/timeline").text
+    assert "Alex Agent removed the team" in timeline and "Alex Agent assigned it to Alex Agent" in timeline
     r = client.post(
         f"/conversations/{conv}/actions", data={"field.order": "many"}, headers=HX | {"x-csrf-token": signed_in}
     )
