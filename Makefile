@@ -6,7 +6,16 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint format bench setup clean
 
-setup: $(STAMP)
+VENDOR := src/rapport/web/static/vendor
+HTMX := $(VENDOR)/htmx.min.js
+
+setup: $(STAMP) $(HTMX)
+
+# The workspace's front-end library, from the npm registry by the lockfile; copied into static/ (git-ignored).
+$(HTMX): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Rapport needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
@@ -35,4 +44,4 @@ bench: setup  ## the performance benchmark (see bench/README.md)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) data node_modules $(VENDOR)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from rapport import __version__, channels
@@ -16,7 +15,7 @@ from rapport.conversations.intake import Intake
 from rapport.db.engine import Checkpointer, make_engine
 from rapport.db.session import Database
 from rapport.realtime.hub import Hub
-from rapport.web import errors
+from rapport.web import errors, pages
 from rapport.web.limits import BodyLimit
 from rapport.worker.runner import Worker
 
@@ -79,12 +78,9 @@ def create_app(
         app.include_router(router, prefix="/api/v1")
     for router in channels.load():
         app.include_router(router)
+    for router in pages.load_views():  # the agent workspace: every domain's views.py
+        app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("rapport.web", "static")]), name="static")
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        # Until the agent workspace exists, the front page is the interactive API documentation.
-        return RedirectResponse("/api/v1/docs")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

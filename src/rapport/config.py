@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     twilio_settings_cache_seconds: float = Field(default=30, ge=0)
     twilio_http_timeout_seconds: float = Field(default=15, gt=0)
     secure_cookies: bool = False
+    # Agent sign-in: failed password attempts allowed per email address within the lockout window.
+    login_max_attempts: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
     # Live push (realtime/): Redis fans pushes out across processes when set; otherwise in-process only.
     redis_url: str | None = None
     redis_channel: str = "rapport:live"

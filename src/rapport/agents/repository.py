@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rapport.kit.problems import NotFound
-from rapport.models import Agent, ApiToken, Team, agent_teams
+from rapport.models import Agent, ApiToken, LoginAttempt, Team, agent_teams
 
 
 def get(session: Session, agent_id: int) -> Agent:
@@ -57,3 +59,12 @@ def tokens(session: Session, agent_id: int | None) -> list[ApiToken]:
     if agent_id is not None:
         query = query.where(ApiToken.agent_id == agent_id)
     return list(session.scalars(query))
+
+
+def failed_sign_ins(session: Session, email: str, since: datetime) -> int:
+    """Failed password sign-ins for this address since `since` (the login limit counts them)."""
+    return session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.email == email, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since)
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -185,3 +186,16 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
         token.revoked_at = now()
         record(session, "token.revoked", actor, object="token", object_id=token.id, fields={})
     return token
+
+
+def set_presence(session: Session, actor: Actor, *, availability: str, timezone: str) -> Agent:
+    """An agent sets their own availability (online, away, offline) and timezone (an IANA name)."""
+    if availability not in ("online", "away", "offline"):
+        raise Invalid("Choose online, away or offline.", errors=[{"field": "availability"}])
+    try:
+        ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        raise Invalid(
+            f"'{timezone}' is not a timezone name; use one like Europe/Berlin.", errors=[{"field": "timezone"}]
+        ) from None
+    return update_agent(session, actor, actor.id, availability=availability, timezone=timezone)

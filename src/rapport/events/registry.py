@@ -140,6 +140,12 @@ class CallbackDone(Payload):
     state: str
 
 
+class Mentioned(Payload):
+    """An agent was @mentioned in a note; their live topic hears of it."""
+
+    agent_id: int
+
+
 EVENTS: dict[str, type[Payload]] = {
     "customer.created": Empty,
     "customer.updated": AdminChange,
@@ -183,6 +189,7 @@ EVENTS: dict[str, type[Payload]] = {
     "token.revoked": AdminChange,
     "agent.signed_in": Empty,
     "agent.signed_out": Empty,
+    "agent.mentioned": Mentioned,
     "customer.signed_in": SignedIn,
     "customer.signed_out": Empty,
 }

@@ -10,6 +10,7 @@ from rapport.models.fields import FieldDefinition
 from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job
 from rapport.models.twilio import Callback
+from rapport.models.web import LoginAttempt, SavedView
 from rapport.models.whatsapp import PortalAttempt, PortalLink, PortalSession, WhatsAppStatus
 
 __all__ = [
@@ -31,10 +32,12 @@ __all__ = [
     "Identity",
     "Inbox",
     "Job",
+    "LoginAttempt",
     "Message",
     "PortalAttempt",
     "PortalLink",
     "PortalSession",
+    "SavedView",
     "Team",
     "WhatsAppStatus",
     "agent_teams",

@@ -81,6 +81,8 @@ def build_pushes(db: Database, events: list) -> list[Push]:
             topics.append(f"customer:{e.customer_id}")
         if e.name == "conversation.assigned" and e.payload.get("from"):
             topics.append(f"agent:{e.payload['from']}")  # the previous assignee sees it leave
+        if e.name == "agent.mentioned":
+            topics.append(f"agent:{e.payload['agent_id']}")  # the mentioned agent hears of it wherever they are
         if e.name in HUMAN_QUEUE_EVENTS:
             topics.append("queue:human")
         message = messages.get(e.message_id) if e.message_id else None

@@ -1,0 +1,92 @@
+"""Workspace pages of the agents domain: sign in, sign out (here or everywhere), profile and availability."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+
+from rapport.agents import auth, service, signin
+from rapport.agents.signin import LockedOut
+from rapport.config import get_settings
+from rapport.kit.problems import Invalid, Unauthorized
+from rapport.web.deps import DB, SESSION_COOKIE
+from rapport.web.pages import Page, WorkspaceRoute, nav, redirect, render, viewer_for
+
+router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
+nav("profile", "Profile", "/profile", order=900)
+Short = Annotated[str, Form(max_length=320)]
+AVAILABILITY = ("online", "away", "offline")
+
+
+def _safe_next(target: str) -> str:
+    # Only paths on this site: never an absolute or protocol-relative URL (an open redirect).
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, session: DB, next: str = "/"):
+    """The sign-in form (signed-in agents go straight on)."""
+    try:
+        viewer_for(session, request.cookies.get(SESSION_COOKIE))
+        return redirect(_safe_next(next))
+    except Unauthorized:
+        return render(request, "agents/sign_in.html", next=_safe_next(next), email="", error=None)
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, session: DB, email: Short = "", password: Short = "", next: Short = "/"):
+    """Check the password; a failure re-shows the form with the reason (and still counts toward the limit)."""
+    ip = request.client.host if request.client else "unknown"
+    try:
+        row, plain = signin.sign_in(session, email, password, ip=ip)
+    except (Unauthorized, LockedOut) as problem:
+        status = 429 if isinstance(problem, LockedOut) else 401
+        return render(
+            request, "agents/sign_in.html", status=status, next=_safe_next(next), email=email, error=problem.detail
+        )
+    response = redirect(_safe_next(next))
+    settings = get_settings()
+    response.set_cookie(
+        SESSION_COOKIE,
+        plain,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(session: DB, viewer: Page, everywhere: Annotated[bool, Form()] = False):
+    """End this browser session, or every session of the agent."""
+    auth.sign_out(session, viewer.actor, viewer.session_id, everywhere=everywhere)
+    response = redirect("/sign-in", "Signed out everywhere." if everywhere else "Signed out.")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/profile")
+def profile(request: Request, viewer: Page):
+    """The agent's profile: availability, timezone, sign out everywhere."""
+    return render(request, "agents/profile.html", viewer, availability=AVAILABILITY, errors={})
+
+
+@router.post("/profile")
+def save_profile(
+    request: Request,
+    session: DB,
+    viewer: Page,
+    availability: Annotated[str, Form(max_length=16)] = "",
+    timezone: Annotated[str, Form(max_length=64)] = "",
+):
+    """Change availability and timezone; a wrong value is named next to its field."""
+    try:
+        service.set_presence(session, viewer.actor, availability=availability, timezone=timezone)
+    except Invalid as problem:
+        field = (problem.extra.get("errors") or [{"field": "availability"}])[0]["field"]
+        errors = {field: problem.detail}
+        return render(request, "agents/profile.html", viewer, status=422, availability=AVAILABILITY, errors=errors)
+    return redirect("/profile", "Profile saved.")

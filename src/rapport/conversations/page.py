@@ -1,0 +1,237 @@
+"""The workspace's conversation page: the whole timeline, the customer panel, the composer and its mentions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from rapport.agents import repository as agents
+from rapport.agents.permissions import Actor, authorize
+from rapport.conversations import attachments, present, repository, service
+from rapport.conversations import workspace_repository as queries
+from rapport.conversations.fields import definitions
+from rapport.conversations.reply_options import ReplyOptions, reply_options
+from rapport.customers import repository as customers
+from rapport.events.outbox import record
+from rapport.inboxes import repository as inboxes
+from rapport.kit.html import sanitize
+from rapport.kit.problems import Invalid
+from rapport.models import Agent, Conversation, Customer, Event, Identity, Message
+from rapport.models.enums import Channel, Priority, Status
+
+TIMELINE_LIMIT = 500
+# Message events duplicate the messages themselves, which the timeline shows in full.
+MESSAGE_EVENTS = {"message.received", "message.sent", "note.added", "message.delivery_changed"}
+MENTION = re.compile(r"(?<![\w.])@([a-z0-9][a-z0-9._-]{0,63})", re.IGNORECASE)
+CHANNEL_ICONS = {
+    "email": "✉",
+    "chat": "💬",
+    "sms": "📱",
+    "whatsapp": "🟢",
+    "phone": "☎",
+    "portal": "🌐",
+    "api": "⚙",
+}
+
+
+@dataclass
+class Item:
+    """One timeline entry: a message (with its attachments and safe body) or an event described in words."""
+
+    at: datetime
+    message: Message | None = None
+    attachments: list | None = None
+    body_html: str | None = None
+    event: Event | None = None
+    text: str = ""
+
+
+@dataclass
+class Repeat:
+    """This conversation's place among the customer's recent ones ('3rd contact in 7 days')."""
+
+    count: int
+    days: int
+    label: str
+
+
+@dataclass
+class ConversationPage:
+    """Everything the conversation page shows."""
+
+    conv: Conversation
+    customer: Customer
+    identities: list[Identity]
+    items: list[Item]
+    others: list
+    repeat: Repeat | None
+    agents: list[Agent]
+    teams: list
+    tags: list[str]
+    options: ReplyOptions
+    fields: list
+    inbox_name: str
+    handles: list[tuple[str, str]]
+
+
+def repeat_contact(session: Session, conv) -> Repeat | None:
+    """The repeat-contact warning, by the same rule as the API (present.repeat_contact)."""
+    found = present.repeat_contact(session, conv)
+    return Repeat(found["ordinal"], found["days"], found["text"]) if found else None
+
+
+def handle(agent: Agent) -> str:
+    """The @handle of an agent: their email's local part."""
+    return agent.email.split("@", 1)[0].lower()
+
+
+def describe(event: Event, names: dict[int, str], teams: dict[int, str] | None = None) -> str:
+    """An event in plain words for the timeline."""
+    who = names.get(event.actor_id, "Rapport") if event.actor_kind == "agent" else event.actor_kind.capitalize()
+    p = event.payload or {}
+    old, new = p.get("from"), p.get("to")
+    label = event.name.split(".", 1)[1].replace("_", " ")
+    if event.name == "conversation.assigned":
+        return f"{who} assigned it to {names.get(new, 'nobody')}" if new else f"{who} unassigned it"
+    if event.name == "conversation.tags_changed":
+        return f"{who} changed tags: +{', '.join(p.get('added', [])) or '–'} −{', '.join(p.get('removed', [])) or '–'}"
+    if event.name == "conversation.team_changed":
+        teams = teams or {}
+        return f"{who} moved it to team {teams.get(new, new)}" if new else f"{who} removed the team"
+    if event.name == "agent.mentioned":
+        return f"{who} mentioned {names.get(p.get('agent_id'), 'an agent')}"
+    if "from" in p or "to" in p:
+        return f"{who}: {label} from {old or '–'} to {new or '–'}"
+    return f"{who}: {event.name.replace('.', ' ').replace('_', ' ')}"
+
+
+def load(session: Session, actor: Actor, conversation_id: int) -> ConversationPage:
+    """The conversation page's data, for an agent who may read conversations."""
+    authorize(actor, "conversations.read")
+    conv = repository.get(session, conversation_id)
+    customer = customers.get(session, conv.customer_id)
+    messages = queries.all_messages(session, conv.id, limit=TIMELINE_LIMIT)
+    files = repository.attachments_for(session, [m.id for m in messages])
+    events = queries.events_of(session, conv.id, MESSAGE_EVENTS, limit=TIMELINE_LIMIT)
+    names = queries.agent_names(session)
+    items = [Item(m.created_at, message=m, attachments=files[m.id], body_html=safe_body(m)) for m in messages]
+    teams = agents.all_teams(session)
+    team_names = {t.id: t.name for t in teams}
+    items += [Item(e.occurred_at, event=e, text=describe(e, names, team_names)) for e in events]
+    items.sort(key=lambda i: (i.at, 0 if i.message else 1))
+    everyone = [a for a in agents.all_agents(session) if a.active]
+    return ConversationPage(
+        conv=conv,
+        customer=customer,
+        identities=customers.identities(session, [customer.id])[customer.id],
+        items=items,
+        others=[c for c in queries.customer_conversations(session, customer.id, limit=20) if c.id != conv.id],
+        repeat=repeat_contact(session, conv),
+        agents=everyone,
+        teams=teams,
+        tags=repository.tags_for(session, [conv.id])[conv.id],
+        options=reply_options(session, actor, conv.id),
+        fields=definitions(session),
+        inbox_name=inboxes.get(session, conv.inbox_id).name,
+        handles=[(handle(a), a.name) for a in everyone if a.id != actor.id],
+    )
+
+
+def safe_body(message: Message) -> str | None:
+    """Stored HTML is sanitised on the way in; sanitising again on the way out costs little and trusts nothing."""
+    return sanitize(message.body_html) if message.body_html else None
+
+
+def write(
+    session: Session,
+    actor: Actor,
+    conversation_id: int,
+    *,
+    mode: str,
+    text: str,
+    channel: str | None = None,
+    files: list[attachments.IncomingFile] | None = None,
+) -> Message:
+    """Send a reply in a channel, or add an internal note (whose @mentions notify the agents named)."""
+    if not text.strip() and not files:
+        raise Invalid("Write something (or attach a file) before sending.", errors=[{"field": "text"}])
+    if mode == "note":
+        message = service.add_note(session, actor, conversation_id, text=text, files=files)
+        mention(session, actor, message, text)
+        return message
+    if mode != "reply":
+        raise Invalid("Choose reply or note.", errors=[{"field": "mode"}])
+    chosen = None
+    if channel:
+        if channel not in {c.value for c in Channel}:
+            raise Invalid(f"'{channel}' is not a channel.", errors=[{"field": "channel"}])
+        chosen = Channel(channel)
+    return service.reply(session, actor, conversation_id, text=text, channel=chosen, files=files)
+
+
+def mention(session: Session, actor: Actor, message: Message, text: str) -> list[int]:
+    """Record `agent.mentioned` for every active agent @named in the text (the push reaches their live topic)."""
+    wanted = {m.lower() for m in MENTION.findall(text)}
+    if not wanted:
+        return []
+    hits = [a for a in agents.all_agents(session) if a.active and handle(a) in wanted and a.id != actor.id]
+    for agent in hits:
+        record(
+            session,
+            "agent.mentioned",
+            actor,
+            conversation_id=message.conversation_id,
+            message_id=message.id,
+            agent_id=agent.id,
+        )
+    return [a.id for a in hits]
+
+
+def _typed(kind: str, raw: str):
+    if raw == "":
+        return None
+    if kind == "number":
+        try:
+            return int(raw) if raw.lstrip("-").isdigit() else float(raw)
+        except ValueError:
+            return raw  # validate_values names the field and says a number is expected
+    if kind == "boolean":
+        return raw == "true"
+    return raw
+
+
+def apply_actions(session: Session, actor: Actor, conversation_id: int, form: dict[str, str]) -> Conversation:
+    """The sidebar's form: status, priority, assignee, team, category, a tag to add or remove, custom fields."""
+    changes = service.Changes()
+    if form.get("status"):
+        changes.status = form["status"]
+    if form.get("priority"):
+        changes.priority = form["priority"]
+    for key in ("assignee_id", "team_id"):
+        if key in form:
+            raw = form[key]
+            if raw and not raw.isdigit():
+                raise Invalid(f"Choose a {key[:-3]} from the list.", errors=[{"field": key}])
+            setattr(changes, key, int(raw) if raw else None)
+    if "category" in form:
+        changes.category = form["category"].strip()[:100] or None
+    if form.get("add_tag", "").strip():
+        changes.add_tags = [form["add_tag"].strip()]
+    if form.get("remove_tag", "").strip():
+        changes.remove_tags = [form["remove_tag"].strip()]
+    kinds = {d.key: d.kind for d in definitions(session)}
+    values = {k[6:]: _typed(kinds.get(k[6:], "text"), v) for k, v in form.items() if k.startswith("field.")}
+    if values:
+        changes.fields = values
+    if changes.status is not service.UNSET:
+        if changes.status not in {s.value for s in Status}:
+            raise Invalid("Choose a status from the list.", errors=[{"field": "status"}])
+        changes.status = Status(changes.status)
+    if changes.priority is not service.UNSET:
+        if changes.priority not in {p.value for p in Priority}:
+            raise Invalid("Choose a priority from the list.", errors=[{"field": "priority"}])
+        changes.priority = Priority(changes.priority)
+    return service.update(session, actor, conversation_id, changes)

@@ -1,0 +1,149 @@
+"""Workspace pages of the conversations domain: the inbox views and the conversation page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+
+from rapport.conversations import inbox, page
+from rapport.conversations.attachments import IncomingFile
+from rapport.conversations.merge import merge
+from rapport.web.deps import DB
+from rapport.web.pages import Page, WorkspaceRoute, is_htmx, nav, redirect, render
+
+router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
+nav("inbox", "Inbox", "/inbox", order=10)
+Text = Annotated[str, Form(max_length=200_000)]
+Short = Annotated[str, Form(max_length=200)]
+DEFAULT_VIEW = "all"
+
+
+@router.get("/")
+def home(viewer: Page):
+    """The front page is the inbox (signed-out visitors are sent to sign in)."""
+    return redirect(f"/inbox/{DEFAULT_VIEW}")
+
+
+@router.get("/inbox")
+def inbox_home(viewer: Page):
+    """The default inbox view."""
+    return redirect(f"/inbox/{DEFAULT_VIEW}")
+
+
+@router.get("/inbox/{key}")
+def inbox_view(request: Request, session: DB, viewer: Page, key: str, offset: int = 0):
+    """One inbox view; htmx asks for the list alone (live refresh, bulk actions)."""
+    shown = inbox.view(session, viewer.actor, key, offset=offset)
+    if is_htmx(request) and request.headers.get("hx-target") == "conversation-list":
+        return render(request, "conversations/_list.html", viewer, view=shown)
+    return render(
+        request,
+        "conversations/inbox.html",
+        viewer,
+        view=shown,
+        counts=inbox.counts(session, viewer.actor),
+        choices=inbox.choices(session, viewer.actor),
+    )
+
+
+@router.get("/inbox-counts")
+def inbox_counts(request: Request, session: DB, viewer: Page, current: str = DEFAULT_VIEW):
+    """The view list with counts (refreshed live)."""
+    return render(
+        request, "conversations/_counts.html", viewer, counts=inbox.counts(session, viewer.actor), current=current
+    )
+
+
+@router.post("/inbox/{key}/bulk")
+async def bulk(request: Request, session: DB, viewer: Page, key: str):
+    """Assign, tag or set the status of the selected conversations, then show the list again."""
+    form = await request.form()
+    ids = [int(v) for v in form.getlist("ids") if str(v).isdigit()]
+    action = str(form.get("action") or "")
+    done = inbox.bulk(session, viewer.actor, ids, action=action, value=str(form.get(f"value_{action}") or ""))
+    session.flush()
+    shown = inbox.view(session, viewer.actor, key)
+    response = render(request, "conversations/_list.html", viewer, view=shown, notice=f"Updated {done} conversations.")
+    response.headers["HX-Trigger"] = "counts-changed"
+    return response
+
+
+@router.post("/views")
+async def save_view(request: Request, session: DB, viewer: Page):
+    """Save the filters as a view of this agent's."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    saved = inbox.save_view(session, viewer.actor, name=form.get("name", ""), filters=form)
+    return redirect(f"/inbox/saved-{saved.id}", f"Saved the view '{saved.name}'.")
+
+
+@router.post("/views/{view_id}/delete")
+def delete_view(session: DB, viewer: Page, view_id: int):
+    """Delete one of this agent's saved views."""
+    inbox.delete_view(session, viewer.actor, view_id)
+    return redirect(f"/inbox/{DEFAULT_VIEW}", "Deleted the view.")
+
+
+@router.get("/conversations/{conversation_id}")
+def conversation(request: Request, session: DB, viewer: Page, conversation_id: int):
+    """The conversation page."""
+    data = page.load(session, viewer.actor, conversation_id)
+    return render(request, "conversations/page.html", viewer, p=data, icons=page.CHANNEL_ICONS)
+
+
+@router.get("/conversations/{conversation_id}/timeline")
+def timeline(request: Request, session: DB, viewer: Page, conversation_id: int):
+    """The timeline alone (refreshed live when something happens in the conversation)."""
+    data = page.load(session, viewer.actor, conversation_id)
+    return render(request, "conversations/_timeline.html", viewer, p=data, icons=page.CHANNEL_ICONS)
+
+
+@router.get("/conversations/{conversation_id}/panel")
+def panel(request: Request, session: DB, viewer: Page, conversation_id: int):
+    """The actions and customer panel alone."""
+    data = page.load(session, viewer.actor, conversation_id)
+    return render(request, "conversations/_panel.html", viewer, p=data)
+
+
+@router.post("/conversations/{conversation_id}/messages")
+def compose(
+    request: Request,
+    session: DB,
+    viewer: Page,
+    conversation_id: int,
+    text: Text = "",
+    mode: Short = "reply",
+    channel: Short = "",
+    files: Annotated[list[UploadFile] | None, File()] = None,
+):
+    """Send the composer: a reply in the chosen channel or an internal note."""
+    incoming = [IncomingFile(f.filename, f.file.read(), f.content_type) for f in files or [] if f.filename]
+    page.write(session, viewer.actor, conversation_id, mode=mode, text=text, channel=channel or None, files=incoming)
+    if not is_htmx(request):
+        return redirect(f"/conversations/{conversation_id}", "Note added." if mode == "note" else "Reply sent.")
+    session.flush()
+    data = page.load(session, viewer.actor, conversation_id)
+    response = render(request, "conversations/_timeline.html", viewer, p=data, icons=page.CHANNEL_ICONS)
+    response.headers["HX-Trigger"] = "panel-changed"  # a reply may move the status
+    return response
+
+
+@router.post("/conversations/{conversation_id}/actions")
+async def actions(request: Request, session: DB, viewer: Page, conversation_id: int):
+    """Apply the sidebar's changes (status, priority, assignee, team, category, tags, custom fields)."""
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    page.apply_actions(session, viewer.actor, conversation_id, form)
+    if not is_htmx(request):
+        return redirect(f"/conversations/{conversation_id}", "Saved.")
+    session.flush()
+    data = page.load(session, viewer.actor, conversation_id)
+    response = render(request, "conversations/_panel.html", viewer, p=data, notice="Saved.")
+    response.headers["HX-Trigger"] = "timeline-changed"
+    return response
+
+
+@router.post("/conversations/{conversation_id}/merge")
+def merge_into(session: DB, viewer: Page, conversation_id: int, target_id: Annotated[int, Form()]):
+    """Merge this conversation into another one and go there."""
+    target = merge(session, viewer.actor, conversation_id, target_id)
+    return redirect(f"/conversations/{target.id}", f"Merged conversation {conversation_id} into this one.")

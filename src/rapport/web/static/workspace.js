@@ -1,0 +1,176 @@
+// The agent workspace's only hand-written script: keyboard shortcuts, live updates (SSE) and presence.
+// Loaded as a file (the CSP allows no inline script); htmx does the partial page updates.
+(function () {
+  "use strict";
+  const meta = (name) => (document.querySelector(`meta[name="${name}"]`) || {}).content || "";
+  const csrf = meta("csrf-token");
+  const me = Number(meta("agent-id"));
+  const alerts = () => document.getElementById("alerts");
+
+  function say(text, cls) {
+    const box = alerts();
+    if (!box) return;
+    const p = document.createElement("p");
+    p.className = cls || "notice";
+    p.textContent = text;
+    box.replaceChildren(p);
+  }
+
+  // Relative times ("5 min ago") stay true while the page is open; the exact time is in the title.
+  function ago(iso) {
+    const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
+    if (s < 45) return "just now";
+    if (s < 3600) return `${Math.max(1, Math.round(s / 60))} min ago`;
+    if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+    const d = Math.round(s / 86400);
+    return `${d} day${d === 1 ? "" : "s"} ago`;
+  }
+  setInterval(() => {
+    document.querySelectorAll("time[data-relative]").forEach((t) => { t.textContent = ago(t.dateTime); });
+  }, 60000);
+
+  function debounce(fn, ms) {
+    let timer = null;
+    return () => { clearTimeout(timer); timer = setTimeout(fn, ms); };
+  }
+  const fire = (name) => document.body.dispatchEvent(new CustomEvent(name, { bubbles: true }));
+
+  function follow(topics, onEvent) {
+    const url = "/api/v1/live?" + topics.map((t) => "topic=" + encodeURIComponent(t)).join("&");
+    const source = new EventSource(url);
+    const names = ["ready", "typing", "presence", "close"];
+    source.addEventListener("ready", () => { document.body.dataset.live = "ready"; });
+    source.onmessage = (e) => onEvent("message", e);
+    // SSE events are named after the event (message.received …); listen to every name we care about.
+    const eventNames = ["message.received", "message.sent", "note.added", "message.delivery_changed",
+      "conversation.created", "conversation.status_changed", "conversation.assigned", "conversation.priority_changed",
+      "conversation.team_changed", "conversation.tags_changed", "conversation.category_changed",
+      "conversation.fields_changed", "conversation.merged", "conversation.reopened", "conversation.human_requested",
+      "conversation.human_answered", "conversation.subject_changed", "agent.mentioned", "call.queued",
+      "call.answered", "call.completed", "call.abandoned"];
+    names.concat(eventNames).forEach((n) => source.addEventListener(n, (e) => onEvent(n, e)));
+    return source;
+  }
+
+  function mentioned(name, e) {
+    if (name !== "agent.mentioned") return;
+    const ev = JSON.parse(e.data).event;
+    if (ev.payload.agent_id === me) say(`You were mentioned in conversation #${ev.conversation_id}.`, "warning");
+  }
+
+  // Inbox: counts and the list refresh when anything changes (the list only when nothing is selected).
+  const inbox = document.querySelector("[data-live-inbox]");
+  if (inbox) {
+    const refresh = debounce(() => {
+      fire("counts-changed");
+      if (!document.querySelector("#conversation-list input[name=ids]:checked")) fire("list-changed");
+    }, 400);
+    follow(["all", `agent:${me}`], (name, e) => {
+      mentioned(name, e);
+      if (name.includes(".")) refresh();
+    });
+  }
+
+  // Conversation: timeline refresh on every event, presence (viewing / typing) of the other agents.
+  const conv = document.querySelector("[data-live-conversation]");
+  if (conv) {
+    const id = Number(conv.dataset.liveConversation);
+    const others = new Map();
+    const notice = document.getElementById("collision");
+    const show = () => {
+      const parts = [];
+      others.forEach((v) => parts.push(`${v.name || "Another agent"} is ${v.state === "typing" ? "typing a reply" : "viewing this conversation"}`));
+      notice.textContent = parts.join(" · ");
+      notice.hidden = parts.length === 0;
+    };
+    const signal = (state, keepalive) => fetch("/api/v1/live/presence", {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: !!keepalive,
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify({ conversation_id: id, state: state }),
+    }).catch(() => {});
+    const timeline = debounce(() => fire("timeline-changed"), 150);
+    const panel = debounce(() => {
+      if (!document.getElementById("panel").contains(document.activeElement)) fire("panel-changed");
+    }, 300);
+    const source = follow([`conversation:${id}`, `agent:${me}`], (name, e) => {
+      mentioned(name, e);
+      if (name === "ready") { signal("viewing"); return; }
+      if (name === "presence" || name === "typing") {
+        const d = JSON.parse(e.data);
+        if (!d.who || d.who.kind !== "agent" || d.who.id === me || d.conversation_id !== id) return;
+        const known = others.has(d.who.id);
+        if (d.state === "left") others.delete(d.who.id);
+        else if (d.state === "idle") others.set(d.who.id, { name: d.who.name, state: "viewing" });
+        else others.set(d.who.id, { name: d.who.name, state: d.state });
+        if (!known && d.state === "viewing") signal("viewing"); // let the newcomer know we are here too
+        show();
+        return;
+      }
+      if (name.includes(".")) {
+        const ev = JSON.parse(e.data).event;
+        if (ev && ev.conversation_id === id) { timeline(); if (name.startsWith("conversation.")) panel(); }
+      }
+    });
+    window.addEventListener("pagehide", () => { signal("left", true); source.close(); });
+    const box = document.getElementById("reply-text");
+    let typing = false;
+    const stop = debounce(() => { typing = false; signal("idle"); }, 4000);
+    box.addEventListener("input", () => {
+      if (!typing) { typing = true; signal("typing"); }
+      stop();
+    });
+    box.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        document.getElementById("composer").requestSubmit();
+      }
+    });
+    document.body.addEventListener("htmx:afterRequest", (e) => {
+      if (e.detail.elt && e.detail.elt.id === "composer" && e.detail.successful) {
+        e.detail.elt.reset();
+        if (typing) { typing = false; signal("idle"); }
+        box.focus();
+      }
+    });
+  }
+
+  // Keyboard: j/k move, Enter opens, x selects, r/n reply or note, g i inbox, ? lists shortcuts.
+  let selected = -1;
+  let pendingG = false;
+  const rows = () => Array.from(document.querySelectorAll("[data-row]"));
+  function select(i) {
+    const all = rows();
+    if (!all.length) return;
+    selected = Math.max(0, Math.min(i, all.length - 1));
+    all.forEach((r, n) => r.classList.toggle("selected", n === selected));
+    const link = all[selected].querySelector("a");
+    if (link) link.focus();
+  }
+  document.addEventListener("keydown", (e) => {
+    const t = e.target;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (t.closest && t.closest("input, textarea, select, [contenteditable]")) return;
+    const dialog = document.getElementById("shortcuts");
+    if (e.key === "?") { e.preventDefault(); if (dialog && !dialog.open) dialog.showModal(); return; }
+    if (pendingG) { pendingG = false; if (e.key === "i") { window.location.href = "/inbox"; } return; }
+    if (e.key === "g") { pendingG = true; return; }
+    if (e.key === "j") { e.preventDefault(); select(selected + 1); }
+    else if (e.key === "k") { e.preventDefault(); select(selected - 1); }
+    else if (e.key === "x" && selected >= 0) {
+      const box = rows()[selected] && rows()[selected].querySelector("input[type=checkbox]");
+      if (box) box.checked = !box.checked;
+    } else if (e.key === "Enter" && selected >= 0 && !(t.tagName === "A")) {
+      window.location.href = rows()[selected].dataset.href;
+    } else if ((e.key === "r" || e.key === "n") && document.getElementById("reply-text")) {
+      e.preventDefault();
+      const mode = document.querySelector(`#composer input[name=mode][value=${e.key === "r" ? "reply" : "note"}]`);
+      if (mode) mode.checked = true;
+      document.getElementById("reply-text").focus();
+    }
+  });
+  document.querySelectorAll("[data-shortcuts]").forEach((b) => b.addEventListener("click", () => {
+    document.getElementById("shortcuts").showModal();
+  }));
+})();
