@@ -88,7 +88,7 @@ class Intake:
 
     def _process(self, batch: list, settled: list, attempt: int = 0) -> None:
         try:
-            with self.db.write() as session:
+            with self.db.write(turn_held=True) as session:
                 outcomes = self._receive(session, [d for d, _, _ in batch])
         except DBAPIError as exc:
             # Another process won a race (same new customer or external id) or the database was busy:

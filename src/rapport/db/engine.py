@@ -22,19 +22,18 @@ class WriterLock:
     """
 
     def __init__(self, path: str | None):
-        # Re-entrant for its thread: a caller may take its turn first and then write (see Database.writer_turn).
-        self._thread_lock = threading.RLock()
-        self._depth = 0  # only changed by the thread holding _thread_lock
+        # A plain Lock, not an RLock: FastAPI may leave a request's write transaction on another thread than the
+        # one that entered it, and a plain Lock can be released from any thread.
+        self._thread_lock = threading.Lock()
         self._path = f"{path}.writer-lock" if path and path != ":memory:" else None
         self._fd: int | None = None
         self._pid = 0
 
     @contextmanager
     def hold(self):
-        """Hold the lock for the duration of a write transaction (nested holds by one thread are free)."""
+        """Hold the lock for the duration of a write transaction."""
         with self._thread_lock:
-            self._depth += 1
-            fd = self._file() if self._depth == 1 else None
+            fd = self._file()
             if fd is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)
             try:
@@ -42,7 +41,6 @@ class WriterLock:
             finally:
                 if fd is not None:
                     fcntl.flock(fd, fcntl.LOCK_UN)
-                self._depth -= 1
 
     def _file(self) -> int | None:
         # A forked worker must open its own descriptor: flock locks belong to the open file.

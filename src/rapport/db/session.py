@@ -26,9 +26,13 @@ class Database:
         self._write = sessionmaker(write_bind, expire_on_commit=False, autoflush=False)
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A write transaction: committed on success, rolled back on error, events published after commit."""
-        with self._writer_lock.hold() if self._writer_lock else nullcontext(), self._write() as session:
+    def write(self, *, turn_held: bool = False) -> Iterator[Session]:
+        """A write transaction: committed on success, rolled back on error, events published after commit.
+
+        `turn_held`: the caller is inside its own `writer_turn()` already, so the write does not wait again.
+        """
+        lock = self._writer_lock.hold() if self._writer_lock and not turn_held else nullcontext()
+        with lock, self._write() as session:
             try:
                 yield session
                 session.commit()
@@ -42,7 +46,7 @@ class Database:
     def writer_turn(self):
         """Wait for this database's writer turn and keep it (SQLite; nothing to wait for on PostgreSQL).
 
-        Writes inside it do not wait again. The intake takes its turn before it gathers a batch, so whatever
+        Writes inside it pass `turn_held=True`. The intake takes its turn before it gathers a batch, so whatever
         arrived while another process was writing joins this batch instead of waiting for the next.
         """
         return self._writer_lock.hold() if self._writer_lock else nullcontext()
