@@ -212,3 +212,28 @@ def test_repeat_contact_is_shown_on_the_conversation(client, world, frozen_clock
     third = client.get(f"/api/v1/conversations/{ids[2]}", headers=h).json()
     assert first["repeat_contact"] is None
     assert third["repeat_contact"] == {"ordinal": 3, "days": 7, "text": "3rd contact in 7 days"}
+
+
+def test_a_number_on_whatsapp_and_by_sms_is_one_customer(db, world):
+    """A WhatsApp account on a number the customer already texted from joins that customer, and back."""
+    from sqlalchemy import select
+
+    from rapport.agents.permissions import SYSTEM
+    from rapport.conversations.inbound import Inbound, receive_inbound
+    from rapport.models import Event, Identity
+
+    def send(kind, address):
+        with db.write() as s:
+            return receive_inbound(s, SYSTEM, Inbound(world.api_inbox.id, kind, address, text="Hello"))
+
+    by_sms = send("phone", "+44 7700 900123")
+    on_whatsapp = send("whatsapp", "447700900123")
+    assert on_whatsapp.customer_id == by_sms.customer_id
+    other = send("whatsapp", "15550001111")
+    back = send("phone", "+15550001111")
+    assert back.customer_id == other.customer_id != by_sms.customer_id
+    with db.read() as s:
+        kinds = sorted(s.scalars(select(Identity.kind).where(Identity.customer_id == by_sms.customer_id)))
+        linked = s.scalars(select(Event.payload).where(Event.name == "identity.added")).all()
+    assert kinds == ["phone", "whatsapp"]
+    assert len(linked) == 2 and all(p["fields"]["via"] == "number" for p in linked)

@@ -91,6 +91,8 @@ class Plan:
     items: list[PlanItem]
     customers: list[CustomerRef] = field(default_factory=list)
     convs: list[ConvState] = field(default_factory=list)
+    # New identities of existing customers: a WhatsApp number or a phone number they already have as the other.
+    linked: list[tuple[CustomerRef, str, str]] = field(default_factory=list)
 
     def pending(self) -> list[PlanItem]:
         """Items still on their way (no outcome, not a repeat of another item)."""
@@ -224,6 +226,7 @@ def _customers(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
     refs: dict[tuple, CustomerRef] = {}
     for r in rows:
         refs[(r.kind, r.address)] = CustomerRef(id=_surviving(conn, r.merged_into_id) or r.customer_id)
+    _link_numbers(conn, plan, {k for k in wanted if k not in refs}, refs)
     for p in live:
         key = (p.msg.sender_kind, p.address)
         if key not in refs:
@@ -232,6 +235,40 @@ def _customers(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
             )
             plan.customers.append(refs[key])
         p.customer = refs[key]
+
+
+# A phone number proven by its channel (an SMS or call from it, a WhatsApp account on it) links to the customer
+# who has the same number on the other channel: one customer across SMS, phone and WhatsApp.
+_NUMBER_KINDS = {"phone": "whatsapp", "whatsapp": "phone"}
+
+
+def _siblings(kind: str, address: str) -> list[tuple[str, str]]:
+    """The same number as the other kind would store it (WhatsApp ids are kept as sent, with or without '+')."""
+    digits = address.removeprefix("+")
+    if kind == "phone":
+        return [("whatsapp", digits), ("whatsapp", "+" + digits)]
+    return [("phone", "+" + digits)]
+
+
+def _link_numbers(conn: Connection, plan: Plan, unknown: set, refs: dict) -> None:
+    candidates = {key: _siblings(*key) for key in unknown if key[0] in _NUMBER_KINDS}
+    wanted = {s for sibs in candidates.values() for s in sibs}
+    if not wanted:
+        return
+    C2 = Customer.__table__.c
+    found = {
+        (r.kind, r.address): _surviving(conn, r.merged_into_id) or r.customer_id
+        for r in conn.execute(
+            select(ID.kind, ID.address, ID.customer_id, C2.merged_into_id)
+            .join_from(Identity.__table__, Customer.__table__, C2.id == ID.customer_id)
+            .where(*_pairs_in(ID.kind, ID.address, wanted))
+        )
+    }
+    for key, sibs in candidates.items():
+        owner = next((found[s] for s in sibs if s in found), None)
+        if owner is not None:
+            refs[key] = CustomerRef(id=owner)
+            plan.linked.append((refs[key], *key))
 
 
 def _surviving(conn: Connection, merged_into: int | None) -> int | None:

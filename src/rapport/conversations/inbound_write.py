@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
+from rapport.agents.permissions import SYSTEM
 from rapport.conversations import attachments
 from rapport.conversations.inbound_plan import Plan, PlanItem
 from rapport.conversations.inbound_types import Received
@@ -68,6 +69,29 @@ def write_batch(session: Session, plan: Plan) -> None:
             ],
         )
         events += [("customer.created", c.actor, {"customer_id": c.id}, {}) for c in plan.customers]
+    linked = [(ref, kind, address) for ref, kind, address in plan.linked if id(ref) in needed]
+    if linked:
+        identity_ids = insert_ids(
+            conn,
+            Identity.__table__,
+            [
+                {"customer_id": ref.id, "kind": kind, "address": address, "verified": True, "created_at": stamp}
+                for ref, kind, address in linked
+            ],
+        )
+        events += [
+            (
+                "identity.added",
+                SYSTEM,
+                {"customer_id": ref.id},
+                {
+                    "object": "identity",
+                    "object_id": ident,
+                    "fields": {"kind": kind, "address": address, "via": "number"},
+                },
+            )
+            for (ref, kind, address), ident in zip(linked, identity_ids, strict=True)
+        ]
     if plan.convs:
         rows = [
             {
