@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import SYSTEM
+from rapport.conversations import delivery
 from rapport.conversations.status import move
-from rapport.events.outbox import record
 from rapport.models import Conversation, Message
 from rapport.models.enums import DeliveryStatus, Status
 from rapport.worker.runner import handler, on_failure
@@ -40,7 +40,7 @@ def deliver(session: Session, payload: dict) -> None:
             f"no sender is connected for the '{message.channel}' channel; the message stays "
             "queued and is retried with backoff"
         )
-    old, error = message.delivery_status, None
+    error = None
     if sender is not None:
         try:
             sender(session, message)
@@ -49,19 +49,11 @@ def deliver(session: Session, payload: dict) -> None:
         if error is None and message.delivery_status != DeliveryStatus.queued:
             return  # the sender settled the outcome and recorded it (sent with its provider id, or failed for good)
     if error is not None:
-        message.delivery_status, message.delivery_error = DeliveryStatus.failed.value, error[:500]
+        delivery.set_status(session, message, DeliveryStatus.failed.value, error=error)
     else:
-        message.delivery_status = DeliveryStatus.delivered.value if sender is None else DeliveryStatus.sent.value
-    record(
-        session,
-        "message.delivery_changed",
-        SYSTEM,
-        conversation_id=message.conversation_id,
-        message_id=message.id,
-        from_=old,
-        to=message.delivery_status,
-        error=error,
-    )
+        delivery.set_status(
+            session, message, (DeliveryStatus.delivered if sender is None else DeliveryStatus.sent).value
+        )
 
 
 @on_failure("messages.deliver")
@@ -70,16 +62,7 @@ def delivery_failed(session: Session, payload: dict, error: str, dead: bool) -> 
     message = session.get(Message, payload["message_id"])
     if message is None or message.delivery_status != DeliveryStatus.queued:
         return
-    message.delivery_error = error[:500]
     if dead:
-        message.delivery_status = DeliveryStatus.failed.value
-        record(
-            session,
-            "message.delivery_changed",
-            SYSTEM,
-            conversation_id=message.conversation_id,
-            message_id=message.id,
-            from_=DeliveryStatus.queued.value,
-            to=DeliveryStatus.failed.value,
-            error=message.delivery_error,
-        )
+        delivery.set_status(session, message, DeliveryStatus.failed.value, error=error)
+    else:
+        message.delivery_error = error[:500]

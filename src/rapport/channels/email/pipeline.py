@@ -23,9 +23,9 @@ from rapport.agents.permissions import SYSTEM
 from rapport.channels.email import repository, tokens
 from rapport.channels.email.parse import Parsed, parse
 from rapport.config import get_settings
+from rapport.conversations import delivery
 from rapport.conversations.inbound import Inbound, Received, receive_batch
 from rapport.db.session import Database
-from rapport.events.outbox import record
 from rapport.kit import blobs
 from rapport.kit.clock import now
 from rapport.kit.problems import Invalid, NotFound, Problem, TooLarge
@@ -362,18 +362,7 @@ def _mark_failed(session: Session, message_id: int, detail: str) -> None:
     sent = (DeliveryStatus.queued, DeliveryStatus.sent, DeliveryStatus.delivered)
     if message is None or message.direction != Direction.outbound or message.delivery_status not in sent:
         return
-    old = message.delivery_status
-    message.delivery_status = DeliveryStatus.failed.value
-    message.delivery_error = f"bounced: {detail}"[:500]
-    record(
-        session,
-        "message.delivery_changed",
-        SYSTEM,
-        conversation_id=message.conversation_id,
-        message_id=message.id,
-        from_=old,
-        to=DeliveryStatus.failed.value,
-    )
+    delivery.set_status(session, message, DeliveryStatus.failed.value, error=f"bounced: {detail}")
 
 
 def _rate_limit(conn, inbox: Inbox, items: list[_Item], stamp) -> None:

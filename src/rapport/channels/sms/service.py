@@ -7,14 +7,13 @@ import mimetypes
 import requests
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.sms import repository
 from rapport.channels.twilio_common.config import TwilioSettings
 from rapport.channels.twilio_common.webhook import Webhook
 from rapport.config import get_settings
+from rapport.conversations import delivery
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.inbound_types import Inbound
-from rapport.events.outbox import record
 from rapport.kit.problems import BadRequest, Invalid, NotFound, Problem, TooLarge
 from rapport.models.enums import DeliveryStatus
 
@@ -123,17 +122,8 @@ def delivery_status(session: Session, hook: Webhook, *, message_id: int) -> None
     old = message.delivery_status or DeliveryStatus.queued.value
     if RANK[new.value] <= RANK.get(old, 0):
         return
+    error = None
     if new == DeliveryStatus.failed:
         code = hook.get("ErrorCode")
-        message.delivery_error = f"Twilio reported the SMS {raw}" + (f" (error {code})" if code else "") + "."
-    message.delivery_status = new.value
-    record(
-        session,
-        "message.delivery_changed",
-        SYSTEM,
-        conversation_id=message.conversation_id,
-        customer_id=message.customer_id,
-        message_id=message.id,
-        from_=old,
-        to=new.value,
-    )
+        error = f"Twilio reported the SMS {raw}" + (f" (error {code})" if code else "") + "."
+    delivery.set_status(session, message, new.value, error=error)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.whatsapp import repository, statuses
 from rapport.channels.whatsapp.config import load
 from rapport.channels.whatsapp.graph import Graph, GraphError
 from rapport.config import get_settings
+from rapport.conversations import delivery
 from rapport.conversations import repository as conversations
 from rapport.conversations.tasks import SENDERS
-from rapport.events.outbox import record
 from rapport.kit import blobs
 from rapport.models import Conversation, Inbox, Message
 from rapport.models.enums import Channel, DeliveryStatus
@@ -99,19 +98,7 @@ def _media_kind(content_type: str) -> str:
 
 
 def _fail(session: Session, message: Message, error: str) -> None:
-    old = message.delivery_status
-    message.delivery_status = DeliveryStatus.failed.value
-    message.delivery_error = error[:500]
-    record(
-        session,
-        "message.delivery_changed",
-        SYSTEM,
-        conversation_id=message.conversation_id,
-        message_id=message.id,
-        from_=old,
-        to=DeliveryStatus.failed.value,
-        error=error[:500],
-    )
+    delivery.set_status(session, message, DeliveryStatus.failed.value, error=error)
 
 
 SENDERS[Channel.whatsapp.value] = send

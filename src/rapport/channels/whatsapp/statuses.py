@@ -7,9 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.whatsapp import repository
-from rapport.events.outbox import record
+from rapport.conversations import delivery
 from rapport.kit.clock import now
 from rapport.models import Message, WhatsAppStatus
 from rapport.models.enums import DeliveryStatus
@@ -66,17 +65,5 @@ def apply(session: Session, message: Message, status: str, error: str | None = N
             return False
     elif old == DeliveryStatus.failed.value or RANK.get(status, -1) <= RANK.get(old, -1):
         return False
-    message.delivery_status = status
-    if error:
-        message.delivery_error = error[:500]
-    record(
-        session,
-        "message.delivery_changed",
-        SYSTEM,
-        conversation_id=message.conversation_id,
-        message_id=message.id,
-        from_=old,
-        to=status,
-        error=error[:500] if error else None,
-    )
+    delivery.set_status(session, message, status, error=error)
     return True
