@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import uuid
 
@@ -18,14 +19,16 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 def _redis_up() -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as s:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=3) as s:
             s.sendall(b"PING\r\n")
             return s.recv(16).startswith(b"+PONG")
     except OSError:
         return False
 
 
-pytestmark = pytest.mark.skipif(not _redis_up(), reason="no Redis at 127.0.0.1:6379")
+# Locally a machine without Redis skips these; in CI (where the machine runs Redis) a missing Redis fails them.
+IN_CI = bool(os.environ.get("CI") or os.environ.get("RAPPORT_TEST_DATABASE_URL"))
+pytestmark = pytest.mark.skipif(not IN_CI and not _redis_up(), reason="no Redis at 127.0.0.1:6379")
 
 
 def test_push_crosses_processes_through_redis():
