@@ -105,22 +105,23 @@ def build_pushes(db: Database, events: list) -> list[Push]:
     return pushes
 
 
+def shown_messages():
+    """The columns a live page or the chat widget shows of a message (with its agent's name), to filter further."""
+    return select(
+        Message.id,
+        Message.conversation_id,
+        Message.direction,
+        Message.channel,
+        Message.author_kind,
+        Message.body_text,
+        Message.body_html,
+        Message.created_at,
+        Agent.name.label("agent_name"),
+    ).outerjoin(Agent, Agent.id == Message.agent_id)
+
+
 def _messages(session, ids: set[int]) -> dict[int, dict]:
-    rows = session.execute(
-        select(
-            Message.id,
-            Message.conversation_id,
-            Message.direction,
-            Message.channel,
-            Message.author_kind,
-            Message.body_text,
-            Message.body_html,
-            Message.created_at,
-            Agent.name.label("agent_name"),
-        )
-        .outerjoin(Agent, Agent.id == Message.agent_id)
-        .where(Message.id.in_(ids))
-    )
+    rows = session.execute(shown_messages().where(Message.id.in_(ids)))
     out = {r.id: message_shape(r, []) for r in rows}
     for a in session.scalars(select(Attachment).where(Attachment.message_id.in_(ids)).order_by(Attachment.id)):
         out[a.message_id]["attachments"].append(

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from rapport.kit.problems import NotFound, Unauthorized
 from rapport.kit.secrets import token_hash
-from rapport.models import Agent, Attachment, ChatVerification, ChatVisitor, Conversation, Identity, Inbox, Message
-from rapport.realtime.pushes import message_shape
+from rapport.models import Attachment, ChatVerification, ChatVisitor, Conversation, Identity, Inbox, Message
+from rapport.realtime.pushes import message_shape, shown_messages
 
 
 def inbox_by_key(session: Session, key: str) -> Inbox:
@@ -64,21 +64,7 @@ def history(
     session: Session, *, conversation_ids: list[int] | None, customer_id: int | None, after: int, limit: int
 ) -> list[dict]:
     """Customer-visible messages (never notes) after id `after`, oldest first, in the live-push shape."""
-    query = (
-        select(
-            Message.id,
-            Message.conversation_id,
-            Message.direction,
-            Message.channel,
-            Message.author_kind,
-            Message.body_text,
-            Message.body_html,
-            Message.created_at,
-            Agent.name.label("agent_name"),
-        )
-        .outerjoin(Agent, Agent.id == Message.agent_id)
-        .where(Message.direction != "note", Message.id > after)
-    )
+    query = shown_messages().where(Message.direction != "note", Message.id > after)
     scope = []
     if conversation_ids:
         scope.append(Message.conversation_id.in_(conversation_ids))
