@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import Actor, authorize
@@ -24,7 +23,6 @@ from rapport.conversations.schemas import (
     NoteIn,
     ReplyIn,
 )
-from rapport.kit import blobs
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid, NotFound
 from rapport.kit.schema import Page
@@ -32,6 +30,7 @@ from rapport.models import Attachment, Message
 from rapport.models.enums import Channel, Priority, Status
 from rapport.web.deps import DB, Me, read
 from rapport.web.fastjson import FastJSON
+from rapport.web.files import attachment_response
 
 router = APIRouter(tags=["conversations"])
 Include = Literal["messages", "events"]
@@ -222,14 +221,7 @@ def get_attachment(attachment_id: int, session: DB, actor: Me):
     att = session.get(Attachment, attachment_id)
     if att is None or session.get(Message, att.message_id) is None:
         raise NotFound(f"There is no attachment {attachment_id}.")
-    inline = att.content_type.startswith("image/") and att.content_type not in blobs.ACTIVE_TYPES
-    return FileResponse(
-        blobs.blob_path(get_settings().attachments_dir, att.sha256),
-        filename=att.filename,
-        media_type=att.content_type if inline else "application/octet-stream",
-        content_disposition_type="inline" if inline else "attachment",
-        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
-    )
+    return attachment_response(att)
 
 
 def _files(items) -> list[IncomingFile]:

@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from rapport.channels.chat import service, verify
 from rapport.channels.chat.schemas import ChatMessageIn, EmailIn, PersonIn, TypingIn, VisitorIn
 from rapport.config import get_settings
 from rapport.conversations.attachments import IncomingFile
-from rapport.kit import blobs
 from rapport.models import ChatVisitor
 from rapport.realtime import sse
 from rapport.routing.wait import Wait
 from rapport.web.deps import DB
+from rapport.web.files import attachment_response
 
 router = APIRouter(prefix="/chat/api/{key}", tags=["chat"])
 
@@ -114,14 +113,7 @@ async def stream(request: Request, key: str, x_rapport_visitor: TokenHeader = No
 def attachment(attachment_id: int, session: DB, me: Visitor):
     """A file of the visitor's conversation; always a download unless it is a passive image."""
     att = service.attachment_for(session, me, attachment_id)
-    inline = att.content_type.startswith("image/") and att.content_type not in blobs.ACTIVE_TYPES
-    return FileResponse(
-        blobs.blob_path(get_settings().attachments_dir, att.sha256),
-        filename=att.filename,
-        media_type=att.content_type if inline else "application/octet-stream",
-        content_disposition_type="inline" if inline else "attachment",
-        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
-    )
+    return attachment_response(att)
 
 
 async def _as_visitor(request: Request, key: str, token: str | None, fn):
