@@ -53,19 +53,34 @@ class NavEntry:
     href: str
     order: int
     permission: str
+    section: str = "main"
+    description: str = ""
 
 
 _NAV: dict[str, NavEntry] = {}
 
 
-def nav(key: str, label: str, href: str, *, order: int = 100, permission: str = "conversations.read") -> None:
-    """Register a menu entry (a domain's views module calls this when imported)."""
-    _NAV[key] = NavEntry(key, label, href, order, permission)
+def nav(
+    key: str,
+    label: str,
+    href: str,
+    *,
+    order: int = 100,
+    permission: str = "conversations.read",
+    section: str = "main",
+    description: str = "",
+) -> None:
+    """Register a menu entry (a domain's views module calls this when imported).
+
+    `section="main"` puts it in the top menu; `section="admin"` lists it on the admin pages (`/admin`) instead.
+    """
+    _NAV[key] = NavEntry(key, label, href, order, permission, section, description)
 
 
-def nav_for(actor: Actor) -> list[NavEntry]:
-    """The menu entries this agent may see, in order."""
-    return sorted((e for e in _NAV.values() if actor.can(e.permission)), key=lambda e: (e.order, e.label))
+def nav_for(actor: Actor, section: str = "main") -> list[NavEntry]:
+    """The menu entries of `section` this agent may see, in order."""
+    allowed = (e for e in _NAV.values() if e.section == section and actor.can(e.permission))
+    return sorted(allowed, key=lambda e: (e.order, e.label))
 
 
 def load_views() -> list:
@@ -180,6 +195,7 @@ def render(request: Request, template: str, viewer: Viewer | None = None, status
     context.update(
         viewer=viewer,
         menu=nav_for(viewer.actor) if viewer else [],
+        admin_menu=nav_for(viewer.actor, "admin") if viewer else [],
         csrf_token=viewer.csrf if viewer else "",
         flash=flash,
         path=request.url.path,

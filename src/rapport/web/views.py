@@ -1,0 +1,18 @@
+"""The admin frame: `/admin` lists the admin pages that domains register with `nav(..., section="admin")`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from rapport.agents.permissions import authorize
+from rapport.web.pages import Page, WorkspaceRoute, nav, render
+
+router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
+nav("admin", "Admin", "/admin", order=800, permission="admin")
+
+
+@router.get("/admin")
+def admin_home(request: Request, viewer: Page):
+    """The admin pages this admin may open, each with what it is for."""
+    authorize(viewer.actor, "admin")
+    return render(request, "workspace/admin.html", viewer)
