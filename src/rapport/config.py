@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # How long a process may reuse a resolved API token; a revocation reaches other processes within this.
     auth_cache_seconds: float = Field(default=2.0, ge=0)
     auto_close_after_days: int = Field(default=4, ge=0)
+    # Event consumers (events.consumers): events handed over per transaction, and how long a gap in the event ids
+    # may be waited for (a later id can commit first on PostgreSQL) before it counts as rolled back.
+    event_consumer_batch: int = Field(default=500, ge=1)
+    event_gap_wait_seconds: float = Field(default=5.0, ge=0)
     # A customer's contacts within this many days are counted on the conversation ("3rd contact in 7 days").
     repeat_contact_days: int = Field(default=7, ge=1)
     # The system's own outgoing mail (sign-in links, verification links), not an inbox's replies.

@@ -2,6 +2,7 @@
 
 from rapport.models.agents import Agent, AgentSession, ApiToken, Team, agent_teams
 from rapport.models.chat import ChatVerification, ChatVisitor
+from rapport.models.consumers import EventCursor
 from rapport.models.conversations import Attachment, Conversation, ConversationTag, Message
 from rapport.models.customers import Customer, Identity
 from rapport.models.email import EmailMailbox, EmailReceipt
@@ -27,6 +28,7 @@ __all__ = [
     "EmailMailbox",
     "EmailReceipt",
     "Event",
+    "EventCursor",
     "FieldDefinition",
     "IdempotencyKey",
     "Identity",

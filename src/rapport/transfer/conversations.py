@@ -79,7 +79,7 @@ class _Events:
         self.rows: list[list] = []
 
     def add(self, occurred, name: str, conv: int | None, customer: int | None, msg: int | None, payload: str) -> None:
-        self.rows.append([None, name, occurred, "system", None, conv, customer, msg, payload])
+        self.rows.append([None, name, occurred, "import", None, conv, customer, msg, payload])
 
     def mark(self) -> int:
         """Where the next conversation's events start."""

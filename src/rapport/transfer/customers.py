@@ -33,7 +33,7 @@ def write(session: Session, specs: list[CustomerSpec]) -> Outcome:
         customers.append((cid, p["name"], p["company"], p["language"], p["timezone"], p["segment"], p["vip"],
                           js(p["attributes"]), ts(created), updated))  # fmt: skip
         identities.extend((cid, kind, address, False, ts(created)) for kind, address in spec.identities)
-        events.append(("customer.created", ts(created), "system", None, None, cid, None, "{}"))
+        events.append(("customer.created", ts(created), "import", None, None, cid, None, "{}"))
     store.insert("customers", CUSTOMER_COLUMNS, customers)
     identity_ids = store.ids("identities", len(identities))
     store.insert("identities", IDENTITY_COLUMNS, [(i, *row) for i, row in zip(identity_ids, identities, strict=True)])

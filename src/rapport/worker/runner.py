@@ -9,6 +9,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from rapport.db.session import Database
+from rapport.events import bus, consumers
 from rapport.worker import queue
 
 log = logging.getLogger(__name__)
@@ -77,24 +78,41 @@ def run_due(db: Database, *, batch: int = 50) -> int:
 
 
 class Worker(threading.Thread):
-    """Polls for due jobs every `interval` seconds until stopped; woken early by `wake()`."""
+    """Polls for due jobs and runs the event consumers every `interval` seconds until stopped.
 
-    def __init__(self, db: Database, *, interval: float = 1.0):
+    A commit wakes it early (when consumers are registered), at most once per `min_gap` seconds: under a stream of
+    commits the consumers then take the events in batches instead of one poll per commit.
+    """
+
+    def __init__(self, db: Database, *, interval: float = 1.0, min_gap: float = 0.2):
         super().__init__(name="rapport-worker", daemon=True)
-        self.db, self.interval = db, interval
+        self.db, self.interval, self.min_gap = db, interval, min_gap
         self._stop_event, self._wake = threading.Event(), threading.Event()
 
     def run(self) -> None:  # noqa: D102
         load_handlers()
+        if consumers.CONSUMERS:
+            bus.subscribe(self._on_commit)
+        try:
+            self._loop()
+        finally:
+            bus.unsubscribe(self._on_commit)
+
+    def _loop(self) -> None:
         while not self._stop_event.is_set():
             try:
-                busy = run_due(self.db)
+                busy = run_due(self.db) + consumers.run_consumers(self.db)
             except Exception:  # noqa: BLE001  (a database hiccup must not kill the loop)
                 log.exception("worker poll failed")
                 busy = 0
             if not busy:
-                self._wake.wait(self.interval)
+                self._stop_event.wait(self.min_gap)  # commits that arrive meanwhile are taken together
+                self._wake.wait(max(0.0, self.interval - self.min_gap))
                 self._wake.clear()
+
+    def _on_commit(self, events: list) -> None:
+        # Runs on the committing thread: only a flag, never work.
+        self._wake.set()
 
     def wake(self) -> None:
         """Poll now (after a commit that queued work)."""

@@ -1,0 +1,106 @@
+"""Event consumers: durable reactions that follow the event log after commit, off the writer's path.
+
+A consumer is a function given, in order and in one write transaction, the events recorded since its cursor; what it
+writes (deliveries, notifications, jobs) commits together with the cursor's advance, so each event is handled once
+and a crash loses nothing. The worker runs the consumers (`run_consumers`), soon after a commit and on every poll.
+
+Ids are handed out before commit, so on PostgreSQL a later id can commit first. A consumer therefore stops at a gap
+in the ids until the event after it is `RAPPORT_EVENT_GAP_WAIT_SECONDS` old; by then the transaction that held the
+missing id has committed (and is read next time) or rolled back (and the id never comes).
+Imported history (`actor_kind` "import") is passed over: consumers react to what happens, not to old data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, timedelta
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
+
+from rapport.config import get_settings
+from rapport.db.session import Database
+from rapport.kit.clock import now
+from rapport.models import Event, EventCursor
+
+log = logging.getLogger(__name__)
+IMPORTED = "import"
+Consumer = Callable[[Session, list[Row]], None]
+CONSUMERS: dict[str, Consumer] = {}
+COLUMNS = (
+    Event.id,
+    Event.name,
+    Event.occurred_at,
+    Event.actor_kind,
+    Event.actor_id,
+    Event.conversation_id,
+    Event.customer_id,
+    Event.message_id,
+    Event.payload,
+)
+
+
+def consumer(name: str) -> Callable[[Consumer], Consumer]:
+    """Register `fn(session, events)` as the consumer `name`; it must write only through `session`."""
+
+    def register(fn: Consumer) -> Consumer:
+        CONSUMERS[name] = fn
+        return fn
+
+    return register
+
+
+def run_consumers(db: Database, *, batch: int | None = None) -> int:
+    """Hand each consumer the events since its cursor; returns how many events were handled in all."""
+    if not CONSUMERS:
+        return 0
+    with db.read() as session:
+        latest = session.scalar(select(func.max(Event.id))) or 0
+        cursors = dict(session.execute(select(EventCursor.name, EventCursor.last_id)).all())
+    handled = 0
+    for name, fn in list(CONSUMERS.items()):
+        if cursors.get(name, -1) >= latest:
+            continue  # nothing new: no write transaction at all
+        try:
+            handled += _advance(db, name, fn, batch or get_settings().event_consumer_batch)
+        except Exception:  # noqa: BLE001  (one consumer's failure must not stop the others; it retries next poll)
+            log.exception("event consumer %s failed", name)
+    return handled
+
+
+def _advance(db: Database, name: str, fn: Consumer, batch: int) -> int:
+    with db.write() as session:
+        cursor = session.execute(
+            select(EventCursor).where(EventCursor.name == name).with_for_update()
+        ).scalar_one_or_none()
+        if cursor is None:
+            # A new consumer starts at the present: it reacts to what happens from now on.
+            start = session.scalar(select(func.max(Event.id))) or 0
+            session.add(EventCursor(name=name, last_id=start, updated_at=now()))
+            return 0
+        rows = session.execute(select(*COLUMNS).where(Event.id > cursor.last_id).order_by(Event.id).limit(batch)).all()
+        ready = _contiguous(rows, cursor.last_id)
+        if not ready:
+            return 0
+        fresh = [r for r in ready if r.actor_kind != IMPORTED]
+        if fresh:
+            fn(session, fresh)
+        cursor.last_id, cursor.updated_at = ready[-1].id, now()
+        return len(fresh)
+
+
+def _contiguous(rows: list[Row], last_id: int) -> list[Row]:
+    """The rows up to the first gap in the ids that an unfinished transaction may still fill."""
+    wait = timedelta(seconds=get_settings().event_gap_wait_seconds)
+    settled = now() - wait
+    expected = last_id + 1
+    for i, row in enumerate(rows):
+        if row.id != expected and _aware(row.occurred_at) > settled:
+            return rows[:i]
+        expected = row.id + 1
+    return rows
+
+
+def _aware(value):
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
