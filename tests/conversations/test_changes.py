@@ -190,3 +190,15 @@ def test_human_request_is_flagged_once_and_cleared_by_an_agent_reply(db, world):
         names = [e.name for e in s.query(Event).filter_by(conversation_id=got.conversation_id)]
     assert names.count("conversation.human_requested") == 1
     assert names.count("conversation.human_answered") == 1
+
+
+def test_list_and_open_read_the_tags_with_the_row(client, world):
+    cid = _conv(client, world, address="tagged@customer.test")
+    other = _conv(client, world, address="plain@customer.test")
+    h = World.auth(world.agent_token)
+    client.patch(f"/api/v1/conversations/{cid}", json={"add_tags": ["zeta", "Alpha", "a,b"]}, headers=h)
+    listed = {c["id"]: c for c in client.get("/api/v1/conversations", headers=h).json()["items"]}
+    opened = client.get(f"/api/v1/conversations/{cid}", headers=h).json()
+    for conv in (listed[cid], opened):
+        assert conv["tags"] == ["a,b", "alpha", "zeta"] and "tag_list" not in conv
+    assert listed[other]["tags"] == [] and "tag_list" not in listed[other]

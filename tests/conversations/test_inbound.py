@@ -237,3 +237,24 @@ def test_a_number_on_whatsapp_and_by_sms_is_one_customer(db, world):
         linked = s.scalars(select(Event.payload).where(Event.name == "identity.added")).all()
     assert kinds == ["phone", "whatsapp"]
     assert len(linked) == 2 and all(p["fields"]["via"] == "number" for p in linked)
+
+
+def test_open_and_message_pages_show_attachments_only_where_there_are_some(client, world):
+    data = base64.b64encode(b"order 1234").decode()
+    first = inbound(client, world.agent_token, world.email_inbox.id, text="no files")
+    with_file = inbound(
+        client,
+        world.agent_token,
+        world.email_inbox.id,
+        text="see attached",
+        attachments=[{"filename": "order.txt", "content_type": "text/plain", "data": data}],
+    )
+    cid = first["conversation_id"]
+    assert with_file["conversation_id"] == cid
+    h = World.auth(world.agent_token)
+    opened = client.get(f"/api/v1/conversations/{cid}?include=messages", headers=h).json()["messages"]
+    paged = client.get(f"/api/v1/conversations/{cid}/messages", headers=h).json()["items"]
+    for messages in (opened, paged):
+        files = {m["id"]: [a["filename"] for a in m["attachments"]] for m in messages}
+        assert files == {first["message_id"]: [], with_file["message_id"]: ["order.txt"]}
+        assert all("has_files" not in m for m in messages)

@@ -24,20 +24,43 @@ def conversation_dicts(session: Session, rows: list) -> list[dict]:
 
     The hot read paths skip Pydantic: its validation of 50 rows cost more than the query.
     """
-    tags = repository.tags_for(session, [c.id for c in rows])
     # A Row builds its _fields tuple on every access: take it once for the page.
     fields = rows[0]._fields if rows and isinstance(rows[0], Row) else None
+    if fields and fields[-1] == "tag_list":  # the read paths fetch the tags with the row
+        fields = fields[:-1]
+        return [{**dict(zip(fields, c, strict=False)), "number": c.id, "tags": _tag_list(c.tag_list)} for c in rows]
+    tags = repository.tags_for(session, [c.id for c in rows])
     return [{**_columns(c, fields), "number": c.id, "tags": tags[c.id]} for c in rows]
+
+
+def _tag_list(value: list | None) -> list[str]:
+    # json_agg gives NULL for no rows, json_group_array gives []; neither is sorted.
+    return sorted(value) if value else []
 
 
 def message_dicts(session: Session, rows: list[Message]) -> list[dict]:
     """Messages as JSON-ready dicts in the MessageOut shape, with their attachments."""
-    files = repository.attachments_for(session, [m.id for m in rows])
     fields = rows[0]._fields if rows and isinstance(rows[0], Row) else None
+    files = repository.attachments_for(session, _with_files(rows, fields))
+    fields = _shown(fields)
     return [
-        {**_columns(m, fields), "attachments": [{k: getattr(a, k) for k in _ATTACHMENT} for a in files[m.id]]}
+        {
+            **(dict(zip(fields, m, strict=False)) if fields else _columns(m)),
+            "attachments": [{k: getattr(a, k) for k in _ATTACHMENT} for a in files.get(m.id, ())],
+        }
         for m in rows
     ]
+
+
+def _with_files(rows: list, fields: tuple | None) -> list[int]:
+    """The ids of the messages whose attachments must be read (rows from `latest_messages` say which)."""
+    if fields and fields[-1] == "has_files":
+        return [m.id for m in rows if m.has_files]
+    return [m.id for m in rows]
+
+
+def _shown(fields: tuple | None) -> tuple | None:
+    return fields[:-1] if fields and fields[-1] == "has_files" else fields
 
 
 def event_dicts(rows: list[Event]) -> list[dict]:
@@ -58,10 +81,15 @@ def conversations(session: Session, rows: list[Conversation]) -> list[Conversati
 
 def messages(session: Session, rows: list[Message]) -> list[MessageOut]:
     """API shapes of messages, with their attachments."""
-    files = repository.attachments_for(session, [m.id for m in rows])
+    fields = rows[0]._fields if rows and isinstance(rows[0], Row) else None
+    files = repository.attachments_for(session, _with_files(rows, fields))
+    fields = _shown(fields)
     return [
         MessageOut.model_validate(
-            {**_columns(m), "attachments": [AttachmentOut.model_validate(a) for a in files[m.id]]}
+            {
+                **(dict(zip(fields, m, strict=False)) if fields else _columns(m)),
+                "attachments": [AttachmentOut.model_validate(a) for a in files.get(m.id, ())],
+            }
         )
         for m in rows
     ]

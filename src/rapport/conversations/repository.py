@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Row, and_, bindparam, func, or_, select, text
+from sqlalchemy import Row, and_, bindparam, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from rapport.db.types import json_array_agg
 from rapport.kit.problems import NotFound
 from rapport.models import Attachment, Conversation, ConversationTag, Event, Message
 from rapport.models.conversations import ACTIVE_SQL
@@ -41,14 +42,21 @@ class ListFilter:
 
 
 def get_row(session: Session, conversation_id: int) -> Row:
-    """The conversation as a plain row (the read paths); NotFound when there is none."""
+    """The conversation as a plain row with its `tag_list` (the read paths); NotFound when there is none."""
     row = session.connection().execute(_CONVERSATION_BY_ID, {"id": conversation_id}).first()
     if row is None:
         raise NotFound(f"There is no conversation {conversation_id}.")
     return row
 
 
-_CONVERSATION_BY_ID = select(*Conversation.__table__.c).where(Conversation.id == bindparam("id"))
+# Tags ride along in the conversation's own query (a JSON array, unsorted): one round trip less per read.
+_TAG_LIST = (
+    select(json_array_agg(ConversationTag.tag))
+    .where(ConversationTag.conversation_id == Conversation.id)
+    .scalar_subquery()
+    .label("tag_list")
+)
+_CONVERSATION_BY_ID = select(*Conversation.__table__.c, _TAG_LIST).where(Conversation.id == bindparam("id"))
 
 
 def get(session: Session, conversation_id: int) -> Conversation:
@@ -70,7 +78,7 @@ def get_for_update(session: Session, conversation_id: int) -> Conversation:
 
 
 def page(session: Session, flt: ListFilter, *, sort: str, after: tuple | None, limit: int) -> list[Row]:
-    """One page of conversations (plain rows: lists are hot) by keyset, strictly after `(sort value, id)`."""
+    """One page of conversations (plain rows with `tag_list`: lists are hot) by keyset, after `(sort value, id)`."""
     params: dict = {"limit": limit}
     status_mode = None
     if flt.status:
@@ -99,7 +107,7 @@ def _page_statement(shape: tuple):
     """The list query for one combination of filters, built once: values are bound at execution."""
     sort, status_mode, unassigned, given = shape
     column, desc = SORTS[sort]
-    query = select(*Conversation.__table__.c).where(Conversation.merged_into_id.is_(None))
+    query = select(*Conversation.__table__.c, _TAG_LIST).where(Conversation.merged_into_id.is_(None))
     if status_mode == "active":
         query = query.where(text(ACTIVE_SQL))  # literally the partial indexes' predicate, so they are used
     elif status_mode == "list":
@@ -169,9 +177,13 @@ def message_by_external_id(session: Session, inbox_id: int, external_id: str) ->
 _MESSAGE_SHOWN = [c for c in Message.__table__.c if c.key not in ("meta", "delivery_error")]
 
 
+# Whether a message has attachments, read with it: most have none, and then their query is skipped.
+_HAS_FILES = exists().where(Attachment.message_id == Message.id).label("has_files")
+
+
 def latest_messages(session: Session, conversation_id: int, *, limit: int, before: int | None = None) -> list[Row]:
-    """The newest `limit` messages (before a message id), returned oldest first, as plain rows."""
-    query = select(*_MESSAGE_SHOWN).where(Message.conversation_id == conversation_id)
+    """The newest `limit` messages (before a message id), oldest first, as plain rows ending in `has_files`."""
+    query = select(*_MESSAGE_SHOWN, _HAS_FILES).where(Message.conversation_id == conversation_id)
     if before is not None:
         query = query.where(Message.id < before)
     rows = list(session.connection().execute(query.order_by(Message.id.desc()).limit(limit)))

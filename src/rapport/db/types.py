@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
@@ -49,3 +51,24 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class json_array_agg(FunctionElement):  # noqa: N801  (reads like the SQL function it stands for)
+    """The values of a column as one JSON array (`json_agg` / `json_group_array`); None or [] when there are none.
+
+    Folding a child table into its parent's query saves a round trip per page on the hot read paths.
+    """
+
+    type = JSON()
+    inherit_cache = True
+    name = "json_array_agg"
+
+
+@compiles(json_array_agg, "postgresql")
+def _json_agg_pg(element, compiler, **kw):
+    return f"json_agg({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_array_agg, "sqlite")
+def _json_agg_sqlite(element, compiler, **kw):
+    return f"json_group_array({compiler.process(element.clauses, **kw)})"
