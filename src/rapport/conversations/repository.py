@@ -82,8 +82,9 @@ def page(session: Session, flt: ListFilter, *, sort: str, after: tuple | None, l
     params: dict = {"limit": limit}
     status_mode = None
     if flt.status:
-        status_mode = "active" if set(flt.status) == _ACTIVE else "list"
-        if status_mode == "list":
+        wanted = set(flt.status)
+        status_mode = "active" if wanted == _ACTIVE else "active_subset" if wanted < _ACTIVE else "list"
+        if status_mode != "active":
             params["status"] = list(flt.status)
     for attr in _EQUALS:
         value = getattr(flt, attr)
@@ -108,9 +109,11 @@ def _page_statement(shape: tuple):
     sort, status_mode, unassigned, given = shape
     column, desc = SORTS[sort]
     query = select(*Conversation.__table__.c, _TAG_LIST).where(Conversation.merged_into_id.is_(None))
-    if status_mode == "active":
-        query = query.where(text(ACTIVE_SQL))  # literally the partial indexes' predicate, so they are used
-    elif status_mode == "list":
+    if status_mode in ("active", "active_subset"):
+        # Literally the partial indexes' predicate, so they are used; for a subset of the active statuses
+        # (e.g. unassigned and new) it is redundant but still lets the planner walk a small partial index.
+        query = query.where(text(ACTIVE_SQL))
+    if status_mode in ("active_subset", "list"):
         query = query.where(Conversation.status.in_(bindparam("status", expanding=True)))
     if unassigned:
         query = query.where(Conversation.assignee_id.is_(None))
