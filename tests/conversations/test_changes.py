@@ -202,3 +202,19 @@ def test_list_and_open_read_the_tags_with_the_row(client, world):
     for conv in (listed[cid], opened):
         assert conv["tags"] == ["a,b", "alpha", "zeta"] and "tag_list" not in conv
     assert listed[other]["tags"] == [] and "tag_list" not in listed[other]
+
+
+def test_list_of_some_active_statuses(client, world):
+    h = World.auth(world.agent_token)
+    fresh, taken, waiting, done = (_conv(client, world, address=f"s{i}@customer.test") for i in range(4))
+    client.patch(f"/api/v1/conversations/{taken}", json={"assignee_id": world.agent.id}, headers=h)
+    client.patch(f"/api/v1/conversations/{waiting}", json={"status": "pending"}, headers=h)
+    client.patch(f"/api/v1/conversations/{done}", json={"status": "solved"}, headers=h)
+
+    def ids(query: str) -> set[int]:
+        return {c["id"] for c in client.get(f"/api/v1/conversations?{query}", headers=h).json()["items"]}
+
+    assert ids("unassigned=true&status=new") == {fresh}
+    assert ids("status=new&status=pending") == {fresh, taken, waiting}
+    assert ids("status=pending&status=solved") == {waiting, done}
+    assert ids("status=new&status=open&status=pending&status=on_hold") == {fresh, taken, waiting}
