@@ -12,10 +12,11 @@ from rapport.agents.permissions import SYSTEM
 from rapport.inboxes import service as inboxes
 from rapport.models import Conversation
 from tests.browser.conftest import shot, sign_in
-from tests.browser.test_workspace import ALEX, KEY, OPEN_SHADOW
+from tests.browser.test_workspace import ALEX, KEY, OPEN_SHADOW, email_conversation
 
 pytestmark = pytest.mark.browser
 SAM = ("sam@example.com", "supervisor password 1")
+BO = ("bo@example.com", "bo agent password 1")
 
 
 def test_talk_to_a_person_reaches_the_board_live_and_is_reassigned(new_page, db, world, server):
@@ -26,6 +27,7 @@ def test_talk_to_a_person_reaches_the_board_live_and_is_reassigned(new_page, db,
         )
         agents.update_agent(s, SYSTEM, world.supervisor.id, password=SAM[1])
         agents.update_agent(s, SYSTEM, world.agent.id, availability="online")
+        agents.update_agent(s, SYSTEM, world.agent2.id, password=BO[1])
     board = new_page()
     sign_in(board, *SAM)
     board.get_by_role("link", name="Supervisor").click()
@@ -65,6 +67,38 @@ def test_talk_to_a_person_reaches_the_board_live_and_is_reassigned(new_page, db,
     with db.read() as s:
         assert s.get(Conversation, conv_id).assignee_id == world.agent.id
     shot(board, "supervisor-reassigned")
+    board.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, wide tables scroll in their card
+    assert board.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(board, "supervisor-phone")
+    board.set_viewport_size({"width": 1280, "height": 720})
+
+
+def test_the_board_waits_while_the_supervisor_chooses(new_page, db, world):
+    """An agent going online reaches the board live, but not while the supervisor's focus is in the board."""
+    with db.write() as s:
+        agents.update_agent(s, SYSTEM, world.supervisor.id, password=SAM[1])
+        agents.update_agent(s, SYSTEM, world.agent2.id, password=BO[1])
+    cid = email_conversation(db, world)
+    board = new_page()
+    sign_in(board, *SAM)
+    board.goto("/supervisor")
+    expect(board.locator("body[data-live=ready]")).to_have_count(1)
+    online = board.locator('[data-figure="online"]')
+    expect(online).to_have_text("0 of 4")
+    board.get_by_label(f"Assign conversation #{cid} to").focus()  # the supervisor is about to choose an assignee
+    bo = new_page()
+    sign_in(bo, *BO)
+    bo.goto("/profile")
+    bo.get_by_label("online").check()
+    bo.get_by_role("button", name="Save").click()
+    expect(bo.locator("#alerts")).to_contain_text("Profile saved.")
+    expect(board.locator("#board-live")).to_contain_text("Live updates wait while you work in the board")
+    expect(online).to_have_text("0 of 4")
+    expect(board.get_by_label(f"Assign conversation #{cid} to")).to_be_focused()
+    board.get_by_role("heading", name="Supervisor", exact=True).click()  # the focus leaves the board
+    expect(online).to_have_text("1 of 4")
+    expect(board.locator(f'[data-agent="{world.agent2.id}"]')).to_contain_text("online")
+    expect(board.locator("#board-live")).to_have_text("Updates live as customers write and agents work.")
 
 
 def test_agents_have_no_supervisor_menu(new_page, db, world):

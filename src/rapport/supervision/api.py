@@ -18,7 +18,7 @@ def get_board(session: DB, actor: Me):
     return BoardOut(
         totals=b.totals,
         queues=b.queues,
-        agents=[{**a.__dict__, "total": a.total} for a in b.agents],
+        agents=b.agents,
         human_queue=b.human,
         waiting_longest=b.waiting,
         expected_wait=b.wait,

@@ -73,7 +73,8 @@
 
   // Supervisor board: any event (a message, an assignment, an agent's availability) refreshes it, at most once a
   // second however busy the inbox. While the supervisor's focus is inside the board (choosing an assignee) it
-  // waits, so a refresh never resets a half-made choice, and catches up as soon as the focus leaves.
+  // waits, so a refresh never resets a half-made choice, and catches up as soon as the focus leaves. (hx-sync in
+  // the template: an assignment cancels a refresh in flight, and a refresh is dropped while one is in flight.)
   const boardPage = document.querySelector("[data-live-board]");
   if (boardPage) {
     const status = document.getElementById("board-live");
@@ -81,19 +82,20 @@
     let last = 0;
     let timer = null;
     let waiting = false;
+    const say = (text) => { if (status.textContent !== text) status.textContent = text; };
     const busy = () => {
       const board = document.getElementById("board");
-      return !!board && (board.contains(document.activeElement) || board.classList.contains("htmx-request"));
+      return !!board && board.contains(document.activeElement);
     };
     const run = () => {
       timer = null;
       if (busy()) {
         waiting = true;
-        status.textContent = "Live updates wait while you work in the board; they resume when you leave it.";
+        say("Live updates wait while you work in the board; they resume when you leave it.");
         return;
       }
       waiting = false;
-      status.textContent = idle;
+      say(idle);
       last = Date.now();
       fire("board-changed");
     };
