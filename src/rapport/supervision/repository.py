@@ -115,6 +115,16 @@ def agents(session: Session) -> list[Row]:
     return list(session.execute(query.order_by(Agent.name, Agent.id)))
 
 
+def agent_name(session: Session, agent_id: int) -> str:
+    """One agent's name."""
+    return session.scalar(select(Agent.name).where(Agent.id == agent_id)) or f"agent {agent_id}"
+
+
+def team_name(session: Session, team_id: int) -> str:
+    """One team's name."""
+    return session.scalar(select(Team.name).where(Team.id == team_id)) or f"team {team_id}"
+
+
 def teams(session: Session) -> list[Row]:
     """Every team, by name."""
     return list(session.execute(select(Team.id, Team.name).order_by(Team.name, Team.id)))

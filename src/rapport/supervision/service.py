@@ -105,25 +105,33 @@ def board(session: Session, actor: Actor) -> Board:
     )
 
 
+@dataclass
+class _Tally:
+    """Running sums of one queue while the groups are folded."""
+
+    active: int = 0
+    waiting: int = 0
+    unassigned: int = 0
+    oldest: datetime | None = None
+
+    def add(self, group: Row) -> None:
+        self.active += group.active
+        self.waiting += group.waiting or 0
+        self.unassigned += group.active if group.assignee_id is None else 0
+        if group.oldest_waiting is not None and (self.oldest is None or group.oldest_waiting < self.oldest):
+            self.oldest = group.oldest_waiting
+
+
 def _queues(groups: list[Row], inboxes: list[Row]) -> list[Queue]:
     """Fold (inbox, channel, assignee) groups into one row per inbox and channel; every active inbox has a row."""
     names = {i.id: i.name for i in inboxes}
-    sums: dict[tuple[int, str], dict] = {}
-    for i in inboxes:
-        if i.active:
-            sums[(i.id, i.channel)] = {"active": 0, "waiting": 0, "unassigned": 0, "oldest": None}
+    tallies = {(i.id, i.channel): _Tally() for i in inboxes if i.active}
     for g in groups:
-        s = sums.setdefault((g.inbox_id, g.channel), {"active": 0, "waiting": 0, "unassigned": 0, "oldest": None})
-        s["active"] += g.active
-        s["waiting"] += g.waiting or 0
-        s["unassigned"] += g.active if g.assignee_id is None else 0
-        if g.oldest_waiting is not None and (s["oldest"] is None or g.oldest_waiting < s["oldest"]):
-            s["oldest"] = g.oldest_waiting
+        tallies.setdefault((g.inbox_id, g.channel), _Tally()).add(g)
     out = [
-        Queue(inbox_id, names.get(inbox_id, f"Inbox {inbox_id}"), channel, s["active"], s["waiting"], s["unassigned"],
-              s["oldest"])
-        for (inbox_id, channel), s in sums.items()
-    ]  # fmt: skip
+        Queue(inbox_id, names.get(inbox_id, f"Inbox {inbox_id}"), channel, t.active, t.waiting, t.unassigned, t.oldest)
+        for (inbox_id, channel), t in tallies.items()
+    ]
     # The longest wait first (the queue that needs help), then the idle queues by name.
     return sorted(out, key=lambda q: (q.oldest_waiting.timestamp() if q.oldest_waiting else float("inf"), q.inbox))
 
@@ -149,9 +157,7 @@ def reassign(session: Session, actor: Actor, conversation_id: int, *, to: str) -
         changes = conversations.Changes(assignee_id=int(raw))
     else:
         changes = conversations.Changes(team_id=int(raw), assignee_id=None)
-    conversations.update(session, actor, conversation_id, changes)
+    conversations.update(session, actor, conversation_id, changes)  # checks the agent or team exists
     if kind == "agent":
-        name = next((a.name for a in repository.agents(session) if a.id == int(raw)), f"agent {raw}")
-        return f"Assigned conversation #{conversation_id} to {name}."
-    team = next((t.name for t in repository.teams(session) if t.id == int(raw)), f"team {raw}")
-    return f"Handed conversation #{conversation_id} to the team {team}, unassigned."
+        return f"Assigned conversation #{conversation_id} to {repository.agent_name(session, int(raw))}."
+    return f"Handed conversation #{conversation_id} to the team {repository.team_name(session, int(raw))}, unassigned."
