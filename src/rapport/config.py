@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     live_queue_size: int = Field(default=256, ge=1)
     live_max_streams: int = Field(default=10_000, ge=1)
     live_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    # The supervisor board (/supervisor): how many conversations each of its lists shows (human queue, waiting
+    # longest); the counts above the lists are always complete.
+    supervisor_board_rows: int = Field(default=15, ge=1, le=200)
     # Web chat: messages a visitor may send per hour, and how long an email verification link works.
     chat_max_messages_per_hour: int = Field(default=1200, ge=1)
     chat_verify_hours: int = Field(default=24, ge=1)

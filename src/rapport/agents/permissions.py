@@ -20,13 +20,14 @@ PERMISSIONS: dict[str, Role] = {
     "customers.merge": Role.supervisor,
     "messages.inbound": Role.agent,
     "directory.read": Role.agent,
+    "supervisor.console": Role.supervisor,
     "tokens.own": Role.agent,
     "admin": Role.admin,
 }
 
 # A token scope grants the permissions listed; a token never exceeds its agent's role.
 SCOPES: dict[str, set[str]] = {
-    "read": {"conversations.read", "customers.read", "directory.read"},
+    "read": {"conversations.read", "customers.read", "directory.read", "supervisor.console"},
     "write": {
         "conversations.write",
         "conversations.merge",

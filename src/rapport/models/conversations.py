@@ -13,6 +13,9 @@ from rapport.db.types import BigId, Json, UTCDateTime
 # The active statuses as literal SQL: a partial index is only used when the query repeats its predicate
 # literally (bound parameters cannot prove it), so the index and the list query share this one string.
 ACTIVE_SQL = "status IN ('new', 'open', 'pending', 'on_hold')"
+# The statuses in which a customer who wrote waits for an answer (the inbox's "Waiting longest", the supervisor
+# board): pending waits on the customer and on_hold on a third party.
+WAITING_SQL = "status IN ('new', 'open')"
 
 
 _ACTIVE_VIEWS = (("inbox", ("inbox_id",)), ("team", ("team_id",)), ("assignee", ("assignee_id",)), ("all", ()))
@@ -43,6 +46,26 @@ class Conversation(Base):
                 ("assignee", ("assignee_id",)),
                 ("all", ()),
             )
+        ),
+        # The supervisor board counts the open work by inbox, channel and assignee (waiting ones and the oldest wait
+        # too) in one pass over this index alone: it covers every column the count reads.
+        Index(
+            "ix_conversations_active_board",
+            "inbox_id",
+            "channel",
+            "assignee_id",
+            "status",
+            "last_inbound_at",
+            sqlite_where=text(ACTIVE_SQL),
+            postgresql_where=text(ACTIVE_SQL),
+        ),
+        # The longest waits, oldest customer message first, read in order (the board's list).
+        Index(
+            "ix_conversations_waiting",
+            "last_inbound_at",
+            "id",
+            sqlite_where=text(WAITING_SQL),
+            postgresql_where=text(WAITING_SQL),
         ),
         # Threading looks up "this customer's active conversation in this inbox" on every inbound message.
         Index("ix_conversations_customer_inbox", "customer_id", "inbox_id"),

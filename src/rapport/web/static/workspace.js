@@ -35,7 +35,7 @@
   }
   const fire = (name) => document.body.dispatchEvent(new CustomEvent(name, { bubbles: true }));
 
-  function follow(topics, onEvent) {
+  function follow(topics, onEvent, extraNames) {
     const url = "/api/v1/live?" + topics.map((t) => "topic=" + encodeURIComponent(t)).join("&");
     const source = new EventSource(url);
     const names = ["ready", "typing", "presence", "close"];
@@ -48,7 +48,7 @@
       "conversation.fields_changed", "conversation.merged", "conversation.reopened", "conversation.human_requested",
       "conversation.human_answered", "conversation.subject_changed", "agent.mentioned", "call.queued",
       "call.answered", "call.completed", "call.abandoned"];
-    names.concat(eventNames).forEach((n) => source.addEventListener(n, (e) => onEvent(n, e)));
+    names.concat(eventNames, extraNames || []).forEach((n) => source.addEventListener(n, (e) => onEvent(n, e)));
     return source;
   }
 
@@ -68,6 +68,49 @@
     follow(["all", `agent:${me}`], (name, e) => {
       mentioned(name, e);
       if (name.includes(".")) refresh();
+    });
+  }
+
+  // Supervisor board: any event (a message, an assignment, an agent's availability) refreshes it, at most once a
+  // second however busy the inbox. While the supervisor's focus is inside the board (choosing an assignee) it
+  // waits, so a refresh never resets a half-made choice, and catches up as soon as the focus leaves. (hx-sync in
+  // the template: an assignment cancels a refresh in flight, and a refresh is dropped while one is in flight.)
+  const boardPage = document.querySelector("[data-live-board]");
+  if (boardPage) {
+    const status = document.getElementById("board-live");
+    const idle = status.textContent;
+    let last = 0;
+    let timer = null;
+    let waiting = false;
+    const say = (text) => { if (status.textContent !== text) status.textContent = text; };
+    const busy = () => {
+      const board = document.getElementById("board");
+      return !!board && board.contains(document.activeElement);
+    };
+    const run = () => {
+      timer = null;
+      if (busy()) {
+        waiting = true;
+        say("Live updates wait while you work in the board; they resume when you leave it.");
+        return;
+      }
+      waiting = false;
+      say(idle);
+      last = Date.now();
+      fire("board-changed");
+    };
+    const refresh = () => { if (!timer) timer = setTimeout(run, Math.max(0, last + 1000 - Date.now())); };
+    boardPage.addEventListener("focusout", (e) => {
+      if (waiting && !(e.relatedTarget && document.getElementById("board").contains(e.relatedTarget))) refresh();
+    });
+    follow(["all"], (name) => { if (name.includes(".")) refresh(); }, ["agent.updated", "agent.created"]);
+    // A failed assignment comes back with its error beside the field: put the focus there.
+    document.body.addEventListener("htmx:afterSwap", (e) => {
+      if (e.detail.target && e.detail.target.id === "board") {
+        const bad = document.querySelector("#board [aria-invalid=true]");
+        if (bad) bad.focus();
+        else if (waiting) refresh(); // the focused control was replaced: nothing holds the refresh back now
+      }
     });
   }
 
