@@ -105,5 +105,6 @@ def _routers():
     from rapport.inboxes.api import router as inboxes
     from rapport.realtime.api import router as live
     from rapport.search.api import router as search
+    from rapport.webhooks.api import router as webhooks
 
-    return [conversations, reply_options, inbound, customers, agents, inboxes, search, live]
+    return [conversations, reply_options, inbound, customers, agents, inboxes, search, live, webhooks]

@@ -1,20 +1,27 @@
-"""Deliveries end to end: event -> consumer -> worker job -> a real HTTP receiver on loopback; retries, dead, redeliver."""
+"""Deliveries end to end: event, consumer, worker job, a real HTTP receiver on loopback; retries, dead, redeliver."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import shutil
 import socket
+import ssl
+import subprocess
+import threading
 import time
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import httpx2
+import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from rapport.agents.permissions import SYSTEM
 from rapport.models import Job, WebhookDelivery, WebhookEndpoint
-from rapport.webhooks import service
+from rapport.webhooks import send, service
 from rapport.worker.runner import Worker
 from tests.conftest import inbound
 from tests.webhooks.conftest import make_endpoint, work
@@ -202,7 +209,11 @@ def test_timeouts_redirects_and_long_answers(db, started, receiver, settings):
         service.send_test(s, SYSTEM, endpoint_id)
     work(db)
     redirected = _deliveries(db)[-1]
-    assert redirected.state == "dead" and redirected.status_code == 302 and "redirects are not followed" in redirected.error
+    assert (
+        redirected.state == "dead"
+        and redirected.status_code == 302
+        and "redirects are not followed" in redirected.error
+    )
     assert len(receiver.requests) == 2
 
     settings.webhook_timeout_seconds, receiver.delay, receiver.headers = 0.3, 1.0, {}
@@ -261,3 +272,61 @@ def test_old_finished_deliveries_are_forgotten(client, world, db, started, recei
     work(db)  # the first is now past the two days; the second is a day old
     [kept] = _deliveries(db)
     assert kept.created_at == frozen_clock[0] - timedelta(days=1)
+
+
+def test_https_is_sent_to_the_checked_address_with_the_name_in_sni_and_the_certificate(tmp_path, monkeypatch):
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", str(key), "-out", str(cert)]
+        + ["-subj", "/CN=hooks.example", "-addext", "subjectAltName=DNS:hooks.example"],
+        check=True,
+        capture_output=True,
+    )
+    seen: list[str] = []
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    server_tls.sni_callback = lambda sock, name, ctx: seen.append(f"sni:{name}")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's hook name)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append(f"host:{self.headers['Host']}")
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = server_tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    real = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, p, *a, **k: real("127.0.0.1", p, *a, **k) if host.endswith(".example") else real(host, p, *a, **k),
+    )
+    # The receiver's certificate is trusted as a CA would be: only its name is on trial.
+    client = httpx2.Client
+    monkeypatch.setattr(
+        httpx2, "Client", lambda *a, **k: client(*a, **{**k, "verify": ssl.create_default_context(cafile=cert)})
+    )
+
+    def attempt(host: str) -> send.Outcome:
+        url = f"https://{host}:{port}/hooks"
+        request = send.Request(url, b"{}", "whsec_x", "webhook.test", 1, 0, allow_private=True, timeout=5, max_bytes=64)
+        return send.post(request)
+
+    try:
+        ok = attempt("hooks.example")
+        wrong = attempt("other.example")  # the same address, another name: the certificate does not match it
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert ok.delivered and ok.status_code == 204
+    assert seen[:2] == ["sni:hooks.example", f"host:hooks.example:{port}"]
+    assert not wrong.delivered and "certificate" in wrong.error.lower()

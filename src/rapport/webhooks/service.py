@@ -26,8 +26,9 @@ KEY_PREFIX = f"{JOB}:"
 EDITABLE = ("url", "description", "event_types", "active", "allow_private")
 
 
-def event_groups() -> dict[str, list[str]]:
+def event_groups(actor: Actor) -> dict[str, list[str]]:
     """Every event type an endpoint may subscribe to, grouped by what it is about ('conversation', 'call' …)."""
+    authorize(actor, "admin")
     groups: dict[str, list[str]] = {}
     for name in sorted(EVENTS):
         groups.setdefault(name.split(".", 1)[0], []).append(name)
@@ -202,15 +203,20 @@ def delivery_log(
     *,
     state: str | None = None,
     before: int | None = None,
-    limit: int | None = None,
-) -> list[WebhookDelivery]:
-    """An endpoint's deliveries, newest first, optionally in one state."""
+    limit: int = 50,
+) -> tuple[list[WebhookDelivery], int | None]:
+    """A page of an endpoint's deliveries, newest first (optionally in one state), and the id that ends it."""
     authorize(actor, "admin")
     repository.get(session, endpoint_id)
     if state and state not in STATES:
         raise Invalid(f"A delivery state is one of {', '.join(STATES)}.", errors=[{"field": "state"}])
-    size = min(limit or 50, get_settings().max_page_size)
-    return repository.deliveries(session, endpoint_id, state=state or None, before=before, limit=size)
+    cap = get_settings().max_page_size
+    if not 1 <= limit <= cap:
+        raise Invalid(f"limit must be between 1 and {cap} (RAPPORT_MAX_PAGE_SIZE).", errors=[{"field": "limit"}])
+    rows = repository.deliveries(session, endpoint_id, state=state or None, before=before, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, rows[-1].id if more else None
 
 
 def _no_url():
