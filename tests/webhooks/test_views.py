@@ -84,7 +84,11 @@ def test_a_refused_url_is_explained_next_to_the_field(client, admin, db):
         assert error and reason in error.group(1), (url, r.text)
         assert 'aria-invalid="true"' in r.text and f'value="{url}"' in r.text.replace("&#34;", '"')
     r = _create(client, admin, "http://127.0.0.1:9/", types=[])
-    assert r.status_code == 422 and 'id="events-error"' in r.text
+    assert r.status_code == 422 and 'id="events-error"' in r.text and 'id="url-error"' not in r.text
+    r = _create(client, admin, "http://127.0.0.1:9/", types=[], allow_private=False)  # both wrong: both said
+    assert re.search(r'id="events-error">Choose at least one', r.text) and re.search(
+        r'id="url-error">[^<]+loopback', r.text
+    )
     with db.read() as s:
         assert s.scalars(select(WebhookEndpoint)).all() == []
 

@@ -87,10 +87,7 @@ def create_endpoint(
 ) -> tuple[WebhookEndpoint, str]:
     """A new endpoint and its secret (shown once); the URL must pass the SSRF guard."""
     authorize(actor, "admin")
-    types = check_event_types(event_types)
-    if not url.strip():
-        _no_url()
-    url = str(guard.check(url, allow_private=allow_private).url)
+    url, types = _checked(url=url, allow_private=allow_private, event_types=event_types)
     secret = new_secret()
     stamp = now()
     endpoint = WebhookEndpoint(
@@ -116,18 +113,22 @@ def update_endpoint(session: Session, actor: Actor, endpoint_id: int, **changes:
     authorize(actor, "admin")
     endpoint = repository.get(session, endpoint_id)
     changes = {k: v for k, v in changes.items() if k in EDITABLE and v is not None}
-    if "event_types" in changes:
-        changes["event_types"] = check_event_types(changes["event_types"])
     if "description" in changes:
         changes["description"] = changes["description"].strip()
-    if "url" in changes and not changes["url"]:
-        _no_url()
+    url = changes.get("url", endpoint.url)
+    allow_private = changes.get("allow_private", endpoint.allow_private)
+    # Checked again: a new URL, an active endpoint whose private-network opt-in changes, one being switched on.
+    recheck = url != endpoint.url or (
+        changes.get("active", endpoint.active) and (allow_private != endpoint.allow_private or not endpoint.active)
+    )
+    checked_url, types = _checked(
+        url=url if recheck else None, allow_private=allow_private, event_types=changes.get("event_types")
+    )
+    if checked_url is not None:
+        changes["url"] = checked_url
+    if types is not None:
+        changes["event_types"] = types
     changed = {k: v for k, v in changes.items() if getattr(endpoint, k) != v}
-    if {"url", "allow_private", "active"} & set(changed) and changes.get("active", endpoint.active):
-        url = changes.get("url", endpoint.url)
-        target = guard.check(url, allow_private=changes.get("allow_private", endpoint.allow_private))
-        if "url" in changed:
-            changed["url"] = str(target.url)
     if not changed:
         return endpoint
     for key, value in changed.items():
@@ -219,5 +220,30 @@ def delivery_log(
     return rows, rows[-1].id if more else None
 
 
-def _no_url():
-    raise Invalid("Enter the URL to send events to.", errors=[{"field": "url"}])
+def _checked(
+    *, url: str | None, allow_private: bool, event_types: list[str] | None
+) -> tuple[str | None, list[str] | None]:
+    """The URL (through the SSRF guard) and the event types, each checked when given; every wrong one is reported.
+
+    One wrong field raises its own problem; several raise one Invalid whose `errors` carry each field's detail.
+    """
+    problems: list[Invalid | guard.Refused] = []
+    checked_url = checked_types = None
+    if event_types is not None:
+        try:
+            checked_types = check_event_types(event_types)
+        except Invalid as problem:
+            problems.append(problem)
+    if url is not None:
+        try:
+            if not url.strip():
+                raise Invalid("Enter the URL to send events to.", errors=[{"field": "url"}])
+            checked_url = str(guard.check(url, allow_private=allow_private).url)
+        except (Invalid, guard.Refused) as problem:
+            problems.append(problem)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        errors = [{**p.extra["errors"][0], "detail": p.detail} for p in problems]
+        raise Invalid(" ".join(p.detail for p in problems), errors=errors)
+    return checked_url, checked_types

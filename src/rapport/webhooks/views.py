@@ -43,9 +43,9 @@ def _form(request: Request, viewer: Viewer, values: dict, *, endpoint=None, erro
 
 
 def _errors(problem: Invalid | Refused) -> dict[str, str]:
-    """The problem's message keyed by the field it is about, to show next to that field."""
-    field = ((problem.extra.get("errors") or [{}])[0]).get("field") or "url"
-    return {field: problem.detail}
+    """Each wrong field's message keyed by the field, to show next to it."""
+    listed = problem.extra.get("errors") or [{"field": "url"}]
+    return {e.get("field") or "url": e.get("detail") or problem.detail for e in listed}
 
 
 def _log(session, viewer: Viewer, endpoint_id: int, *, state: str = "", before: int | None = None) -> dict:
