@@ -185,8 +185,9 @@ def redeliver(session: Session, actor: Actor, endpoint_id: int, delivery_id: int
         repository.hurry(session, job.id)  # the waiting retry goes now, with the retries it has left
         delivery.next_attempt_at = delivery.updated_at = now()
         return delivery
-    # Keyed by the attempt count: pressing Redeliver twice before the attempt runs queues it once.
-    key = f"{KEY_PREFIX}{delivery.id}:r{delivery.attempts}"
+    # A fresh key each time (an earlier one may belong to a dead job); a second press while this one waits finds
+    # it queued above and only brings it forward.
+    key = f"{KEY_PREFIX}{delivery.id}:{secrets.token_hex(4)}"
     queue(session, delivery.id, key, max_attempts=1)
     delivery.state, delivery.job_key, delivery.next_attempt_at, delivery.updated_at = "pending", key, now(), now()
     return delivery
@@ -206,7 +207,7 @@ def delivery_log(
     before: int | None = None,
     limit: int = 50,
 ) -> tuple[list[WebhookDelivery], int | None]:
-    """A page of an endpoint's deliveries, newest first (optionally in one state), and the id that ends it."""
+    """A page of an endpoint's deliveries, newest first (optionally in one state), and the next page's cursor."""
     authorize(actor, "admin")
     repository.get(session, endpoint_id)
     if state and state not in STATES:
