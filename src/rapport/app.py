@@ -106,5 +106,6 @@ def _routers():
     from rapport.realtime.api import router as live
     from rapport.search.api import router as search
     from rapport.supervision.api import router as supervision
+    from rapport.webhooks.api import router as webhooks
 
-    return [conversations, reply_options, inbound, customers, agents, inboxes, search, live, supervision]
+    return [conversations, reply_options, inbound, customers, agents, inboxes, search, live, supervision, webhooks]

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     channel_settings_cache_seconds: float = Field(default=30.0, ge=0)
     # Outside HTTP APIs (WhatsApp Graph API): how long one request may take.
     http_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Outgoing webhooks (webhooks/): the whole of one delivery attempt (connect, send, read) may take this long
+    # (kept well under the worker's 300 s claim on a job); attempts before a delivery is dead (retries back off
+    # exponentially: 10 s, 20 s, 40 s … at most an hour apart); how much of a receiver's answer is read and kept;
+    # and how many days finished deliveries stay in the log.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_max_attempts: int = Field(default=12, ge=1, le=50)
+    webhook_response_bytes: int = Field(default=2048, ge=0, le=65536)
+    webhook_log_days: int = Field(default=30, ge=1)
     # The customer portal: sign-in links, customer sessions, and the web form's rate limit.
     portal_link_minutes: int = Field(default=30, ge=1)
     # The link in the receipt of a web form request from a new address (it also confirms the address).

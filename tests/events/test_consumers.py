@@ -11,17 +11,18 @@ from sqlalchemy import func, insert, select
 from rapport.events import consumers
 from rapport.kit.clock import now
 from rapport.models import Event, EventCursor
-from rapport.worker.runner import Worker
+from rapport.worker.runner import Worker, load_handlers
 from tests.conftest import inbound
 
 
 @pytest.fixture
-def seen():
-    """A consumer named 'test' that remembers the events it is handed."""
+def seen(monkeypatch):
+    """A consumer named 'test' that remembers the events it is handed; the only one registered meanwhile."""
     got: list = []
-    consumers.CONSUMERS["test"] = lambda session, rows: got.extend((r.id, r.name, r.actor_kind) for r in rows)
-    yield got
-    consumers.CONSUMERS.pop("test", None)
+    load_handlers()  # the real consumers register on import: import them first, so they stay hidden here
+    test = {"test": lambda session, rows: got.extend((r.id, r.name, r.actor_kind) for r in rows)}
+    monkeypatch.setattr(consumers, "CONSUMERS", test)
+    return got
 
 
 def _event(db, *, id_: int | None = None, actor_kind: str = "system", occurred=None) -> int:

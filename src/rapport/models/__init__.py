@@ -12,6 +12,7 @@ from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job
 from rapport.models.twilio import Callback
 from rapport.models.web import LoginAttempt, SavedView
+from rapport.models.webhooks import WebhookDelivery, WebhookEndpoint
 from rapport.models.whatsapp import PortalAttempt, PortalLink, PortalSession, WhatsAppStatus
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "PortalSession",
     "SavedView",
     "Team",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WhatsAppStatus",
     "agent_teams",
 ]

@@ -15,17 +15,28 @@ from rapport.worker import queue
 log = logging.getLogger(__name__)
 Handler = Callable[[Session, dict], None]
 HANDLERS: dict[str, Handler] = {}
+# Kinds whose handler waits on the outside world (an HTTP call to a receiver): it is given the Database, not a session,
+# and opens its own short transactions, so no write transaction (on SQLite, the writer's turn) is held while it waits.
+OUTSIDE_TRANSACTION: set[str] = set()
 # kind -> fn(session, payload, error, dead): records a failure where people see it (e.g. on the message),
 # in the same transaction that schedules the retry, since the failed handler's own writes were rolled back.
 FailureHook = Callable[[Session, dict, str, bool], None]
 FAILURE_HOOKS: dict[str, FailureHook] = {}
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that runs jobs of `kind`; it must be idempotent."""
+def handler(kind: str, *, outside_transaction: bool = False) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of `kind`; it must be idempotent.
+
+    `outside_transaction=True`: it is called as `fn(db, payload)` and opens its own transactions; the job is finished
+    after it returns.
+    """
 
     def register(fn: Handler) -> Handler:
         HANDLERS[kind] = fn
+        if outside_transaction:
+            OUTSIDE_TRANSACTION.add(kind)
+        else:
+            OUTSIDE_TRANSACTION.discard(kind)
         return fn
 
     return register
@@ -45,7 +56,8 @@ def load_handlers() -> None:
     """Import every module that registers job handlers."""
     import rapport.channels
     import rapport.conversations.tasks
-    import rapport.kit.mailer  # noqa: F401
+    import rapport.kit.mailer
+    import rapport.webhooks.tasks  # noqa: F401  (the delivery job and the event consumer that queues it)
 
     rapport.channels.load()
 
@@ -60,12 +72,17 @@ def run_due(db: Database, *, batch: int = 50) -> int:
         jobs = [(j.id, j.kind, dict(j.payload), j) for j in queue.claim(session, limit=batch)]
     for job_id, kind, payload, job in jobs:
         try:
-            with db.write() as session:
-                fn = HANDLERS.get(kind)
-                if fn is None:
-                    raise LookupError(f"no handler registered for job kind '{kind}'")
-                fn(session, payload)
-                queue.finish(session, job_id)
+            fn = HANDLERS.get(kind)
+            if fn is None:
+                raise LookupError(f"no handler registered for job kind '{kind}'")
+            if kind in OUTSIDE_TRANSACTION:
+                fn(db, payload)
+                with db.write() as session:
+                    queue.finish(session, job_id)
+            else:
+                with db.write() as session:
+                    fn(session, payload)
+                    queue.finish(session, job_id)
         except Exception as exc:  # noqa: BLE001  (any failure is retried, then parked as dead)
             log.warning("job %s (%s) failed: %s", job_id, kind, exc)
             error = f"{type(exc).__name__}: {exc}"

@@ -179,6 +179,26 @@
     });
   }
 
+  // Webhook form: "every event" makes the single event types moot, so they are switched off while it is ticked.
+  const allEvents = document.querySelector("[data-all-events]");
+  if (allEvents) {
+    const groups = document.querySelector("[data-event-groups]");
+    const sync = () => {
+      groups.classList.toggle("off", allEvents.checked);
+      groups.querySelectorAll("input").forEach((box) => { box.disabled = allEvents.checked; });
+    };
+    allEvents.addEventListener("change", sync);
+    sync();
+  }
+  // A secret shown once is selected on focus (ready to copy), and focused when it appears.
+  document.addEventListener("focusin", (e) => {
+    if (e.target.matches && e.target.matches("[data-select-on-focus]")) e.target.select();
+  });
+  document.body.addEventListener("htmx:afterSwap", (e) => {
+    const shown = e.detail.target && e.detail.target.querySelector && e.detail.target.querySelector("[data-select-on-focus]");
+    if (shown) shown.focus();
+  });
+
   // Keyboard: j/k move, Enter opens, x selects, r/n reply or note, g i inbox, ? lists shortcuts.
   let selected = -1;
   let pendingG = false;

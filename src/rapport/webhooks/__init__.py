@@ -1,0 +1,1 @@
+"""Outgoing webhooks: endpoints subscribe to event types; each delivery is signed, sent by the worker, logged."""
