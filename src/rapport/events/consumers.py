@@ -13,7 +13,7 @@ Imported history (`actor_kind` "import") is passed over: consumers react to what
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, timedelta
 
 from sqlalchemy import Row, func, select
@@ -27,7 +27,11 @@ from rapport.models import Event, EventCursor
 log = logging.getLogger(__name__)
 IMPORTED = "import"
 Consumer = Callable[[Session, list[Row]], None]
+# What a consumer needs right now: the event names, or None for every event. Asked in the consumer's transaction,
+# so only those rows are read in full; a consumer wanting nothing just moves its cursor on.
+Wants = Callable[[Session], Collection[str] | None]
 CONSUMERS: dict[str, Consumer] = {}
+WANTS: dict[str, Wants] = {}
 COLUMNS = (
     Event.id,
     Event.name,
@@ -41,14 +45,26 @@ COLUMNS = (
 )
 
 
-def consumer(name: str) -> Callable[[Consumer], Consumer]:
-    """Register `fn(session, events)` as the consumer `name`; it must write only through `session`."""
+def consumer(name: str, *, wants: Wants | Collection[str] | None = None) -> Callable[[Consumer], Consumer]:
+    """Register `fn(session, events)` as the consumer `name`; it must write only through `session`.
+
+    `wants`: the event names it is handed (a fixed collection, or a function of the session); None: every event.
+    """
 
     def register(fn: Consumer) -> Consumer:
         CONSUMERS[name] = fn
+        if wants is None or callable(wants):
+            WANTS[name] = wants or _everything
+        else:
+            names = frozenset(wants)
+            WANTS[name] = lambda session: names
         return fn
 
     return register
+
+
+def _everything(session: Session) -> None:
+    return None
 
 
 def run_consumers(db: Database, *, batch: int | None = None) -> int:
@@ -79,18 +95,29 @@ def _advance(db: Database, name: str, fn: Consumer, batch: int) -> int:
             start = session.scalar(select(func.max(Event.id))) or 0
             session.add(EventCursor(name=name, last_id=start, updated_at=now()))
             return 0
-        rows = session.execute(select(*COLUMNS).where(Event.id > cursor.last_id).order_by(Event.id).limit(batch)).all()
-        ready = _contiguous(rows, cursor.last_id)
+        # Ids and times first (no payloads): enough to find how far the log is settled.
+        marks = session.execute(
+            select(Event.id, Event.occurred_at).where(Event.id > cursor.last_id).order_by(Event.id).limit(batch)
+        ).all()
+        ready = _contiguous(marks, cursor.last_id)
         if not ready:
             return 0
-        fresh = [r for r in ready if r.actor_kind != IMPORTED]
+        wanted = WANTS.get(name, _everything)(session)
+        fresh = []
+        if wanted is None or wanted:
+            query = select(*COLUMNS).where(
+                Event.id > cursor.last_id, Event.id <= ready[-1].id, Event.actor_kind != IMPORTED
+            )
+            if wanted is not None:
+                query = query.where(Event.name.in_(sorted(wanted)))
+            fresh = session.execute(query.order_by(Event.id)).all()
         if fresh:
             fn(session, fresh)
         cursor.last_id, cursor.updated_at = ready[-1].id, now()
         return len(fresh)
 
 
-def _contiguous(rows: list[Row], last_id: int) -> list[Row]:
+def _contiguous(rows: list, last_id: int) -> list:
     """The rows up to the first gap in the ids that an unfinished transaction may still fill."""
     wait = timedelta(seconds=get_settings().event_gap_wait_seconds)
     settled = now() - wait

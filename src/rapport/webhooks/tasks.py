@@ -35,7 +35,17 @@ def subscribed(types: list, name: str) -> bool:
     return ALL in types or name in types
 
 
-@consumer("webhooks")
+def wanted_events(session: Session) -> set[str] | None:
+    """The event names some active endpoint takes (None: every event); none at all when no endpoint is active."""
+    names: set[str] = set()
+    for _, types in repository.subscriptions(session):
+        if ALL in types:
+            return None
+        names.update(types)
+    return names
+
+
+@consumer("webhooks", wants=wanted_events)
 def queue_deliveries(session: Session, events: list) -> None:
     """For each event and each active endpoint subscribed to it: a delivery row and the job that sends it."""
     endpoints = repository.subscriptions(session)
