@@ -1,0 +1,64 @@
+"""Form helpers for workspace pages: a refused form's errors by field in plain words, and undoing its writes.
+
+Forms are checked where the API checks them (its Pydantic schemas, then the service); this only turns the
+reasons into sentences for the field they belong to.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from rapport.kit.problems import Conflict, Invalid, Problem
+
+# A form answered with its errors (422) rather than an error page: input the person can correct.
+FORM_PROBLEMS = (ValidationError, Invalid, Conflict)
+_PHRASES = {
+    "missing": "This is required.",
+    "string_too_short": "This is required.",
+    "int_parsing": "Enter a whole number.",
+    "int_from_float": "Enter a whole number.",
+    "float_parsing": "Enter a number.",
+    "bool_parsing": "Choose yes or no.",
+    "json_invalid": "This is not valid JSON.",
+}
+
+
+def sentence(message: str) -> str:
+    """A message as a sentence: capitalised, ending with a full stop."""
+    message = message.strip().removeprefix("Value error, ")
+    if message == "Field required":
+        return _PHRASES["missing"]
+    if not message:
+        return message
+    message = message[0].upper() + message[1:]
+    return message if message.endswith((".", "?", "!")) else message + "."
+
+
+def _words(error: dict, hints: dict[str, str]) -> str:
+    name = str(error["loc"][-1]) if error["loc"] else ""
+    if error["type"] == "string_pattern_mismatch" and name in hints:
+        return sentence(hints[name])
+    if error["type"] == "string_too_short" and (error.get("ctx") or {}).get("min_length", 1) > 1:
+        return sentence(f"Use at least {error['ctx']['min_length']} characters")
+    if error["type"] == "string_too_long":
+        return sentence(f"Use at most {error['ctx']['max_length']} characters")
+    return _PHRASES.get(error["type"]) or sentence(error["msg"])
+
+
+def field_errors(exc: ValidationError | Problem, hints: dict[str, str] | None = None) -> dict[str, str]:
+    """Messages by form field (`field.sub` for nested ones); a reason that names no field is under `form`."""
+    out: dict[str, str] = {}
+    if isinstance(exc, ValidationError):
+        for error in exc.errors():
+            out.setdefault(".".join(str(p) for p in error["loc"]) or "form", _words(error, hints or {}))
+        return out
+    for error in exc.extra.get("errors") or []:
+        out.setdefault(error.get("field") or "form", sentence(error.get("message") or exc.detail))
+    return out or {"form": exc.detail}
+
+
+def refused(session: Session) -> None:
+    """Undo whatever a refused form wrote before its problem was found, and drop the events it recorded."""
+    session.rollback()
+    session.info.pop("events", None)
