@@ -48,6 +48,21 @@ def define(
     return row
 
 
+def definition(session: Session, actor: Actor, field_id: int) -> FieldDefinition:
+    """One custom field, for changing it (admins)."""
+    authorize(actor, "admin")
+    row = session.get(FieldDefinition, field_id)
+    if row is None:
+        raise NotFound(f"There is no custom field {field_id}.")
+    return row
+
+
+def managed(session: Session, actor: Actor) -> list[FieldDefinition]:
+    """Every custom field, for the admin page (admins)."""
+    authorize(actor, "admin")
+    return definitions(session)
+
+
 def update(
     session: Session,
     actor: Actor,
@@ -58,10 +73,7 @@ def update(
     required: bool | None = None,
 ) -> FieldDefinition:
     """Change a field's label, options or whether it is required; its key and type stay (values depend on them)."""
-    authorize(actor, "admin")
-    row = session.get(FieldDefinition, field_id)
-    if row is None:
-        raise NotFound(f"There is no custom field {field_id}.")
+    row = definition(session, actor, field_id)
     if label is not None and not label.strip():
         raise Invalid("A field needs a label.", errors=[{"field": "label"}])
     if options is not None and row.kind == FieldKind.select and not options:

@@ -10,6 +10,7 @@ from rapport import channels
 from rapport.agents import repository as agents
 from rapport.agents.permissions import Actor, authorize
 from rapport.channels import Connection
+from rapport.config import get_settings
 from rapport.inboxes import repository
 from rapport.models import Inbox, Team
 from rapport.models.enums import Channel
@@ -54,3 +55,34 @@ def _row(found: Inbox, teams: dict[int, str]) -> InboxRow:
     if not found.active:
         state = Connection("off", "Inactive: nothing is received or sent.")
     return InboxRow(found, teams.get(found.team_id) if found.team_id else None, state)
+
+
+def how_to_connect(found: Inbox) -> list[tuple[str, str]]:
+    """What to enter at the provider (webhook URLs) or on a site (the chat tag), under RAPPORT_BASE_URL."""
+    base = get_settings().base_url.rstrip("/")
+    if found.channel == "sms":
+        return [("Twilio number: A message comes in (HTTP POST)", f"{base}/channels/twilio/sms/{found.id}/inbound")]
+    if found.channel == "phone":
+        hooks = f"{base}/channels/twilio/voice/{found.id}"
+        return [
+            ("Twilio number: A call comes in (HTTP POST)", f"{hooks}/incoming"),
+            ("Twilio number: Call status changes", f"{hooks}/status"),
+            ("Recording status callback (if you record calls)", f"{hooks}/recording"),
+        ]
+    if found.channel == "whatsapp":
+        return [
+            (
+                "Meta webhook: Callback URL (with the verify token above; subscribe to messages)",
+                f"{base}/channels/whatsapp/webhook",
+            )
+        ]
+    key = (found.settings or {}).get("public_key")
+    if found.channel == "chat" and key:
+        return [
+            (
+                "Put this tag on every page of your site",
+                f'<script src="{base}/chat/widget.js" data-inbox="{key}" defer></script>',
+            ),
+            ("Try the widget", f"{base}/chat/demo?key={key}"),
+        ]
+    return []

@@ -286,8 +286,8 @@ def place(channel: str, errors: dict[str, str]) -> dict[str, str]:
     placed: dict[str, str] = {}
     for key, message in errors.items():
         owner = max((n for n in names if key == n or key.startswith(n + ".")), key=len, default=None)
-        if owner is None:
-            placed.setdefault("form" if not key.startswith("settings") else "settings", message)
+        if owner is None:  # not a setting (the name, the team …), or a setting the form does not show
+            placed.setdefault(key if not key.startswith("settings") else "form", message)
             continue
         inner = key[len(owner) + 1 :]
         placed.setdefault(owner, f"{_where(inner)}: {message}" if inner else message)

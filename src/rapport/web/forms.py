@@ -6,6 +6,8 @@ reasons into sentences for the field they belong to.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -23,12 +25,27 @@ _PHRASES = {
     "json_invalid": "This is not valid JSON.",
 }
 
+_KINDS = {"dictionary": "an object { … }", "list": "a list [ … ]", "string": "text"}
+# Pydantic's wording (which the services pass on in their errors), said plainly.
+_REWORDS = [
+    (re.compile(r"^Field required$"), "This is required."),
+    (re.compile(r"^Input should be a valid integer.*"), "Enter a whole number."),
+    (re.compile(r"^Input should be a valid number.*"), "Enter a number."),
+    (re.compile(r"^Input should be less than or equal to (\S+)$"), r"Use \1 or less."),
+    (re.compile(r"^Input should be greater than or equal to (\S+)$"), r"Use \1 or more."),
+    (re.compile(r"^Input should be greater than (\S+)$"), r"Use more than \1."),
+    (re.compile(r"^String should match pattern .*"), "This is not in the expected form."),
+    (re.compile(r"^Extra inputs are not permitted$"), "Rapport does not know this setting."),
+    (re.compile(r"^Input should be a valid (dictionary|list|string).*"), lambda m: f"This should be {_KINDS[m[1]]}."),
+]
+
 
 def sentence(message: str) -> str:
-    """A message as a sentence: capitalised, ending with a full stop."""
+    """A message as a plain sentence: Pydantic's phrases reworded, capitalised, ending with a full stop."""
     message = message.strip().removeprefix("Value error, ")
-    if message == "Field required":
-        return _PHRASES["missing"]
+    for pattern, words in _REWORDS:
+        if pattern.match(message):
+            return pattern.sub(words, message)
     if not message:
         return message
     message = message[0].upper() + message[1:]
