@@ -16,6 +16,7 @@ from rapport.agents.permissions import Actor, authorize
 from rapport.channels.email import repository
 from rapport.channels.email.parse import POLICY, _decode_raw, one_line
 from rapport.config import get_settings
+from rapport.inboxes import repository as inboxes
 from rapport.kit import blobs
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid, NotFound
@@ -93,6 +94,12 @@ def page(
     return QuarantinePage(rows, cursors.encode([rows[-1].id]) if more else None)
 
 
+def inbox_names(session: Session, actor: Actor) -> dict[int, str]:
+    """The names of the email inboxes, by id (to filter and label the quarantine)."""
+    authorize(actor, "admin")
+    return {i.id: i.name for i in inboxes.all_(session) if i.channel == "email"}
+
+
 def get(session: Session, actor: Actor, receipt_id: int) -> EmailReceipt:
     """One quarantined mail's record; admins only."""
     authorize(actor, "admin")
@@ -119,7 +126,7 @@ def inspect(session: Session, actor: Actor, receipt_id: int) -> Quarantined:
     except NotFound:
         return Quarantined(row, [], [], False)
     message = BytesParser(policy=POLICY).parsebytes(raw)
-    items = message.raw_items()
+    items = list(message.raw_items())
     headers = [(one_line(k)[:200], one_line(_decode_raw(v))[:MAX_VALUE]) for k, v in items[:MAX_HEADERS]]
     parts = []
     for part in message.walk():
