@@ -122,8 +122,9 @@ FORMS: dict[str, tuple[Section, ...]] = {
                     "ivr.menu",
                     "Menu",
                     "json",
-                    hint="JSON: a prompt and options 1–9, each with a label and an action (queue, message or menu); "
-                    "0 always reaches a person. Example: " + IVR_MENU_EXAMPLE,
+                    placeholder=IVR_MENU_EXAMPLE,
+                    hint="JSON: a prompt and options 1–9, each with a label and an action (queue, message or menu "
+                    "with its own menu, two levels at most); 0 always reaches a person.",
                 ),
             ),
             key="ivr",
@@ -192,17 +193,19 @@ def _drop(data: dict, path: str) -> None:
 
 @dataclass(frozen=True)
 class Shown:
-    """What a settings form shows: each input's value (secrets never) and which secrets are stored."""
+    """What a settings form shows: each input's value (secrets never), which secrets are stored, and which were
+    typed into a form that comes back with errors (they must be typed again)."""
 
     values: dict[str, object]
     stored: frozenset[str]
+    retype: frozenset[str] = frozenset()
 
 
 def shown(channel: str, settings: dict | None, submitted: dict[str, str] | None = None) -> Shown:
     """The form's values: what was just submitted (when re-shown with errors), else the stored settings."""
     masked = mask_secrets(settings or {})
     values: dict[str, object] = {}
-    stored = set()
+    stored, retype = set(), set()
     for section in sections(channel):
         for field in section.inputs:
             current = _get(masked, field.path)
@@ -210,6 +213,8 @@ def shown(channel: str, settings: dict | None, submitted: dict[str, str] | None 
                 values[field.name] = ""  # never shown, not even what was just typed
                 if current:
                     stored.add(field.name)
+                if submitted and submitted.get(field.name):
+                    retype.add(field.name)
             elif submitted is not None:
                 values[field.name] = submitted.get(field.name, "")
             elif field.kind == "json":
@@ -220,7 +225,7 @@ def shown(channel: str, settings: dict | None, submitted: dict[str, str] | None 
                 values[field.name] = current or field.default or ""
             else:
                 values[field.name] = "" if current is None else str(current)
-    return Shown(values, frozenset(stored))
+    return Shown(values, frozenset(stored), frozenset(retype))
 
 
 def settings_from(channel: str, form: dict[str, str], previous: dict | None) -> dict:

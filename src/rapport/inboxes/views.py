@@ -132,6 +132,7 @@ def _form(
         row=row,
         channel=channel,
         channels=list(CHANNEL_NAMES.items()),
+        channel_names=CHANNEL_NAMES,
         teams=teams,
         base={**base, "active": base.get("active") == "on"},
         sections=forms.sections(channel),

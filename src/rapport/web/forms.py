@@ -56,7 +56,9 @@ def _words(error: dict, hints: dict[str, str]) -> str:
     name = str(error["loc"][-1]) if error["loc"] else ""
     if error["type"] == "string_pattern_mismatch" and name in hints:
         return sentence(hints[name])
-    if error["type"] == "string_too_short" and (error.get("ctx") or {}).get("min_length", 1) > 1:
+    if error["type"] == "string_too_short" and error.get("input") == "":
+        return _PHRASES["missing"]
+    if error["type"] == "string_too_short":
         return sentence(f"Use at least {error['ctx']['min_length']} characters")
     if error["type"] == "string_too_long":
         return sentence(f"Use at most {error['ctx']['max_length']} characters")

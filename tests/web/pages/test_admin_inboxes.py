@@ -66,6 +66,7 @@ def test_a_bad_setting_is_named_next_to_its_field_and_nothing_is_saved(client, a
     assert r.status_code == 422
     assert "only allowed to a loopback host" in r.text and "Nothing was saved" in r.text
     assert "imap-secret-1" not in r.text  # a typed password is not sent back either
+    assert re.search(r'id="s-imap-password-hint">Type it again', r.text)
     r = client.post("/admin/inboxes", data={**form, "settings.imap.security": "tls", "settings.imap.port": "99999"})
     assert r.status_code == 422
     error = re.search(r'id="s-imap-port"[^>]*aria-describedby="([^"]+)"', r.text)
