@@ -24,7 +24,8 @@ from rapport.kit.problems import Invalid
 from rapport.models import Agent, AgentSession
 
 INVALID = (
-    "This sign-in link is not valid any more: it was used, it expired, or it was mistyped. Ask an admin for a new one."
+    "This sign-in link is not valid any more: it was used, it expired (a link works for {hours} hours, "
+    "RAPPORT_AGENT_INVITE_HOURS), or it was mistyped. Ask an admin for a new one."
 )
 
 
@@ -70,12 +71,16 @@ def agent_for(session: Session, token: str) -> Agent:
         agent = session.get(Agent, int(agent_id))
         expired = datetime.fromtimestamp(int(expires), UTC) <= now()
     except (ValueError, OverflowError, OSError):
-        raise Invalid(INVALID) from None
+        raise _invalid() from None
     if agent is None or not agent.active or expired:
-        raise Invalid(INVALID)
+        raise _invalid()
     if not hmac.compare_digest(_signature(agent, int(expires)).encode(), signature.encode()):
-        raise Invalid(INVALID)
+        raise _invalid()
     return agent
+
+
+def _invalid() -> Invalid:
+    return Invalid(INVALID.format(hours=get_settings().agent_invite_hours))
 
 
 def accept(session: Session, token: str, password: str) -> tuple[AgentSession, str]:

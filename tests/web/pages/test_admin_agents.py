@@ -79,7 +79,7 @@ def test_an_expired_link_does_not_work(client, admin_csrf, db, world, frozen_clo
         link = make_link(s.get(Agent, world.agent2.id)).removeprefix(settings.base_url.rstrip("/"))
     frozen_clock[0] += timedelta(hours=settings.agent_invite_hours, seconds=1)
     page = client.get(link)
-    assert page.status_code == 410 and "expired" in page.text
+    assert page.status_code == 410 and "expired (a link works for 72 hours, RAPPORT_AGENT_INVITE_HOURS)" in page.text
 
 
 def test_changing_a_role_and_teams(client, admin_csrf, db, world):
