@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # Agent sign-in: failed password attempts allowed per email address within the lockout window.
     login_max_attempts: int = Field(default=5, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)
+    # How long the link an admin sends a new agent (to choose a password and sign in) works; it works once.
+    agent_invite_hours: int = Field(default=72, ge=1)
     # Live push (realtime/): Redis fans pushes out across processes when set; otherwise in-process only.
     redis_url: str | None = None
     redis_channel: str = "rapport:live"

@@ -53,12 +53,22 @@ def all_teams(session: Session) -> list[Team]:
     return list(session.scalars(select(Team).order_by(Team.name)))
 
 
+def member_ids(session: Session, team_id: int) -> list[int]:
+    """The ids of a team's members."""
+    return list(session.scalars(select(agent_teams.c.agent_id).where(agent_teams.c.team_id == team_id)))
+
+
 def tokens(session: Session, agent_id: int | None) -> list[ApiToken]:
     """API tokens of one agent, or of everyone."""
     query = select(ApiToken).order_by(ApiToken.id)
     if agent_id is not None:
         query = query.where(ApiToken.agent_id == agent_id)
     return list(session.scalars(query))
+
+
+def token(session: Session, token_id: int) -> ApiToken | None:
+    """One API token."""
+    return session.get(ApiToken, token_id)
 
 
 def failed_sign_ins(session: Session, email: str, since: datetime) -> int:

@@ -36,7 +36,7 @@ def create_agent(
     authorize(actor, "admin")
     email = email.strip().lower()
     if repository.by_email(session, email) is not None:
-        raise Conflict(f"An agent with email '{email}' already exists.")
+        raise Conflict(f"An agent with email '{email}' already exists.", errors=[{"field": "email"}])
     if password is not None and len(password) < 10:
         raise Invalid("A password needs at least 10 characters.", errors=[{"field": "password"}])
     agent = Agent(
@@ -81,6 +81,8 @@ def update_agent(
     changed = {k: v for k, v in changes.items() if k in AGENT_FIELDS and getattr(agent, k) != v}
     if changed.get("role") and actor.id == agent_id:
         raise Forbidden("Admins cannot change their own role; ask another admin.")
+    if changed.get("active") is False and actor.id == agent_id:
+        raise Forbidden("Admins cannot deactivate themselves; ask another admin.")
     for key, value in changed.items():
         setattr(agent, key, value.value if hasattr(value, "value") else value)
     if password is not None:
@@ -116,7 +118,7 @@ def create_team(session: Session, actor: Actor, *, name: str, description: str =
     """A new team; names are unique."""
     authorize(actor, "admin")
     if session.scalar(select(Team.id).where(Team.name == name)) is not None:
-        raise Conflict(f"A team named '{name}' already exists.")
+        raise Conflict(f"A team named '{name}' already exists.", errors=[{"field": "name"}])
     team = Team(name=name, description=description, created_at=now())
     session.add(team)
     session.flush()
@@ -130,12 +132,32 @@ def update_team(session: Session, actor: Actor, team_id: int, **changes: Any) ->
     team = repository.get_team(session, team_id)
     new_name = changes.get("name")
     if new_name and new_name != team.name and session.scalar(select(Team.id).where(Team.name == new_name)):
-        raise Conflict(f"A team named '{changes['name']}' already exists.")
+        raise Conflict(f"A team named '{changes['name']}' already exists.", errors=[{"field": "name"}])
     changed = {k: v for k, v in changes.items() if k in ("name", "description") and getattr(team, k) != v}
     for key, value in changed.items():
         setattr(team, key, value)
     if changed:
         record(session, "team.updated", actor, object="team", object_id=team.id, fields=changed)
+    return team
+
+
+def set_team_members(session: Session, actor: Actor, team_id: int, agent_ids: list[int]) -> Team:
+    """Make exactly these agents the team's members (admins)."""
+    authorize(actor, "admin")
+    team = repository.get_team(session, team_id)
+    wanted = set(agent_ids)
+    for agent_id in sorted(wanted):
+        repository.get(session, agent_id)
+    current = set(repository.member_ids(session, team_id))
+    if wanted == current:
+        return team
+    session.execute(
+        delete(agent_teams).where(agent_teams.c.team_id == team_id, agent_teams.c.agent_id.in_(current - wanted))
+    )
+    if wanted - current:
+        session.execute(insert(agent_teams), [{"agent_id": a, "team_id": team_id} for a in sorted(wanted - current)])
+    fields = {"members": sorted(wanted)}
+    record(session, "team.updated", actor, object="team", object_id=team.id, fields=fields)
     return team
 
 

@@ -1,4 +1,5 @@
-"""Workspace pages of the agents domain: sign in, sign out (here or everywhere), profile and availability."""
+"""Workspace pages of the agents domain: sign in (also by an admin's sign-in link), sign out (here or everywhere),
+profile and availability; the admin pages for agents, teams and API tokens are in admin_views and token_views."""
 
 from __future__ import annotations
 
@@ -6,14 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
-from rapport.agents import auth, service, signin
+from rapport.agents import admin_views, auth, invite, service, signin, token_views
 from rapport.agents.signin import LockedOut
 from rapport.config import get_settings
 from rapport.kit.problems import Invalid, Unauthorized
 from rapport.web.deps import DB, SESSION_COOKIE
+from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
 from rapport.web.pages import Page, WorkspaceRoute, nav, redirect, render, viewer_for
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
+router.include_router(admin_views.router)
+router.include_router(token_views.router)
 nav("profile", "Profile", "/profile", order=900)
 Short = Annotated[str, Form(max_length=320)]
 AVAILABILITY = ("online", "away", "offline")
@@ -45,7 +49,10 @@ def sign_in(request: Request, session: DB, email: Short = "", password: Short = 
         return render(
             request, "agents/sign_in.html", status=status, next=_safe_next(next), email=email, error=problem.detail
         )
-    response = redirect(_safe_next(next))
+    return _signed_in(redirect(_safe_next(next)), plain)
+
+
+def _signed_in(response, plain: str):
     settings = get_settings()
     response.set_cookie(
         SESSION_COOKIE,
@@ -57,6 +64,33 @@ def sign_in(request: Request, session: DB, email: Short = "", password: Short = 
         path="/",
     )
     return response
+
+
+@router.get("/welcome/{token}")
+def welcome(request: Request, session: DB, token: str):
+    """A sign-in link from an admin: the form to choose a password (nothing changes until it is sent)."""
+    try:
+        agent = invite.agent_for(session, token)
+    except Invalid as problem:
+        return render(request, "agents/welcome.html", status=410, agent=None, invalid=problem.detail, errors={})
+    return render(request, "agents/welcome.html", agent=agent, token=token, errors={}, focus="password")
+
+
+@router.post("/welcome/{token}")
+def choose_password(request: Request, session: DB, token: str, password: Short = ""):
+    """Set the chosen password and sign in; the link is spent."""
+    try:
+        row, plain = invite.accept(session, token, password)
+    except FORM_PROBLEMS as problem:
+        refused(session)
+        try:
+            agent = invite.agent_for(session, token)
+        except Invalid as gone:
+            return render(request, "agents/welcome.html", status=410, agent=None, invalid=gone.detail, errors={})
+        errors = field_errors(problem)
+        return render(request, "agents/welcome.html", status=422, agent=agent, token=token, errors=errors,
+                      focus="password")  # fmt: skip
+    return _signed_in(redirect("/", "Welcome to Rapport: your password is set."), plain)
 
 
 @router.post("/sign-out")

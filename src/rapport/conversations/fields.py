@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from rapport.agents.permissions import Actor, authorize
 from rapport.events.outbox import record
 from rapport.kit.clock import now
-from rapport.kit.problems import Conflict, Invalid
+from rapport.kit.problems import Conflict, Invalid, NotFound
 from rapport.models import FieldDefinition
 from rapport.models.enums import FieldKind
 
@@ -38,13 +38,52 @@ def define(
     if kind == FieldKind.select and not options:
         raise Invalid("A select field needs at least one option.", errors=[{"field": "options"}])
     if session.scalar(select(FieldDefinition.id).where(FieldDefinition.key == key)) is not None:
-        raise Conflict(f"A field with key '{key}' already exists.")
+        raise Conflict(f"A field with key '{key}' already exists.", errors=[{"field": "key"}])
     row = FieldDefinition(
         key=key, label=label, kind=kind.value, options=options or [], required=required, created_at=now()
     )
     session.add(row)
     session.flush()
     record(session, "field.defined", actor, object="field", object_id=row.id, fields={"key": key, "kind": kind})
+    return row
+
+
+def definition(session: Session, actor: Actor, field_id: int) -> FieldDefinition:
+    """One custom field, for changing it (admins)."""
+    authorize(actor, "admin")
+    row = session.get(FieldDefinition, field_id)
+    if row is None:
+        raise NotFound(f"There is no custom field {field_id}.")
+    return row
+
+
+def managed(session: Session, actor: Actor) -> list[FieldDefinition]:
+    """Every custom field, for the admin page (admins)."""
+    authorize(actor, "admin")
+    return definitions(session)
+
+
+def update(
+    session: Session,
+    actor: Actor,
+    field_id: int,
+    *,
+    label: str | None = None,
+    options: list[str] | None = None,
+    required: bool | None = None,
+) -> FieldDefinition:
+    """Change a field's label, options or whether it is required; its key and type stay (values depend on them)."""
+    row = definition(session, actor, field_id)
+    if label is not None and not label.strip():
+        raise Invalid("A field needs a label.", errors=[{"field": "label"}])
+    if options is not None and row.kind == FieldKind.select and not options:
+        raise Invalid("A select field needs at least one option.", errors=[{"field": "options"}])
+    wanted = {"label": label, "options": options, "required": required}
+    changed = {k: v for k, v in wanted.items() if v is not None and getattr(row, k) != v}
+    for key, value in changed.items():
+        setattr(row, key, value)
+    if changed:
+        record(session, "field.updated", actor, object="field", object_id=row.id, fields=changed)
     return row
 
 

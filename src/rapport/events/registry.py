@@ -185,6 +185,8 @@ EVENTS: dict[str, type[Payload]] = {
     "inbox.created": AdminChange,
     "inbox.updated": AdminChange,
     "field.defined": AdminChange,
+    "field.updated": AdminChange,
+    "agent.invited": AdminChange,
     "token.created": AdminChange,
     "token.revoked": AdminChange,
     "webhook.created": AdminChange,

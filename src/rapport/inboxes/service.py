@@ -80,6 +80,6 @@ def _check(session: Session, *, name: str | None, team_id: int | None, exclude: 
     if name is not None:
         clash = session.scalar(select(Inbox.id).where(Inbox.name == name))
         if clash is not None and clash != exclude:
-            raise Conflict(f"An inbox named '{name}' already exists.")
+            raise Conflict(f"An inbox named '{name}' already exists.", errors=[{"field": "name"}])
     if team_id is not None and session.get(Team, team_id) is None:
-        raise NotFound(f"There is no team {team_id}.")
+        raise NotFound(f"There is no team {team_id}.", errors=[{"field": "team_id"}])

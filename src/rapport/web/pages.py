@@ -180,8 +180,11 @@ class WorkspaceRoute(APIRoute):
 
 
 def secure(response: Response) -> Response:
-    """The headers every workspace response carries."""
+    """The headers every workspace response carries (a download's own stricter policy, such as sandbox, stays too)."""
+    own = response.headers.get("Content-Security-Policy")
     response.headers["Content-Security-Policy"] = CSP
+    if own and own != CSP:
+        response.headers.append("Content-Security-Policy", own)  # both apply: the browser enforces each
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"

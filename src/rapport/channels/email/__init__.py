@@ -7,7 +7,7 @@ email inbox fetched inside `rapport serve`.
 
 from __future__ import annotations
 
-from rapport.channels import SETTINGS
+from rapport.channels import SETTINGS, STATUS
 from rapport.channels.email import settings as _settings
 from rapport.channels.email.api import router
 from rapport.channels.email.fetcher import FetchStats, fetch_once
@@ -18,5 +18,6 @@ from rapport.conversations.tasks import SENDERS
 
 SENDERS["email"] = send
 SETTINGS["email"] = _settings.check
+STATUS["email"] = _settings.status
 
 __all__ = ["EmailRuntime", "FetchStats", "Outcome", "RawMail", "fetch_once", "ingest", "router", "send"]

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from rapport.channels import Connection
 from rapport.kit.problems import Invalid
 
 Security = Literal["tls", "starttls", "plain"]
@@ -97,3 +98,18 @@ def check(settings: dict) -> dict:
     """Validate an email inbox's settings for storing (the SETTINGS hook); returns them unchanged."""
     parse(settings)
     return settings
+
+
+def status(settings: dict) -> Connection:
+    """How far an email inbox is connected: IMAP to receive, SMTP to send replies (the STATUS hook)."""
+    try:
+        parsed = parse(settings)
+    except Invalid:
+        return Connection("partial", "The settings are not valid; open the inbox to correct them.")
+    if parsed.imap and parsed.smtp:
+        return Connection("ready", f"Fetches from {parsed.imap.host}, sends through {parsed.smtp.host}.")
+    if parsed.imap:
+        return Connection("partial", f"Fetches from {parsed.imap.host}; replies cannot be sent without SMTP.")
+    if parsed.smtp:
+        return Connection("partial", f"Sends through {parsed.smtp.host}; no IMAP mailbox is fetched.")
+    return Connection("missing", "Not connected: add IMAP and SMTP settings.")

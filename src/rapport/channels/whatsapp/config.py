@@ -6,9 +6,15 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from rapport.channels import Connection, invalid_settings
 from rapport.kit.problems import Invalid
 
 DEFAULT_API_BASE = "https://graph.facebook.com"
+HINTS = {
+    "phone_number_id": "the phone number ID is digits only (WhatsApp > API Setup in Meta's developer console)",
+    "graph_version": "a Graph API version such as v21.0",
+    "api_base": "a base URL such as https://graph.facebook.com, without a path",
+}
 
 
 class WhatsAppSettings(BaseModel):
@@ -43,3 +49,23 @@ def try_load(inbox_id: int, settings: dict) -> WhatsAppSettings | None:
         return load(inbox_id, settings)
     except Invalid:
         return None
+
+
+def check(settings: dict) -> dict:
+    """Validate a WhatsApp inbox's settings once any is given (the SETTINGS hook); returns them unchanged."""
+    if settings:
+        try:
+            WhatsAppSettings.model_validate(settings)
+        except ValidationError as exc:
+            raise invalid_settings("WhatsApp", exc, hints=HINTS) from None
+    return settings
+
+
+def status(settings: dict) -> Connection:
+    """How far a WhatsApp inbox is connected (the STATUS hook)."""
+    cfg = try_load(0, settings)
+    if cfg is None:
+        return Connection(
+            "missing", "Not connected: add the phone number ID, access token, app secret and verify token."
+        )
+    return Connection("ready", f"Cloud API phone number ID {cfg.phone_number_id} (Graph {cfg.graph_version}).")

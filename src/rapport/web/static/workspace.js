@@ -233,7 +233,8 @@
       document.getElementById("reply-text").focus();
     }
   });
-  document.querySelectorAll("[data-shortcuts]").forEach((b) => b.addEventListener("click", () => {
-    document.getElementById("shortcuts").showModal();
-  }));
+  // Delegated: admin pages swap the body in with htmx, so buttons are new elements after each swap.
+  document.addEventListener("click", (e) => {
+    if (e.target.closest && e.target.closest("[data-shortcuts]")) document.getElementById("shortcuts").showModal();
+  });
 })();

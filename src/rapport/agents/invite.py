@@ -1,0 +1,90 @@
+"""Sign-in links an admin sends an agent: open it once, choose a password, and be signed in.
+
+The link stores nothing: it is the agent's id, an expiry and an HMAC (under RAPPORT_SECRET_KEY) over those, the
+agent's email and their current password hash. Setting a password changes the hash, so a link works once;
+changing the email or sending nothing more lets it lapse after RAPPORT_AGENT_INVITE_HOURS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from base64 import urlsafe_b64encode
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from rapport.agents import auth, repository, service
+from rapport.agents.permissions import Actor, authorize
+from rapport.config import get_settings
+from rapport.events.outbox import record
+from rapport.kit.clock import now
+from rapport.kit.mailer import send_system_mail
+from rapport.kit.problems import Invalid
+from rapport.models import Agent, AgentSession
+
+INVALID = (
+    "This sign-in link is not valid any more: it was used, it expired (a link works for {hours} hours, "
+    "RAPPORT_AGENT_INVITE_HOURS), or it was mistyped. Ask an admin for a new one."
+)
+
+
+def _signature(agent: Agent, expires: int) -> str:
+    key = get_settings().resolved_secret_key().encode()
+    text = f"agent-invite:{agent.id}:{expires}:{agent.email}:{agent.password_hash or ''}".encode()
+    return urlsafe_b64encode(hmac.new(key, text, hashlib.sha256).digest()).decode().rstrip("=")
+
+
+def make_link(agent: Agent) -> str:
+    """The sign-in link for `agent`, valid RAPPORT_AGENT_INVITE_HOURS from now."""
+    settings = get_settings()
+    expires = int((now() + timedelta(hours=settings.agent_invite_hours)).timestamp())
+    return f"{settings.base_url.rstrip('/')}/welcome/{agent.id}.{expires}.{_signature(agent, expires)}"
+
+
+def send(session: Session, actor: Actor, agent_id: int) -> Agent:
+    """Mail an active agent a link to choose a password and sign in (admins)."""
+    authorize(actor, "admin")
+    agent = repository.get(session, agent_id)
+    if not agent.active:
+        raise Invalid(f"{agent.name} is deactivated; reactivate them before sending a sign-in link.")
+    hours = get_settings().agent_invite_hours
+    send_system_mail(
+        session,
+        to=agent.email,
+        subject="Your sign-in link for Rapport",
+        text=(
+            f"{actor.name} gave you an account in Rapport, the help desk, as {agent.email}.\n\n"
+            f"Choose your password and sign in here (the link works once, for {hours} hours):\n"
+            f"{make_link(agent)}\n\n"
+            "If you did not expect this, ignore this mail."
+        ),
+    )
+    record(session, "agent.invited", actor, object="agent", object_id=agent.id, fields={"email": agent.email})
+    return agent
+
+
+def agent_for(session: Session, token: str) -> Agent:
+    """The active agent a sign-in link is for; Invalid when it was used, expired or is not ours."""
+    try:
+        agent_id, expires, signature = token.split(".", 2)
+        agent = session.get(Agent, int(agent_id))
+        expired = datetime.fromtimestamp(int(expires), UTC) <= now()
+    except (ValueError, OverflowError, OSError):
+        raise _invalid() from None
+    if agent is None or not agent.active or expired:
+        raise _invalid()
+    if not hmac.compare_digest(_signature(agent, int(expires)).encode(), signature.encode()):
+        raise _invalid()
+    return agent
+
+
+def _invalid() -> Invalid:
+    return Invalid(INVALID.format(hours=get_settings().agent_invite_hours))
+
+
+def accept(session: Session, token: str, password: str) -> tuple[AgentSession, str]:
+    """Set the password the link's agent chose and open a browser session for them (the link is then spent)."""
+    agent = agent_for(session, token)
+    service.update_agent(session, auth.actor_for(session, agent, None), agent.id, password=password)
+    return auth.sign_in(session, agent.email, password)
