@@ -11,17 +11,21 @@ from sqlalchemy import func, insert, select
 from rapport.events import consumers
 from rapport.kit.clock import now
 from rapport.models import Event, EventCursor
-from rapport.worker.runner import Worker
+from rapport.worker.runner import Worker, load_handlers
 from tests.conftest import inbound
 
 
 @pytest.fixture
 def seen():
-    """A consumer named 'test' that remembers the events it is handed."""
+    """A consumer named 'test' that remembers the events it is handed (alone: the real ones are set aside)."""
     got: list = []
+    load_handlers()  # registered now, so the worker's own import below cannot add one behind our back
+    real = dict(consumers.CONSUMERS)
+    consumers.CONSUMERS.clear()
     consumers.CONSUMERS["test"] = lambda session, rows: got.extend((r.id, r.name, r.actor_kind) for r in rows)
     yield got
-    consumers.CONSUMERS.pop("test", None)
+    consumers.CONSUMERS.clear()
+    consumers.CONSUMERS.update(real)
 
 
 def _event(db, *, id_: int | None = None, actor_kind: str = "system", occurred=None) -> int:

@@ -42,10 +42,11 @@ def on_failure(kind: str) -> Callable[[FailureHook], FailureHook]:
 
 
 def load_handlers() -> None:
-    """Import every module that registers job handlers."""
+    """Import every module that registers job handlers or event consumers."""
     import rapport.channels
     import rapport.conversations.tasks
-    import rapport.kit.mailer  # noqa: F401
+    import rapport.kit.mailer
+    import rapport.notifications.listeners  # noqa: F401
 
     rapport.channels.load()
 
