@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from rapport.agents.auth import actor_for
@@ -13,6 +14,10 @@ from rapport.conversations.inbound_types import Inbound
 from rapport.events import consumers
 from rapport.models import Agent, Notification
 from rapport.worker.runner import load_handlers
+from tests.web.pages.conftest import csrf_of
+
+ALEX = ("alex@example.com", "agent password 1")
+ADA = ("ada@example.com", "correct horse battery")
 
 
 @pytest.fixture
@@ -61,3 +66,11 @@ def rows(db, agent_id: int | None = None) -> list[Notification]:
         query = query.where(Notification.agent_id == agent_id)
     with db.read() as s:
         return list(s.scalars(query))
+
+
+def signed_in(app, email: str, password: str) -> tuple[TestClient, str]:
+    """A browser-like client signed in through the form (redirects not followed), and its CSRF token."""
+    client = TestClient(app, base_url="http://testserver", follow_redirects=False)
+    r = client.post("/sign-in", data={"email": email, "password": password, "next": "/inbox"})
+    assert r.status_code == 303, r.text
+    return client, csrf_of(client.get("/inbox/all").text)
