@@ -111,7 +111,8 @@ def test_the_queries_do_not_grow_with_the_batch(db, world, run, engine):
     def statements_for(replies: int) -> int:
         for n in range(replies):
             cid = customer_writes(db, world, "Hi", address=f"c{replies}-{n}@customer.test")
-            assign(db, actor(db, world.agent.id), cid, world.agent.id)
+            agent_id = (world.agent.id, world.agent2.id, world.supervisor.id)[n % 3]
+            assign(db, actor(db, agent_id), cid, agent_id)
             customer_writes(db, world, "Anyone?", address=f"c{replies}-{n}@customer.test")
         seen = []
         listener = lambda *args: seen.append(args[2])  # noqa: E731  (the statement text)
@@ -122,9 +123,13 @@ def test_the_queries_do_not_grow_with_the_batch(db, world, run, engine):
             event.remove(engine, "before_cursor_execute", listener)
         return len(seen)
 
-    few, many = statements_for(2), statements_for(12)
+    few, many = statements_for(3), statements_for(15)
     assert few == many
-    assert len(rows(db, world.agent.id)) == 14
+    assert len(rows(db)) == 18 and {n.agent_id for n in rows(db)} == {
+        world.agent.id,
+        world.agent2.id,
+        world.supervisor.id,
+    }
 
 
 def test_the_push_reaches_only_the_agent_it_concerns_after_commit(db, world, run):

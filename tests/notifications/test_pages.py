@@ -59,7 +59,9 @@ def test_the_badge_counts_unread_with_one_capped_query(app, db, world, run, sett
         badge = client.get("/notifications/badge").text
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-    assert '<span class="sr-only">Notifications, 3 unread</span><span class="badge-count" aria-hidden="true">3<' in badge
+    assert (
+        '<span class="sr-only">Notifications, 3 unread</span><span class="badge-count" aria-hidden="true">3<' in badge
+    )
     (counting,) = [q for q in seen if "notifications" in q]
     assert "count(" in counting.lower() and "LIMIT" in counting
     settings.notifications_badge_cap = 2

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import SYSTEM
 from rapport.events.consumers import consumer
-from rapport.events.outbox import record
+from rapport.events.outbox import record_many
 from rapport.kit.clock import now
 from rapport.notifications import repository
 
@@ -95,8 +95,8 @@ def notify(session: Session, events: list[Row]) -> None:
             )
         touched[agent_id] += 1
     repository.insert(session, [asdict(d) for d in drafts])
-    for agent_id, count in sorted(touched.items()):
-        record(session, "notification.created", SYSTEM, agent_id=agent_id, count=count)
+    told = [("notification.created", SYSTEM, {}, {"agent_id": a, "count": n}) for a, n in sorted(touched.items())]
+    record_many(session, told)  # one statement however many agents
 
 
 def _recipients(events: list[Row], convs: dict[int, Row]):
