@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Row
@@ -46,6 +46,7 @@ class Draft:
     count: int
     created_at: datetime
     updated_at: datetime
+    id: int | None = None  # set for a stored unread row that replies join
 
 
 @consumer("notifications")
@@ -59,11 +60,18 @@ def notify(session: Session, events: list[Row]) -> None:
     if not targets:
         return
     names = repository.agent_names(session, {e.actor_id for e, _ in targets if e.actor_kind == "agent"})
-    texts = repository.message_texts(session, {e.message_id for e, _ in targets if e.message_id})
-    replies: dict = repository.unread_replies(
+    # Twice the snippet: runs of whitespace collapse before it is cut.
+    texts = repository.message_texts(
+        session, {e.message_id for e, _ in targets if e.message_id}, chars=SNIPPET_CHARS * 2
+    )
+    stamp, drafts, joined, touched = now(), [], {}, Counter()
+    stored = repository.unread_replies(
         session, {(a, e.conversation_id) for e, a in targets if e.name == "message.received"}
     )
-    stamp, drafts, touched = now(), [], Counter()
+    replies = {
+        (a, c): Draft(a, "customer_replied", c, r.event_id, "customer", None, "", "", r.times, stamp, stamp, r.id)
+        for (a, c), r in stored.items()
+    }
     for e, agent_id in targets:
         conv, kind = convs[e.conversation_id], KINDS[e.name]
         text = _short(texts.get(e.message_id, ""), SNIPPET_CHARS)
@@ -76,6 +84,8 @@ def notify(session: Session, events: list[Row]) -> None:
                 drafts.append(row)
             elif row.event_id >= e.id:
                 continue  # already counted: this batch is being handed over again
+            elif row.id is not None:
+                joined[row.id] = row
             row.count += 1
             row.event_id, row.updated_at = e.id, stamp
             row.summary = (
@@ -94,9 +104,14 @@ def notify(session: Session, events: list[Row]) -> None:
                 Draft(agent_id, kind, conv.id, e.id, e.actor_kind, e.actor_id, actor, summary, 1, stamp, stamp)
             )
         touched[agent_id] += 1
-    repository.insert(session, [asdict(d) for d in drafts])
+    repository.insert(session, [_fields(d, exclude="id") for d in drafts])
+    repository.update_replies(session, [_fields(d) for d in joined.values()])
     told = [("notification.created", SYSTEM, {}, {"agent_id": a, "count": n}) for a, n in sorted(touched.items())]
     record_many(session, told)  # one statement however many agents
+
+
+def _fields(draft: Draft, exclude: str = "") -> dict:
+    return {k: v for k, v in vars(draft).items() if k != exclude}
 
 
 def _recipients(events: list[Row], convs: dict[int, Row]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from rapport.models import Agent, Conversation, Customer, Message, Notification
 
 # The partial index holds only unread rows; queries state its predicate (`read_at IS NULL`) to use it.
 UNREAD = Notification.read_at.is_(None)
+TABLE = Notification.__table__
 
 
 def conversations(session: Session, ids: Iterable[int]) -> dict[int, Row]:
@@ -37,31 +38,38 @@ def agent_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     return {r.id: r.name for r in session.execute(select(Agent.id, Agent.name).where(Agent.id.in_(ids)))}
 
 
-def message_texts(session: Session, ids: Iterable[int]) -> dict[int, str]:
-    """The plain text of the messages a batch names (notes that mention, customers' replies)."""
+def message_texts(session: Session, ids: Iterable[int], *, chars: int) -> dict[int, str]:
+    """The start of the plain text of the messages a batch names (notes that mention, customers' replies)."""
     ids = set(ids)
     if not ids:
         return {}
-    return {
-        r.id: r.body_text for r in session.execute(select(Message.id, Message.body_text).where(Message.id.in_(ids)))
-    }
+    # Only the first `chars` characters leave the database: a summary needs no more of a long email.
+    query = select(Message.id, func.substr(Message.body_text, 1, chars).label("start")).where(Message.id.in_(ids))
+    return {r.id: r.start for r in session.execute(query)}
 
 
-def unread_replies(session: Session, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Notification]:
+def unread_replies(session: Session, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Row]:
     """The unread 'customer replied' row of each (agent, conversation), which a new reply joins instead."""
     pairs = set(pairs)
     if not pairs:
         return {}
-    # Two IN lists (not a row-value IN) so both backends search the unread index by both columns.
-    rows = session.scalars(
-        select(Notification).where(
+    # Plain rows, not ORM objects: a busy batch touches hundreds. Two IN lists (not a row-value IN) so both
+    # backends search the unread index by both columns.
+    rows = session.execute(
+        select(
+            Notification.id,
+            Notification.agent_id,
+            Notification.conversation_id,
+            Notification.event_id,
+            Notification.count.label("times"),  # not `count`: a Row is a tuple, and tuple.count is a method
+        ).where(
             UNREAD,
             Notification.kind == "customer_replied",
             Notification.agent_id.in_({a for a, _ in pairs}),
             Notification.conversation_id.in_({c for _, c in pairs}),
         )
     )
-    return {key: n for n in rows if (key := (n.agent_id, n.conversation_id)) in pairs}
+    return {key: r for r in rows if (key := (r.agent_id, r.conversation_id)) in pairs}
 
 
 def insert(session: Session, rows: list[dict]) -> None:
@@ -69,8 +77,27 @@ def insert(session: Session, rows: list[dict]) -> None:
     if not rows:
         return
     dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect_insert(Notification).on_conflict_do_nothing(index_elements=["agent_id", "event_id"])
+    stmt = dialect_insert(TABLE).on_conflict_do_nothing(index_elements=["agent_id", "event_id"])
     session.execute(stmt, rows)
+
+
+def update_replies(session: Session, rows: list[dict]) -> None:
+    """Store what later replies changed on unread rows (id, event_id, count, summary, updated_at), in one statement."""
+    if not rows:
+        return
+    c = TABLE.c
+    stmt = (
+        update(TABLE)
+        .where(c.id == bindparam("row_id"))
+        .values(
+            event_id=bindparam("new_event_id"),
+            count=bindparam("new_count"),
+            summary=bindparam("new_summary"),
+            updated_at=bindparam("new_updated_at"),
+        )
+    )
+    keys = ("event_id", "count", "summary", "updated_at")
+    session.execute(stmt, [{"row_id": r["id"], **{f"new_{k}": r[k] for k in keys}} for r in rows])
 
 
 def unread_count(session: Session, agent_id: int, *, cap: int) -> int:
