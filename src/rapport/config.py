@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # may be waited for (a later id can commit first on PostgreSQL) before it counts as rolled back.
     event_consumer_batch: int = Field(default=500, ge=1)
     event_gap_wait_seconds: float = Field(default=5.0, ge=0)
+    # In-app notifications: the badge counts unread ones up to this cap (then shows "99+"), the page lists this many.
+    notifications_badge_cap: int = Field(default=99, ge=1)
+    notifications_page_size: int = Field(default=50, ge=1, le=500)
     # A customer's contacts within this many days are counted on the conversation ("3rd contact in 7 days").
     repeat_contact_days: int = Field(default=7, ge=1)
     # The system's own outgoing mail (sign-in links, verification links), not an inbox's replies.

@@ -146,6 +146,13 @@ class Mentioned(Payload):
     agent_id: int
 
 
+class NotificationsCreated(Payload):
+    """An agent got new notifications (or an unread one grew); their live topic hears of it, to refresh the badge."""
+
+    agent_id: int
+    count: int
+
+
 EVENTS: dict[str, type[Payload]] = {
     "customer.created": Empty,
     "customer.updated": AdminChange,
@@ -195,6 +202,7 @@ EVENTS: dict[str, type[Payload]] = {
     "agent.signed_in": Empty,
     "agent.signed_out": Empty,
     "agent.mentioned": Mentioned,
+    "notification.created": NotificationsCreated,
     "customer.signed_in": SignedIn,
     "customer.signed_out": Empty,
 }

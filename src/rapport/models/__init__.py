@@ -10,6 +10,7 @@ from rapport.models.events import Event
 from rapport.models.fields import FieldDefinition
 from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job
+from rapport.models.notifications import Notification
 from rapport.models.twilio import Callback
 from rapport.models.web import LoginAttempt, SavedView
 from rapport.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -37,6 +38,7 @@ __all__ = [
     "Job",
     "LoginAttempt",
     "Message",
+    "Notification",
     "PortalAttempt",
     "PortalLink",
     "PortalSession",

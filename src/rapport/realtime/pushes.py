@@ -18,6 +18,8 @@ from rapport.models import Agent, Attachment, Conversation, Message
 # Events a customer may see: the messages themselves (notes are `note.added`, never public).
 PUBLIC_EVENTS = {"message.sent", "message.received"}
 HUMAN_QUEUE_EVENTS = {"conversation.human_requested", "conversation.human_answered"}
+# Events for one agent's eyes only (payload `agent_id`, e.g. their new notifications): `agent:<id>` and nowhere else.
+PRIVATE_EVENTS = {"notification.created"}
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ def build_pushes(db: Database, events: list) -> list[Push]:
             topics.append(f"agent:{e.payload['agent_id']}")  # the mentioned agent hears of it wherever they are
         if e.name in HUMAN_QUEUE_EVENTS:
             topics.append("queue:human")
+        if e.name in PRIVATE_EVENTS:
+            topics = [f"agent:{e.payload['agent_id']}"]  # nobody else's page needs it (an inbox would refresh)
         message = messages.get(e.message_id) if e.message_id else None
         data = {
             "event": {

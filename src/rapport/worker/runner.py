@@ -53,11 +53,12 @@ def on_failure(kind: str) -> Callable[[FailureHook], FailureHook]:
 
 
 def load_handlers() -> None:
-    """Import every module that registers job handlers."""
+    """Import every module that registers job handlers or event consumers."""
     import rapport.channels
     import rapport.conversations.tasks
     import rapport.kit.mailer
-    import rapport.webhooks.tasks  # noqa: F401  (the delivery job and the event consumer that queues it)
+    import rapport.notifications.listeners
+    import rapport.webhooks.tasks  # noqa: F401  (event consumers and the jobs they queue)
 
     rapport.channels.load()
 

@@ -1,4 +1,4 @@
-// The agent workspace's only hand-written script: keyboard shortcuts, live updates (SSE) and presence.
+// The agent workspace's only hand-written script: keyboard shortcuts, live updates (SSE), presence, notifications.
 // Loaded as a file (the CSP allows no inline script); htmx does the partial page updates.
 (function () {
   "use strict";
@@ -49,8 +49,20 @@
       "conversation.human_answered", "conversation.subject_changed", "agent.mentioned", "call.queued",
       "call.answered", "call.completed", "call.abandoned"];
     names.concat(eventNames, extraNames || []).forEach((n) => source.addEventListener(n, (e) => onEvent(n, e)));
+    // The agent's own notifications: the badge (and the notifications page's list) refresh, nothing else does.
+    source.addEventListener("notification.created", () => { fire("badge-changed"); fire("notifications-changed"); });
     return source;
   }
+
+  // Every signed-in page shows the unread badge; a page without its own stream follows the agent's topic for it.
+  const badge = document.getElementById("notification-count");
+  if (badge && !document.querySelector("[data-live-inbox], [data-live-conversation]")) {
+    follow([`agent:${me}`], mentioned);
+  }
+  // Another tab may have read them meanwhile: recount when the page is looked at again.
+  document.addEventListener("visibilitychange", () => {
+    if (badge && document.visibilityState === "visible") fire("badge-changed");
+  });
 
   function mentioned(name, e) {
     if (name !== "agent.mentioned") return;

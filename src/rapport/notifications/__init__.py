@@ -1,0 +1,1 @@
+"""In-app notifications: assigned to me, mentioned, customer replied; a live unread badge and a page."""
