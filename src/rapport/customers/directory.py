@@ -19,7 +19,7 @@ from rapport.search import service as search
 
 PAGE_SIZE = 50
 # How each kind of identity is shown: an icon (decorative) and a label a screen reader and a newcomer can read.
-IDENTITY_ICONS = {"email": "✉", "phone": "📱", "whatsapp": "🟢", "chat": "💬", "external": "🔗"}
+IDENTITY_ICONS = {"email": "✉", "phone": "☎", "whatsapp": "🟢", "chat": "💬", "external": "🔗"}
 IDENTITY_LABELS = {
     "email": "Email",
     "phone": "Phone",
