@@ -151,6 +151,7 @@ def test_profile_shows_every_channel_and_conversation(client, world, signed_in):
     assert 'class="kind">Email</span> jo@customer.test' in html and f'class="kind">Phone</span> {PHONE}' in html
     assert "Wrote by sms" in html and "Wrote by email" in html  # the timeline, across channels
     assert "2 open of 2 conversations" in html
+    assert f'<input type="hidden" name="customer_id" value="{cid}">' in html  # search within this customer
 
 
 def test_profile_pages_conversations_and_timeline(client, world, signed_in, frozen_clock):

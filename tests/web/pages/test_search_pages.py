@@ -81,6 +81,8 @@ def test_filters_narrow_the_results_without_a_reload(client, world, signed_in):
     assert found(kind="messages") == {("message", email_conv), ("message", sms_conv)}
     assert {kind for kind, _ in found(kind="customers")} == {"customer"}
     assert found(customer_id=by_sms["customer_id"]) == {("conversation", sms_conv), ("message", sms_conv)}
+    one = client.get("/search", params={"q": "kettle", "customer_id": by_sms["customer_id"]}).text
+    assert f'<option value="{by_sms["customer_id"]}" selected>Customer {by_sms["customer_id"]} only</option>' in one
     left_out = client.get("/search", params={"q": "kettle", "channel": "sms"}).text
     assert "customers are left out while a conversation filter is set" in left_out
     assert "<option selected>sms</option>" in left_out  # the full page keeps the chosen filters
