@@ -70,7 +70,7 @@ def server(db, engine, settings, tmp_path):
                 with urllib.request.urlopen(f"{base}/healthz", timeout=1) as answer:
                     if answer.status == 200:
                         break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):  # a busy machine answers late
                 time.sleep(0.05)
         else:
             raise RuntimeError("the server did not answer /healthz")

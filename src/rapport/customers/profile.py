@@ -72,7 +72,6 @@ class Profile:
     conversations: Conversations
     timeline: Timeline
     merged_from: list[int]
-    can_merge: bool
 
 
 def load(session: Session, actor: Actor, customer_id: int) -> Profile:
@@ -88,7 +87,6 @@ def load(session: Session, actor: Actor, customer_id: int) -> Profile:
         conversations=_conversations(session, customer.id, None),
         timeline=_timeline(session, [customer.id, *merged_from], None),
         merged_from=merged_from,
-        can_merge=actor.can("customers.merge"),
     )
 
 

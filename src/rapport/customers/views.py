@@ -30,7 +30,7 @@ def _errors(problem: Invalid) -> dict[str, str]:
 def customer_list(request: Request, session: DB, viewer: Page, q: str = "", cursor: str = ""):
     """Recently active customers, or the ones matching the search; htmx asks for the results or the next rows."""
     try:
-        found = directory.listing(session, viewer.actor, q=q[:500], cursor=cursor or None)
+        found = directory.listing(session, viewer.actor, q=q, cursor=cursor or None)
     except Invalid as problem:
         found, error, status = directory.Directory(q, [], None, bool(q.strip())), problem.detail, 422
     else:
@@ -101,7 +101,7 @@ def merge_page(request: Request, session: DB, viewer: Page, customer_id: int, q:
         plan = merging.plan(session, viewer.actor, customer_id, other)
         return render(request, "customers/merge.html", viewer, plan=plan, **ICONS)
     try:
-        rows, error = merging.candidates(session, viewer.actor, customer_id, q=q[:500]), ""
+        rows, error = merging.candidates(session, viewer.actor, customer_id, q=q), ""
     except Invalid as problem:
         rows, error = [], problem.detail
     context = {"rows": rows, "q": q, "error": error, "customer_id": customer_id, **ICONS}

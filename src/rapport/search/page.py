@@ -73,7 +73,7 @@ class SearchPage:
 
 def read_form(params: Mapping[str, str]) -> SearchForm:
     """The form's fields from the query string, trimmed (checked when the search runs)."""
-    values = {f.name: str(params.get(f.name) or "").strip()[:500] for f in fields(SearchForm)}
+    values = {f.name: str(params.get(f.name) or "").strip() for f in fields(SearchForm)}
     return SearchForm(**values)
 
 

@@ -105,6 +105,8 @@ def test_errors_are_shown_next_to_the_field(client, signed_in):
     assert '<div id="search-filter-error" hx-swap-oob="true"><p class="error">Choose an inbox' in r.text
     r = client.get("/search", params={"q": "kettle", "status": "maybe"})
     assert r.status_code == 422 and "status must be one of" in r.text
+    r = client.get("/search", params={"q": "x" * 501})
+    assert r.status_code == 422 and "the limit is 500" in r.text
     r = client.get("/search", params={"q": "kettle", "cursor": "not-ours"})
     assert r.status_code == 422 and "The cursor is not valid for this search" in r.text
 
