@@ -16,6 +16,8 @@ from rapport.web.pages import Page, WorkspaceRoute, is_htmx, nav, redirect, rend
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 nav("customers", "Customers", "/customers", order=20, permission="customers.read")
 ICONS = {"identity_icons": IDENTITY_ICONS, "identity_labels": IDENTITY_LABELS, "icons": CHANNEL_ICONS}
+# What an htmx request for the list wants, by its target: the results (a new search) or the next rows.
+LIST_FRAGMENTS = {"customer-results": "customers/_results.html", "customer-rows": "customers/_more.html"}
 
 
 def _target(request: Request) -> str:
@@ -35,9 +37,7 @@ def customer_list(request: Request, session: DB, viewer: Page, q: str = "", curs
         found, error, status = directory.Directory(q, [], None, bool(q.strip())), problem.detail, 422
     else:
         error, status = "", 200
-    template = {"customer-rows": "customers/_more.html", "customer-results": "customers/_results.html"}.get(
-        _target(request), "customers/list.html"
-    )
+    template = LIST_FRAGMENTS.get(_target(request), "customers/list.html")
     return render(request, template, viewer, status=status, found=found, q=q, error=error, **ICONS)
 
 
