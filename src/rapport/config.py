@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     notifications_page_size: int = Field(default=50, ge=1, le=500)
     # A customer's contacts within this many days are counted on the conversation ("3rd contact in 7 days").
     repeat_contact_days: int = Field(default=7, ge=1)
+    # The customers page lists recently active customers by walking conversations, latest first: at most this
+    # many are read for one page (a customer with many recent conversations makes a page shorter, never slower).
+    customer_list_scan: int = Field(default=5000, ge=100)
+    # The profile form's attributes text ('name: value' lines).
+    customer_attributes_max_chars: int = Field(default=20_000, ge=100)
     # The system's own outgoing mail (sign-in links, verification links), not an inbox's replies.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -211,7 +211,7 @@
     if (shown) shown.focus();
   });
 
-  // Keyboard: j/k move, Enter opens, x selects, r/n reply or note, g i inbox, ? lists shortcuts.
+  // Keyboard: j/k move, Enter opens, x selects, r/n reply or note, g i inbox, / search, ? lists shortcuts.
   let selected = -1;
   let pendingG = false;
   const rows = () => Array.from(document.querySelectorAll("[data-row]"));
@@ -229,6 +229,12 @@
     if (t.closest && t.closest("input, textarea, select, [contenteditable]")) return;
     const dialog = document.getElementById("shortcuts");
     if (e.key === "?") { e.preventDefault(); if (dialog && !dialog.open) dialog.showModal(); return; }
+    if (e.key === "/") {
+      // The page's own search box (customers, search) when it has one, else the top bar's.
+      const box = document.querySelector("[data-search-main]") || document.querySelector("[data-search-box]");
+      if (box) { e.preventDefault(); box.focus(); box.select(); }
+      return;
+    }
     if (pendingG) { pendingG = false; if (e.key === "i") { window.location.href = "/inbox"; } return; }
     if (e.key === "g") { pendingG = true; return; }
     if (e.key === "j") { e.preventDefault(); select(selected + 1); }
