@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from rapport.models import Agent, Conversation, ConversationTag, Customer, Event, Message, SavedView
+from rapport.models.conversations import ACTIVE_SQL, WAITING_SQL
+from rapport.models.enums import ACTIVE_STATUSES
 
 
 @dataclass
@@ -23,13 +26,41 @@ class InboxFilter:
     tag: str | None = None
     category: str | None = None
     priority: str | None = None
+    segment: str | None = None  # the customer's segment (customers.segment)
     waiting: bool = False  # only conversations whose customer wrote last-ish: has an inbound, not on pending/hold
 
 
+@dataclass(frozen=True)
+class Keyset:
+    """Where a page starts: strictly past the row with this (sort value, id), older ones, or newer when `newer`."""
+
+    value: datetime
+    id: int
+    newer: bool = False
+
+
+_ACTIVE = {s.value for s in ACTIVE_STATUSES}
+_WAITING = {"new", "open"}
+
+
+def _status(query, statuses: list[str] | None):
+    """The status predicate, written literally when a partial index holds exactly those statuses."""
+    wanted = set(statuses or ())
+    if wanted == _ACTIVE:
+        return query.where(text(ACTIVE_SQL))
+    if wanted == _WAITING:
+        return query.where(text(WAITING_SQL))
+    if wanted:
+        query = query.where(Conversation.status.in_(sorted(wanted)))
+    if not wanted or not wanted <= _ACTIVE:
+        # A merged conversation is closed for good, so views of active statuses never need this test (and
+        # leaving it out lets an index answer them alone).
+        query = query.where(Conversation.merged_into_id.is_(None))
+    return query
+
+
 def _where(query, flt: InboxFilter):
-    query = query.where(Conversation.merged_into_id.is_(None))
-    if flt.status:
-        query = query.where(Conversation.status.in_(flt.status))
+    query = _status(query, flt.status)
     if flt.assignee_id is not None:
         query = query.where(Conversation.assignee_id == flt.assignee_id)
     if flt.unassigned:
@@ -44,13 +75,24 @@ def _where(query, flt: InboxFilter):
         query = query.where(
             Conversation.id.in_(select(ConversationTag.conversation_id).where(ConversationTag.tag == flt.tag))
         )
+    if flt.segment:
+        query = query.where(Conversation.customer_id.in_(select(Customer.id).where(Customer.segment == flt.segment)))
     if flt.waiting:
         query = query.where(Conversation.last_inbound_at.is_not(None))
     return query
 
 
-def inbox_page(session: Session, flt: InboxFilter, *, limit: int, offset: int = 0) -> list[Row]:
-    """One page of a view with the customer's and assignee's names; waiting views oldest inbound first."""
+def sort_column(flt: InboxFilter):
+    """The column a view is ordered by: the last inbound message (oldest first) when waiting, else updated_at."""
+    return Conversation.last_inbound_at if flt.waiting else Conversation.updated_at
+
+
+def inbox_page(session: Session, flt: InboxFilter, *, limit: int, start: Keyset | None = None) -> list[Row]:
+    """One page of a view by keyset, with the customer's and assignee's names; waiting views oldest inbound first.
+
+    Rows come in the view's order whichever way the page was reached, so a page of newer rows is read in
+    reverse and turned round.
+    """
     query = (
         select(
             Conversation.id,
@@ -71,16 +113,25 @@ def inbox_page(session: Session, flt: InboxFilter, *, limit: int, offset: int = 
         .outerjoin(Agent, Agent.id == Conversation.assignee_id)
     )
     query = _where(query, flt)
-    if flt.waiting:
-        query = query.order_by(Conversation.last_inbound_at.asc(), Conversation.id.asc())
-    else:
-        query = query.order_by(Conversation.updated_at.desc(), Conversation.id.desc())
-    return list(session.execute(query.limit(limit).offset(offset)))
+    column = sort_column(flt)
+    ascending = flt.waiting  # the view's own direction
+    if start is not None and start.newer:
+        ascending = not ascending  # read towards the newer end, nearest first
+    if start is not None:
+        past = column > start.value if ascending else column < start.value
+        tie = Conversation.id > start.id if ascending else Conversation.id < start.id
+        query = query.where(or_(past, and_(column == start.value, tie)))
+    order = (column.asc(), Conversation.id.asc()) if ascending else (column.desc(), Conversation.id.desc())
+    rows = list(session.execute(query.order_by(*order).limit(limit)))
+    if start is not None and start.newer:
+        rows.reverse()
+    return rows
 
 
-def inbox_count(session: Session, flt: InboxFilter) -> int:
-    """How many conversations a view holds."""
-    return session.scalar(_where(select(func.count()).select_from(Conversation), flt))
+def inbox_count(session: Session, flt: InboxFilter, *, cap: int) -> int:
+    """How many conversations a view holds, counting no further than `cap` + 1 (shown as "cap+")."""
+    inner = _where(select(Conversation.id), flt).limit(cap + 1).subquery()
+    return session.scalar(select(func.count()).select_from(inner))
 
 
 def saved_views(session: Session, agent_id: int) -> list[SavedView]:
@@ -139,3 +190,11 @@ def events_of(session: Session, conversation_id: int, names_excluded: set[str], 
 def agent_names(session: Session) -> dict[int, str]:
     """Every agent's name by id (events name who did what)."""
     return {r.id: r.name for r in session.execute(select(Agent.id, Agent.name))}
+
+
+def segments(session: Session, *, limit: int) -> list[str]:
+    """The customer segments in use, alphabetically: one index probe per segment (a loose index scan)."""
+    found = select(func.min(Customer.segment).label("v")).cte("segments", recursive=True)
+    following = select(func.min(Customer.segment)).where(Customer.segment > found.c.v).scalar_subquery()
+    found = found.union_all(select(following).where(found.c.v.is_not(None)))
+    return list(session.scalars(select(found.c.v).where(found.c.v.is_not(None)).limit(limit)))

@@ -13,6 +13,8 @@ from rapport.db.types import BigId, Json, UTCDateTime
 # The active statuses as literal SQL: a partial index is only used when the query repeats its predicate
 # literally (bound parameters cannot prove it), so the index and the list query share this one string.
 ACTIVE_SQL = "status IN ('new', 'open', 'pending', 'on_hold')"
+# The statuses of the "Waiting longest" view (the customer waits on us), with its partial index likewise.
+WAITING_SQL = "status IN ('new', 'open')"
 
 
 _ACTIVE_VIEWS = (("inbox", ("inbox_id",)), ("team", ("team_id",)), ("assignee", ("assignee_id",)), ("all", ()))
@@ -43,6 +45,14 @@ class Conversation(Base):
                 ("assignee", ("assignee_id",)),
                 ("all", ()),
             )
+        ),
+        # "Waiting longest": new and open conversations whose customer wrote, oldest last inbound message first.
+        Index(
+            "ix_conversations_waiting",
+            "last_inbound_at",
+            "id",
+            sqlite_where=text(WAITING_SQL),
+            postgresql_where=text(WAITING_SQL),
         ),
         # Threading looks up "this customer's active conversation in this inbox" on every inbound message.
         Index("ix_conversations_customer_inbox", "customer_id", "inbox_id"),
