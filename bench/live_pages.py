@@ -15,16 +15,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import re
 import secrets
+import sys
 import time
+from pathlib import Path
 
 import server
 from rapport.agents import service as agents
 from rapport.agents.permissions import SYSTEM
 from rapport.web.deps import SESSION_COOKIE
 
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))  # run on its own: bench/ is not a package
 TIMELINE_WAIT, PANEL_WAIT = 0.05, 0.3  # workspace.js: TIMELINE_WAIT_MS, PANEL_WAIT_MS
 TOKEN = re.compile(r"wb(\d+)x")
 OBSERVER = """() => {
@@ -278,7 +283,9 @@ def measure(target: dict, port: int, fx: dict, args) -> dict:
             s, SYSTEM, name=f"workbench-{secrets.token_hex(3)}", scopes=["inbound"], agent_id=fx["viewer"]["agent_id"]
         )
     extra = {"RAPPORT_REDIS_URL": "redis://127.0.0.1:6379/0", "RAPPORT_REDIS_CHANNEL": f"bench:{secrets.token_hex(4)}"}
-    with server.rapport(target, port, workers=2, env=extra) as (url, _pids):
+    with server.rapport(target, port, workers=2, env=extra) as (url, pids):
+        before = {pid: _cpu_seconds(pid) for pid in [*pids, os.getpid()]}
+        started = time.monotonic()
         got = asyncio.run(
             drive(
                 url,
@@ -290,6 +297,8 @@ def measure(target: dict, port: int, fx: dict, args) -> dict:
                 seconds=args.push_seconds,
             )
         )
+        wall = time.monotonic() - started
+        cpu = {pid: round((_cpu_seconds(pid) - t) / wall, 2) for pid, t in before.items()}
     tally = got["tally"]
     return {
         "pages": args.live_pages,
@@ -301,6 +310,42 @@ def measure(target: dict, port: int, fx: dict, args) -> dict:
         "dom": summary(tally.dom) | {"expected": got["expected_dom"]},
         "post": summary(tally.post),
         "fragment_requests": tally.fragments,
+        # CPU cores each process used on average while the pages were open (the server's workers, then this one).
+        "cpu_cores": {"server": [cpu[p] for p in pids], "bench": cpu[os.getpid()]},
         "errors": tally.errors[:20],
         "error_count": len(tally.errors),
     }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    """Run the live pages benchmark on its own, on a data set imported by an earlier run (or imported now)."""
+    import argparse
+
+    import dataset
+    import workspace
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backend", default="sqlite")
+    parser.add_argument("--conversations", type=int, default=20_000)
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--live-pages", type=int, default=200)
+    parser.add_argument("--chromium-pages", type=int, default=5)
+    parser.add_argument("--live-agents", type=int, default=16)
+    parser.add_argument("--push-rate", type=float, default=20)
+    parser.add_argument("--push-seconds", type=float, default=30)
+    parser.add_argument("--port", type=int, default=8790)
+    args = parser.parse_args()
+    data = dataset.ensure_file(BENCH / "data", conversations=args.conversations, messages=args.messages)
+    target = dataset.prepare(args.backend, data, reuse=True)
+    fx = workspace.fixture(target, agents_count=args.live_agents, conversations=args.live_pages // 2)
+    print(json.dumps(measure(target, args.port, fx, args), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -36,8 +36,11 @@ class Settings(BaseSettings):
     event_gap_wait_seconds: float = Field(default=5.0, ge=0)
     # Conversations on one page of an inbox view (also the most a bulk action changes at once).
     inbox_page_size: int = Field(default=50, ge=1, le=500)
-    # Inbox view counts stop at this many (shown as "999+"): a count costs at most this many index entries.
+    # Inbox view counts stop at this many (shown as "999+"): a count costs at most this many index entries. A view
+    # filtered by what no index holds (channel, tag, segment …) checks its inbox_count_scan most recently updated
+    # conversations and shows the matches among them as "N+" when there were more to check.
     inbox_count_cap: int = Field(default=999, ge=1)
+    inbox_count_scan: int = Field(default=2000, ge=1)
     # A customer's contacts within this many days are counted on the conversation ("3rd contact in 7 days").
     repeat_contact_days: int = Field(default=7, ge=1)
     # The system's own outgoing mail (sign-in links, verification links), not an inbox's replies.

@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -70,7 +69,7 @@ def server(db, engine, settings, tmp_path):
                 with urllib.request.urlopen(f"{base}/healthz", timeout=1) as answer:
                     if answer.status == 200:
                         break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # not listening yet, or too busy starting to answer within the second
                 time.sleep(0.05)
         else:
             raise RuntimeError("the server did not answer /healthz")

@@ -59,17 +59,17 @@ class View:
 
 @dataclass(frozen=True)
 class ViewCount:
-    """A view in the sidebar with how many conversations it holds, up to the cap (then shown as "999+")."""
+    """A view in the sidebar with how many conversations it holds; `more` when that is a lower bound ("999+")."""
 
     key: str
     title: str
     count: int
-    capped: bool = False
+    more: bool = False
 
     @property
     def label(self) -> str:
         """The count as shown."""
-        return f"{self.count}+" if self.capped else str(self.count)
+        return f"{self.count}+" if self.more else str(self.count)
 
 
 def _filter(actor: Actor, key: str, saved: SavedView | None) -> InboxFilter:
@@ -152,15 +152,15 @@ def view(session: Session, actor: Actor, key: str, *, after: str | None = None, 
 
 
 def counts(session: Session, actor: Actor) -> list[ViewCount]:
-    """Every view this agent has, with its count (counted up to RAPPORT_INBOX_COUNT_CAP)."""
+    """Every view this agent has, with its count (RAPPORT_INBOX_COUNT_CAP, RAPPORT_INBOX_COUNT_SCAN bound them)."""
     authorize(actor, "conversations.read")
-    cap = get_settings().inbox_count_cap
+    settings = get_settings()
     wanted = [(k, t, _filter(actor, k, None)) for k, t in BUILT_IN.items()]
     wanted += [(f"saved-{v.id}", v.name, _filter(actor, "", v)) for v in queries.saved_views(session, actor.id)]
     out = []
     for key, title, flt in wanted:
-        n = queries.inbox_count(session, flt, cap=cap)
-        out.append(ViewCount(key, title, min(n, cap), capped=n > cap))
+        n, more = queries.inbox_count(session, flt, cap=settings.inbox_count_cap, scan=settings.inbox_count_scan)
+        out.append(ViewCount(key, title, n, more))
     return out
 
 

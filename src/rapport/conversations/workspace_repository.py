@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, and_, func, or_, select, text
+from sqlalchemy import Row, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from rapport.models import Agent, Conversation, ConversationTag, Customer, Event, Message, SavedView
-from rapport.models.conversations import ACTIVE_SQL, WAITING_SQL
+from rapport.models.conversations import ACTIVE_SQL, UNASSIGNED_SQL, WAITING_SQL
 from rapport.models.enums import ACTIVE_STATUSES
 
 
@@ -43,43 +43,52 @@ _ACTIVE = {s.value for s in ACTIVE_STATUSES}
 _WAITING = {"new", "open"}
 
 
-def _status(query, statuses: list[str] | None):
-    """The status predicate, written literally when a partial index holds exactly those statuses."""
+def _status(statuses: list[str] | None) -> list:
+    """The status condition, written literally when a partial index holds exactly those statuses."""
     wanted = set(statuses or ())
     if wanted == _ACTIVE:
-        return query.where(text(ACTIVE_SQL))
+        return [text(ACTIVE_SQL)]
     if wanted == _WAITING:
-        return query.where(text(WAITING_SQL))
-    if wanted:
-        query = query.where(Conversation.status.in_(sorted(wanted)))
+        return [text(WAITING_SQL)]
+    out = [Conversation.status.in_(sorted(wanted))] if wanted else []
     if not wanted or not wanted <= _ACTIVE:
         # A merged conversation is closed for good, so views of active statuses never need this test (and
         # leaving it out lets an index answer them alone).
-        query = query.where(Conversation.merged_into_id.is_(None))
-    return query
+        out.append(Conversation.merged_into_id.is_(None))
+    return out
 
 
-def _where(query, flt: InboxFilter):
-    query = _status(query, flt.status)
+def _indexed(flt: InboxFilter) -> list:
+    """The view's conditions an index answers: the statuses, and who or where the conversations belong."""
+    out = _status(flt.status)
     if flt.assignee_id is not None:
-        query = query.where(Conversation.assignee_id == flt.assignee_id)
+        out.append(Conversation.assignee_id == flt.assignee_id)
     if flt.unassigned:
-        query = query.where(Conversation.assignee_id.is_(None))
+        out.append(text(UNASSIGNED_SQL))  # literally, as the unassigned view's partial index has it
     if flt.team_ids is not None:
-        query = query.where(Conversation.team_id.in_(flt.team_ids or [-1]))
-    for attr in ("inbox_id", "channel", "category", "priority"):
-        value = getattr(flt, attr)
-        if value is not None:
-            query = query.where(getattr(Conversation, attr) == value)
-    if flt.tag:
-        query = query.where(
-            Conversation.id.in_(select(ConversationTag.conversation_id).where(ConversationTag.tag == flt.tag))
-        )
-    if flt.segment:
-        query = query.where(Conversation.customer_id.in_(select(Customer.id).where(Customer.segment == flt.segment)))
+        out.append(Conversation.team_id.in_(flt.team_ids or [-1]))
+    if flt.inbox_id is not None:
+        out.append(Conversation.inbox_id == flt.inbox_id)
     if flt.waiting:
-        query = query.where(Conversation.last_inbound_at.is_not(None))
-    return query
+        out.append(Conversation.last_inbound_at.is_not(None))
+    return out
+
+
+_CHECKED = ("channel", "category", "priority", "tag", "segment")
+
+
+def _others(flt: InboxFilter, c) -> list:
+    """The rest of the view's conditions, on columns `c` (the table's, or a subquery's): each row is checked."""
+    out = [c[attr] == getattr(flt, attr) for attr in ("channel", "category", "priority") if getattr(flt, attr)]
+    if flt.tag:
+        out.append(c.id.in_(select(ConversationTag.conversation_id).where(ConversationTag.tag == flt.tag)))
+    if flt.segment:
+        # Correlated, so the view's index stays the outer loop and each row's customer is looked up by key; an IN
+        # over the segment's customers would start from them, and sort all their conversations.
+        of = Customer.__table__.alias("segment_of")
+        segment = select(of.c.id).where(of.c.id == c.customer_id, of.c.segment == flt.segment)
+        out.append(segment.correlate_except(of).exists())
+    return out
 
 
 def sort_column(flt: InboxFilter):
@@ -112,7 +121,7 @@ def inbox_page(session: Session, flt: InboxFilter, *, limit: int, start: Keyset 
         .join(Customer, Customer.id == Conversation.customer_id)
         .outerjoin(Agent, Agent.id == Conversation.assignee_id)
     )
-    query = _where(query, flt)
+    query = query.where(*_indexed(flt), *_others(flt, Conversation.__table__.c))
     column = sort_column(flt)
     ascending = flt.waiting  # the view's own direction
     if start is not None and start.newer:
@@ -128,10 +137,32 @@ def inbox_page(session: Session, flt: InboxFilter, *, limit: int, start: Keyset 
     return rows
 
 
-def inbox_count(session: Session, flt: InboxFilter, *, cap: int) -> int:
-    """How many conversations a view holds, counting no further than `cap` + 1 (shown as "cap+")."""
-    inner = _where(select(Conversation.id), flt).limit(cap + 1).subquery()
-    return session.scalar(select(func.count()).select_from(inner))
+def inbox_count(session: Session, flt: InboxFilter, *, cap: int, scan: int) -> tuple[int, bool]:
+    """How many conversations a view holds, and whether there may be more than that.
+
+    A count stops at `cap`. A view with conditions no index answers (channel, tag, segment …) checks at most
+    `scan` of the conversations its index holds and counts the matches among them: a lower bound, so neither
+    costs more than a fixed number of rows however large the view is.
+    """
+    if not any(getattr(flt, attr) for attr in _CHECKED):
+        inner = select(Conversation.id).where(*_indexed(flt)).limit(cap + 1).subquery()
+        n = session.scalar(select(func.count()).select_from(inner))
+        return min(n, cap), n > cap
+    column = sort_column(flt)
+    scanned = (
+        select(*(Conversation.__table__.c[name] for name in _SCANNED))
+        .where(*_indexed(flt))
+        .order_by(column.desc(), Conversation.id.desc())  # the newest: read along the view's index, not the table
+        .limit(scan + 1)
+        .subquery("scanned")
+    )
+    matched = func.count(case((and_(*_others(flt, scanned.c)), 1)))
+    rows, n = session.execute(select(func.count(), matched).select_from(scanned)).one()
+    return min(n, cap), n > cap or rows > scan
+
+
+# The columns a filtered count reads of each conversation it checks.
+_SCANNED = ("id", "channel", "category", "priority", "customer_id")
 
 
 def saved_views(session: Session, agent_id: int) -> list[SavedView]:

@@ -13,6 +13,7 @@ from rapport.db.types import BigId, Json, UTCDateTime
 # The active statuses as literal SQL: a partial index is only used when the query repeats its predicate
 # literally (bound parameters cannot prove it), so the index and the list query share this one string.
 ACTIVE_SQL = "status IN ('new', 'open', 'pending', 'on_hold')"
+UNASSIGNED_SQL = "assignee_id IS NULL"
 # The statuses of the "Waiting longest" view (the customer waits on us), with its partial index likewise.
 WAITING_SQL = "status IN ('new', 'open')"
 
@@ -45,6 +46,15 @@ class Conversation(Base):
                 ("assignee", ("assignee_id",)),
                 ("all", ()),
             )
+        ),
+        # "Unassigned": a condition on the leading column of the assignee index does not give its order on
+        # PostgreSQL (IS NULL is no equality), so the view has a partial index of its own.
+        Index(
+            "ix_conversations_active_unassigned",
+            "updated_at",
+            "id",
+            sqlite_where=text(f"{ACTIVE_SQL} AND {UNASSIGNED_SQL}"),
+            postgresql_where=text(f"{ACTIVE_SQL} AND {UNASSIGNED_SQL}"),
         ),
         # "Waiting longest": new and open conversations whose customer wrote, oldest last inbound message first.
         Index(

@@ -198,7 +198,27 @@ def test_counts_stop_at_the_cap(client, world, signed_in, settings):
         inbound(client, world.agent_token, world.api_inbox.id, f"c{n}@customer.test", f"m{n}")
     counts = client.get("/inbox-counts").text
     assert re.search(
-        r'data-view-key="all">\s*<span>All</span> <span class="count" aria-label="more than 2 conversations">2\+<',
+        r'data-view-key="all">\s*<span>All</span> <span class="count" aria-label="at least 2 conversations">2\+<',
         counts,
     )
     assert re.search(r'data-view-key="mine">\s*<span>Mine</span> <span class="count"[^>]*>0<', counts)
+
+
+def test_filtered_counts_check_a_bounded_number_of_rows(client, world, signed_in, settings):
+    for n in range(3):
+        inbound(client, world.agent_token, world.email_inbox.id, f"e{n}@customer.test", f"mail {n}")
+        inbound(client, world.agent_token, world.api_inbox.id, f"a{n}@customer.test", f"api {n}")
+    r = client.post("/views", data={"csrf_token": signed_in, "name": "Email", "channel": "email"})
+    key = r.headers["location"].rsplit("/", 1)[1]
+
+    def shown() -> str:
+        found = re.search(
+            rf'data-view-key="{key}">\s*<span>Email</span> <span class="count"[^>]*>([^<]+)<',
+            client.get("/inbox-counts").text,
+        )
+        return found.group(1)
+
+    assert shown() == "3"  # every active conversation checked: the exact count
+    settings.inbox_count_scan = 2
+    assert re.fullmatch(r"[0-3]\+", shown())  # only some checked: what was found, as a lower bound
+    assert len(ids_in(client.get(f"/inbox/{key}").text)) == 3  # the list itself is not bounded

@@ -105,17 +105,23 @@
     }).catch(() => {});
     // One commit sends its events together: a short wait lets one fragment request answer all of them.
     const timeline = debounce(() => fire("timeline-changed"), TIMELINE_WAIT_MS);
-    // The header and the actions panel are not redrawn under an agent editing the actions form (it would
-    // throw their unsaved choices away); they are redrawn once the focus leaves the panel.
+    // The header and the actions panel are not redrawn while the agent edits the actions form; once the focus
+    // leaves it the header catches up, and the panel too unless it holds choices not yet saved (a redraw would
+    // throw them away; saving redraws it).
     const editing = () => document.getElementById("panel").contains(document.activeElement);
+    const initial = (select) => (Array.from(select.options).find((o) => o.defaultSelected) || select.options[0] || {}).value;
+    const unsaved = () => Array.from(document.querySelectorAll("#panel form [name]")).some((el) =>
+      el.tagName === "SELECT" ? el.value !== initial(el) : el.type !== "hidden" && el.value !== el.defaultValue);
     let stale = false;
-    const panel = debounce(() => {
+    const refresh = () => {
       if (editing()) { stale = true; return; }
       fire("head-changed");
-      fire("panel-changed");
-    }, PANEL_WAIT_MS);
+      stale = unsaved();
+      if (!stale) fire("panel-changed");
+    };
+    const panel = debounce(refresh, PANEL_WAIT_MS);
     document.getElementById("panel-wrap").addEventListener("focusout", (e) => {
-      if (stale && !document.getElementById("panel").contains(e.relatedTarget)) { stale = false; panel(); }
+      if (stale && !document.getElementById("panel").contains(e.relatedTarget)) refresh();
     });
     const source = follow([`conversation:${id}`, `agent:${me}`], (name, e) => {
       mentioned(name, e);
