@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     # filtered by what no index holds (channel, tag, segment …) checks its inbox_count_scan most recently updated
     # conversations and shows the matches among them as "N+" when there were more to check.
     inbox_count_cap: int = Field(default=999, ge=1)
-    inbox_count_scan: int = Field(default=2000, ge=1)
+    inbox_count_scan: int = Field(default=1000, ge=1)
     # A customer's contacts within this many days are counted on the conversation ("3rd contact in 7 days").
     repeat_contact_days: int = Field(default=7, ge=1)
     # The system's own outgoing mail (sign-in links, verification links), not an inbox's replies.

@@ -8,13 +8,11 @@ from datetime import datetime
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from rapport.agents import repository as agents
 from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
 from rapport.conversations import repository, service
 from rapport.conversations import workspace_repository as queries
 from rapport.conversations.workspace_repository import InboxFilter, Keyset
-from rapport.inboxes import repository as inboxes
 from rapport.kit import cursor
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid, NotFound
@@ -157,11 +155,10 @@ def counts(session: Session, actor: Actor) -> list[ViewCount]:
     settings = get_settings()
     wanted = [(k, t, _filter(actor, k, None)) for k, t in BUILT_IN.items()]
     wanted += [(f"saved-{v.id}", v.name, _filter(actor, "", v)) for v in queries.saved_views(session, actor.id)]
-    out = []
-    for key, title, flt in wanted:
-        n, more = queries.inbox_count(session, flt, cap=settings.inbox_count_cap, scan=settings.inbox_count_scan)
-        out.append(ViewCount(key, title, n, more))
-    return out
+    found = queries.inbox_counts(
+        session, [f for _, _, f in wanted], cap=settings.inbox_count_cap, scan=settings.inbox_count_scan
+    )
+    return [ViewCount(key, title, n, more) for (key, title, _), (n, more) in zip(wanted, found, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -179,9 +176,9 @@ def choices(session: Session, actor: Actor) -> Choices:
     """The options of the inbox page's forms."""
     authorize(actor, "conversations.read")
     return Choices(
-        [a for a in agents.all_agents(session) if a.active],
-        agents.all_teams(session),
-        inboxes.all_(session),
+        [a for a in queries.agent_rows(session) if a.active],
+        queries.team_rows(session),
+        queries.inbox_rows(session),
         [s.value for s in Status],
         queries.segments(session, limit=SEGMENT_CHOICES),
     )

@@ -119,8 +119,8 @@ def load(session: Session, actor: Actor, conversation_id: int, parts: frozenset[
     authorize(actor, "conversations.read")
     conv = repository.get(session, conversation_id)
     p = ConversationPage(conv=conv, customer=customers.get(session, conv.customer_id))
-    everyone = agents.all_agents(session)
-    p.teams = agents.all_teams(session)
+    everyone = queries.agent_rows(session)
+    p.teams = queries.team_rows(session)
     team_names = {t.id: t.name for t in p.teams}
     if "timeline" in parts:
         p.items = timeline_items(session, conv.id, {a.id: a.name for a in everyone}, team_names)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Row, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from rapport.models import Agent, Conversation, ConversationTag, Customer, Event, Message, SavedView
+from rapport.models import Agent, Conversation, ConversationTag, Customer, Event, Inbox, Message, SavedView, Team
 from rapport.models.conversations import ACTIVE_SQL, UNASSIGNED_SQL, WAITING_SQL
 from rapport.models.enums import ACTIVE_STATUSES
 
@@ -137,17 +137,35 @@ def inbox_page(session: Session, flt: InboxFilter, *, limit: int, start: Keyset 
     return rows
 
 
-def inbox_count(session: Session, flt: InboxFilter, *, cap: int, scan: int) -> tuple[int, bool]:
-    """How many conversations a view holds, and whether there may be more than that.
+def inbox_counts(session: Session, flts: list[InboxFilter], *, cap: int, scan: int) -> list[tuple[int, bool]]:
+    """How many conversations each view holds, and whether there may be more than that.
 
-    A count stops at `cap`. A view with conditions no index answers (channel, tag, segment …) checks at most
-    `scan` of the conversations its index holds and counts the matches among them: a lower bound, so neither
-    costs more than a fixed number of rows however large the view is.
+    A count stops at `cap`. A view with conditions no index answers (channel, tag, segment …) checks its `scan`
+    most recent conversations and counts the matches among them: a lower bound. So no count costs more than a
+    fixed number of rows however large the view, and the plain ones are read in one statement.
     """
-    if not any(getattr(flt, attr) for attr in _CHECKED):
-        inner = select(Conversation.id).where(*_indexed(flt)).limit(cap + 1).subquery()
-        n = session.scalar(select(func.count()).select_from(inner))
-        return min(n, cap), n > cap
+    plain = [f for f in flts if not _checked(f)]
+    found: dict[int, tuple[int, bool]] = {}
+    if plain:
+        counts = [
+            select(func.count())
+            .select_from(select(Conversation.id).where(*_indexed(f)).limit(cap + 1).subquery())
+            .scalar_subquery()
+            for f in plain
+        ]
+        for f, n in zip(plain, session.execute(select(*counts)).one(), strict=True):
+            found[id(f)] = (min(n, cap), n > cap)
+    for f in flts:
+        if _checked(f):
+            found[id(f)] = _scanned_count(session, f, cap=cap, scan=scan)
+    return [found[id(f)] for f in flts]
+
+
+def _checked(flt: InboxFilter) -> bool:
+    return any(getattr(flt, attr) for attr in _CHECKED)
+
+
+def _scanned_count(session: Session, flt: InboxFilter, *, cap: int, scan: int) -> tuple[int, bool]:
     column = sort_column(flt)
     scanned = (
         select(*(Conversation.__table__.c[name] for name in _SCANNED))
@@ -221,6 +239,21 @@ def events_of(session: Session, conversation_id: int, names_excluded: set[str], 
 def agent_names(session: Session) -> dict[int, str]:
     """Every agent's name by id (events name who did what)."""
     return {r.id: r.name for r in session.execute(select(Agent.id, Agent.name))}
+
+
+def agent_rows(session: Session) -> list[Row]:
+    """Every agent as a light row (id, name, email, active), by name: what pages list and name."""
+    return list(session.execute(select(Agent.id, Agent.name, Agent.email, Agent.active).order_by(Agent.name)))
+
+
+def team_rows(session: Session) -> list[Row]:
+    """Every team as a light row (id, name), by name."""
+    return list(session.execute(select(Team.id, Team.name).order_by(Team.name)))
+
+
+def inbox_rows(session: Session) -> list[Row]:
+    """Every inbox as a light row (id, name), by name."""
+    return list(session.execute(select(Inbox.id, Inbox.name).order_by(Inbox.name)))
 
 
 def segments(session: Session, *, limit: int) -> list[str]:

@@ -112,6 +112,9 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_conversation", "conversation_id", "id"),
+        # A customer's latest messages on a channel, whatever the conversation (WhatsApp's 24-hour window is
+        # checked on every conversation page): without it that is a scan of every message.
+        Index("ix_messages_customer", "customer_id", "created_at", "id"),
         # Idempotency of inbound delivery: a provider's id is seen once per inbox.
         UniqueConstraint("inbox_id", "external_id"),
     )

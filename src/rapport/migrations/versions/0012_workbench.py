@@ -1,4 +1,4 @@
-"""inbox views: partial indexes for "Unassigned" and for "Waiting longest" (new and open, by last inbound message)
+"""inbox views: partial indexes for "Unassigned" and "Waiting longest"; a customer's messages by time
 
 Revision ID: 0012_workbench
 Revises: 0011
@@ -18,7 +18,7 @@ WAITING_SQL = "status IN ('new', 'open')"
 
 
 def upgrade() -> None:
-    """Create the two views' indexes."""
+    """Create the two views' indexes and the messages-by-customer index."""
     unassigned = text(f"{ACTIVE_SQL} AND {UNASSIGNED_SQL}")
     op.create_index(
         "ix_conversations_active_unassigned",
@@ -34,9 +34,11 @@ def upgrade() -> None:
         sqlite_where=text(WAITING_SQL),
         postgresql_where=text(WAITING_SQL),
     )
+    op.create_index("ix_messages_customer", "messages", ["customer_id", "created_at", "id"])
 
 
 def downgrade() -> None:
     """Drop them."""
+    op.drop_index("ix_messages_customer", table_name="messages")
     op.drop_index("ix_conversations_waiting", table_name="conversations")
     op.drop_index("ix_conversations_active_unassigned", table_name="conversations")
