@@ -21,6 +21,7 @@ import re
 import secrets
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import server
@@ -31,13 +32,16 @@ from rapport.web.deps import SESSION_COOKIE
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))  # run on its own: bench/ is not a package
 TIMELINE_WAIT, PANEL_WAIT = 0.05, 0.3  # workspace.js: TIMELINE_WAIT_MS, PANEL_WAIT_MS
-TOKEN = re.compile(r"wb(\d+)x")
-OBSERVER = """() => {
+# Each message carries "wb<run>n<number>x": the run's own prefix, so messages of earlier runs never match.
+RUN = secrets.token_hex(3)
+TOKEN = re.compile(rf"wb{RUN}n(\d+)x")
+OBSERVER = r"""(run) => {
+  const token = new RegExp("wb" + run + "n(\\d+)x", "g");
   window.__seen = {};
   const scan = () => {
     const at = performance.timeOrigin + performance.now();
     document.querySelectorAll("#timeline .msg .text").forEach((el) => {
-      for (const m of el.textContent.matchAll(/wb(\\d+)x/g)) { if (!(m[1] in window.__seen)) window.__seen[m[1]] = at; }
+      for (const m of el.textContent.matchAll(token)) { if (!(m[1] in window.__seen)) window.__seen[m[1]] = at; }
     });
   };
   scan();
@@ -109,6 +113,9 @@ class SimPage:
                 if who.get("id") not in self.others and d.get("state") == "viewing":
                     self.spawn(self.presence())  # let the newcomer know we are here too
                 self.others.add(who.get("id"))
+            return
+        if name == "close":
+            self.tally.errors.append(f"live stream closed: {data[:200]}")
             return
         if not name or "." not in name:
             return
@@ -196,7 +203,7 @@ async def chromium_pages(url: str, pages: list[tuple[int, dict]]):
         tab = await context.new_page()
         await tab.goto(f"/conversations/{conv_id}")
         await tab.wait_for_selector("html[data-ready]", timeout=30_000)
-        await tab.evaluate(OBSERVER)
+        await tab.evaluate(OBSERVER, RUN)
         tabs.append((conv_id, tab))
     return pw, browser, tabs
 
@@ -208,15 +215,12 @@ async def drive(url: str, fx: dict, token: str, *, pages: int, real: int, rate: 
     tally, tasks = Tally(), set()
     crew = list(fx["sessions"].values())
     by_agent = {s["agent_id"]: s for s in crew}
-    # Two pages per conversation: its owner's and a colleague's.
-    layout = []
-    for conv in fx["live"]:
-        layout.append((conv["id"], by_agent[conv["owner"]]))
-        layout.append((conv["id"], crew[(crew.index(by_agent[conv["owner"]]) + 1) % len(crew)]))
-    layout = layout[:pages]
-    watched = {}
-    for conv_id, _ in layout:
-        watched[conv_id] = watched.get(conv_id, 0) + 1
+    # Two pages per conversation: its owner's and a colleague's; the Chromium tabs are owners' pages (one each).
+    owners = [(c["id"], by_agent[c["owner"]]) for c in fx["live"]]
+    colleagues = [(c, crew[(crew.index(s) + 1) % len(crew)]) for c, s in owners]
+    layout = (owners + colleagues)[:pages]
+    watched = Counter(c for c, _ in layout)
+    in_chromium = Counter(c for c, _ in layout[:real])
     limits = httpx2.Limits(max_connections=3 * pages + 50, max_keepalive_connections=3 * pages + 50)
     async with httpx2.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
         pw, browser, tabs = await chromium_pages(url, layout[:real])
@@ -227,7 +231,7 @@ async def drive(url: str, fx: dict, token: str, *, pages: int, real: int, rate: 
             if not await asyncio.wait_for(ready.get(), 60):
                 raise RuntimeError(f"a live page could not connect: {tally.errors[:3]}")
         await asyncio.sleep(2)  # the presence round settles
-        live = fx["live"]
+        live = [c for c in fx["live"] if watched[c["id"]]]  # messages go where pages are open
         rng = random.Random(5)
         loop = asyncio.get_running_loop()
         start, k = loop.time(), 0
@@ -237,7 +241,7 @@ async def drive(url: str, fx: dict, token: str, *, pages: int, real: int, rate: 
             body = {
                 "inbox_id": conv["inbox_id"],
                 "sender": {"kind": "email", "address": conv["address"]},
-                "text": f"Any news on my order? (bench wb{n}x)",
+                "text": f"Any news on my order? (bench wb{RUN}n{n}x)",
                 "conversation_id": conv["id"],
             }
             tally.conv_of[n] = conv["id"]
@@ -255,7 +259,12 @@ async def drive(url: str, fx: dict, token: str, *, pages: int, real: int, rate: 
             task.add_done_callback(senders.discard)
             k += 1
         await asyncio.gather(*senders)
-        await asyncio.sleep(3)  # the last pushes and fragments
+        # The last pushes and fragments: until every simulated page has shown its messages, for at most 10 s.
+        expected_sim = sum(watched[tally.conv_of[n]] - in_chromium[tally.conv_of[n]] for n in tally.sent)
+        deadline = loop.time() + 10
+        while len(tally.fragment) < expected_sim and loop.time() < deadline:
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(1)  # and the Chromium tabs
         for _conv_id, tab in tabs:
             seen = await tab.evaluate("() => window.__seen")
             for token, at in seen.items():
@@ -268,9 +277,7 @@ async def drive(url: str, fx: dict, token: str, *, pages: int, real: int, rate: 
             t.cancel()
         await browser.close()
         await pw.stop()
-    expected = sum(watched[tally.conv_of[n]] for n in tally.sent)
-    expected_dom = sum(1 for n in tally.sent for c, _ in tabs if tally.conv_of[n] == c)
-    expected_sim = expected - expected_dom
+    expected_dom = sum(in_chromium[tally.conv_of[n]] for n in tally.sent)
     return {"tally": tally, "expected_sim": expected_sim, "expected_dom": expected_dom, "sent": len(tally.sent)}
 
 

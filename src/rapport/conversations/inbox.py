@@ -40,9 +40,8 @@ SEGMENT_CHOICES = 100  # segments offered in the saved-view form
 
 @dataclass
 class View:
-    """One view's page: its key and title, the rows and their tags, the cursors of the pages either side of it
-    (None at either end), where this page starts (its live refresh reads the same page), what to say when empty.
-    """
+    """One page of a view: its rows and their tags, the cursors of the pages either side (None at an end), the
+    query that reached it (its live refresh reads the same page), and what to say when it is empty."""
 
     key: str
     title: str
@@ -114,7 +113,10 @@ def _keyset(flt: InboxFilter, raw: str, *, newer: bool) -> Keyset:
             raise ValueError(kind)
         return Keyset(datetime.fromisoformat(value), int(last_id), newer=newer)
     except (ValueError, TypeError) as exc:
-        raise Invalid("This page link is out of date; start again from the view's first page.") from exc
+        raise Invalid(
+            "This page link is out of date; start again from the view's first page.",
+            errors=[{"field": "before" if newer else "after"}],
+        ) from exc
 
 
 def view(session: Session, actor: Actor, key: str, *, after: str | None = None, before: str | None = None) -> View:

@@ -68,8 +68,8 @@ class ConversationPage:
     identities: list[Identity] = field(default_factory=list)
     others: list = field(default_factory=list)
     repeat: Repeat | None = None
-    agents: list[Agent] = field(default_factory=list)
-    teams: list = field(default_factory=list)
+    agents: list = field(default_factory=list)  # light rows: id, name, email, active
+    teams: list = field(default_factory=list)  # light rows: id, name
     tags: list[str] = field(default_factory=list)
     options: ReplyOptions | None = None
     fields: list = field(default_factory=list)
