@@ -3,8 +3,8 @@
 Most pages are simulated, each doing what `workspace.js` does on a conversation page: one SSE stream on
 `/api/v1/live` (topics `conversation:<id>` and `agent:<me>`, the agent's session cookie), a `viewing` presence
 signal when the stream is ready (and again when another agent arrives), and on a push for its conversation the
-same htmx fragment GETs after the same waits (the timeline after 50 ms; the header and the panel after 300 ms;
-one request at a time, the last trigger queued, as htmx does). A few pages are real Chromium tabs that watch
+same htmx fragment GETs after the same waits (the timeline 50 ms after an event; the header and the panel after
+300 ms; one request at a time, the last trigger queued, as htmx does). A few pages are real Chromium tabs that watch
 their timeline with a MutationObserver. Messages are POSTed through `/api/v1/messages/inbound` at a steady rate
 into the conversations the pages have open, each with a token in its text; latency runs from the POST's send
 time to (a) the SSE frame carrying it, (b) the fragment containing it (simulated pages) or the DOM showing it
@@ -133,13 +133,13 @@ class SimPage:
             self.later("panel", PANEL_WAIT)
 
     def later(self, what: str, wait: float) -> None:
-        """Debounce, as the page's JS does."""
-        if what in self.waits:
-            self.waits[what].cancel()
-        self.waits[what] = asyncio.get_running_loop().call_later(wait, self.due, what)
+        """Throttle, as the page's JS does: one refresh `wait` after the first event, whatever follows meanwhile."""
+        if what not in self.waits:
+            self.waits[what] = asyncio.get_running_loop().call_later(wait, self.due, what)
 
     def due(self, what: str) -> None:
         """One request at a time per element; a trigger during one queues the next (htmx's default)."""
+        del self.waits[what]
         if self.busy.get(what):
             self.again[what] = True
             return

@@ -29,7 +29,7 @@
     document.querySelectorAll("time[data-relative]").forEach((t) => { t.textContent = ago(t.dateTime); });
   }, 60000);
 
-  // The wait before a live refresh (kept in step with bench/workspace.py, which does what this page does).
+  // The wait before a live refresh (kept in step with bench/live_pages.py, which does what this page does).
   const TIMELINE_WAIT_MS = 50;
   const PANEL_WAIT_MS = 300;
 
@@ -39,6 +39,13 @@
     if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ready); return; }
     document.documentElement.dataset.ready = "1";
     if (window.performance && performance.mark) performance.mark("rapport-ready");
+  }
+
+  // At most one call per `ms`, `ms` after the first request: a steady stream of events cannot put it off for
+  // ever (a debounce would never fire while events keep coming closer together than its wait).
+  function throttle(fn, ms) {
+    let timer = null;
+    return () => { if (!timer) timer = setTimeout(() => { timer = null; fn(); }, ms); };
   }
 
   function debounce(fn, ms) {
@@ -73,7 +80,7 @@
   // Inbox: counts and the list refresh when anything changes (the list only when nothing is selected).
   const inbox = document.querySelector("[data-live-inbox]");
   if (inbox) {
-    const refresh = debounce(() => {
+    const refresh = throttle(() => {
       fire("counts-changed");
       if (!document.querySelector("#conversation-list input[name=ids]:checked")) fire("list-changed");
     }, 400);
@@ -104,7 +111,7 @@
       body: JSON.stringify({ conversation_id: id, state: state }),
     }).catch(() => {});
     // One commit sends its events together: a short wait lets one fragment request answer all of them.
-    const timeline = debounce(() => fire("timeline-changed"), TIMELINE_WAIT_MS);
+    const timeline = throttle(() => fire("timeline-changed"), TIMELINE_WAIT_MS);
     // The header and the actions panel are not redrawn while the agent edits the actions form; once the focus
     // leaves it the header catches up, and the panel too unless it holds choices not yet saved (a redraw would
     // throw them away; saving redraws it).
@@ -119,7 +126,7 @@
       stale = unsaved();
       if (!stale) fire("panel-changed");
     };
-    const panel = debounce(refresh, PANEL_WAIT_MS);
+    const panel = throttle(refresh, PANEL_WAIT_MS);
     document.getElementById("panel-wrap").addEventListener("focusout", (e) => {
       if (stale && !document.getElementById("panel").contains(e.relatedTarget)) refresh();
     });
