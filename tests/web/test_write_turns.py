@@ -40,14 +40,18 @@ def serve(engine, tmp_path) -> tuple[subprocess.Popen, str]:
          "--port", str(port), "--log-level", "warning"],
         env=env,
     )  # fmt: skip
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1):
-                return proc, base
-        except OSError:  # not listening yet, or too busy starting to answer within the second
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("the server did not answer /healthz")
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1):
+                    return proc, base
+            except OSError:  # not listening yet, or too busy starting to answer within the second
+                time.sleep(0.05)
+        raise RuntimeError("the server did not answer /healthz")
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
 
 
 async def burst(base: str, token: str, conversation_id: int) -> list[int]:
