@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import random
 import re
 import shutil
@@ -67,6 +68,49 @@ def fresh_database(backend: str, folder: Path) -> dict:
     db = Database(make_engine(url))
     upgrade(db.engine)
     return {"backend": backend, "url": url, "data_dir": folder, "db": db, "settings": settings}
+
+
+def prepare(backend: str, data_file: Path, *, reuse: bool = False) -> dict:
+    """A database of `backend` holding the data set: imported afresh (timed: `target["import"]`), or with `reuse`
+    the one an earlier run imported (migrated to the current schema; no import figure)."""
+    folder = data_file.parent / f"{backend}-{data_file.stem.removeprefix('dataset-')}"
+    marker = folder / "imported.json"
+    url = f"sqlite:///{folder / 'rapport.db'}" if backend == "sqlite" else PG_URL
+    if reuse and marker.exists() and json.loads(marker.read_text()).get("url") == url:
+        settings = use_settings(Settings(data_dir=folder, database_url=url))
+        db = Database(make_engine(url))
+        target = {"backend": backend, "url": url, "data_dir": folder, "db": db, "settings": settings}
+        # PostgreSQL's one database may hold another data set since: the imported conversations must match.
+        if _imported(db) == json.loads(marker.read_text())["conversations"]:
+            print(f"[{backend}] reusing the database imported from {data_file.name}", flush=True)
+            before = _heads(db)
+            upgrade(db.engine)
+            if _heads(db) != before:
+                analyse(target)  # new indexes want statistics
+            return target
+        db.engine.dispose()
+    target = fresh_database(backend, folder)
+    print(f"[{backend}] importing {data_file.name} …", flush=True)
+    target["import"] = import_file(target, data_file)
+    print(f"[{backend}] imported in {target['import']['seconds']:.0f}s; analysing …", flush=True)
+    analyse(target)
+    marker.write_text(json.dumps({"url": url, "conversations": target["import"]["conversations"]}))
+    return target
+
+
+def _imported(db: Database) -> int:
+    try:
+        with db.read() as s:
+            return s.scalar(select(func.count()).select_from(Conversation).where(Conversation.source_ref.is_not(None)))
+    except Exception:  # noqa: BLE001  (no such table: nothing imported there)
+        return -1
+
+
+def _heads(db: Database) -> set[str]:
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
 def import_file(target: dict, path: Path) -> dict:

@@ -20,11 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import channels  # noqa: E402  (bench/channels.py)
 import dataset  # noqa: E402  (bench/dataset.py)
 import server  # noqa: E402  (bench/server.py)
+import workspace  # noqa: E402  (bench/workspace.py)
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
 
-# name -> (target, unit, higher is better)
+# name -> (target, unit, higher is better); a target of None is reported for information
 TARGETS = {
     "ingest_rate": (1500, "msg/s", True),
     "ingest_p99": (100, "ms", False),
@@ -41,6 +42,15 @@ TARGETS = {
     "sms_webhook_rate": (1000, "req/s", True),
     "whatsapp_webhook_rate": (1000, "req/s", True),
     "chat_p99": (200, "ms", False),
+    # issue #4: the agent workspace (run.py --suite workspace)
+    "inbox_page_p95": (50, "ms", False),
+    "inbox_page_rate_c16": (None, "req/s", True),
+    "conversation_page_p95": (50, "ms", False),
+    "conversation_page_rate_c16": (None, "req/s", True),
+    "interactive_p95": (1000, "ms", False),
+    "push_sse_p99": (None, "ms", False),
+    "push_fragment_p99": (500, "ms", False),
+    "push_dom_p99": (500, "ms", False),
 }
 
 
@@ -95,20 +105,9 @@ def measure_floor(port: int, seconds: int) -> dict:
     }
 
 
-def measure_backend(backend: str, args, data_file: Path, port: int) -> dict:
-    """Import the data set into a fresh database of `backend`, serve it, and measure every figure."""
+def measure_backend(backend: str, args, target: dict, port: int) -> dict:
+    """Serve the imported database of `backend` and measure the core figures."""
     out: dict = {"backend": backend}
-    target = dataset.fresh_database(backend, BENCH / "data" / backend)
-    print(f"[{backend}] importing {data_file.name} …", flush=True)
-    imported = dataset.import_file(target, data_file)
-    out["import"] = imported
-    out["import_rate"] = round(imported["messages"] / imported["seconds"])
-    print(
-        f"[{backend}] imported {imported['messages']:,} messages in {imported['seconds']:.0f}s "
-        f"({out['import_rate']:,}/s); analysing …",
-        flush=True,
-    )
-    dataset.analyse(target)
     fixture = dataset.bench_fixture(target)
     sec = args.seconds
     env_auth = {"WRK_TOKEN": fixture["token"]}
@@ -166,18 +165,20 @@ def measure_backend(backend: str, args, data_file: Path, port: int) -> dict:
 def table(floor: dict, results: list[dict]) -> str:
     """The results as a plain-text table, one column per backend."""
     names = [r["backend"] for r in results]
-    lines = [f"{'figure':<22}{'target':>14}" + "".join(f"{n:>16}" for n in names) + "  verdict"]
+    lines = [f"{'figure':<27}{'target':>14}" + "".join(f"{n:>16}" for n in names) + "  verdict"]
     for key, (goal, unit, higher) in TARGETS.items():
-        row = f"{key:<22}{(('≥ ' if higher else '≤ ') + str(goal) + ' ' + unit):>14}"
+        wanted = (("≥ " if higher else "≤ ") + f"{goal} {unit}") if goal is not None else unit
+        row = f"{key:<27}{wanted:>14}"
         ok = True
         for r in results:
             value = r.get(key)
             row += f"{value:>16,}" if value is not None else f"{'—':>16}"
-            ok &= value is not None and (value >= goal if higher else value <= goal)
+            ok &= value is not None and (goal is None or (value >= goal if higher else value <= goal))
         ran = any(r.get(key) is not None for r in results)
-        lines.append(row + (("  met" if ok else "  MISSED") if ran else "  not run"))
+        verdict = ("  info" if goal is None else "  met" if ok else "  MISSED") if ran else "  not run"
+        lines.append(row + verdict)
     lines.append(
-        f"{'floor hello c32':<22}{'':>14}" + f"{floor['rate_c32']:>16,} req/s (p99 {floor['p99_c32_ms']} ms, "
+        f"{'floor hello c32':<27}{'':>14}" + f"{floor['rate_c32']:>16,} req/s (p99 {floor['p99_c32_ms']} ms, "
         f"single-client p95 {floor['p95_c1_ms']} ms)"
     )
     for r in results:
@@ -186,6 +187,24 @@ def table(floor: dict, results: list[dict]) -> str:
                 lines.append(f"{key}/floor [{r['backend']}]: {r[key] / floor['rate_c32']:.1%}")
         if "email_rate" in r:
             lines.append(f"email: {r['email_rate']:,} msg/s stored vs {r['email_floor_rate']:,} msg/s bare IMAP read")
+        for key in ("inbox_page_p95", "conversation_page_p95"):
+            if key in r:
+                lines.append(f"{key}/floor single-client p95 [{r['backend']}]: {r[key] / floor['p95_c1_ms']:.1f}x")
+        if "push" in r:
+            p = r["push"]
+            lines.append(
+                f"push [{r['backend']}]: {p['pages']} pages ({p['chromium_pages']} Chromium), {p['sent']} messages "
+                f"at {p['rate']}/s; p50 sse {p['sse']['p50_ms']} / fragment {p['fragment']['p50_ms']} / dom "
+                f"{p['dom']['p50_ms']} ms; seen {p['sse']['n']}/{p['sse']['expected']} frames, "
+                f"{p['fragment']['n']}/{p['fragment']['expected']} fragments, {p['dom']['n']}/{p['dom']['expected']} "
+                f"in Chromium; {p['error_count']} errors"
+            )
+        if "interactive" in r:
+            i = r["interactive"]
+            lines.append(
+                f"interactive [{r['backend']}]: p50 {i['ready']['p50_ms']} ms, p95 {i['ready']['p95_ms']} ms over "
+                f"{i['ready']['n']} opens (DOMContentLoaded p50 {i['dom_content_loaded']['p50_ms']} ms)"
+            )
     return "\n".join(lines)
 
 
@@ -197,10 +216,23 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--suite", default="core,channels", help="core (issue #2), channels (issue #3), or both")
+    parser.add_argument(
+        "--suite", default="core,channels,workspace", help="core (issue #2), channels (#3), workspace (#4), or a list"
+    )
+    parser.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="keep the database an earlier run imported from the same data set (no import figure; for iterating)",
+    )
     parser.add_argument("--mails", type=int, default=5000, help="mails fetched from IMAP in the email benchmark")
     parser.add_argument("--visitors", type=int, default=500, help="chat visitors, each writing every 5 s")
     parser.add_argument("--chat-seconds", type=int, default=60)
+    parser.add_argument("--interactive-runs", type=int, default=30, help="conversation pages opened in Chromium")
+    parser.add_argument("--live-pages", type=int, default=200, help="open conversation pages in the push benchmark")
+    parser.add_argument("--chromium-pages", type=int, default=5, help="of which real Chromium tabs")
+    parser.add_argument("--live-agents", type=int, default=16, help="agents the pages belong to")
+    parser.add_argument("--push-rate", type=float, default=20, help="inbound messages per second to open pages")
+    parser.add_argument("--push-seconds", type=float, default=60)
     parser.add_argument(
         "--pg-url",
         default=os.environ.get("RAPPORT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/rapport_bench"),
@@ -213,7 +245,7 @@ def main() -> None:
     suites = set(args.suite.split(","))
     data_file = (
         dataset.ensure_file(BENCH / "data", conversations=args.conversations, messages=args.messages)
-        if "core" in suites
+        if suites & {"core", "workspace"}
         else None
     )
     print("measuring the floor (hello world) …", flush=True)
@@ -221,7 +253,18 @@ def main() -> None:
     small = dataset.ensure_file(BENCH / "data", conversations=20_000, messages=100_000)
     results = []
     for backend in args.backends.split(","):
-        result = measure_backend(backend, args, data_file, args.port) if "core" in suites else {"backend": backend}
+        result = {"backend": backend}
+        if suites & {"core", "workspace"}:
+            # One import serves both suites.
+            target = dataset.prepare(backend, data_file, reuse=args.reuse_data)
+            if "import" in target:
+                result["import"] = target["import"]
+                result["import_rate"] = round(target["import"]["messages"] / target["import"]["seconds"])
+            if "core" in suites:
+                result.update(measure_backend(backend, args, target, args.port))
+            if "workspace" in suites:
+                result.update(workspace.measure_workspace(backend, args, target, args.port, wrk))
+            target["db"].engine.dispose()
         if "channels" in suites:
             print(f"[{backend}] channels …", flush=True)
             result.update(channels.measure_channels(backend, args, small, args.port, wrk))

@@ -1,6 +1,8 @@
--- GET a rotating list of paths read from the file named by WRK_PATHS, with the bearer token in WRK_TOKEN.
+-- GET a rotating list of paths read from the file named by WRK_PATHS, with the bearer token in WRK_TOKEN or
+-- the workspace's session cookie in WRK_COOKIE ("name=value").
 local paths = {}
 local token = os.getenv("WRK_TOKEN")
+local cookie = os.getenv("WRK_COOKIE")
 local i = 0
 
 function init(args)
@@ -12,6 +14,7 @@ function request()
   i = i % #paths + 1
   local headers = {}
   if token then headers["Authorization"] = "Bearer " .. token end
+  if cookie then headers["Cookie"] = cookie end
   return wrk.format("GET", paths[i], headers)
 end
 

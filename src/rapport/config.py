@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     # In-app notifications: the badge counts unread ones up to this cap (then shows "99+"), the page lists this many.
     notifications_badge_cap: int = Field(default=99, ge=1)
     notifications_page_size: int = Field(default=50, ge=1, le=500)
+    # Conversations on one page of an inbox view (also the most a bulk action changes at once).
+    inbox_page_size: int = Field(default=50, ge=1, le=500)
+    # Inbox view counts stop at this many (shown as "999+"): a count costs at most this many index entries. A view
+    # filtered by what no index holds (channel, tag, segment …) checks its inbox_count_scan most recently updated
+    # conversations and shows the matches among them as "N+" when there were more to check.
+    inbox_count_cap: int = Field(default=999, ge=1)
+    inbox_count_scan: int = Field(default=1000, ge=1)
     # A customer's contacts within this many days are counted on the conversation ("3rd contact in 7 days").
     repeat_contact_days: int = Field(default=7, ge=1)
     # The customers page lists recently active customers by walking conversations, latest first: at most this
@@ -104,6 +111,10 @@ class Settings(BaseSettings):
     # Serve POST /api/v1/messages/inbound through its lean ASGI path (conversations/inbound_fast.py).
     inbound_fast_path: bool = True
     db_pool_size: int = Field(default=10, ge=1)
+    # Database sessions a web process's requests hold at once (the rest wait their turn on the event loop): below
+    # the thread pool's 40 threads and the connection pool (db_pool_size plus its overflow), so holders always
+    # find a thread and a connection.
+    request_sessions: int = Field(default=20, ge=1, le=39)
     # SQLite's page cache per connection and its memory map of the database file (both count toward RSS).
     sqlite_cache_mb: int = Field(default=32, ge=1)
     sqlite_mmap_mb: int = Field(default=64, ge=0)

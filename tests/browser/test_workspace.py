@@ -181,3 +181,39 @@ def test_forged_cross_site_post_is_refused(new_page, db, world, server):
     assert answer.value.status == 403
     with db.read() as s:
         assert s.get(Conversation, cid).status == "new"
+
+
+def test_header_follows_another_agents_changes(new_page, db, world):
+    """Ada changes the conversation; Alex's header shows it live, but not while he edits the actions form."""
+    cid = email_conversation(db, world)
+    alex, ada = new_page(), new_page()
+    sign_in(alex, *ALEX)
+    sign_in(ada, *ADA)
+    for page in (alex, ada):
+        page.goto(f"/conversations/{cid}")
+        expect(page.locator("html[data-ready]")).to_have_count(1)  # scripts initialised, live stream connected
+    alex.evaluate("window.__marker = 1")  # survives only if the page is not reloaded
+    ada.get_by_label("Status").select_option("pending")
+    ada.get_by_label("Priority").select_option("urgent")
+    ada.get_by_label("Category").fill("shipping")
+    ada.get_by_role("button", name="Save changes").click()
+    expect(alex.locator('[data-head="status"]')).to_have_text("pending")
+    expect(alex.locator('[data-head="priority"]')).to_have_text("urgent")
+    expect(alex.locator('[data-head="category"]')).to_have_text("shipping")
+    expect(alex.locator("#a-status")).to_have_value("pending")  # the panel too, as Alex is not editing it
+    # While Alex edits the actions form, neither the header nor the form is redrawn under him.
+    alex.get_by_label("Add tag").fill("half-typed")
+    ada.get_by_label("Assignee").select_option(label="Ada Admin")
+    ada.get_by_role("button", name="Save changes").click()
+    expect(ada.locator('[data-head="assignee"]')).to_have_text("Ada Admin")
+    alex.wait_for_timeout(1000)  # the push has long arrived (Ada's own page shows it)
+    expect(alex.locator('[data-head="assignee"]')).to_have_text("nobody")
+    expect(alex.get_by_label("Add tag")).to_have_value("half-typed")
+    alex.locator("#timeline").click()  # focus leaves the form: the header catches up
+    expect(alex.locator('[data-head="assignee"]')).to_have_text("Ada Admin")
+    expect(alex.get_by_label("Add tag")).to_have_value("half-typed")  # an unsaved choice is kept
+    alex.get_by_label("Add tag").fill("")  # nothing unsaved any more: the next change redraws the panel too
+    alex.locator("#timeline").click()
+    expect(alex.locator("#a-assignee option:checked")).to_have_text("Ada Admin")
+    assert alex.evaluate("window.__marker") == 1
+    shot(alex, "conversation-header-live")

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from rapport.agents import repository as agents
 from rapport.agents.permissions import Actor, authorize
+from rapport.config import get_settings
 from rapport.conversations import repository, service
 from rapport.conversations import workspace_repository as queries
-from rapport.conversations.workspace_repository import InboxFilter
-from rapport.inboxes import repository as inboxes
+from rapport.conversations.workspace_repository import InboxFilter, Keyset
+from rapport.kit import cursor
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid, NotFound
 from rapport.models import SavedView
 from rapport.models.enums import ACTIVE_STATUSES, Channel, Priority, Status
 
-PAGE_SIZE = 50
 ACTIVE = [s.value for s in ACTIVE_STATUSES]
 BUILT_IN = {
     "mine": "Mine",
@@ -34,30 +34,39 @@ EMPTY = {
     "all": "No open conversations. New messages appear here as soon as they arrive.",
     "waiting": "No customer is waiting for an answer right now.",
 }
-FILTER_KEYS = ("status", "channel", "inbox_id", "team_id", "tag", "category", "priority")
+FILTER_KEYS = ("status", "channel", "inbox_id", "team_id", "tag", "category", "priority", "segment")
+SEGMENT_CHOICES = 100  # segments offered in the saved-view form
 
 
 @dataclass
 class View:
-    """One view's page: its key and title, the rows, their tags, whether more follow, what to say when empty."""
+    """One page of a view: its rows and their tags, the cursors of the pages either side (None at an end), the
+    query that reached it (its live refresh reads the same page), and what to say when it is empty."""
 
     key: str
     title: str
     rows: list[Row]
     tags: dict[int, list[str]]
-    offset: int
-    has_more: bool
+    older: str | None
+    newer: str | None
+    position: str
     empty: str
     filters: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ViewCount:
-    """A view in the sidebar with how many conversations it holds."""
+    """A view in the sidebar with how many conversations it holds; `more` when that is a lower bound ("999+")."""
 
     key: str
     title: str
     count: int
+    more: bool = False
+
+    @property
+    def label(self) -> str:
+        """The count as shown."""
+        return f"{self.count}+" if self.more else str(self.count)
 
 
 def _filter(actor: Actor, key: str, saved: SavedView | None) -> InboxFilter:
@@ -71,6 +80,7 @@ def _filter(actor: Actor, key: str, saved: SavedView | None) -> InboxFilter:
             tag=f.get("tag"),
             category=f.get("category"),
             priority=f.get("priority"),
+            segment=f.get("segment"),
         )
     return {
         "mine": lambda: InboxFilter(status=ACTIVE, assignee_id=actor.id),
@@ -91,33 +101,66 @@ def _resolve(session: Session, actor: Actor, key: str) -> tuple[str, InboxFilter
     raise NotFound(f"There is no inbox view '{key}'. Pick one from the list on the left.")
 
 
-def view(session: Session, actor: Actor, key: str, *, offset: int = 0) -> View:
-    """One page of a view (built-in or saved by this agent)."""
+def _cursor(flt: InboxFilter, row: Row) -> str:
+    value = row.last_inbound_at if flt.waiting else row.updated_at
+    return cursor.encode(["waiting" if flt.waiting else "updated", value.isoformat(), row.id])
+
+
+def _keyset(flt: InboxFilter, raw: str, *, newer: bool) -> Keyset:
+    try:
+        kind, value, last_id = cursor.decode(raw)
+        if kind != ("waiting" if flt.waiting else "updated"):
+            raise ValueError(kind)
+        return Keyset(datetime.fromisoformat(value), int(last_id), newer=newer)
+    except (ValueError, TypeError) as exc:
+        raise Invalid(
+            "This page link is out of date; start again from the view's first page.",
+            errors=[{"field": "before" if newer else "after"}],
+        ) from exc
+
+
+def view(session: Session, actor: Actor, key: str, *, after: str | None = None, before: str | None = None) -> View:
+    """One page of a view (built-in or saved by this agent): the first, or the one after or before a cursor."""
     authorize(actor, "conversations.read")
     title, flt, saved = _resolve(session, actor, key)
-    rows = queries.inbox_page(session, flt, limit=PAGE_SIZE + 1, offset=max(0, offset))
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    start = _keyset(flt, before, newer=True) if before else _keyset(flt, after, newer=False) if after else None
+    size = get_settings().inbox_page_size
+    rows = queries.inbox_page(session, flt, limit=size + 1, start=start)
+    beyond = len(rows) > size  # one more row on the side the page was read towards
+    if start is not None and start.newer:
+        rows = rows[1:] if beyond else rows
+        older, newer = (_cursor(flt, rows[-1]) if rows else None), (_cursor(flt, rows[0]) if beyond else None)
+    else:
+        rows = rows[:size]
+        older = _cursor(flt, rows[-1]) if beyond else None
+        newer = _cursor(flt, rows[0]) if start is not None and rows else None
+    position = f"before={before}" if before else f"after={after}" if after else ""
     empty = EMPTY.get(key, "Nothing matches this view's filters. Edit or delete the view, or try All.")
+    if start is not None and not rows:
+        empty = "No more conversations this way. Go back to the view's first page."
     return View(
         key,
         title,
         rows,
         repository.tags_for(session, [r.id for r in rows]),
-        offset,
-        more,
+        older,
+        newer,
+        position,
         empty,
         saved.filters if saved else {},
     )
 
 
 def counts(session: Session, actor: Actor) -> list[ViewCount]:
-    """Every view this agent has, with its count."""
+    """Every view this agent has, with its count (RAPPORT_INBOX_COUNT_CAP, RAPPORT_INBOX_COUNT_SCAN bound them)."""
     authorize(actor, "conversations.read")
-    out = [ViewCount(k, t, queries.inbox_count(session, _filter(actor, k, None))) for k, t in BUILT_IN.items()]
-    for saved in queries.saved_views(session, actor.id):
-        out.append(ViewCount(f"saved-{saved.id}", saved.name, queries.inbox_count(session, _filter(actor, "", saved))))
-    return out
+    settings = get_settings()
+    wanted = [(k, t, _filter(actor, k, None)) for k, t in BUILT_IN.items()]
+    wanted += [(f"saved-{v.id}", v.name, _filter(actor, "", v)) for v in queries.saved_views(session, actor.id)]
+    found = queries.inbox_counts(
+        session, [f for _, _, f in wanted], cap=settings.inbox_count_cap, scan=settings.inbox_count_scan
+    )
+    return [ViewCount(key, title, n, more) for (key, title, _), (n, more) in zip(wanted, found, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -128,16 +171,18 @@ class Choices:
     teams: list
     inboxes: list
     statuses: list[str]
+    segments: list[str]
 
 
 def choices(session: Session, actor: Actor) -> Choices:
     """The options of the inbox page's forms."""
     authorize(actor, "conversations.read")
     return Choices(
-        [a for a in agents.all_agents(session) if a.active],
-        agents.all_teams(session),
-        inboxes.all_(session),
+        [a for a in queries.agent_rows(session) if a.active],
+        queries.team_rows(session),
+        queries.inbox_rows(session),
         [s.value for s in Status],
+        queries.segments(session, limit=SEGMENT_CHOICES),
     )
 
 
@@ -157,7 +202,7 @@ def clean_filters(raw: dict[str, str]) -> dict:
                 raise Invalid(f"Choose a {key[:-3]} from the list.", errors=[{"field": key}])
             out[key] = int(value)
         else:
-            out[key] = value[:100]
+            out[key] = value[:64] if key == "segment" else value[:100]
     return out
 
 
@@ -199,6 +244,7 @@ def bulk(session: Session, actor: Actor, ids: list[int], *, action: str, value: 
         changes = service.Changes(status=Status(value))
     else:
         raise Invalid("Choose assign, tag or status.", errors=[{"field": "action"}])
-    for conversation_id in ids[:PAGE_SIZE]:
+    size = get_settings().inbox_page_size
+    for conversation_id in ids[:size]:
         service.update(session, actor, conversation_id, changes)
-    return min(len(ids), PAGE_SIZE)
+    return min(len(ids), size)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -60,21 +60,23 @@ class Repeat:
 
 @dataclass
 class ConversationPage:
-    """Everything the conversation page shows."""
+    """What the conversation page shows; each fragment (timeline, header, panel) loads only its own part."""
 
     conv: Conversation
     customer: Customer
-    identities: list[Identity]
-    items: list[Item]
-    others: list
-    repeat: Repeat | None
-    agents: list[Agent]
-    teams: list
-    tags: list[str]
-    options: ReplyOptions
-    fields: list
-    inbox_name: str
-    handles: list[tuple[str, str]]
+    items: list[Item] = field(default_factory=list)
+    identities: list[Identity] = field(default_factory=list)
+    others: list = field(default_factory=list)
+    repeat: Repeat | None = None
+    agents: list = field(default_factory=list)  # light rows: id, name, email, active
+    teams: list = field(default_factory=list)  # light rows: id, name
+    tags: list[str] = field(default_factory=list)
+    options: ReplyOptions | None = None
+    fields: list = field(default_factory=list)
+    inbox_name: str = ""
+    assignee_name: str | None = None
+    team_name: str | None = None
+    handles: list[tuple[str, str]] = field(default_factory=list)
 
 
 def repeat_contact(session: Session, conv) -> Repeat | None:
@@ -108,36 +110,47 @@ def describe(event: Event, names: dict[int, str], teams: dict[int, str] | None =
     return f"{who}: {event.name.replace('.', ' ').replace('_', ' ')}"
 
 
-def load(session: Session, actor: Actor, conversation_id: int) -> ConversationPage:
-    """The conversation page's data, for an agent who may read conversations."""
+PARTS = frozenset({"timeline", "head", "panel", "composer"})
+
+
+def load(session: Session, actor: Actor, conversation_id: int, parts: frozenset[str] = PARTS) -> ConversationPage:
+    """The conversation page's data, for an agent who may read conversations: every part, or only those named
+    (a live refresh of the timeline reads no customer panel, and the other way round)."""
     authorize(actor, "conversations.read")
     conv = repository.get(session, conversation_id)
-    customer = customers.get(session, conv.customer_id)
-    messages = queries.all_messages(session, conv.id, limit=TIMELINE_LIMIT)
+    p = ConversationPage(conv=conv, customer=customers.get(session, conv.customer_id))
+    everyone = queries.agent_rows(session)
+    p.teams = queries.team_rows(session)
+    team_names = {t.id: t.name for t in p.teams}
+    if "timeline" in parts:
+        p.items = timeline_items(session, conv.id, {a.id: a.name for a in everyone}, team_names)
+    if parts & {"head", "panel"}:
+        p.tags = repository.tags_for(session, [conv.id])[conv.id]
+    if "head" in parts:
+        p.inbox_name = inboxes.get(session, conv.inbox_id).name
+        p.assignee_name = next((a.name for a in everyone if a.id == conv.assignee_id), None)
+        p.team_name = team_names.get(conv.team_id)
+    if "panel" in parts:
+        p.identities = customers.identities(session, [p.customer.id])[p.customer.id]
+        p.others = [c for c in queries.customer_conversations(session, p.customer.id, limit=21) if c.id != conv.id][:20]
+        p.repeat = repeat_contact(session, conv)
+        p.agents = [a for a in everyone if a.active]
+        p.fields = definitions(session)
+    if "composer" in parts:
+        p.options = reply_options(session, actor, conv.id)
+        p.handles = [(handle(a), a.name) for a in everyone if a.active and a.id != actor.id]
+    return p
+
+
+def timeline_items(session: Session, conversation_id: int, names: dict[int, str], teams: dict[int, str]) -> list[Item]:
+    """Messages (with attachments and safe bodies) and events described in words, in the order they happened."""
+    messages = queries.all_messages(session, conversation_id, limit=TIMELINE_LIMIT)
     files = repository.attachments_for(session, [m.id for m in messages])
-    events = queries.events_of(session, conv.id, MESSAGE_EVENTS, limit=TIMELINE_LIMIT)
-    names = queries.agent_names(session)
+    events = queries.events_of(session, conversation_id, MESSAGE_EVENTS, limit=TIMELINE_LIMIT)
     items = [Item(m.created_at, message=m, attachments=files[m.id], body_html=safe_body(m)) for m in messages]
-    teams = agents.all_teams(session)
-    team_names = {t.id: t.name for t in teams}
-    items += [Item(e.occurred_at, event=e, text=describe(e, names, team_names)) for e in events]
+    items += [Item(e.occurred_at, event=e, text=describe(e, names, teams)) for e in events]
     items.sort(key=lambda i: (i.at, 0 if i.message else 1))
-    everyone = [a for a in agents.all_agents(session) if a.active]
-    return ConversationPage(
-        conv=conv,
-        customer=customer,
-        identities=customers.identities(session, [customer.id])[customer.id],
-        items=items,
-        others=[c for c in queries.customer_conversations(session, customer.id, limit=20) if c.id != conv.id],
-        repeat=repeat_contact(session, conv),
-        agents=everyone,
-        teams=teams,
-        tags=repository.tags_for(session, [conv.id])[conv.id],
-        options=reply_options(session, actor, conv.id),
-        fields=definitions(session),
-        inbox_name=inboxes.get(session, conv.inbox_id).name,
-        handles=[(handle(a), a.name) for a in everyone if a.id != actor.id],
-    )
+    return items
 
 
 def safe_body(message: Message) -> str | None:

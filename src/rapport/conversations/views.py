@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from rapport.conversations import inbox, page
 from rapport.conversations.attachments import IncomingFile
@@ -16,7 +16,9 @@ router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 nav("inbox", "Inbox", "/inbox", order=10)
 Text = Annotated[str, Form(max_length=200_000)]
 Short = Annotated[str, Form(max_length=200)]
+Cursor = Annotated[str | None, Query(max_length=200)]
 DEFAULT_VIEW = "all"
+TIMELINE, HEAD, PANEL = frozenset({"timeline"}), frozenset({"head"}), frozenset({"panel"})
 
 
 @router.get("/")
@@ -32,9 +34,9 @@ def inbox_home(viewer: Page):
 
 
 @router.get("/inbox/{key}")
-def inbox_view(request: Request, session: DB, viewer: Page, key: str, offset: int = 0):
-    """One inbox view; htmx asks for the list alone (live refresh, bulk actions)."""
-    shown = inbox.view(session, viewer.actor, key, offset=offset)
+def inbox_view(request: Request, session: DB, viewer: Page, key: str, after: Cursor = None, before: Cursor = None):
+    """One inbox view, a page at a time (after/before a cursor); htmx asks for the list alone (live refresh)."""
+    shown = inbox.view(session, viewer.actor, key, after=after, before=before)
     if is_htmx(request) and request.headers.get("hx-target") == "conversation-list":
         return render(request, "conversations/_list.html", viewer, view=shown)
     return render(
@@ -94,14 +96,21 @@ def conversation(request: Request, session: DB, viewer: Page, conversation_id: i
 @router.get("/conversations/{conversation_id}/timeline")
 def timeline(request: Request, session: DB, viewer: Page, conversation_id: int):
     """The timeline alone (refreshed live when something happens in the conversation)."""
-    data = page.load(session, viewer.actor, conversation_id)
+    data = page.load(session, viewer.actor, conversation_id, TIMELINE)
     return render(request, "conversations/_timeline.html", viewer, p=data, icons=page.CHANNEL_ICONS)
+
+
+@router.get("/conversations/{conversation_id}/head")
+def head(request: Request, session: DB, viewer: Page, conversation_id: int):
+    """The header alone: status, priority, assignee, team, category and tags (refreshed live when they change)."""
+    data = page.load(session, viewer.actor, conversation_id, HEAD)
+    return render(request, "conversations/_head.html", viewer, p=data)
 
 
 @router.get("/conversations/{conversation_id}/panel")
 def panel(request: Request, session: DB, viewer: Page, conversation_id: int):
     """The actions and customer panel alone."""
-    data = page.load(session, viewer.actor, conversation_id)
+    data = page.load(session, viewer.actor, conversation_id, PANEL)
     return render(request, "conversations/_panel.html", viewer, p=data)
 
 
@@ -122,9 +131,9 @@ def compose(
     if not is_htmx(request):
         return redirect(f"/conversations/{conversation_id}", "Note added." if mode == "note" else "Reply sent.")
     session.flush()
-    data = page.load(session, viewer.actor, conversation_id)
+    data = page.load(session, viewer.actor, conversation_id, TIMELINE)
     response = render(request, "conversations/_timeline.html", viewer, p=data, icons=page.CHANNEL_ICONS)
-    response.headers["HX-Trigger"] = "panel-changed"  # a reply may move the status
+    response.headers["HX-Trigger"] = "panel-changed, head-changed"  # a reply may move the status
     return response
 
 
@@ -136,9 +145,9 @@ async def actions(request: Request, session: DB, viewer: Page, conversation_id: 
     if not is_htmx(request):
         return redirect(f"/conversations/{conversation_id}", "Saved.")
     session.flush()
-    data = page.load(session, viewer.actor, conversation_id)
+    data = page.load(session, viewer.actor, conversation_id, PANEL)
     response = render(request, "conversations/_panel.html", viewer, p=data, notice="Saved.")
-    response.headers["HX-Trigger"] = "timeline-changed"
+    response.headers["HX-Trigger"] = "timeline-changed, head-changed"
     return response
 
 

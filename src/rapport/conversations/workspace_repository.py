@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from rapport.models import Agent, Conversation, ConversationTag, Customer, Event, Message, SavedView
+from rapport.models import Agent, Conversation, ConversationTag, Customer, Event, Inbox, Message, SavedView, Team
+from rapport.models.conversations import ACTIVE_SQL, UNASSIGNED_SQL, WAITING_SQL
+from rapport.models.enums import ACTIVE_STATUSES
 
 
 @dataclass
@@ -23,34 +26,82 @@ class InboxFilter:
     tag: str | None = None
     category: str | None = None
     priority: str | None = None
+    segment: str | None = None  # the customer's segment (customers.segment)
     waiting: bool = False  # only conversations whose customer wrote last-ish: has an inbound, not on pending/hold
 
 
-def _where(query, flt: InboxFilter):
-    query = query.where(Conversation.merged_into_id.is_(None))
-    if flt.status:
-        query = query.where(Conversation.status.in_(flt.status))
+@dataclass(frozen=True)
+class Keyset:
+    """Where a page starts: strictly past the row with this (sort value, id), older ones, or newer when `newer`."""
+
+    value: datetime
+    id: int
+    newer: bool = False
+
+
+_ACTIVE = {s.value for s in ACTIVE_STATUSES}
+_WAITING = {"new", "open"}
+
+
+def _status(statuses: list[str] | None) -> list:
+    """The status condition, written literally when a partial index holds exactly those statuses."""
+    wanted = set(statuses or ())
+    if wanted == _ACTIVE:
+        return [text(ACTIVE_SQL)]
+    if wanted == _WAITING:
+        return [text(WAITING_SQL)]
+    out = [Conversation.status.in_(sorted(wanted))] if wanted else []
+    if not wanted or not wanted <= _ACTIVE:
+        # A merged conversation is closed for good, so views of active statuses never need this test (and
+        # leaving it out lets an index answer them alone).
+        out.append(Conversation.merged_into_id.is_(None))
+    return out
+
+
+def _indexed(flt: InboxFilter) -> list:
+    """The view's conditions an index answers: the statuses, and who or where the conversations belong."""
+    out = _status(flt.status)
     if flt.assignee_id is not None:
-        query = query.where(Conversation.assignee_id == flt.assignee_id)
+        out.append(Conversation.assignee_id == flt.assignee_id)
     if flt.unassigned:
-        query = query.where(Conversation.assignee_id.is_(None))
+        out.append(text(UNASSIGNED_SQL))  # literally, as the unassigned view's partial index has it
     if flt.team_ids is not None:
-        query = query.where(Conversation.team_id.in_(flt.team_ids or [-1]))
-    for attr in ("inbox_id", "channel", "category", "priority"):
-        value = getattr(flt, attr)
-        if value is not None:
-            query = query.where(getattr(Conversation, attr) == value)
-    if flt.tag:
-        query = query.where(
-            Conversation.id.in_(select(ConversationTag.conversation_id).where(ConversationTag.tag == flt.tag))
-        )
+        out.append(Conversation.team_id.in_(flt.team_ids or [-1]))
+    if flt.inbox_id is not None:
+        out.append(Conversation.inbox_id == flt.inbox_id)
     if flt.waiting:
-        query = query.where(Conversation.last_inbound_at.is_not(None))
-    return query
+        out.append(Conversation.last_inbound_at.is_not(None))
+    return out
 
 
-def inbox_page(session: Session, flt: InboxFilter, *, limit: int, offset: int = 0) -> list[Row]:
-    """One page of a view with the customer's and assignee's names; waiting views oldest inbound first."""
+_CHECKED = ("channel", "category", "priority", "tag", "segment")
+
+
+def _others(flt: InboxFilter, c) -> list:
+    """The rest of the view's conditions, on columns `c` (the table's, or a subquery's): each row is checked."""
+    out = [c[attr] == getattr(flt, attr) for attr in ("channel", "category", "priority") if getattr(flt, attr)]
+    if flt.tag:
+        out.append(c.id.in_(select(ConversationTag.conversation_id).where(ConversationTag.tag == flt.tag)))
+    if flt.segment:
+        # Correlated, so the view's index stays the outer loop and each row's customer is looked up by key; an IN
+        # over the segment's customers would start from them, and sort all their conversations.
+        of = Customer.__table__.alias("segment_of")
+        segment = select(of.c.id).where(of.c.id == c.customer_id, of.c.segment == flt.segment)
+        out.append(segment.correlate_except(of).exists())
+    return out
+
+
+def sort_column(flt: InboxFilter):
+    """The column a view is ordered by: the last inbound message (oldest first) when waiting, else updated_at."""
+    return Conversation.last_inbound_at if flt.waiting else Conversation.updated_at
+
+
+def inbox_page(session: Session, flt: InboxFilter, *, limit: int, start: Keyset | None = None) -> list[Row]:
+    """One page of a view by keyset, with the customer's and assignee's names; waiting views oldest inbound first.
+
+    Rows come in the view's order whichever way the page was reached, so a page of newer rows is read in
+    reverse and turned round.
+    """
     query = (
         select(
             Conversation.id,
@@ -70,17 +121,66 @@ def inbox_page(session: Session, flt: InboxFilter, *, limit: int, offset: int = 
         .join(Customer, Customer.id == Conversation.customer_id)
         .outerjoin(Agent, Agent.id == Conversation.assignee_id)
     )
-    query = _where(query, flt)
-    if flt.waiting:
-        query = query.order_by(Conversation.last_inbound_at.asc(), Conversation.id.asc())
-    else:
-        query = query.order_by(Conversation.updated_at.desc(), Conversation.id.desc())
-    return list(session.execute(query.limit(limit).offset(offset)))
+    query = query.where(*_indexed(flt), *_others(flt, Conversation.__table__.c))
+    column = sort_column(flt)
+    ascending = flt.waiting  # the view's own direction
+    if start is not None and start.newer:
+        ascending = not ascending  # read towards the newer end, nearest first
+    if start is not None:
+        past = column > start.value if ascending else column < start.value
+        tie = Conversation.id > start.id if ascending else Conversation.id < start.id
+        query = query.where(or_(past, and_(column == start.value, tie)))
+    order = (column.asc(), Conversation.id.asc()) if ascending else (column.desc(), Conversation.id.desc())
+    rows = list(session.execute(query.order_by(*order).limit(limit)))
+    if start is not None and start.newer:
+        rows.reverse()
+    return rows
 
 
-def inbox_count(session: Session, flt: InboxFilter) -> int:
-    """How many conversations a view holds."""
-    return session.scalar(_where(select(func.count()).select_from(Conversation), flt))
+def inbox_counts(session: Session, flts: list[InboxFilter], *, cap: int, scan: int) -> list[tuple[int, bool]]:
+    """How many conversations each view holds, and whether there may be more than that.
+
+    A count stops at `cap`. A view with conditions no index answers (channel, tag, segment …) checks its `scan`
+    most recent conversations and counts the matches among them: a lower bound. So no count costs more than a
+    fixed number of rows however large the view, and the plain ones are read in one statement.
+    """
+    plain = [f for f in flts if not _checked(f)]
+    found: dict[int, tuple[int, bool]] = {}
+    if plain:
+        counts = [
+            select(func.count())
+            .select_from(select(Conversation.id).where(*_indexed(f)).limit(cap + 1).subquery())
+            .scalar_subquery()
+            for f in plain
+        ]
+        for f, n in zip(plain, session.execute(select(*counts)).one(), strict=True):
+            found[id(f)] = (min(n, cap), n > cap)
+    for f in flts:
+        if _checked(f):
+            found[id(f)] = _scanned_count(session, f, cap=cap, scan=scan)
+    return [found[id(f)] for f in flts]
+
+
+def _checked(flt: InboxFilter) -> bool:
+    return any(getattr(flt, attr) for attr in _CHECKED)
+
+
+def _scanned_count(session: Session, flt: InboxFilter, *, cap: int, scan: int) -> tuple[int, bool]:
+    column = sort_column(flt)
+    scanned = (
+        select(*(Conversation.__table__.c[name] for name in _SCANNED))
+        .where(*_indexed(flt))
+        .order_by(column.desc(), Conversation.id.desc())  # the newest: read along the view's index, not the table
+        .limit(scan + 1)
+        .subquery("scanned")
+    )
+    matched = func.count(case((and_(*_others(flt, scanned.c)), 1)))
+    rows, n = session.execute(select(func.count(), matched).select_from(scanned)).one()
+    return min(n, cap), n > cap or rows > scan
+
+
+# The columns a filtered count reads of each conversation it checks.
+_SCANNED = ("id", "channel", "category", "priority", "customer_id")
 
 
 def saved_views(session: Session, agent_id: int) -> list[SavedView]:
@@ -139,3 +239,26 @@ def events_of(session: Session, conversation_id: int, names_excluded: set[str], 
 def agent_names(session: Session) -> dict[int, str]:
     """Every agent's name by id (events name who did what)."""
     return {r.id: r.name for r in session.execute(select(Agent.id, Agent.name))}
+
+
+def agent_rows(session: Session) -> list[Row]:
+    """Every agent as a light row (id, name, email, active), by name: what pages list and name."""
+    return list(session.execute(select(Agent.id, Agent.name, Agent.email, Agent.active).order_by(Agent.name)))
+
+
+def team_rows(session: Session) -> list[Row]:
+    """Every team as a light row (id, name), by name."""
+    return list(session.execute(select(Team.id, Team.name).order_by(Team.name)))
+
+
+def inbox_rows(session: Session) -> list[Row]:
+    """Every inbox as a light row (id, name), by name."""
+    return list(session.execute(select(Inbox.id, Inbox.name).order_by(Inbox.name)))
+
+
+def segments(session: Session, *, limit: int) -> list[str]:
+    """The customer segments in use, alphabetically: one index probe per segment (a loose index scan)."""
+    found = select(func.min(Customer.segment).label("v")).cte("segments", recursive=True)
+    following = select(func.min(Customer.segment)).where(Customer.segment > found.c.v).scalar_subquery()
+    found = found.union_all(select(following).where(found.c.v.is_not(None)))
+    return list(session.scalars(select(found.c.v).where(found.c.v.is_not(None)).limit(limit)))

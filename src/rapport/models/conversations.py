@@ -13,6 +13,7 @@ from rapport.db.types import BigId, Json, UTCDateTime
 # The active statuses as literal SQL: a partial index is only used when the query repeats its predicate
 # literally (bound parameters cannot prove it), so the index and the list query share this one string.
 ACTIVE_SQL = "status IN ('new', 'open', 'pending', 'on_hold')"
+UNASSIGNED_SQL = "assignee_id IS NULL"
 # The statuses in which a customer who wrote waits for an answer (the inbox's "Waiting longest", the supervisor
 # board): pending waits on the customer and on_hold on a third party.
 WAITING_SQL = "status IN ('new', 'open')"
@@ -46,6 +47,15 @@ class Conversation(Base):
                 ("assignee", ("assignee_id",)),
                 ("all", ()),
             )
+        ),
+        # "Unassigned": a condition on the leading column of the assignee index does not give its order on
+        # PostgreSQL (IS NULL is no equality), so the view has a partial index of its own.
+        Index(
+            "ix_conversations_active_unassigned",
+            "updated_at",
+            "id",
+            sqlite_where=text(f"{ACTIVE_SQL} AND {UNASSIGNED_SQL}"),
+            postgresql_where=text(f"{ACTIVE_SQL} AND {UNASSIGNED_SQL}"),
         ),
         # The supervisor board counts the open work by inbox, channel and assignee (waiting ones and the oldest wait
         # too) in one pass over this index alone: it covers every column the count reads.
@@ -115,6 +125,9 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_conversation", "conversation_id", "id"),
+        # A customer's latest messages on a channel, whatever the conversation (WhatsApp's 24-hour window is
+        # checked on every conversation page): without it that is a scan of every message.
+        Index("ix_messages_customer", "customer_id", "created_at", "id"),
         # Idempotency of inbound delivery: a provider's id is seen once per inbox.
         UniqueConstraint("inbox_id", "external_id"),
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
@@ -12,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from rapport.agents import auth
 from rapport.agents.permissions import Actor
+from rapport.config import get_settings
 from rapport.db.session import Database
 from rapport.kit.problems import Forbidden, Unauthorized
 
@@ -63,7 +66,45 @@ def database(request: Request) -> Database:
     return request.app.state.db
 
 
-def db_session(request: Request) -> Iterator[Session]:
+class _Turns:
+    """One event loop's queues for database sessions: any session, and on SQLite the writer's turn."""
+
+    def __init__(self, sessions: int):
+        self.sessions = asyncio.Semaphore(sessions)
+        self.writer = asyncio.Lock()
+
+
+_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = weakref.WeakKeyDictionary()
+
+
+def _turns() -> _Turns:
+    loop = asyncio.get_running_loop()
+    turns = _TURNS.get(loop)
+    if turns is None:
+        turns = _TURNS[loop] = _Turns(get_settings().request_sessions)
+    return turns
+
+
+async def session_turn(request: Request) -> AsyncIterator[None]:
+    """A request's turn to hold a database session, waited for on the event loop rather than on a thread.
+
+    A request holds its session (a pooled connection; on SQLite a write also holds the writer lock) from its first
+    dependency to its commit, and its later sync steps (the acting agent, a sync route) need a thread of the pool.
+    Were requests to wait for a connection or the lock on pool threads, enough of them would leave the holders
+    none: on SQLite the process would stop for good, on PostgreSQL requests would fail when the connection pool's
+    timeout ran out. So a process opens at most RAPPORT_REQUEST_SESSIONS sessions at once (fewer than the thread
+    pool's 40 threads), and on SQLite one writer, which SQLite allows anyway.
+    """
+    turns = _turns()
+    if request.method in SAFE_METHODS or not request.app.state.db.is_sqlite:
+        async with turns.sessions:
+            yield
+        return
+    async with turns.writer, turns.sessions:
+        yield
+
+
+def db_session(request: Request, _turn: Annotated[None, Depends(session_turn, scope="function")]) -> Iterator[Session]:
     """One transaction per request: a write transaction for unsafe methods, a read one otherwise."""
     db: Database = request.app.state.db
     if request.method in SAFE_METHODS:
@@ -98,7 +139,8 @@ async def read(request: Request, work: Callable[[Session, Actor], T]) -> T:
 
     if db.is_sqlite:
         return run()
-    return await run_in_threadpool(run)
+    async with _turns().sessions:  # see session_turn
+        return await run_in_threadpool(run)
 
 
 # scope="function": commit happens before the response is sent, so a failed commit is an error response.

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from rapport.agents.permissions import SYSTEM
+from rapport.agents.permissions import SYSTEM, Actor
 from rapport.conversations import fields
 from rapport.conversations import service as conversations
 from rapport.models import Conversation, Event, Message
@@ -128,7 +128,7 @@ def test_actions_change_the_conversation(client, world, signed_in, db):
         },
         headers=HX | {"x-csrf-token": signed_in},
     )
-    assert r.status_code == 200 and "Saved." in r.text and r.headers["hx-trigger"] == "timeline-changed"
+    assert r.status_code == 200 and "Saved." in r.text and r.headers["hx-trigger"] == "timeline-changed, head-changed"
     with db.read() as s:
         c = s.get(Conversation, conv)
         assert (c.status, c.priority, c.assignee_id, c.team_id, c.category) == (
@@ -160,3 +160,38 @@ def test_unknown_conversation_is_a_plain_404_page(client, signed_in):
     r = client.get("/conversations/999999")
     assert r.status_code == 404 and "There is no conversation 999999" in r.text
     assert r.headers["content-type"].startswith("text/html")
+
+
+def test_header_fragment_follows_changes(client, world, signed_in, db):
+    conv = inbound(client, world.agent_token, world.email_inbox.id)["conversation_id"]
+    html = client.get(f"/conversations/{conv}").text
+    assert f'<header id="thread-head" class="thread-head" hx-get="/conversations/{conv}/head"' in html
+    assert 'hx-trigger="head-changed from:body"' in html and 'data-head="assignee">nobody<' in html
+    other = Actor(kind="agent", id=world.agent2.id, role=world.agent2.role, name=world.agent2.name)
+    with db.write() as s:  # another agent changes everything the header shows
+        conversations.update(
+            s,
+            other,
+            conv,
+            conversations.Changes(
+                status="pending",
+                priority="urgent",
+                assignee_id=world.agent2.id,
+                team_id=world.team.id,
+                category="billing",
+                add_tags=["refund"],
+            ),
+        )
+    r = client.get(f"/conversations/{conv}/head", headers=HX)
+    assert r.status_code == 200 and r.text.startswith('<header id="thread-head"')
+    for part, shown in (
+        ("status", "pending"),
+        ("priority", "urgent"),
+        ("assignee", "Bo Agent"),
+        ("team", "Support"),
+        ("category", "billing"),
+    ):
+        assert f'data-head="{part}">{shown}<' in r.text
+    assert '<span class="chip">refund</span>' in r.text
+    assert "csrf" not in r.text.lower()  # a display fragment: no form, nothing to post
+    assert client.get("/conversations/999999/head", headers=HX).status_code == 404

@@ -29,6 +29,25 @@
     document.querySelectorAll("time[data-relative]").forEach((t) => { t.textContent = ago(t.dateTime); });
   }, 60000);
 
+  // The wait before a live refresh (kept in step with bench/live_pages.py, which does what this page does).
+  const TIMELINE_WAIT_MS = 50;
+  const PANEL_WAIT_MS = 300;
+
+  // Marks the page ready to use (scripts run, live stream connected): the benchmark times navigation to this.
+  function ready() {
+    if (document.documentElement.dataset.ready) return;
+    if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ready); return; }
+    document.documentElement.dataset.ready = "1";
+    if (window.performance && performance.mark) performance.mark("rapport-ready");
+  }
+
+  // At most one call per `ms`, `ms` after the first request: a steady stream of events cannot put it off for
+  // ever (a debounce would never fire while events keep coming closer together than its wait).
+  function throttle(fn, ms) {
+    let timer = null;
+    return () => { if (!timer) timer = setTimeout(() => { timer = null; fn(); }, ms); };
+  }
+
   function debounce(fn, ms) {
     let timer = null;
     return () => { clearTimeout(timer); timer = setTimeout(fn, ms); };
@@ -73,12 +92,13 @@
   // Inbox: counts and the list refresh when anything changes (the list only when nothing is selected).
   const inbox = document.querySelector("[data-live-inbox]");
   if (inbox) {
-    const refresh = debounce(() => {
+    const refresh = throttle(() => {
       fire("counts-changed");
       if (!document.querySelector("#conversation-list input[name=ids]:checked")) fire("list-changed");
     }, 400);
     follow(["all", `agent:${me}`], (name, e) => {
       mentioned(name, e);
+      if (name === "ready") ready();
       if (name.includes(".")) refresh();
     });
   }
@@ -145,13 +165,29 @@
       headers: { "content-type": "application/json", "x-csrf-token": csrf },
       body: JSON.stringify({ conversation_id: id, state: state }),
     }).catch(() => {});
-    const timeline = debounce(() => fire("timeline-changed"), 150);
-    const panel = debounce(() => {
-      if (!document.getElementById("panel").contains(document.activeElement)) fire("panel-changed");
-    }, 300);
+    // One commit sends its events together: a short wait lets one fragment request answer all of them.
+    const timeline = throttle(() => fire("timeline-changed"), TIMELINE_WAIT_MS);
+    // The header and the actions panel are not redrawn while the agent edits the actions form; once the focus
+    // leaves it the header catches up, and the panel too unless it holds choices not yet saved (a redraw would
+    // throw them away; saving redraws it).
+    const editing = () => document.getElementById("panel").contains(document.activeElement);
+    const initial = (select) => (Array.from(select.options).find((o) => o.defaultSelected) || select.options[0] || {}).value;
+    const unsaved = () => Array.from(document.querySelectorAll("#panel form [name]")).some((el) =>
+      el.tagName === "SELECT" ? el.value !== initial(el) : el.type !== "hidden" && el.value !== el.defaultValue);
+    let stale = false;
+    const refresh = () => {
+      if (editing()) { stale = true; return; }
+      fire("head-changed");
+      stale = unsaved();
+      if (!stale) fire("panel-changed");
+    };
+    const panel = throttle(refresh, PANEL_WAIT_MS);
+    document.getElementById("panel-wrap").addEventListener("focusout", (e) => {
+      if (stale && !document.getElementById("panel").contains(e.relatedTarget)) refresh();
+    });
     const source = follow([`conversation:${id}`, `agent:${me}`], (name, e) => {
       mentioned(name, e);
-      if (name === "ready") { signal("viewing"); return; }
+      if (name === "ready") { signal("viewing"); ready(); return; }
       if (name === "presence" || name === "typing") {
         const d = JSON.parse(e.data);
         if (!d.who || d.who.kind !== "agent" || d.who.id === me || d.conversation_id !== id) return;
@@ -255,4 +291,5 @@
   document.addEventListener("click", (e) => {
     if (e.target.closest && e.target.closest("[data-shortcuts]")) document.getElementById("shortcuts").showModal();
   });
+  if (!inbox && !conv) ready(); // pages without a live stream are ready once this script has run
 })();
