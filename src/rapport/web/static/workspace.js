@@ -228,16 +228,19 @@
   }
 
   // Webhook form: "every event" makes the single event types moot, so they are switched off while it is ticked.
-  const allEvents = document.querySelector("[data-all-events]");
-  if (allEvents) {
+  // Delegated and re-applied on htmx:load: admin pages arrive by boosted swaps, after this script has run.
+  const syncEvents = () => {
+    const allEvents = document.querySelector("[data-all-events]");
     const groups = document.querySelector("[data-event-groups]");
-    const sync = () => {
-      groups.classList.toggle("off", allEvents.checked);
-      groups.querySelectorAll("input").forEach((box) => { box.disabled = allEvents.checked; });
-    };
-    allEvents.addEventListener("change", sync);
-    sync();
-  }
+    if (!allEvents || !groups) return;
+    groups.classList.toggle("off", allEvents.checked);
+    groups.querySelectorAll("input").forEach((box) => { box.disabled = allEvents.checked; });
+  };
+  document.addEventListener("change", (e) => {
+    if (e.target.matches && e.target.matches("[data-all-events]")) syncEvents();
+  });
+  document.addEventListener("htmx:load", syncEvents);
+  syncEvents();
   // A secret shown once is selected on focus (ready to copy), and focused when it appears.
   document.addEventListener("focusin", (e) => {
     if (e.target.matches && e.target.matches("[data-select-on-focus]")) e.target.select();
