@@ -8,6 +8,7 @@ from sqlalchemy import String, cast, delete, literal, select, update
 from sqlalchemy.orm import Session
 
 from rapport.db.bulk import insert_ids
+from rapport.events import consumers
 from rapport.kit.clock import now
 from rapport.kit.problems import NotFound
 from rapport.models import Event, Job, WebhookDelivery, WebhookEndpoint
@@ -87,19 +88,7 @@ def latest(session: Session, endpoint_ids: list[int]) -> dict[int, WebhookDelive
 
 def event(session: Session, event_id: int):
     """The event row a delivery carries, or None."""
-    return session.execute(
-        select(
-            Event.id,
-            Event.name,
-            Event.occurred_at,
-            Event.actor_kind,
-            Event.actor_id,
-            Event.conversation_id,
-            Event.customer_id,
-            Event.message_id,
-            Event.payload,
-        ).where(Event.id == event_id)
-    ).first()
+    return session.execute(select(*consumers.COLUMNS).where(Event.id == event_id)).first()
 
 
 def job(session: Session, key: str | None) -> Job | None:
