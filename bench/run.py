@@ -260,6 +260,10 @@ def main() -> None:
             if "import" in target:
                 result["import"] = target["import"]
                 result["import_rate"] = round(target["import"]["messages"] / target["import"]["seconds"])
+            started = time.time()
+            result["warmed_gb"] = dataset.warm(target)
+            warmed = f"{result['warmed_gb']} GB into the page cache in {time.time() - started:.0f}s"
+            print(f"[{backend}] read {warmed}", flush=True)
             if "core" in suites:
                 result.update(measure_backend(backend, args, target, args.port))
             if "workspace" in suites:

@@ -69,39 +69,53 @@ def _everything(session: Session) -> None:
 
 def run_consumers(db: Database, *, batch: int | None = None) -> int:
     """Hand each consumer the events since its cursor; returns how many events were handled in all."""
+    return catch_up(db, batch=batch)[0]
+
+
+def catch_up(db: Database, *, batch: int | None = None) -> tuple[int, bool]:
+    """One round over the consumers: the events handled, and whether one read a full batch (more are waiting)."""
     if not CONSUMERS:
-        return 0
+        return 0, False
+    size = batch or get_settings().event_consumer_batch
     with db.read() as session:
         latest = session.scalar(select(func.max(Event.id))) or 0
         cursors = dict(session.execute(select(EventCursor.name, EventCursor.last_id)).all())
-    handled = 0
+    handled, more = 0, False
     for name, fn in list(CONSUMERS.items()):
         if cursors.get(name, -1) >= latest:
             continue  # nothing new: no write transaction at all
         try:
-            handled += _advance(db, name, fn, batch or get_settings().event_consumer_batch)
+            done, read = _advance(db, name, fn, size)
         except Exception:  # noqa: BLE001  (one consumer's failure must not stop the others; it retries next poll)
             log.exception("event consumer %s failed", name)
-    return handled
+            continue
+        handled += done
+        more |= read >= size
+    return handled, more
 
 
-def _advance(db: Database, name: str, fn: Consumer, batch: int) -> int:
+def _advance(db: Database, name: str, fn: Consumer, batch: int) -> tuple[int, int]:
+    """Handle the next settled events for one consumer: (events handed to it, events its cursor passed)."""
     with db.write() as session:
+        # Another process holding this cursor is already doing this round's work: skip it rather than queue
+        # behind it and read the same log again (SQLite has one writer at a time anyway).
         cursor = session.execute(
-            select(EventCursor).where(EventCursor.name == name).with_for_update()
+            select(EventCursor).where(EventCursor.name == name).with_for_update(skip_locked=True)
         ).scalar_one_or_none()
+        if cursor is None and session.get(EventCursor, name) is not None:
+            return 0, 0
         if cursor is None:
             # A new consumer starts at the present: it reacts to what happens from now on.
             start = session.scalar(select(func.max(Event.id))) or 0
             session.add(EventCursor(name=name, last_id=start, updated_at=now()))
-            return 0
+            return 0, 0
         # Ids and times first (no payloads): enough to find how far the log is settled.
         marks = session.execute(
             select(Event.id, Event.occurred_at).where(Event.id > cursor.last_id).order_by(Event.id).limit(batch)
         ).all()
         ready = _contiguous(marks, cursor.last_id)
         if not ready:
-            return 0
+            return 0, 0
         wanted = WANTS.get(name, _everything)(session)
         fresh = []
         if wanted is None or wanted:
@@ -114,7 +128,7 @@ def _advance(db: Database, name: str, fn: Consumer, batch: int) -> int:
         if fresh:
             fn(session, fresh)
         cursor.last_id, cursor.updated_at = ready[-1].id, now()
-        return len(fresh)
+        return len(fresh), len(ready)
 
 
 def _contiguous(rows: list, last_id: int) -> list:

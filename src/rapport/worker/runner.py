@@ -99,7 +99,8 @@ class Worker(threading.Thread):
     """Polls for due jobs and runs the event consumers every `interval` seconds until stopped.
 
     A commit wakes it early (when consumers are registered), at most once per `min_gap` seconds: under a stream of
-    commits the consumers then take the events in batches instead of one poll per commit.
+    commits the consumers then take the events in batches instead of one poll per commit. It goes round again at
+    once only while there is certainly more to do: a job ran (others may be due) or a consumer read a full batch.
     """
 
     def __init__(self, db: Database, *, interval: float = 1.0, min_gap: float = 0.2):
@@ -119,10 +120,12 @@ class Worker(threading.Thread):
     def _loop(self) -> None:
         while not self._stop_event.is_set():
             try:
-                busy = run_due(self.db) + consumers.run_consumers(self.db)
+                # Consumers first: the jobs they queue (webhook deliveries …) run in the same round.
+                more = consumers.catch_up(self.db)[1]
+                busy = run_due(self.db) > 0 or more
             except Exception:  # noqa: BLE001  (a database hiccup must not kill the loop)
                 log.exception("worker poll failed")
-                busy = 0
+                busy = False
             if not busy:
                 self._stop_event.wait(self.min_gap)  # commits that arrive meanwhile are taken together
                 self._wake.wait(max(0.0, self.interval - self.min_gap))
