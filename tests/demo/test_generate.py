@@ -77,3 +77,26 @@ def test_demo_command_loads_once_and_prints_the_login(tmp_path, monkeypatch):
     assert DEMO_EMAIL in first.output and "rapport-demo" in first.output
     second = runner.invoke(app, args)
     assert second.exit_code == 0 and "already loaded" in second.output
+
+
+def test_demo_traffic_writes_in_as_a_demo_customer_with_bitext_wording(db):
+    from rapport.demo.traffic import Traffic
+    from rapport.demo.utterances import load
+
+    generate(db, conversations=120, customers=30, now=NOW)
+    with db.read() as s:
+        known = set(s.scalars(select(Customer.id)))
+    traffic = Traffic(db, every=1, seed=3)
+    received = [traffic.send_one() for _ in range(12)]
+    wording = {text for intent in load() for text in intent.phrasings}
+    with db.read() as s:
+        rows = s.execute(
+            select(Message.body_text, Message.channel, Conversation.channel.label("origin"), Customer.name)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .join(Customer, Customer.id == Message.customer_id)
+            .where(Message.id.in_([r.message_id for r in received]))
+        ).all()
+    assert len(rows) == 12 and all(r.body_text in wording for r in rows)
+    assert {r.channel for r in rows} <= {"email", "sms", "whatsapp"} and all(r.name for r in rows)
+    returning = [r for r in received if r.customer_id in known]
+    assert 6 <= len(returning) < 12  # mostly the demo's own customers, and someone new now and then

@@ -372,3 +372,38 @@ def test_parse_rules():
     assert query.parse("refund refund") == [query.Term("refund", ("refund",))]
     with pytest.raises(Invalid, match="no words"):
         query.parse("'\" * - : ^ ()")
+
+
+def test_a_word_common_in_older_messages_but_absent_lately_is_found_by_a_bounded_walk(db, world, monkeypatch):
+    from sqlalchemy import event, text
+
+    from rapport.conversations.inbound import Inbound, receive_inbound
+    from rapport.search import repository
+
+    def write(words: str, n: int, offset: int) -> None:
+        with db.write() as s:
+            for i in range(n):
+                address = f"walk{(offset + i) % 7}@customer.test"
+                receive_inbound(s, SYSTEM, Inbound(world.email_inbox.id, "email", address, text=f"{words} {i}"))
+
+    write("Kind greetings about my parcel", 120, 0)
+    write("Where is my refund", 40, 120)  # the newest messages lack the word
+    monkeypatch.setattr(repository, "WALK", 30)
+    monkeypatch.setattr(repository, "DEEP_WALK", 400)
+    monkeypatch.setattr(repository, "MIN_HITS", 5)
+    statements: list[str] = []
+    listen = lambda conn, cursor, sql, *args: statements.append(sql)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        with db.read() as s:
+            if s.bind.dialect.name == "postgresql":
+                s.execute(text("ANALYZE messages"))
+            actor = Actor(kind="agent", id=world.agent.id, role=Role.agent, name="Alex")
+            page = service.search(s, actor, q="greetings", kinds={"messages"}, limit=10)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert len(page.items) == 10 and all(h.kind == "message" for h in page.items)
+    if db.engine.dialect.name == "postgresql":
+        # The deeper walk found them: the unbounded read of every match (`id + 0`, a top-N sort) never ran.
+        assert not [sql for sql in statements if "id + 0" in sql]
+        assert any(f"LIMIT {400}" in sql for sql in statements)

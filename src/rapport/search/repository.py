@@ -14,13 +14,15 @@ those marks. IDF would only reorder multi-term matches, all of which hold every 
 gives the snippet, so there is no second full-text query.
 
 PostgreSQL: a GIN index cannot list matches in id order, so the newest matches come one of two ways, each at a
-bounded cost. A common term (by the planner's estimate for the query's rarest word) is found by walking the
-newest WALK rows backwards along the primary key, testing each stored tsvector (and the filters) and stopping at
-WINDOW matches. A rare term, or one the walk proves rare (under MIN_HITS found), is read whole from the GIN
-index and sorted. The planner is not left to choose: with the default random_page_cost it walks for a 0.5%
-term (70-150 ms at 2M messages, against 16 ms through the index). The tsquery is written into the SQL as a
-constant, never a bound parameter, so that estimates see the real words. The window is ranked by ts_rank_cd,
-which reads the stored tsvector (no IDF either).
+bounded cost. A common term (by the planner's estimate for the query's rarest word) is found by walking the newest
+WALK rows backwards along the primary key, testing each stored tsvector (and the filters) and stopping at WINDOW
+matches. A rare term, or one the walk proves rare (under MIN_HITS found), is read whole from the GIN index and
+sorted; but when the estimate says the term is common in the table and only the newest rows lack it, a second,
+deeper walk (DEEP_WALK rows, ~55 ms at 5M messages) finds the recent matches instead, since reading all of a common
+term's matches costs a second or more. The planner is not left to choose: with the default random_page_cost it
+walks for a 0.5% term (70-150 ms at 2M messages, against 16 ms through the index). The tsquery is written into the
+SQL as a constant, never a bound parameter, so that estimates see the real words. The window is ranked by
+ts_rank_cd, which reads the stored tsvector (no IDF either).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ SCAN = 10_000
 TEXT_BUDGET = 400_000
 # PostgreSQL: how many of the newest rows a search walks, testing each one's tsvector (~0.3 µs a row).
 WALK = 40_000
+# PostgreSQL: how far back a second walk looks when a term common in the table is rare among the newest rows.
+DEEP_WALK = 160_000
 # PostgreSQL: a walk that finds fewer matches than this means a rare term, read instead from the GIN index.
 MIN_HITS = 50
 # BM25's usual constants: term-frequency saturation and document-length normalisation.
@@ -283,19 +287,32 @@ def _pg_window(
     # only for the rows the LIMIT lets through.
     ranked = f"SELECT {a}.id, ts_rank_cd({a}.search, {q}, 33) FROM"
     # Reading every match through the GIN index costs about as much per match as walking 4 rows.
-    if _pg_bound(session, src.table, terms) * 4 >= WALK:
-        # Walk the newest WALK rows only: the subquery's LIMIT forces the backward primary-key scan, and
-        # its order carries through the join, so the walk stops at WINDOW rows.
-        recent = f"(SELECT {src.walk_columns} FROM {src.table} ORDER BY id DESC LIMIT {WALK}) {a}"  # noqa: S608
-        sql = f"{ranked} {recent} {joins} WHERE {condition} ORDER BY {a}.id DESC LIMIT {WINDOW}"  # noqa: S608
-        walked = session.execute(_statement(sql, params), params).all()
+    bound = _pg_bound(session, src.table, terms)
+    if bound * 4 >= WALK:
+        walked = _pg_walk(session, src, ranked, joins, condition, params, WALK)
         # Few hits: either the term is rare (the GIN index finds it all, cheaply) or only the filters are.
         if len(walked) >= MIN_HITS or (where and _pg_walk_matches(session, src.table, q) >= MIN_HITS):
-            return [(i, rank, None) for i, rank in walked]
+            return walked
+        if bound * 4 >= DEEP_WALK:
+            # Common in the table but not lately (say a greeting the newest messages lack): reading its every
+            # match from the GIN index would cost seconds, so look further back, still in a bounded walk.
+            deeper = _pg_walk(session, src, ranked, joins, condition, params, DEEP_WALK)
+            if deeper:
+                return deeper
     # A rare term (by estimate, or proven by the walk): all its matches from the GIN index, which intersects
     # the words' postings itself. `id + 0` hides the primary key's order: the plan is the index and a top-N
     # sort, never a long walk.
     sql = f"{ranked} {src.table} {a} {joins} WHERE {condition} ORDER BY {a}.id + 0 DESC LIMIT {WINDOW}"  # noqa: S608
+    return [(i, rank, None) for i, rank in session.execute(_statement(sql, params), params)]
+
+
+def _pg_walk(session: Session, src: _Source, ranked: str, joins: str, condition: str, params: dict, rows: int):
+    """(id, relevance, None) of the matches among the newest `rows` rows, newest first, up to WINDOW of them."""
+    # The subquery's LIMIT forces the backward primary-key scan, and its order carries through the join, so the
+    # walk stops at WINDOW matches.
+    a = src.alias
+    recent = f"(SELECT {src.walk_columns} FROM {src.table} ORDER BY id DESC LIMIT {rows}) {a}"  # noqa: S608
+    sql = f"{ranked} {recent} {joins} WHERE {condition} ORDER BY {a}.id DESC LIMIT {WINDOW}"  # noqa: S608
     return [(i, rank, None) for i, rank in session.execute(_statement(sql, params), params)]
 
 

@@ -82,6 +82,10 @@ def demo_command(
     host: str = "127.0.0.1",
     port: int = 8000,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Load the demo, then exit.")] = False,
+    live_every: Annotated[
+        float,
+        typer.Option(min=0, help="While serving, a customer writes in about every this many seconds (0: never)."),
+    ] = 40.0,
 ) -> None:
     """Load a realistic demo organisation (once) and serve it, printing where to sign in."""
     from rich.console import Console
@@ -125,6 +129,12 @@ def demo_command(
         f"Chat as a customer: {url}/chat/demo?key={CHAT_KEY}   Customer portal: {url}/portal\n"
     )
     if not no_serve:
+        if live_every > 0:
+            from rapport.demo.traffic import Traffic
+
+            # In this process: the server below runs one worker here, so its live pages hear each message.
+            Traffic(db, every=live_every).start()
+            console.print(f"Customers write in about every {live_every:g}s while it runs (--live-every 0: never).\n")
         run_server(settings, host=host, port=port)
 
 
