@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 
 def insert_ids(conn: Connection, table: Table, rows: list[dict]) -> list[int]:
@@ -21,3 +24,8 @@ def insert_ids(conn: Connection, table: Table, rows: list[dict]) -> list[int]:
         conn.execute(insert(table), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
         return ids
     return list(conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
+
+
+def dialect_insert(session: Session, table):
+    """An INSERT in the session's dialect, so that `on_conflict_do_nothing()` works on PostgreSQL and SQLite alike."""
+    return (pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert)(table)

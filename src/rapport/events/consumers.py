@@ -20,6 +20,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from rapport.config import get_settings
+from rapport.db.bulk import dialect_insert
 from rapport.db.session import Database
 from rapport.kit.clock import now
 from rapport.models import Event, EventCursor
@@ -105,9 +106,11 @@ def _advance(db: Database, name: str, fn: Consumer, batch: int) -> tuple[int, in
         if cursor is None and session.get(EventCursor, name) is not None:
             return 0, 0
         if cursor is None:
-            # A new consumer starts at the present: it reacts to what happens from now on.
+            # A new consumer starts at the present: it reacts to what happens from now on. Every process's worker
+            # may try this at once on a new database: the first one's row stands.
             start = session.scalar(select(func.max(Event.id))) or 0
-            session.add(EventCursor(name=name, last_id=start, updated_at=now()))
+            row = {"name": name, "last_id": start, "updated_at": now()}
+            session.execute(dialect_insert(session, EventCursor).values(**row).on_conflict_do_nothing())
             return 0, 0
         # Ids and times first (no payloads): enough to find how far the log is settled.
         marks = session.execute(

@@ -6,10 +6,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Row, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from rapport.db.bulk import dialect_insert
 from rapport.models import Agent, Conversation, Customer, Message, Notification
 
 # The partial index holds only unread rows; queries state its predicate (`read_at IS NULL`) to use it.
@@ -76,8 +75,7 @@ def insert(session: Session, rows: list[dict]) -> None:
     """Add notifications in one statement; an (agent, event) pair already stored is skipped (at-least-once)."""
     if not rows:
         return
-    dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect_insert(TABLE).on_conflict_do_nothing(index_elements=["agent_id", "event_id"])
+    stmt = dialect_insert(session, TABLE).on_conflict_do_nothing(index_elements=["agent_id", "event_id"])
     session.execute(stmt, rows)
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from rapport.db.bulk import dialect_insert
 from rapport.kit.clock import now
 from rapport.models import Job
 
@@ -26,8 +25,7 @@ def enqueue(
 ) -> None:
     """Queue a job in the caller's transaction; a repeated dedupe_key is ignored."""
     stamp = now()
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(Job).values(
+    stmt = dialect_insert(session, Job).values(
         kind=kind,
         payload=payload,
         dedupe_key=dedupe_key,

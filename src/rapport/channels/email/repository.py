@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from rapport.db.bulk import dialect_insert
 from rapport.kit.clock import now
 from rapport.models import EmailMailbox, EmailReceipt, Inbox
 
@@ -17,9 +16,8 @@ B = EmailMailbox.__table__.c
 
 def mailbox(session: Session, inbox_id: int, name: str) -> EmailMailbox:
     """The mailbox's position row, created at UID 0 the first time."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(EmailMailbox)
+        dialect_insert(session, EmailMailbox)
         .values(inbox_id=inbox_id, mailbox=name, uidvalidity=None, last_uid=0, updated_at=now())
         .on_conflict_do_nothing(index_elements=["inbox_id", "mailbox"])
     )
