@@ -96,13 +96,9 @@ def sort_column(flt: InboxFilter):
     return Conversation.last_inbound_at if flt.waiting else Conversation.updated_at
 
 
-def inbox_page(session: Session, flt: InboxFilter, *, limit: int, start: Keyset | None = None) -> list[Row]:
-    """One page of a view by keyset, with the customer's and assignee's names; waiting views oldest inbound first.
-
-    Rows come in the view's order whichever way the page was reached, so a page of newer rows is read in
-    reverse and turned round.
-    """
-    query = (
+def listed():
+    """Conversation rows as lists show them (inbox views, supervisor queues), with customer and assignee names."""
+    return (
         select(
             Conversation.id,
             Conversation.subject,
@@ -113,6 +109,7 @@ def inbox_page(session: Session, flt: InboxFilter, *, limit: int, start: Keyset 
             Conversation.assignee_id,
             Conversation.team_id,
             Conversation.last_inbound_at,
+            Conversation.human_requested_at,
             Conversation.updated_at,
             Conversation.message_count,
             Customer.name.label("customer_name"),
@@ -121,7 +118,15 @@ def inbox_page(session: Session, flt: InboxFilter, *, limit: int, start: Keyset 
         .join(Customer, Customer.id == Conversation.customer_id)
         .outerjoin(Agent, Agent.id == Conversation.assignee_id)
     )
-    query = query.where(*_indexed(flt), *_others(flt, Conversation.__table__.c))
+
+
+def inbox_page(session: Session, flt: InboxFilter, *, limit: int, start: Keyset | None = None) -> list[Row]:
+    """One page of a view by keyset, with the customer's and assignee's names; waiting views oldest inbound first.
+
+    Rows come in the view's order whichever way the page was reached, so a page of newer rows is read in
+    reverse and turned round.
+    """
+    query = listed().where(*_indexed(flt), *_others(flt, Conversation.__table__.c))
     column = sort_column(flt)
     ascending = flt.waiting  # the view's own direction
     if start is not None and start.newer:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from sqlalchemy import Integer, Row, String, column, func, select, text
 from sqlalchemy.orm import Session
 
+from rapport.conversations.workspace_repository import listed
 from rapport.db.types import UTCDateTime
-from rapport.models import Agent, Conversation, Customer, Inbox, Team
+from rapport.models import Agent, Conversation, Inbox, Team
 from rapport.models.conversations import ACTIVE_SQL, WAITING_SQL
 
 # "Waiting" is the inbox's "Waiting longest" view (conversations.inbox): new or open, and the customer has written.
@@ -50,27 +51,6 @@ def load(session: Session) -> list[Row]:
     return list(session.execute(statement))
 
 
-def _listed():
-    return (
-        select(
-            Conversation.id,
-            Conversation.subject,
-            Conversation.status,
-            Conversation.priority,
-            Conversation.channel,
-            Conversation.inbox_id,
-            Conversation.assignee_id,
-            Conversation.team_id,
-            Conversation.last_inbound_at,
-            Conversation.human_requested_at,
-            Customer.name.label("customer_name"),
-            Agent.name.label("assignee_name"),
-        )
-        .join(Customer, Customer.id == Conversation.customer_id)
-        .outerjoin(Agent, Agent.id == Conversation.assignee_id)
-    )
-
-
 def oldest_waiting(session: Session, *, limit: int) -> list[Row]:
     """The conversations waiting longest (oldest inbound first) that are not in the human queue (listed apart).
 
@@ -84,14 +64,14 @@ def oldest_waiting(session: Session, *, limit: int) -> list[Row]:
         .bindparams(limit=limit)
         .columns(column("id", Integer))
     )
-    query = _listed().where(Conversation.id.in_(ids)).order_by(Conversation.last_inbound_at, Conversation.id)
+    query = listed().where(Conversation.id.in_(ids)).order_by(Conversation.last_inbound_at, Conversation.id)
     return list(session.execute(query))
 
 
 def human_queue(session: Session, *, limit: int) -> list[Row]:
     """Active conversations whose customer asked for a person, oldest request first."""
     query = (
-        _listed()
+        listed()
         .where(Conversation.human_requested_at.is_not(None), text(ACTIVE_SQL))
         .order_by(Conversation.human_requested_at.asc(), Conversation.id.asc())
         .limit(limit)
