@@ -213,7 +213,7 @@ def bench_fixture(target: dict, *, seed: int = 11) -> dict:
         "search_common_paths": [f"/api/v1/search?q={w}" for w in common],
         "search_rare_paths": [f"/api/v1/search?q={w}" for w in rare],
         # Drawn from every intent, as a real stream is: the file is sorted by intent, and its first thousand lines
-        # would give the newest rows a vocabulary of three intents.
+        # would give the newest rows the vocabulary of five of its 27 intents.
         "texts": rng.sample([t for t in _utterances() if '"' not in t and "\\" not in t], 1000),
         "addresses": addresses,
         "inbox_ids": inbox_ids,
