@@ -10,7 +10,7 @@ from rapport.agents.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
 from rapport.config import get_settings
 from rapport.web.deps import DB
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
-from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render
+from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render, render_form
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 nav(
@@ -175,18 +175,16 @@ def activate(session: DB, viewer: Page, agent_id: int):
 
 def _agent_page(request: Request, session, viewer: Viewer, agent, form: dict, errors: dict | None = None):
     teams = [(str(t.id), t.name) for t in admin.directory(session, viewer.actor).teams]
-    return render(
+    return render_form(
         request,
         "agents/admin_agent.html",
         viewer,
-        status=422 if errors else 200,
         agent=agent,
         form=form,
         roles=[(r, r.capitalize()) for r in admin.ROLES],
         teams=teams,
         invite_hours=get_settings().agent_invite_hours,
-        errors=errors or {},
-        focus=next(iter(errors or {}), None),
+        errors=errors,
     )
 
 
@@ -238,15 +236,13 @@ async def save_team(request: Request, session: DB, viewer: Page, team_id: int):
 
 
 def _teams_page(request: Request, session, viewer: Viewer, form: dict, errors: dict | None = None):
-    return render(
+    return render_form(
         request,
         "agents/admin_teams.html",
         viewer,
-        status=422 if errors else 200,
         directory=admin.directory(session, viewer.actor),
         form=form,
-        errors=errors or {},
-        focus=next(iter(errors or {}), None),
+        errors=errors,
     )
 
 
@@ -255,14 +251,12 @@ def _team_page(request: Request, session, viewer: Viewer, team, form: dict, erro
         (str(a.id), a.name if a.active else f"{a.name} (deactivated)")
         for a in admin.directory(session, viewer.actor).agents
     ]
-    return render(
+    return render_form(
         request,
         "agents/admin_team.html",
         viewer,
-        status=422 if errors else 200,
         team=team,
         form=form,
         agents=agents,
-        errors=errors or {},
-        focus=next(iter(errors or {}), None),
+        errors=errors,
     )

@@ -8,7 +8,7 @@ from rapport.agents import admin, service
 from rapport.agents.schemas import TokenIn
 from rapport.web.deps import DB
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
-from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render
+from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render, render_form
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 nav(
@@ -79,17 +79,15 @@ def _page(
     request: Request, session, viewer: Viewer, form: dict, errors: dict | None = None, created=None, plain: str = ""
 ):
     agents = [(str(a.id), f"{a.name} ({a.role})") for a in admin.directory(session, viewer.actor).agents if a.active]
-    return render(
+    return render_form(
         request,
         "agents/tokens.html",
         viewer,
-        status=422 if errors else 200,
         rows=admin.tokens(session, viewer.actor),
         agents=agents,
         scopes=[(k, f"{k}: {v}") for k, v in admin.SCOPE_WORDS.items()],
         form=form,
         created=created,
         created_plain=plain,
-        errors=errors or {},
-        focus=next(iter(errors or {}), None),
+        errors=errors,
     )

@@ -9,7 +9,7 @@ from rapport.inboxes.schemas import FieldIn
 from rapport.models.enums import FieldKind
 from rapport.web.deps import DB
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
-from rapport.web.pages import Page, WorkspaceRoute, nav, redirect, render
+from rapport.web.pages import Page, WorkspaceRoute, nav, redirect, render_form
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 nav(
@@ -86,28 +86,24 @@ def _lines(text: str) -> list[str]:
 
 
 def _list(request: Request, session, viewer, form: dict, errors: dict | None = None):
-    return render(
+    return render_form(
         request,
         "inboxes/fields.html",
         viewer,
-        status=422 if errors else 200,
         fields=fields.managed(session, viewer.actor),
         kinds=KINDS,
         form={**form, "required": form.get("required") == "on"},
-        errors=errors or {},
-        focus=next(iter(errors or {}), None),
+        errors=errors,
     )
 
 
 def _edit(request: Request, viewer, row, form: dict, errors: dict | None = None):
-    return render(
+    return render_form(
         request,
         "inboxes/field.html",
         viewer,
-        status=422 if errors else 200,
         field=row,
         kinds=KINDS,
         form={**form, "required": form.get("required") == "on"},
-        errors=errors or {},
-        focus=next(iter(errors or {}), None),
+        errors=errors,
     )

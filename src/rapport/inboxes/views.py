@@ -10,7 +10,7 @@ from rapport.inboxes.admin import InboxRow
 from rapport.inboxes.schemas import InboxIn, InboxPatch
 from rapport.web.deps import DB
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
-from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render
+from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render, render_form
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 router.include_router(_field_views.router)
@@ -124,11 +124,10 @@ def _form(
     base = submitted or {"name": "", "address": "", "team_id": "", "active": "on"}
     teams = [(str(t.id), t.name) for t in admin.teams(session, viewer.actor)]
     fragment = request.headers.get("hx-target") == "channel-settings"
-    return render(
+    return render_form(
         request,
         "inboxes/_settings.html" if fragment else "inboxes/edit.html",
         viewer,
-        status=422 if errors else 200,
         row=row,
         channel=channel,
         channels=list(CHANNEL_NAMES.items()),
@@ -138,7 +137,6 @@ def _form(
         sections=forms.sections(channel),
         shown=shown,
         errors=errors,
-        focus=next(iter(errors), None),
         states=STATES,
         connect=admin.how_to_connect(row.inbox) if row else [],
     )

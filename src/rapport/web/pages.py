@@ -209,6 +209,20 @@ def render(request: Request, template: str, viewer: Viewer | None = None, status
     return response
 
 
+def render_form(request: Request, template: str, viewer: Viewer, errors: dict | None = None, **context) -> HTMLResponse:
+    """A form page: 422 with each error beside its field and the focus on the first one, else 200."""
+    errors = errors or {}
+    return render(
+        request,
+        template,
+        viewer,
+        status=422 if errors else 200,
+        errors=errors,
+        focus=next(iter(errors), None),
+        **context,
+    )
+
+
 def redirect(url: str, flash: str | None = None) -> RedirectResponse:
     """See Other to `url`, carrying a one-time notice for the next page."""
     response = RedirectResponse(url, status_code=303)
