@@ -113,8 +113,14 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     # Database sessions a web process's requests hold at once (the rest wait their turn on the event loop): below
     # the thread pool's 40 threads and the connection pool (db_pool_size plus its overflow), so holders always
-    # find a thread and a connection.
-    request_sessions: int = Field(default=20, ge=1, le=39)
+    # find a thread and a connection. Few, because the threads share one GIL: with a local database the work is
+    # Python CPU, and at 20 the threads' handing the GIL back and forth cost a third of the throughput
+    # (bench/README.md). A database across a network, where requests mostly wait, wants more.
+    request_sessions: int = Field(default=2, ge=1, le=39)
+    # How long one thread may run while another waits for the GIL (sys.setswitchinterval), in milliseconds. A
+    # thread back from the database waits up to this long for the event loop's thread to let go, once per
+    # statement; at Python's default of 5 ms that waiting, not the work, bounded the inbound intake (bench/README.md).
+    gil_switch_ms: float = Field(default=0.5, gt=0, le=100)
     # SQLite's page cache per connection and its memory map of the database file (both count toward RSS).
     sqlite_cache_mb: int = Field(default=32, ge=1)
     sqlite_mmap_mb: int = Field(default=64, ge=0)

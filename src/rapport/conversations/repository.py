@@ -97,7 +97,7 @@ def page(session: Session, flt: ListFilter, *, sort: str, after: tuple | None, l
     if after is not None:
         params["after_value"], params["after_id"] = after
     shape = (sort, status_mode, flt.unassigned, frozenset(params))
-    return list(session.connection().execute(_page_statement(shape), params))
+    return session.connection().execute(_page_statement(shape), params).all()
 
 
 _EQUALS = ("assignee_id", "team_id", "inbox_id", "channel", "category", "customer_id", "priority")
@@ -189,7 +189,7 @@ def latest_messages(session: Session, conversation_id: int, *, limit: int, befor
     query = select(*_MESSAGE_SHOWN, _HAS_FILES).where(Message.conversation_id == conversation_id)
     if before is not None:
         query = query.where(Message.id < before)
-    rows = list(session.connection().execute(query.order_by(Message.id.desc()).limit(limit)))
+    rows = session.connection().execute(query.order_by(Message.id.desc()).limit(limit)).all()
     rows.reverse()
     return rows
 
@@ -227,7 +227,7 @@ def timeline(session: Session, conversation_id: int, *, limit: int, after: int |
 def recent_timeline(session: Session, conversation_id: int, *, limit: int) -> list[Row]:
     """The newest `limit` events of a conversation, oldest first, as plain rows."""
     query = select(*Event.__table__.c).where(Event.conversation_id == conversation_id)
-    rows = list(session.connection().execute(query.order_by(Event.id.desc()).limit(limit)))
+    rows = session.connection().execute(query.order_by(Event.id.desc()).limit(limit)).all()
     rows.reverse()
     return rows
 

@@ -10,6 +10,7 @@ import gc
 import os
 import queue
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -85,7 +86,7 @@ def import_records(
     run = _Run(db, batch_messages=batch_messages, max_errors=max_errors, writers=writers, on_batch=on_batch)
     started = time.perf_counter()
     try:
-        with _gc_paused():
+        with _gc_paused(), _switch_interval(get_settings().gil_switch_ms / 1000):
             run.feed(items)
     except ImportFailed as exc:
         run.report.aborted = str(exc)
@@ -106,6 +107,18 @@ def _gc_paused():
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def _switch_interval(seconds: float):
+    """The GIL handed over sooner while importing: the writer threads come back from the database once per
+    statement and, at Python's 5 ms default, waited for the planning thread to let go (RAPPORT_GIL_SWITCH_MS)."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 class _Run:
