@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import SYSTEM
 from rapport.conversations import attachments
-from rapport.conversations.inbound_plan import Plan, PlanItem
+from rapport.conversations.inbound_plan import ConvState, Plan, PlanItem
 from rapport.conversations.inbound_types import Received
-from rapport.db.bulk import insert_ids
+from rapport.db.bulk import insert_ids, insert_rows
 from rapport.events.outbox import record_many
 from rapport.kit.clock import now
 from rapport.models import Conversation, Customer, IdempotencyKey, Identity, Message
@@ -61,8 +61,9 @@ def write_batch(session: Session, plan: Plan) -> None:
         ]
         for ref, new_id in zip(plan.customers, insert_ids(conn, Customer.__table__, rows), strict=True):
             ref.id = new_id
-        conn.execute(
-            insert(Identity.__table__),
+        insert_rows(
+            conn,
+            Identity.__table__,
             [
                 {"customer_id": c.id, "kind": c.kind, "address": c.address, "verified": False, "created_at": stamp}
                 for c in plan.customers
@@ -122,22 +123,7 @@ def write_batch(session: Session, plan: Plan) -> None:
             for c in plan.convs
         ]
     _messages(session, live)
-    touched = list({id(p.conv): p.conv for p in live}.values())
-    conn.execute(
-        _TOUCH,
-        [
-            {
-                "b_id": c.id,
-                "b_added": c.added,
-                "b_last": c.last_at,
-                "b_updated": c.updated_at,
-                "b_status": c.status,
-                "b_reopen": c.reopen_count,
-                "b_solved": c.solved_at,
-            }
-            for c in touched
-        ],
-    )
+    _touch(conn, list({id(p.conv): p.conv for p in live}.values()))
     for p in live:
         ids = {"conversation_id": p.conv.id, "customer_id": p.customer.id}
         events += [(name, p.actor, ids, payload) for name, payload in p.status_events]
@@ -153,6 +139,50 @@ def write_batch(session: Session, plan: Plan) -> None:
     record_many(session, events)
     _settle_repeats(plan)
     _remember_keys(session, plan, stamp)
+
+
+# PostgreSQL: one statement for the batch, its text the same for every batch (parsed and planned once).
+_TOUCH_PG = (
+    "UPDATE conversations AS c SET message_count = c.message_count + u.added, last_message_at = u.last, "
+    "last_inbound_at = u.last, updated_at = u.updated, status = u.status, reopen_count = u.reopen, "
+    "solved_at = u.solved FROM unnest(%(id)s::BIGINT[], %(added)s::INTEGER[], %(last)s::TIMESTAMPTZ[], "
+    "%(updated)s::TIMESTAMPTZ[], %(status)s::VARCHAR[], %(reopen)s::INTEGER[], %(solved)s::TIMESTAMPTZ[]) "
+    "AS u(id, added, last, updated, status, reopen, solved) WHERE c.id = u.id"
+)
+
+
+def _touch(conn, convs: list[ConvState]) -> None:
+    """Count the batch's messages into their conversations and set their times and status."""
+    if conn.dialect.name == "postgresql":
+        stamp = C.updated_at.type._cached_bind_processor(conn.dialect)
+        conn.exec_driver_sql(
+            _TOUCH_PG,
+            {
+                "id": [c.id for c in convs],
+                "added": [c.added for c in convs],
+                "last": [stamp(c.last_at) for c in convs],
+                "updated": [stamp(c.updated_at) for c in convs],
+                "status": [c.status for c in convs],
+                "reopen": [c.reopen_count for c in convs],
+                "solved": [stamp(c.solved_at) for c in convs],
+            },
+        )
+        return
+    conn.execute(
+        _TOUCH,
+        [
+            {
+                "b_id": c.id,
+                "b_added": c.added,
+                "b_last": c.last_at,
+                "b_updated": c.updated_at,
+                "b_status": c.status,
+                "b_reopen": c.reopen_count,
+                "b_solved": c.solved_at,
+            }
+            for c in convs
+        ],
+    )
 
 
 def _messages(session: Session, live: list[PlanItem]) -> None:
@@ -215,5 +245,4 @@ def _remember_keys(session: Session, plan: Plan, stamp) -> None:
                     "response": p.outcome.as_dict(),
                 }
             )
-    if rows:
-        session.connection().execute(insert(IdempotencyKey.__table__), rows)
+    insert_rows(session.connection(), IdempotencyKey.__table__, rows)
