@@ -16,17 +16,16 @@ from sqlalchemy.orm import Session
 from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
 from rapport.conversations import attachments
+from rapport.conversations.inbound_queries import statements
 from rapport.conversations.inbound_types import Inbound, Received
 from rapport.customers.identities import normalise
 from rapport.kit import html as htmlkit
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid, NotFound, Problem, TooLarge
-from rapport.models import Conversation, Customer, IdempotencyKey, Identity, Inbox, Message
-from rapport.models.enums import ACTIVE_STATUSES, Status
+from rapport.models import Customer, IdempotencyKey, Message
+from rapport.models.enums import Status
 
-C, M, ID = Conversation.__table__.c, Message.__table__.c, Identity.__table__.c
-_CONV_COLUMNS = (C.id, C.status, C.customer_id, C.inbox_id, C.merged_into_id, C.updated_at, C.reopen_count, C.solved_at)
-_ACTIVE = [s.value for s in ACTIVE_STATUSES]
+M = Message.__table__.c
 _REOPENING = {Status.pending.value, Status.on_hold.value, Status.solved.value}
 
 
@@ -100,12 +99,15 @@ class Plan:
 
 
 def _pairs_in(a, b, pairs) -> tuple:
-    """`a IN (…) AND b IN (…)`: a superset of the pairs that a two-column index answers; callers match exactly.
-
-    A row-value `(a, b) IN (VALUES …)` would be exact, but SQLite answers it with a full scan.
-    """
+    """`a IN (…) AND b IN (…)`: a superset of the pairs (see inbound_queries); callers match exactly."""
     pairs = list(pairs)
     return a.in_({x for x, _ in pairs}), b.in_({y for _, y in pairs})
+
+
+def _split(pairs, first: str, second: str) -> dict:
+    """A set of pairs bound as the two key lists of an inbound_queries lookup."""
+    pairs = list(pairs)
+    return {first: list({x for x, _ in pairs}), second: list({y for _, y in pairs})}
 
 
 def plan_batch(session: Session, items: list[tuple[Actor, Inbound]]) -> Plan:
@@ -178,11 +180,8 @@ def _replays(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
 
 
 def _inboxes(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
-    T = Inbox.__table__.c
-    found = {
-        r.id: r
-        for r in conn.execute(select(T.id, T.channel, T.team_id).where(T.id.in_({p.msg.inbox_id for p in live})))
-    }
+    ids = list({p.msg.inbox_id for p in live})
+    found = {r.id: r for r in conn.execute(statements(conn).inboxes, {"ids": ids})}
     for p in live:
         p.inbox = found.get(p.msg.inbox_id)
         if p.inbox is None:
@@ -199,11 +198,7 @@ def _repeats(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
     pairs = list({(p.inbox.id, p.msg.external_id) for p in keyed})
     seen = {
         (r.inbox_id, r.external_id): r
-        for r in conn.execute(
-            select(M.id, M.conversation_id, M.customer_id, M.inbox_id, M.external_id).where(
-                *_pairs_in(M.inbox_id, M.external_id, pairs)
-            )
-        )
+        for r in conn.execute(statements(conn).seen, _split(pairs, "inbox_ids", "external_ids"))
     }
     first: dict[tuple, PlanItem] = {}
     for p in keyed:
@@ -216,15 +211,12 @@ def _repeats(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
 
 
 def _customers(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
-    C2 = Customer.__table__.c
     wanted = {(p.msg.sender_kind, p.address) for p in live}
-    rows = conn.execute(
-        select(ID.kind, ID.address, ID.customer_id, C2.merged_into_id)
-        .join_from(Identity.__table__, Customer.__table__, C2.id == ID.customer_id)
-        .where(*_pairs_in(ID.kind, ID.address, wanted))
-    )
+    rows = conn.execute(statements(conn).identities, _split(wanted, "kinds", "addresses"))
     refs: dict[tuple, CustomerRef] = {}
     for r in rows:
+        if (r.kind, r.address) not in wanted:  # the two INs match a superset of the pairs
+            continue
         refs[(r.kind, r.address)] = CustomerRef(id=_surviving(conn, r.merged_into_id) or r.customer_id)
     _link_numbers(conn, plan, {k for k in wanted if k not in refs}, refs)
     for p in live:
@@ -255,14 +247,9 @@ def _link_numbers(conn: Connection, plan: Plan, unknown: set, refs: dict) -> Non
     wanted = {s for sibs in candidates.values() for s in sibs}
     if not wanted:
         return
-    C2 = Customer.__table__.c
     found = {
         (r.kind, r.address): _surviving(conn, r.merged_into_id) or r.customer_id
-        for r in conn.execute(
-            select(ID.kind, ID.address, ID.customer_id, C2.merged_into_id)
-            .join_from(Identity.__table__, Customer.__table__, C2.id == ID.customer_id)
-            .where(*_pairs_in(ID.kind, ID.address, wanted))
-        )
+        for r in conn.execute(statements(conn).identities, _split(wanted, "kinds", "addresses"))
     }
     for key, sibs in candidates.items():
         owner = next((found[s] for s in sibs if s in found), None)
@@ -298,11 +285,7 @@ def _threads(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
     known = [p.customer.id for p in live if p.customer.id is not None]
     active: dict[tuple, ConvState] = {}
     if known:
-        rows = conn.execute(
-            select(*_CONV_COLUMNS)
-            .where(C.customer_id.in_(set(known)), C.status.in_(_ACTIVE), C.merged_into_id.is_(None))
-            .with_for_update()
-        )
+        rows = conn.execute(statements(conn).active, {"customer_ids": list(set(known))})
         for row in sorted(rows, key=lambda r: (r.updated_at, r.id)):
             state = states[row.id] if row.id in states else states.setdefault(row.id, _state(row, customers))
             active[(state.customer.id, state.inbox_id)] = state  # the latest wins
@@ -328,7 +311,7 @@ def _reply_targets(conn: Connection, live: list[PlanItem]) -> dict[tuple, int]:
 def _load(conn: Connection, states: dict[int, ConvState], ids: set, customers: dict[int, CustomerRef]) -> None:
     ids = {i for i in ids if i is not None and i not in states}
     while ids:
-        rows = conn.execute(select(*_CONV_COLUMNS).where(C.id.in_(ids)).with_for_update()).all()
+        rows = conn.execute(statements(conn).by_id, {"ids": list(ids)}).all()
         for row in rows:
             states[row.id] = _state(row, customers)
         # Follow merges to the surviving conversation.
