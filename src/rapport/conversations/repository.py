@@ -186,12 +186,23 @@ _HAS_FILES = exists().where(Attachment.message_id == Message.id).label("has_file
 
 def latest_messages(session: Session, conversation_id: int, *, limit: int, before: int | None = None) -> list[Row]:
     """The newest `limit` messages (before a message id), oldest first, as plain rows ending in `has_files`."""
-    query = select(*_MESSAGE_SHOWN, _HAS_FILES).where(Message.conversation_id == conversation_id)
+    params = {"conversation": conversation_id, "limit": limit}
     if before is not None:
-        query = query.where(Message.id < before)
-    rows = session.connection().execute(query.order_by(Message.id.desc()).limit(limit)).all()
+        params["before"] = before
+    rows = session.connection().execute(_LATEST[before is not None], params).all()
     rows.reverse()
     return rows
+
+
+# The open's statements are built once, their values bound at execution: built on every call, a statement
+# cost more to assemble and key for SQLAlchemy's cache than the database took to run it.
+_LATEST = {
+    paged: select(*_MESSAGE_SHOWN, _HAS_FILES)
+    .where(Message.conversation_id == bindparam("conversation"), *([Message.id < bindparam("before")] if paged else []))
+    .order_by(Message.id.desc())
+    .limit(bindparam("limit"))
+    for paged in (False, True)
+}
 
 
 def attachments_for(session: Session, message_ids: list[int]) -> dict[int, list[Row]]:
@@ -226,10 +237,17 @@ def timeline(session: Session, conversation_id: int, *, limit: int, after: int |
 
 def recent_timeline(session: Session, conversation_id: int, *, limit: int) -> list[Row]:
     """The newest `limit` events of a conversation, oldest first, as plain rows."""
-    query = select(*Event.__table__.c).where(Event.conversation_id == conversation_id)
-    rows = session.connection().execute(query.order_by(Event.id.desc()).limit(limit)).all()
+    rows = session.connection().execute(_RECENT_EVENTS, {"conversation": conversation_id, "limit": limit}).all()
     rows.reverse()
     return rows
+
+
+_RECENT_EVENTS = (
+    select(*Event.__table__.c)
+    .where(Event.conversation_id == bindparam("conversation"))
+    .order_by(Event.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 def contacts_between(session: Session, customer_id: int, start: datetime, end: datetime) -> int:
