@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import ARRAY, Connection, any_, bindparam, select
 
+from rapport.db.types import unbounded
 from rapport.models import Conversation, Customer, Identity, Inbox, Message
 from rapport.models.enums import ACTIVE_STATUSES
 
@@ -33,7 +34,7 @@ def statements(conn: Connection) -> SimpleNamespace:
 def _built(pg: bool) -> SimpleNamespace:
     def among(column, name):
         if pg:
-            return column == any_(bindparam(name, type_=ARRAY(column.type)))
+            return column == any_(bindparam(name, type_=ARRAY(unbounded(column.type))))
         return column.in_(bindparam(name, expanding=True))
 
     identities = (

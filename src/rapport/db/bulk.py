@@ -9,6 +9,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from rapport.db.types import unbounded
+
 
 def insert_ids(conn: Connection, table: Table, rows: list[dict]) -> list[int]:
     """Insert `rows` (dicts with the same keys) into `table` and return their new ids in the order given.
@@ -66,7 +68,7 @@ def _statement(table: Table, given: tuple[str, ...], returning: bool, dialect) -
     }
     names = [*given, *defaults]
     typed = [table.c[name].type for name in names]
-    arrays = ", ".join(f"%({n})s::{t.compile(dialect=dialect)}[]" for n, t in zip(names, typed, strict=True))
+    arrays = ", ".join(f"%({n})s::{unbounded(t).compile(dialect=dialect)}[]" for n, t in zip(names, typed, strict=True))
     listed = ", ".join(names)
     sql = (
         f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM unnest({arrays}) "  # noqa: S608

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -13,6 +13,12 @@ from sqlalchemy.types import TypeDecorator
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer, "sqlite")
 Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+def unbounded(type_):
+    """The type without its length, for a cast: `'…'::VARCHAR(n)` silently cuts a longer value to n characters,
+    so a lookup could match another row's shorter value and an insert would store a cut value instead of failing."""
+    return String() if isinstance(type_, String) else type_
 
 
 class UTCDateTime(TypeDecorator):
