@@ -8,7 +8,7 @@ import threading
 from contextlib import contextmanager
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.pool import NullPool
 
 from rapport.config import get_settings
@@ -81,6 +81,10 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     if url.endswith("nullpool"):
         kwargs = {"poolclass": NullPool, **JSON_CODEC}
         url = url.removesuffix("?nullpool")
+    # Sessions in UTC: psycopg then hands back timestamps already as aware UTC datetimes (db.types.UTCDateTime
+    # converts nothing on PostgreSQL), whatever the server's own TimeZone. Options given in the URL are kept.
+    given = make_url(url).query.get("options", "")
+    kwargs["connect_args"] = {"options": f"{given} -c TimeZone=UTC".strip()}
     return create_engine(url, echo=echo, **kwargs)
 
 
