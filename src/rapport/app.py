@@ -27,7 +27,7 @@ def create_app(
     """Build the app; `run_worker` starts the in-process job worker (default: RAPPORT_RUN_WORKER, else on)."""
     settings = use_settings(settings or get_settings())
     settings.resolved_secret_key()
-    sys.setswitchinterval(settings.gil_switch_ms / 1000)  # process-wide; see Settings.gil_switch_ms
+    sys.setswitchinterval(settings.switch_interval(serving=True))  # process-wide
     database = db or Database(make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size))
 
     @asynccontextmanager

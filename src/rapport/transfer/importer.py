@@ -86,7 +86,7 @@ def import_records(
     run = _Run(db, batch_messages=batch_messages, max_errors=max_errors, writers=writers, on_batch=on_batch)
     started = time.perf_counter()
     try:
-        with _gc_paused(), _switch_interval(get_settings().gil_switch_ms / 1000):
+        with _gc_paused(), _switch_interval(get_settings().switch_interval(serving=False)):
             run.feed(items)
     except ImportFailed as exc:
         run.report.aborted = str(exc)
