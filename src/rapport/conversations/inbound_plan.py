@@ -22,10 +22,9 @@ from rapport.customers.identities import normalise
 from rapport.kit import html as htmlkit
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid, NotFound, Problem, TooLarge
-from rapport.models import Customer, IdempotencyKey, Message
+from rapport.models import Customer
 from rapport.models.enums import Status
 
-M = Message.__table__.c
 _REOPENING = {Status.pending.value, Status.on_hold.value, Status.solved.value}
 
 
@@ -98,12 +97,6 @@ class Plan:
         return [p for p in self.items if p.outcome is None and p.duplicate_of is None]
 
 
-def _pairs_in(a, b, pairs) -> tuple:
-    """`a IN (…) AND b IN (…)`: a superset of the pairs (see inbound_queries); callers match exactly."""
-    pairs = list(pairs)
-    return a.in_({x for x, _ in pairs}), b.in_({y for _, y in pairs})
-
-
 def _split(pairs, first: str, second: str) -> dict:
     """A set of pairs bound as the two key lists of an inbound_queries lookup."""
     pairs = list(pairs)
@@ -152,14 +145,8 @@ def _replays(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
     keyed = [p for p in live if p.msg.idempotency]
     if not keyed:
         return
-    K = IdempotencyKey.__table__.c
     pairs = {(p.msg.idempotency[0], p.msg.idempotency[1]) for p in keyed}
-    stored = {
-        (r.scope, r.key): r
-        for r in conn.execute(
-            select(K.scope, K.key, K.request_hash, K.response).where(*_pairs_in(K.scope, K.key, pairs))
-        )
-    }
+    stored = {(r.scope, r.key): r for r in conn.execute(statements(conn).stored_keys, _split(pairs, "scopes", "keys"))}
     first: dict[tuple, PlanItem] = {}
     for p in keyed:
         scope, key, digest = p.msg.idempotency
@@ -302,9 +289,7 @@ def _reply_targets(conn: Connection, live: list[PlanItem]) -> dict[tuple, int]:
         return {}
     return {
         (r.inbox_id, r.external_id): r.conversation_id
-        for r in conn.execute(
-            select(M.inbox_id, M.external_id, M.conversation_id).where(*_pairs_in(M.inbox_id, M.external_id, wanted))
-        )
+        for r in conn.execute(statements(conn).seen, _split(wanted, "inbox_ids", "external_ids"))
     }
 
 

@@ -17,10 +17,10 @@ from types import SimpleNamespace
 from sqlalchemy import ARRAY, Connection, any_, bindparam, select
 
 from rapport.db.types import unbounded
-from rapport.models import Conversation, Customer, Identity, Inbox, Message
+from rapport.models import Conversation, Customer, IdempotencyKey, Identity, Inbox, Message
 from rapport.models.enums import ACTIVE_STATUSES
 
-C, M, ID, CU, IN = (t.__table__.c for t in (Conversation, Message, Identity, Customer, Inbox))
+C, M, ID, CU, IN, K = (t.__table__.c for t in (Conversation, Message, Identity, Customer, Inbox, IdempotencyKey))
 CONV_COLUMNS = (C.id, C.status, C.customer_id, C.inbox_id, C.merged_into_id, C.updated_at, C.reopen_count, C.solved_at)
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
@@ -44,7 +44,10 @@ def _built(pg: bool) -> SimpleNamespace:
     )
     return SimpleNamespace(
         inboxes=select(IN.id, IN.channel, IN.team_id).where(among(IN.id, "ids")),
-        # A provider's id seen before: (inbox_ids, external_ids)
+        stored_keys=select(K.scope, K.key, K.request_hash, K.response).where(
+            among(K.scope, "scopes"), among(K.key, "keys")
+        ),
+        # Messages by provider id: a repeat of one seen before, or the one a reply answers
         seen=select(M.id, M.conversation_id, M.customer_id, M.inbox_id, M.external_id).where(
             among(M.inbox_id, "inbox_ids"), among(M.external_id, "external_ids")
         ),
