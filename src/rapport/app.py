@@ -17,6 +17,7 @@ from rapport.db.engine import Checkpointer, make_engine
 from rapport.db.session import Database
 from rapport.realtime.hub import Hub
 from rapport.web import errors, pages
+from rapport.web.lean import LeanReads
 from rapport.web.limits import BodyLimit
 from rapport.worker.runner import Worker
 
@@ -94,6 +95,10 @@ def create_app(
         app.add_middleware(ChatCors, db=database)
     if settings.inbound_fast_path:
         app.add_middleware(InboundFastPath, intake=app.state.intake)
+    if settings.lean_reads:
+        from rapport.conversations.api import LEAN
+
+        app.add_middleware(LeanReads, routes=LEAN)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

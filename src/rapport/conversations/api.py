@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
@@ -18,22 +19,23 @@ from rapport.conversations.schemas import (
     ConversationOut,
     ConversationPatch,
     EventOut,
+    ListQuery,
     MergeIn,
     MessageOut,
     NoteIn,
+    OpenQuery,
     ReplyIn,
 )
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid, NotFound
 from rapport.kit.schema import Page
 from rapport.models import Attachment, Message
-from rapport.models.enums import Channel, Priority, Status
 from rapport.web.deps import DB, Me, read
 from rapport.web.fastjson import FastJSON
 from rapport.web.files import attachment_response
+from rapport.web.lean import LeanRoute
 
 router = APIRouter(tags=["conversations"])
-Include = Literal["messages", "events"]
 
 
 def _limit(limit: int) -> int:
@@ -58,38 +60,23 @@ def _cursor(raw: str | None, sort: str) -> tuple | None:
 
 
 @router.get("/conversations", response_model=Page[ConversationOut])
-async def list_conversations(
-    request: Request,
-    status: Annotated[list[Status] | None, Query()] = None,
-    assignee_id: int | None = None,
-    unassigned: bool = False,
-    team_id: int | None = None,
-    inbox_id: int | None = None,
-    channel: Channel | None = None,
-    category: str | None = None,
-    tag: str | None = None,
-    customer_id: int | None = None,
-    priority: Priority | None = None,
-    updated_since: datetime | None = None,
-    sort: Literal["updated_desc", "updated_asc", "created_desc", "created_asc"] = "updated_desc",
-    cursor: str | None = None,
-    limit: int = 50,
-):
+async def list_conversations(request: Request, q: Annotated[ListQuery, Query()]):
     """An inbox view: filtered, sorted, paged by cursor."""
     flt = repository.ListFilter(
-        status=[s.value for s in status] if status else None,
-        assignee_id=assignee_id,
-        unassigned=unassigned,
-        team_id=team_id,
-        inbox_id=inbox_id,
-        channel=channel.value if channel else None,
-        category=category,
-        tag=tag.lower() if tag else None,
-        customer_id=customer_id,
-        priority=priority.value if priority else None,
-        updated_since=updated_since,
+        status=[s.value for s in q.status] if q.status else None,
+        assignee_id=q.assignee_id,
+        unassigned=q.unassigned,
+        team_id=q.team_id,
+        inbox_id=q.inbox_id,
+        channel=q.channel.value if q.channel else None,
+        category=q.category,
+        tag=q.tag.lower() if q.tag else None,
+        customer_id=q.customer_id,
+        priority=q.priority.value if q.priority else None,
+        updated_since=q.updated_since,
     )
-    n, after = _limit(limit), _cursor(cursor, sort)
+    sort = q.sort
+    n, after = _limit(q.limit), _cursor(q.cursor, sort)
 
     def work(session: Session, actor: Actor) -> dict:
         authorize(actor, "conversations.read")
@@ -107,15 +94,9 @@ async def list_conversations(
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
-async def get_conversation(
-    request: Request,
-    conversation_id: int,
-    include: Annotated[list[Include] | None, Query()] = None,
-    messages_limit: int = 20,
-    events_limit: int = 50,
-):
+async def get_conversation(request: Request, conversation_id: int, q: Annotated[OpenQuery, Query()]):
     """One conversation; `include=messages&include=events` adds its latest messages and timeline."""
-    n_messages, n_events = _limit(messages_limit), _limit(events_limit)
+    n_messages, n_events, include = _limit(q.messages_limit), _limit(q.events_limit), q.include
 
     def work(session: Session, actor: Actor) -> dict:
         authorize(actor, "conversations.read")
@@ -226,3 +207,10 @@ def get_attachment(attachment_id: int, session: DB, actor: Me):
 
 def _files(items) -> list[IncomingFile]:
     return [IncomingFile(filename=a.filename, data=a.raw(), content_type=a.content_type) for a in items]
+
+
+# Served by web.lean.LeanReads (the same functions, without FastAPI's per-request machinery); see app.py.
+LEAN = [
+    LeanRoute(re.compile(r"/api/v1/conversations"), list_conversations, ListQuery),
+    LeanRoute(re.compile(r"/api/v1/conversations/(\d+)"), get_conversation, OpenQuery),
+]

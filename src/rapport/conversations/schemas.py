@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from rapport.kit.schema import In, Out
 from rapport.models.enums import Channel, DeliveryStatus, IdentityKind, Priority, Status
@@ -195,3 +195,30 @@ class InboundOut(Out):
     customer_id: int
     new_conversation: bool
     duplicate: bool
+
+
+class ListQuery(BaseModel):
+    """GET /conversations: an inbox view's filters, sort and page (query parameters; unknown ones are ignored)."""
+
+    status: list[Status] | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    team_id: int | None = None
+    inbox_id: int | None = None
+    channel: Channel | None = None
+    category: str | None = None
+    tag: str | None = None
+    customer_id: int | None = None
+    priority: Priority | None = None
+    updated_since: datetime | None = None
+    sort: Literal["updated_desc", "updated_asc", "created_desc", "created_asc"] = "updated_desc"
+    cursor: str | None = None
+    limit: int = 50
+
+
+class OpenQuery(BaseModel):
+    """GET /conversations/{id}: what to include with the conversation (query parameters)."""
+
+    include: list[Literal["messages", "events"]] | None = None
+    messages_limit: int = 20
+    events_limit: int = 50
