@@ -18,7 +18,7 @@ def insert_ids(conn: Connection, table: Table, rows: list[dict]) -> list[int]:
 
     SQLite: RETURNING with a guaranteed order makes SQLAlchemy insert row by row, so ids are allocated here
     instead; this is safe because every SQLite write transaction holds the writer lock (BEGIN IMMEDIATE plus
-    db.engine.WriterLock), and it is how SQLite allocates them itself (max + 1). PostgreSQL: see `_unnest`.
+    db.engine.WriterLock), and it is how SQLite allocates them itself (max + 1). PostgreSQL: see `_recordset`.
     """
     if not rows:
         return []
@@ -29,7 +29,7 @@ def insert_ids(conn: Connection, table: Table, rows: list[dict]) -> list[int]:
         return ids
     # The sequence numbers rows in the order the SELECT's ORDER BY hands them to the INSERT (SQLAlchemy's
     # insertmanyvalues relies on the same), so the ids sorted are the ids of the rows in order.
-    return sorted(r[0] for r in _unnest(conn, table, rows, returning=True))
+    return sorted(r[0] for r in _recordset(conn, table, rows, returning=True))
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict]) -> None:
@@ -39,10 +39,10 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict]) -> None:
     if conn.dialect.name == "sqlite":
         conn.execute(insert(table), rows)
     else:
-        _unnest(conn, table, rows, returning=False)
+        _recordset(conn, table, rows, returning=False)
 
 
-def _unnest(conn: Connection, table: Table, rows: list[dict], *, returning: bool) -> list:
+def _recordset(conn: Connection, table: Table, rows: list[dict], *, returning: bool) -> list:
     """PostgreSQL: one INSERT … SELECT FROM json_to_recordset(the rows as one JSON text), whatever their number.
 
     Its text depends only on the table and columns, so psycopg parses it once and PostgreSQL prepares and
