@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     inbound_fast_path: bool = True
     # Serve the inbox list and the conversation open through their lean ASGI path (web/lean.py).
     lean_reads: bool = True
+    # A bulk import into empty tables drops their secondary indexes and builds them once at the end (db/deferred.py).
+    import_defer_indexes: bool = True
     db_pool_size: int = Field(default=10, ge=1)
     # Database sessions a web process's requests hold at once (the rest wait their turn on the event loop): below
     # the thread pool's 40 threads and the connection pool (db_pool_size plus its overflow), so holders always

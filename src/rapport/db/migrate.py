@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from rapport.db import deferred
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -22,6 +24,8 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database behind `engine` up to `revision` (every branch head by default)."""
+    # First the indexes a bulk load set aside and did not build again (it was stopped): the migrations expect them.
+    deferred.restore(engine)
     cfg = alembic_config()
     with engine.connect() as connection:
         cfg.attributes["connection"] = connection

@@ -5,6 +5,7 @@ from rapport.models.chat import ChatVerification, ChatVisitor
 from rapport.models.consumers import EventCursor
 from rapport.models.conversations import Attachment, Conversation, ConversationTag, Message
 from rapport.models.customers import Customer, Identity
+from rapport.models.deferred import DeferredIndex
 from rapport.models.email import EmailMailbox, EmailReceipt
 from rapport.models.events import Event
 from rapport.models.fields import FieldDefinition
@@ -27,6 +28,7 @@ __all__ = [
     "Conversation",
     "ConversationTag",
     "Customer",
+    "DeferredIndex",
     "EmailMailbox",
     "EmailReceipt",
     "Event",

@@ -48,6 +48,7 @@ def import_command(
                 format=format,
                 max_errors=max_errors,
                 on_batch=lambda _report, source: progress.update(task, completed=source.position),
+                on_phase=lambda text: progress.update(task, description=text),
             )
         except ImportFailed as exc:
             console.print(f"[red]error:[/red] {exc}")
@@ -160,6 +161,8 @@ def _summary(console, report) -> None:
     console.print(table)
     rate = f", {report.messages_per_second:,.0f} messages/s" if report.counts["message.created"] else ""
     console.print(f"Took {report.seconds:.1f}s{rate}.")
+    if report.indexes_built:
+        console.print(f"The tables were empty: {len(report.indexes_built)} indexes were built once, after the load.")
     if report.error_count:
         console.print(f"[yellow]{report.error_count:,} line(s) refused[/yellow]; nothing else was lost:")
         for line, message in report.errors[:SHOWN_ERRORS]:

@@ -22,6 +22,7 @@ import psycopg
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from rapport.config import get_settings
+from rapport.db import deferred
 from rapport.db.session import Database
 from rapport.transfer import conversations, customers, directory, records
 from rapport.transfer.readers import Record, Source
@@ -34,6 +35,8 @@ BATCH_CUSTOMERS = 5_000
 # PostgreSQL does most of the work of an import (search vectors, indexes, foreign keys): one writer per core, plus one.
 PG_WRITERS = min(4, (os.cpu_count() or 1) + 1)
 RETRIES = 3
+# Their secondary indexes are dropped while they are empty and built once the rows are in (db/deferred.py).
+DEFERRED_TABLES = ("customers", "identities", "conversations", "conversation_tags", "messages", "events")
 ANALYZE_AFTER = 10_000  # rows; a large import refreshes the planner's statistics at the end
 # The importer writes through the raw driver, so both SQLAlchemy's wrappers and the drivers' own errors occur.
 REFUSED = (
@@ -77,13 +80,16 @@ def import_records(
     max_errors: int = 1000,
     writers: int | None = None,
     on_batch: Callable[[ImportReport], None] | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> ImportReport:
     """Import records, given as (line, dict) pairs or bare dicts (numbered from 1), and report what happened.
 
     Batches of about `batch_messages` messages are written in one transaction each, by `writers` threads
-    (always one on SQLite). More than `max_errors` refused lines stop the import.
+    (always one on SQLite). More than `max_errors` refused lines stop the import. `on_phase` hears when the
+    import moves on from loading rows to building the indexes it set aside.
     """
     run = _Run(db, batch_messages=batch_messages, max_errors=max_errors, writers=writers, on_batch=on_batch)
+    run.on_phase = on_phase
     started = time.perf_counter()
     try:
         with _gc_paused(), _switch_interval(get_settings().switch_interval(serving=False)):
@@ -127,6 +133,7 @@ class _Run:
         self.batch_messages = max(1, batch_messages)
         self.max_errors = max_errors
         self.on_batch = on_batch
+        self.on_phase: Callable[[str], None] | None = None
         self.report = ImportReport(keep_errors=max(max_errors, 1) + 1)
         self.max_chars = get_settings().max_message_chars
         with db.read() as session:
@@ -147,13 +154,20 @@ class _Run:
         self.done: set[int] = set()
 
     def feed(self, items) -> None:
+        aside = deferred.set_aside(self.db.engine, DEFERRED_TABLES) if get_settings().import_defer_indexes else []
         try:
-            with Store.planner(self.db.engine) as planner:
-                self.planner = planner
-                self._feed(items)
+            try:
+                with Store.planner(self.db.engine) as planner:
+                    self.planner = planner
+                    self._feed(items)
+            finally:
+                # Batches already handed over are finished, not abandoned: what was imported stays consistent.
+                self.pipeline.close()
         finally:
-            # Batches already handed over are finished, not abandoned: what was imported stays consistent.
-            self.pipeline.close()
+            if aside:
+                if self.on_phase is not None:
+                    self.on_phase(f"Building {len(aside)} indexes")
+                self.report.indexes_built = deferred.restore(self.db.engine)
         created = self.report.counts["message.created"] + self.report.counts["customer.created"]
         if created or self.report.counts["conversation.created"]:
             with self.db.write() as session:

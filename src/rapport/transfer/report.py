@@ -30,6 +30,8 @@ class ImportReport:
     seconds: float = 0.0
     aborted: str | None = None
     keep_errors: int = 1000
+    # Indexes dropped for the load (the tables were empty) and built again at its end.
+    indexes_built: list[str] = field(default_factory=list)
 
     def add(self, outcome: Outcome) -> None:
         """Fold in a committed batch."""
