@@ -1,5 +1,7 @@
 """Receiving a batch: items share statements but keep their own outcomes."""
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from rapport.agents.permissions import SYSTEM
@@ -70,3 +72,21 @@ def test_idempotency_keys_within_one_batch(db, world):
         )
     assert again.replayed and again.message_id == one.message_id and not again.duplicate
     assert isinstance(clash, Invalid)
+
+
+def test_a_conversation_created_by_a_batch_is_written_as_the_batch_leaves_it(db, world):
+    first, last = datetime(2026, 11, 20, 9, 0, tzinfo=UTC), datetime(2026, 11, 20, 9, 5, tzinfo=UTC)
+    with db.write() as s:
+        a, b = receive_batch(
+            s,
+            [
+                (SYSTEM, _msg(world, external_id="early", received_at=first)),
+                (SYSTEM, _msg(world, external_id="late", received_at=last)),
+            ],
+        )
+    assert a.conversation_id == b.conversation_id and a.new_conversation
+    with db.read() as s:
+        conv = s.get(Conversation, a.conversation_id)
+        assert (conv.status, conv.message_count, conv.reopen_count) == ("new", 2, 0)
+        assert conv.last_message_at == conv.last_inbound_at == conv.updated_at == last
+        assert conv.created_at == first  # the message that opened it

@@ -48,6 +48,7 @@ class ConvState:
     customer: CustomerRef
     inbox_id: int
     updated_at: datetime
+    created_at: datetime | None = None
     reopen_count: int = 0
     solved_at: datetime | None = None
     merged_into_id: int | None = None
@@ -388,6 +389,7 @@ def _new(plan: Plan, p: PlanItem, *, follow_up_of: int | None) -> ConvState:
         customer=p.customer,
         inbox_id=p.inbox.id,
         updated_at=p.stamp,
+        created_at=p.stamp,
         new=True,
         subject=(p.msg.subject or "").strip()[:500],
         channel=p.channel,

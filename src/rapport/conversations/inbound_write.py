@@ -105,8 +105,12 @@ def write_batch(session: Session, plan: Plan) -> None:
                 "team_id": c.team_id,
                 "custom_fields": {},
                 "reopen_count": 0,
-                "message_count": 0,
-                "created_at": c.updated_at,
+                # Written as the batch leaves it, so a new conversation is not updated again below: each update
+                # of a conversation puts a new entry in every one of its indexes (PostgreSQL; no HOT update there).
+                "message_count": c.added,
+                "last_message_at": c.last_at,
+                "last_inbound_at": c.last_at,
+                "created_at": c.created_at,
                 "updated_at": c.updated_at,
             }
             for c in plan.convs
@@ -123,7 +127,7 @@ def write_batch(session: Session, plan: Plan) -> None:
             for c in plan.convs
         ]
     _messages(session, live)
-    _touch(conn, list({id(p.conv): p.conv for p in live}.values()))
+    _touch(conn, list({id(p.conv): p.conv for p in live if not p.conv.new}.values()))
     for p in live:
         ids = {"conversation_id": p.conv.id, "customer_id": p.customer.id}
         events += [(name, p.actor, ids, payload) for name, payload in p.status_events]
@@ -152,7 +156,9 @@ _TOUCH_PG = (
 
 
 def _touch(conn, convs: list[ConvState]) -> None:
-    """Count the batch's messages into their conversations and set their times and status."""
+    """Count the batch's messages into the existing conversations and set their times and status."""
+    if not convs:
+        return
     if conn.dialect.name == "postgresql":
         stamp = C.updated_at.type._cached_bind_processor(conn.dialect)
         conn.exec_driver_sql(
