@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from functools import lru_cache
 
 import orjson
-from sqlalchemy import JSON, Connection, Table, func, insert, select
+from sqlalchemy import JSON, Connection, Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ def insert_ids(conn: Connection, table: Table, rows: list[dict]) -> list[int]:
     if conn.dialect.name == "sqlite":
         start = (conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1
         ids = list(range(start, start + len(rows)))
-        conn.execute(insert(table), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+        _values(conn, table, [{"id": i, **row} for row, i in zip(rows, ids, strict=True)])
         return ids
     # The sequence numbers rows in the order the SELECT's ORDER BY hands them to the INSERT (SQLAlchemy's
     # insertmanyvalues relies on the same), so the ids sorted are the ids of the rows in order.
@@ -37,7 +38,7 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict]) -> None:
     if not rows:
         return
     if conn.dialect.name == "sqlite":
-        conn.execute(insert(table), rows)
+        _values(conn, table, rows)
     else:
         _recordset(conn, table, rows, returning=False)
 
@@ -62,13 +63,61 @@ def _recordset(conn: Connection, table: Table, rows: list[dict], *, returning: b
     return result.all() if returning else []
 
 
+def _values(conn: Connection, table: Table, rows: list[dict]) -> None:
+    """SQLite: multi-row INSERT … VALUES statements, each as many rows as SQLite's limit of bound values allows.
+
+    One statement for many rows, not executemany's one per row: an FTS5 search trigger flushes its pending terms
+    at the end of every statement, and SQLAlchemy's executemany also ran every value through its execution context.
+    Values go through their type's bind processor, so they are stored exactly as SQLAlchemy would store them.
+    """
+    given = tuple(rows[0])
+    sql_for, processors, defaults = _sqlite_statement(table, given, conn.dialect)
+    bound = [(name, proc) for name, proc in processors if name in given]
+    # Defaults are made once for the whole call (the same for every row, as one statement would have them).
+    made = [make() for make in defaults.values()]
+    tail = [proc(v) if proc else v for (_, proc), v in zip(processors[len(given) :], made, strict=True)]
+    flat: list = []
+    for row in rows:
+        flat += [proc(row[name]) if proc else row[name] for name, proc in bound]
+        flat += tail
+    width = len(processors)
+    per = max(1, _variable_limit(conn) // width)
+    for start in range(0, len(rows), per):
+        count = min(per, len(rows) - start)
+        conn.exec_driver_sql(sql_for(count), tuple(flat[start * width : (start + count) * width]))
+
+
 @lru_cache(maxsize=128)
-def _statement(table: Table, given: tuple[str, ...], returning: bool, dialect) -> tuple[str, tuple, dict]:
-    defaults = {
+def _sqlite_statement(table: Table, given: tuple[str, ...], dialect):
+    defaults = _defaults(table, given)
+    names = [*given, *defaults]
+    processors = tuple((n, table.c[n].type._cached_bind_processor(dialect)) for n in names)
+    group = "(" + ", ".join("?" * len(names)) + ")"
+    prefix = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "  # noqa: S608
+
+    @lru_cache(maxsize=64)
+    def sql_for(count: int) -> str:
+        return prefix + ", ".join([group] * count)
+
+    return sql_for, processors, defaults
+
+
+def _variable_limit(conn: Connection) -> int:
+    return conn.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+
+
+def _defaults(table: Table, given: tuple[str, ...]) -> dict:
+    """Python-side column defaults for the columns not given, as SQLAlchemy fills them in."""
+    return {
         c.key: (lambda d=c.default: d.arg(None)) if c.default.is_callable else (lambda d=c.default: d.arg)
         for c in table.c
         if c.key not in given and c.default is not None and not c.primary_key
     }
+
+
+@lru_cache(maxsize=128)
+def _statement(table: Table, given: tuple[str, ...], returning: bool, dialect) -> tuple[str, tuple, dict]:
+    defaults = _defaults(table, given)
     names = [*given, *defaults]
     typed = [table.c[name].type for name in names]
     columns = ", ".join(f"{n} {unbounded(t).compile(dialect=dialect)}" for n, t in zip(names, typed, strict=True))
