@@ -72,7 +72,7 @@ def _values(conn: Connection, table: Table, rows: list[dict]) -> None:
     """
     given = tuple(rows[0])
     sql_for, processors, defaults = _sqlite_statement(table, given, conn.dialect)
-    bound = [(name, proc) for name, proc in processors if name in given]
+    bound = processors[: len(given)]  # the given columns come first, then the defaulted ones
     # Defaults are made once for the whole call (the same for every row, as one statement would have them).
     made = [make() for make in defaults.values()]
     tail = [proc(v) if proc else v for (_, proc), v in zip(processors[len(given) :], made, strict=True)]

@@ -14,36 +14,34 @@ the next `rapport migrate`, `serve` or `import`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
-from datetime import UTC, datetime
+from collections.abc import Sequence
 
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, select
 
-LEDGER = "deferred_indexes"
+from rapport.db.session import Database
+from rapport.kit.clock import now
+from rapport.models.deferred import DeferredIndex
+
 _CREATE = re.compile(r"^\s*CREATE\s+(INDEX|TRIGGER)\s+(?!IF\s)", re.IGNORECASE)
 
 
 def set_aside(engine: Engine, tables: Sequence[str]) -> list[str]:
     """Drop the secondary indexes of those of `tables` that are empty, recording each; returns their names."""
-    sqlite = engine.dialect.name == "sqlite"
-    with _transaction(engine) as conn:
-        names: list[str] = []
+    names: list[str] = []
+    with Database(engine).write() as session:
+        conn = session.connection()
         for table in tables:
             if conn.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first() is not None:  # noqa: S608
                 continue
-            found = _sqlite_secondary(conn, table) if sqlite else _pg_secondary(conn, table)
+            found = _sqlite_secondary(conn, table) if conn.dialect.name == "sqlite" else _pg_secondary(conn, table)
             for name, create_sql, then_sql in found:
-                conn.execute(
-                    text(
-                        f"INSERT INTO {LEDGER} (name, table_name, create_sql, then_sql, created_at) "  # noqa: S608
-                        "VALUES (:name, :table, :create_sql, :then_sql, :at)"
-                    ),
-                    {"name": name, "table": table, "create_sql": _idempotent(create_sql), "then_sql": then_sql,
-                     "at": _now(sqlite)},
+                session.add(
+                    DeferredIndex(
+                        name=name, table_name=table, create_sql=_idempotent(create_sql), then_sql=then_sql,
+                        created_at=now(),
+                    )
                 )  # fmt: skip
-                kind = "TRIGGER" if then_sql else "INDEX"
-                conn.exec_driver_sql(f'DROP {kind} "{name}"')
+                conn.exec_driver_sql(f'DROP {"TRIGGER" if then_sql else "INDEX"} "{name}"')
                 names.append(name)
     return names
 
@@ -51,40 +49,25 @@ def set_aside(engine: Engine, tables: Sequence[str]) -> list[str]:
 def restore(engine: Engine) -> list[str]:
     """Build every index the ledger lists, one transaction each; returns their names (none when nothing is set
     aside, or the ledger's migration has not run yet)."""
-    if not inspect(engine).has_table(LEDGER):
+    if not inspect(engine).has_table(DeferredIndex.__tablename__):
         return []
-    sqlite = engine.dialect.name == "sqlite"
-    built: list[str] = []
+    db, built = Database(engine), []
     while True:
-        with _transaction(engine) as conn:
-            # FOR UPDATE: a second process restoring at the same time waits for this one's row; it may then stop
-            # early, finding that row gone, and leave the rest to this one.
-            row = conn.exec_driver_sql(
-                f"SELECT name, create_sql, then_sql FROM {LEDGER} ORDER BY name LIMIT 1"  # noqa: S608
-                + ("" if sqlite else " FOR UPDATE")
+        with db.write() as session:
+            # FOR UPDATE (PostgreSQL): a second process restoring at the same time waits for this one's row; it may
+            # then stop early, finding that row gone, and leave the rest to this one.
+            entry = session.scalars(
+                select(DeferredIndex).order_by(DeferredIndex.name).limit(1).with_for_update()
             ).first()
-            if row is None:
+            if entry is None:
                 return built
-            name, create_sql, then_sql = row
             # PostgreSQL's own settings suffice: raising maintenance_work_mem from 64 MB to 1 GB did not make the
             # largest builds here (5M messages' GIN, 7M events by name) faster, nor did two builds at a time on 2 cores.
-            conn.exec_driver_sql(create_sql)
-            if then_sql:
-                conn.exec_driver_sql(then_sql)
-            conn.execute(text(f"DELETE FROM {LEDGER} WHERE name = :name"), {"name": name})  # noqa: S608
-        built.append(name)
-
-
-@contextmanager
-def _transaction(engine: Engine) -> Iterator[Connection]:
-    """A write transaction; on SQLite with the writer's turn (db.engine.WriterLock) and the write lock at BEGIN."""
-    lock = getattr(engine, "rapport_writer_lock", None)
-    with (
-        lock.hold() if lock else nullcontext(),
-        engine.connect() as conn,
-        conn.execution_options(sqlite_begin="IMMEDIATE").begin(),
-    ):
-        yield conn
+            session.connection().exec_driver_sql(entry.create_sql)
+            if entry.then_sql:
+                session.connection().exec_driver_sql(entry.then_sql)
+            session.delete(entry)
+            built.append(entry.name)
 
 
 def _pg_secondary(conn: Connection, table: str) -> list[tuple[str, str, None]]:
@@ -113,9 +96,3 @@ def _sqlite_secondary(conn: Connection, table: str) -> list[tuple[str, str, str 
 def _idempotent(create_sql: str) -> str:
     """CREATE INDEX x … as CREATE INDEX IF NOT EXISTS x …, so building one already there does no harm."""
     return _CREATE.sub(lambda m: f"CREATE {m.group(1).upper()} IF NOT EXISTS ", create_sql, count=1)
-
-
-def _now(sqlite: bool):
-    now = datetime.now(UTC)
-    # The raw driver stores what UTCDateTime would: naive-UTC text on SQLite, an aware time on PostgreSQL.
-    return now.replace(tzinfo=None).isoformat(sep=" ") if sqlite else now

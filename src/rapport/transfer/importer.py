@@ -88,8 +88,9 @@ def import_records(
     (always one on SQLite). More than `max_errors` refused lines stop the import. `on_phase` hears when the
     import moves on from loading rows to building the indexes it set aside.
     """
-    run = _Run(db, batch_messages=batch_messages, max_errors=max_errors, writers=writers, on_batch=on_batch)
-    run.on_phase = on_phase
+    run = _Run(
+        db, batch_messages=batch_messages, max_errors=max_errors, writers=writers, on_batch=on_batch, on_phase=on_phase
+    )
     started = time.perf_counter()
     try:
         with _gc_paused(), _switch_interval(get_settings().switch_interval(serving=False)):
@@ -128,12 +129,14 @@ def _switch_interval(seconds: float):
 
 
 class _Run:
-    def __init__(self, db: Database, *, batch_messages: int, max_errors: int, writers: int | None, on_batch):
+    def __init__(
+        self, db: Database, *, batch_messages: int, max_errors: int, writers: int | None, on_batch, on_phase=None
+    ):
         self.db = db
         self.batch_messages = max(1, batch_messages)
         self.max_errors = max_errors
         self.on_batch = on_batch
-        self.on_phase: Callable[[str], None] | None = None
+        self.on_phase = on_phase
         self.report = ImportReport(keep_errors=max(max_errors, 1) + 1)
         self.max_chars = get_settings().max_message_chars
         with db.read() as session:
@@ -156,14 +159,12 @@ class _Run:
     def feed(self, items) -> None:
         aside = deferred.set_aside(self.db.engine, DEFERRED_TABLES) if get_settings().import_defer_indexes else []
         try:
-            try:
-                with Store.planner(self.db.engine) as planner:
-                    self.planner = planner
-                    self._feed(items)
-            finally:
-                # Batches already handed over are finished, not abandoned: what was imported stays consistent.
-                self.pipeline.close()
+            with Store.planner(self.db.engine) as planner:
+                self.planner = planner
+                self._feed(items)
         finally:
+            # Batches already handed over are finished, not abandoned: what was imported stays consistent.
+            self.pipeline.close()
             if aside:
                 if self.on_phase is not None:
                     self.on_phase(f"Building {len(aside)} indexes")
