@@ -8,6 +8,7 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import argon2.profiles
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
@@ -23,10 +24,12 @@ from rapport.db.engine import make_engine
 from rapport.db.migrate import upgrade
 from rapport.db.session import Database
 from rapport.inboxes import service as inboxes
-from rapport.kit import clock
+from rapport.kit import clock, secrets
 from rapport.models.enums import Role
 
 PG_URL = os.environ.get("RAPPORT_TEST_DATABASE_URL")
+# Passwords are still real Argon2id hashes, at the cheapest cost: production cost is for attackers, not fixtures.
+secrets.use_hash_parameters(argon2.profiles.CHEAPEST)
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 # Dependents first, so deleting never trips a foreign key; every table the models declare.
 TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]

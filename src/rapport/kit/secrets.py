@@ -5,10 +5,18 @@ from __future__ import annotations
 import hashlib
 import secrets as _secrets
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+
+
+def use_hash_parameters(parameters: Parameters | None) -> None:
+    """Hash new passwords with these Argon2 parameters (None: the library's default, RFC 9106's low-memory profile).
+
+    Tests pass argon2.profiles.CHEAPEST: production cost made each test's fixture spend most of a second hashing."""
+    global _hasher
+    _hasher = PasswordHasher.from_parameters(parameters) if parameters else PasswordHasher()
 
 
 def hash_password(password: str) -> str:
