@@ -17,7 +17,7 @@ from rapport.agents.permissions import SYSTEM, Actor
 from rapport.channels.email.pipeline import RawMail, ingest
 from rapport.conversations import service as conversations
 from rapport.inboxes import service as inboxes
-from rapport.models import Conversation, EmailReceipt, Event, Message
+from rapport.models import Conversation, EmailReceipt, Event, Inbox, Message
 from rapport.models.enums import Role
 from rapport.worker.runner import run_due
 from tests.channels.email.mails import mail
@@ -129,11 +129,11 @@ def test_without_a_trusted_server_an_unknown_reply_to_still_draws_no_reply(db, w
     first = _receive(db, world.email_inbox.id, _raw(frm=JO, message_id="jo1@customer.test"))
     attack = _receive(db, world.email_inbox.id, _raw(reply_to=ATTACKER, frm=JO, in_reply_to="jo1@customer.test"))
     assert attack.conversation_id == first.conversation_id
-    with db.read() as s:
-        assert s.get(Message, attack.message_id).meta["email"]["auth"]["status"] == "unchecked"
     _reply(db, world, first.conversation_id, "Here are the details.")
     run_due(db)
     assert [e.rcpt_tos for e in smtp_server.envelopes] == [["jo@customer.test"]]
+    with db.read() as s:
+        assert s.get(Message, attack.message_id).meta["email"]["auth"]["status"] == "unchecked"
 
 
 def test_forged_authentication_results_are_ignored(db, world, open_case):
@@ -237,3 +237,31 @@ def test_trusted_authserv_ids_are_checked_as_settings(client, world):
     r = client.patch(f"/api/v1/inboxes/{world.email_inbox.id}", json=good, headers=auth)
     assert r.status_code == 200, r.text
     assert r.json()["settings"]["unverified_sender"] == "quarantine"
+
+
+def test_the_admin_inbox_form_names_the_trusted_servers(client, world, db):
+    r = client.post("/sign-in", data={"email": "ada@example.com", "password": "correct horse battery", "next": "/"})
+    assert r.status_code in (200, 303)
+    page = client.get(f"/admin/inboxes/{world.email_inbox.id}")
+    assert 'name="settings.trusted_authserv_ids"' in page.text and 'name="settings.unverified_sender"' in page.text
+    assert "Senders are not authenticated" not in page.text  # not connected at all yet: nothing to say
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+    form = {
+        "csrf_token": csrf,
+        "name": "Support email",
+        "active": "on",
+        "settings.smtp.host": "127.0.0.1",
+        "settings.smtp.port": "2525",
+        "settings.smtp.security": "plain",
+        "settings.trusted_authserv_ids": "mx.example.com\r\nmx2.example.com\r\n",
+        "settings.unverified_sender": "quarantine",
+    }
+    r = client.post(f"/admin/inboxes/{world.email_inbox.id}", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    with db.read() as s:
+        stored = s.get(Inbox, world.email_inbox.id).settings
+    assert stored["trusted_authserv_ids"] == ["mx.example.com", "mx2.example.com"]
+    assert stored["unverified_sender"] == "quarantine"
+    bad = form | {"settings.trusted_authserv_ids": "mx.example.com; dmarc=pass"}
+    r = client.post(f"/admin/inboxes/{world.email_inbox.id}", data=bad, follow_redirects=False)
+    assert r.status_code == 422 and "Nothing was saved" in r.text
