@@ -166,6 +166,9 @@ def test_arbitrary_input_is_refused_in_words_never_with_a_crash():
             parse(text)
         authres.authserv_id(text)
         assert verdict([text], "jo@customer.test", TRUSTED).status in ("pass", "fail")
+        # The same noise after the trusted server's name: read to the end, and never a pass by accident.
+        found = verdict(["mx.example.com; " + text], "jo@customer.test", TRUSTED)
+        assert found.status == "fail" and found.authserv_id == "mx.example.com"
 
 
 def test_hostile_shapes_are_bounded():
