@@ -162,6 +162,7 @@ def post_reply(conversation_id: int, body: ReplyIn, session: DB, actor: Me):
         channel=body.channel,
         status=body.status,
         files=_files(body.attachments),
+        confirm_reply_to=body.confirm_reply_to,
     )
     return present.messages(session, [msg])[0]
 

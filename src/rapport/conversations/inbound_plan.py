@@ -60,6 +60,7 @@ class ConvState:
     team_id: int | None = None
     follow_up_of: int | None = None
     actor: Actor | None = None
+    sender_unverified: bool = False
 
 
 @dataclass(eq=False)
@@ -319,6 +320,13 @@ def _state(row, customers: dict[int, CustomerRef]) -> ConvState:
 
 
 def _place(conn, plan: Plan, p: PlanItem, states: dict, active: dict, refs: dict, mentions=()) -> None:
+    if p.msg.unverified_sender:
+        # A new conversation of its own, kept out of `active`: the customer's next authenticated message still
+        # goes to their own conversation, never to this one by default.
+        conv = _new(plan, p, follow_up_of=None)
+        conv.sender_unverified = True
+        _join(p, conv)
+        return
     conv = None
     if p.msg.conversation_id is not None:
         conv = states.get(p.msg.conversation_id)
@@ -348,6 +356,10 @@ def _place(conn, plan: Plan, p: PlanItem, states: dict, active: dict, refs: dict
             conv.solved_at = None
             p.status_events.append(("conversation.reopened", {"reopen_count": conv.reopen_count, "by": "customer"}))
         conv.status = Status.open.value
+    _join(p, conv)
+
+
+def _join(p: PlanItem, conv: ConvState) -> None:
     p.conv = conv
     conv.added += 1
     conv.last_at = max(conv.last_at or p.stamp, p.stamp)

@@ -25,6 +25,9 @@ class Inbound:
     channel: str | None = None
     received_at: datetime | None = None
     meta: dict = field(default_factory=dict)
+    # The channel could not authenticate the sender (an email From that failed DMARC): the message opens a new
+    # conversation flagged so, and never joins an existing one, whatever it refers to.
+    unverified_sender: bool = False
     files: list[IncomingFile] = field(default_factory=list)
     # (scope, key, request digest): a retried request with the same key gets the first answer.
     idempotency: tuple[str, str, str] | None = None

@@ -104,6 +104,7 @@ def write_batch(session: Session, plan: Plan) -> None:
                 "customer_id": c.customer.id,
                 "team_id": c.team_id,
                 "custom_fields": {},
+                "sender_unverified": c.sender_unverified,
                 "reopen_count": 0,
                 # Written as the batch leaves it, so a new conversation is not updated again below: each update
                 # of a conversation puts a new entry in every one of its indexes (PostgreSQL; no HOT update there).

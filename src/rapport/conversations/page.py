@@ -105,6 +105,8 @@ def describe(event: Event, names: dict[int, str], teams: dict[int, str] | None =
         return f"{who} moved it to team {teams.get(new, new)}" if new else f"{who} removed the team"
     if event.name == "agent.mentioned":
         return f"{who} mentioned {names.get(p.get('agent_id'), 'an agent')}"
+    if event.name == "conversation.sender_unverified":
+        return f"Unverified sender: the mail from {p.get('address')} may be forged ({p.get('reason')})"
     if "from" in p or "to" in p:
         return f"{who}: {label} from {old or '–'} to {new or '–'}"
     return f"{who}: {event.name.replace('.', ' ').replace('_', ' ')}"
@@ -167,6 +169,7 @@ def write(
     text: str,
     channel: str | None = None,
     files: list[attachments.IncomingFile] | None = None,
+    confirm_reply_to: str | None = None,
 ) -> Message:
     """Send a reply in a channel, or add an internal note (whose @mentions notify the agents named)."""
     if not text.strip() and not files:
@@ -182,7 +185,9 @@ def write(
         if channel not in {c.value for c in Channel}:
             raise Invalid(f"'{channel}' is not a channel.", errors=[{"field": "channel"}])
         chosen = Channel(channel)
-    return service.reply(session, actor, conversation_id, text=text, channel=chosen, files=files)
+    return service.reply(
+        session, actor, conversation_id, text=text, channel=chosen, files=files, confirm_reply_to=confirm_reply_to
+    )
 
 
 def mention(session: Session, actor: Actor, message: Message, text: str) -> list[int]:

@@ -105,6 +105,11 @@ class ConversationOut(Out):
     human_requested_at: datetime | None = Field(
         None, description="When the customer asked for a person; unset once an agent replies."
     )
+    sender_unverified: bool = Field(
+        False,
+        description="Opened by a message whose sender could not be authenticated (an email failing DMARC at the "
+        "inbox's trusted server): its From may be forged. The reason is the `conversation.sender_unverified` event.",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -147,6 +152,11 @@ class ReplyIn(In):
     channel: Channel | None = None
     status: Status | None = None
     attachments: list[AttachmentIn] = []
+    confirm_reply_to: Annotated[str, Field(max_length=320)] | None = Field(
+        None,
+        description="Send an email reply to the latest mail's Reply-To, which is none of the customer's addresses "
+        "(`reply_to.address` of the reply options); without it such a reply goes to the mail's From.",
+    )
 
 
 class NoteIn(In):

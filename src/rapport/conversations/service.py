@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from rapport.agents.permissions import Actor, authorize
 from rapport.conversations import attachments, human, repository
 from rapport.conversations.fields import validate_values
-from rapport.conversations.reply_options import check_window, default_reply_channel
+from rapport.conversations.reply_options import check_window, confirmed_reply_to, default_reply_channel
 from rapport.conversations.status import move
 from rapport.events.outbox import record
 from rapport.kit import html as htmlkit
@@ -48,8 +48,13 @@ def reply(
     channel: Channel | None = None,
     status: Status | None = None,
     files: list[attachments.IncomingFile] | None = None,
+    confirm_reply_to: str | None = None,
 ) -> Message:
-    """An outbound message in the customer's latest channel (or `channel`), queued for delivery."""
+    """An outbound message in the customer's latest channel (or `channel`), queued for delivery.
+
+    An email reply goes to the customer's latest mail's Reply-To only when that is one of their addresses or the
+    agent confirms it here (`confirm_reply_to`, the address shown in the reply options); else to its From.
+    """
     return _append(
         session,
         actor,
@@ -60,6 +65,7 @@ def reply(
         channel=channel,
         status=status,
         files=files or [],
+        confirm_reply_to=confirm_reply_to,
     )
 
 
@@ -97,6 +103,7 @@ def _append(
     channel,
     status,
     files,
+    confirm_reply_to: str | None = None,
 ) -> Message:
     authorize(actor, "conversations.write")
     if not (text or html or files):
@@ -117,6 +124,10 @@ def _append(
     else:
         channel_value = channel.value if channel else default_reply_channel(session, conv)
         check_window(session, conv, channel_value)  # e.g. WhatsApp's 24 hours: refused before anything is written
+    meta = {}
+    if confirm_reply_to and direction == Direction.outbound:
+        # Kept with the reply: the sender uses that Reply-To only if it is still the latest mail's.
+        meta = {"email": {"confirmed_reply_to": confirmed_reply_to(session, conv, confirm_reply_to, channel_value)}}
     stamp = now()
     message = Message(
         conversation_id=conv.id,
@@ -127,7 +138,7 @@ def _append(
         inbox_id=conv.inbox_id,
         body_text=body_text,
         body_html=body_html,
-        meta={},
+        meta=meta,
         created_at=stamp,
         delivery_status=DeliveryStatus.queued.value if direction == Direction.outbound else None,
     )

@@ -124,10 +124,20 @@ def compose(
     mode: Short = "reply",
     channel: Short = "",
     files: Annotated[list[UploadFile] | None, File()] = None,
+    confirm_reply_to: Annotated[str, Form(max_length=320)] = "",
 ):
     """Send the composer: a reply in the chosen channel or an internal note."""
     incoming = [IncomingFile(f.filename, f.file.read(), f.content_type) for f in files or [] if f.filename]
-    page.write(session, viewer.actor, conversation_id, mode=mode, text=text, channel=channel or None, files=incoming)
+    page.write(
+        session,
+        viewer.actor,
+        conversation_id,
+        mode=mode,
+        text=text,
+        channel=channel or None,
+        files=incoming,
+        confirm_reply_to=confirm_reply_to or None,
+    )
     if not is_htmx(request):
         return redirect(f"/conversations/{conversation_id}", "Note added." if mode == "note" else "Reply sent.")
     session.flush()

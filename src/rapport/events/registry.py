@@ -113,6 +113,14 @@ class ChannelSwitched(Payload):
     verified: bool
 
 
+class SenderUnverified(Payload):
+    """A message came from a sender the channel could not authenticate (an email From failing DMARC)."""
+
+    address: str
+    reason: str
+    authserv_id: str | None = None
+
+
 class AdminChange(Payload):
     """An admin-level object was created or changed."""
 
@@ -184,6 +192,7 @@ EVENTS: dict[str, type[Payload]] = {
     "call.callback_requested": CallProgress,
     "callback.completed": CallbackDone,
     "conversation.channel_switched": ChannelSwitched,
+    "conversation.sender_unverified": SenderUnverified,
     "visitor.verified": VisitorVerified,
     "agent.created": AdminChange,
     "agent.updated": AdminChange,

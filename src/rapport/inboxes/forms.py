@@ -20,6 +20,10 @@ SECURITY = (
     ("starttls", "STARTTLS (port 143 or 587)"),
     ("plain", "None (only to this machine)"),
 )
+UNVERIFIED = (
+    ("new_conversation", "Opens a new conversation flagged 'unverified sender'"),
+    ("quarantine", "Goes to the quarantine, with the reason"),
+)
 IVR_MENU_EXAMPLE = (
     '{"prompt": "What is your call about?", "options": [\n'
     '  {"digit": "1", "label": "orders", "action": "queue", "say": "Orders it is."}]}'
@@ -108,6 +112,29 @@ FORMS: dict[str, tuple[Section, ...]] = {
         Section(
             "Replies",
             (Input("from_name", "Sender name", hint="Replies come from 'Agent via <this>'; empty: the inbox's name."),),
+        ),
+        Section(
+            "Sender authentication",
+            (
+                Input(
+                    "trusted_authserv_ids",
+                    "Trusted receiving servers (authserv-id)",
+                    "lines",
+                    placeholder="mx.example.com",
+                    hint="One per line: the name your mail server writes first in its Authentication-Results "
+                    "header. Only its verdict (DMARC, else aligned SPF or DKIM) is believed; empty: senders are "
+                    "not checked.",
+                ),
+                Input(
+                    "unverified_sender",
+                    "A mail whose sender is not authenticated",
+                    "select",
+                    options=UNVERIFIED,
+                    default="new_conversation",
+                ),
+            ),
+            hint="A mail that fails never joins an existing conversation, and replies never follow an unknown "
+            "Reply-To unless the agent confirms it.",
         ),
     ),
     "sms": (TWILIO,),

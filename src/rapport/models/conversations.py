@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rapport.db.base import Base
@@ -105,6 +105,8 @@ class Conversation(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the customer asks for a person (chat button, IVR 0/"agent"); cleared when an agent takes it.
     human_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Opened by a message whose sender the channel could not authenticate (an email From failing DMARC).
+    sender_unverified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

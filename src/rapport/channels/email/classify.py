@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from rapport.channels.email import tokens
+from rapport.channels.email import authres, tokens
 
 _AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-autoreply-from", "x-mail-autoreply", "x-auto-reply")
 _DAEMONS = {"mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster", "mail-delivery-system"}
@@ -64,6 +64,18 @@ def kind(msg: EmailMessage, sender: str | None, message_id: str | None) -> tuple
     if _raw(msg, "list-id") or _raw(msg, "list-unsubscribe"):
         return "bulk", "a mailing list"
     return "normal", ""
+
+
+def auth_results(msg: EmailMessage) -> list[str]:
+    """The `Authentication-Results` headers, topmost first, unfolded; at most authres.MAX_HEADERS, each bounded."""
+    found: list[str] = []
+    for key, value in msg.raw_items():
+        if key.lower() == "authentication-results":
+            # One character past the bound is kept, so the reader can tell a long header from a short one.
+            found.append(" ".join(str(value)[: 2 * authres.MAX_HEADER_CHARS].split())[: authres.MAX_HEADER_CHARS + 1])
+            if len(found) == authres.MAX_HEADERS:
+                break
+    return found
 
 
 def bounce_details(msg: EmailMessage) -> Bounce:

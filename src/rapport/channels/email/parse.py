@@ -82,6 +82,7 @@ class Parsed:
     kind: str = "normal"  # normal | bulk | auto_reply | report | bounce | loop
     why: str = ""
     x_loop: list[str] = field(default_factory=list)
+    auth_results: list[str] = field(default_factory=list)  # Authentication-Results, topmost first
     bounce: classify.Bounce | None = None
     error: str | None = None
 
@@ -126,6 +127,7 @@ def _read(msg: EmailMessage, parsed: Parsed) -> None:
     parsed.date = one_line(header(msg, "date") or "")[:100] or None
     parsed.x_loop = [one_line(v).lower() for v in all_headers(msg, "x-loop")]
     parsed.kind, parsed.why = classify.kind(msg, parsed.sender, parsed.message_id)
+    parsed.auth_results = classify.auth_results(msg)
     if parsed.kind == "bounce":
         parsed.bounce = classify.bounce_details(msg)
     text_part, html_part = _body_parts(msg)

@@ -3,10 +3,11 @@ SMTP, tests, the benchmark) goes through `ingest`.
 
 A batch is parsed first (no database), its raw bytes are written to disk by hash, and then one transaction does
 everything else with a statement per step for the whole batch: skip IMAP messages already stored, screen
-(unreadable, oversized, no sender, loop), deduplicate (Message-ID, else a hash of the mail), thread (In-Reply-To
-and References, the signed reply token, `[#number]`), keep auto-replies and bounces off the conversations,
-apply the per-sender rate limit, receive the rest with `receive_batch`, and write one receipt per mail (with
-the IMAP position, so a crash before the commit loses nothing and a repeat after it duplicates nothing).
+(unreadable, oversized, no sender, loop), deduplicate (Message-ID, else a hash of the mail), authenticate the
+sender (`authres`: a From the inbox's trusted server does not authenticate never joins an existing conversation),
+thread (In-Reply-To and References, the signed reply token, `[#number]`), keep auto-replies and bounces off the
+conversations, apply the per-sender rate limit, receive the rest with `receive_batch`, and write one receipt per
+mail (with the IMAP position, so a crash before the commit loses nothing and a repeat after it duplicates nothing).
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import SYSTEM
-from rapport.channels.email import repository, tokens
+from rapport.channels.email import authres, repository, tokens
+from rapport.channels.email import settings as email_settings
 from rapport.channels.email.parse import Parsed, parse
 from rapport.config import get_settings
 from rapport.conversations import delivery
 from rapport.conversations.inbound import Inbound, Received, receive_batch
 from rapport.db.session import Database
+from rapport.events.outbox import record_many
 from rapport.kit import blobs
 from rapport.kit.clock import now
 from rapport.kit.problems import Invalid, NotFound, Problem, TooLarge
@@ -80,6 +83,7 @@ class _Item:
     conversation_id: int | None = None
     candidates: list[int] = field(default_factory=list)
     bounced_message: int | None = None
+    auth: authres.Verdict | None = None
 
 
 def ingest(db: Database, inbox_id: int, mails: list[RawMail], *, position: Position | None = None) -> list[Outcome]:
@@ -138,6 +142,7 @@ def receive(session: Session, inbox_id: int, mails: list[RawMail], parsed: list[
     for item in _live(items):
         _screen(item, inbox)
     _dedupe(conn, inbox, _live(items))
+    _authenticate(inbox, _live(items))
     _thread(conn, inbox, _live(items))
     _not_from_a_person(session, _live(items))
     _rate_limit(conn, inbox, [i for i in _live(items) if i.p.kind in _PERSON], stamp)
@@ -271,6 +276,30 @@ def _duplicate(item: _Item, message_id: int | None, conversation_id: int | None)
     )
 
 
+def _authenticate(inbox: Inbox, items: list[_Item]) -> None:
+    """Sender authentication of each person's mail; one its inbox does not trust is quarantined or set apart."""
+    try:
+        cfg = email_settings.parse(inbox.settings)
+    except Invalid:
+        cfg = email_settings.EmailSettings()  # stored settings are checked when saved; this is only a fallback
+    trusted = frozenset(cfg.trusted_authserv_ids)
+    for item in items:
+        if item.p.kind not in _PERSON:
+            continue
+        item.auth = authres.verdict(item.p.auth_results, item.p.sender, trusted)
+        if item.auth.status == "fail" and cfg.unverified_sender == "quarantine":
+            _quarantine(
+                item,
+                "unverified_sender",
+                f"The sender {item.p.sender} is not authenticated: {item.auth.reason}. "
+                "Its From may be forged, so it joins no conversation.",
+            )
+
+
+def _unverified(item: _Item) -> bool:
+    return item.auth is not None and item.auth.status == "fail"
+
+
 def _thread(conn, inbox: Inbox, items: list[_Item]) -> None:
     """Candidate conversations in order (replied-to message, reply token, [#number]); keep the sender's own."""
     wanted_refs = {ref for i in items for ref in _refs(i)}
@@ -295,7 +324,9 @@ def _thread(conn, inbox: Inbox, items: list[_Item]) -> None:
     owners = _customers(conn, {i.p.sender for i in items if i.p.kind in _PERSON and i.candidates})
     for item in items:
         convs = [surviving[c] for c in item.candidates if c in surviving]
-        if item.p.kind in _PERSON:
+        if _unverified(item):
+            item.conversation_id = None  # a new conversation, flagged: see _inbound
+        elif item.p.kind in _PERSON:
             # Only a conversation of the sender's own: a forged or forwarded reference never posts elsewhere.
             mine = owners.get(item.p.sender)
             item.conversation_id = next((cid for cid, owner in convs if mine is not None and owner == mine), None)
@@ -398,6 +429,7 @@ def _receive(session: Session, inbox: Inbox, items: list[_Item]) -> None:
     if not items:
         return
     batch = [(SYSTEM, _inbound(inbox, item)) for item in items]
+    flagged = []
     for item, result in zip(items, receive_batch(session, batch), strict=True):
         if isinstance(result, Received):
             item.outcome = Outcome(
@@ -406,8 +438,13 @@ def _receive(session: Session, inbox: Inbox, items: list[_Item]) -> None:
                 conversation_id=result.conversation_id,
                 new_conversation=result.new_conversation,
             )
+            if _unverified(item) and not result.duplicate:
+                ids = {k: getattr(result, k) for k in ("conversation_id", "customer_id", "message_id")}
+                auth = {"address": item.p.sender, "reason": item.auth.reason, "authserv_id": item.auth.authserv_id}
+                flagged.append(("conversation.sender_unverified", SYSTEM, ids, auth))
         else:
             _refused(item, result)
+    record_many(session, flagged)  # on the timeline, next to the message, and to webhooks
 
 
 def _refused(item: _Item, problem: Problem) -> None:
@@ -435,6 +472,7 @@ def _inbound(inbox: Inbox, item: _Item) -> Inbound:
             "raw_sha256": p.sha256,
             "size": p.size,
             "kind": p.kind,
+            "auth": item.auth.as_meta() if item.auth else None,
         }
     }
     if p.kind == "bulk":
@@ -452,6 +490,7 @@ def _inbound(inbox: Inbox, item: _Item) -> Inbound:
         channel="email",
         meta=meta,
         files=p.files,
+        unverified_sender=_unverified(item),
     )
 
 

@@ -36,6 +36,7 @@ REASONS = {
     "auto_reply": "Automatic reply",
     "report": "Delivery or read report",
     "rate_limited": "Too many from one sender",
+    "unverified_sender": "Sender not authenticated",
     "refused": "Refused",
 }
 

@@ -1,7 +1,7 @@
 """Sending replies by SMTP: `SENDERS["email"]`, called by the `messages.deliver` job.
 
 The reply goes from the inbox's address with the agent's name ("Alex Agent via Support"), to the address the
-customer wrote from (or asked replies to go to), threaded under their last mail (In-Reply-To, References), as
+customer wrote from (or a Reply-To that is theirs), threaded under their last mail (In-Reply-To, References), as
 text and HTML alternatives plus the message's attachments. Its Message-ID is the signed reply token, fixed for
 the message: it is stored as the message's external id, and a marker file written right after the server
 accepts the mail means a retried job (after a crash before its commit) does not send it again. Any line break
@@ -25,6 +25,7 @@ from rapport.channels.email import tokens
 from rapport.channels.email.imap import tls_context
 from rapport.channels.email.settings import SmtpSettings, is_loopback, parse
 from rapport.config import get_settings
+from rapport.conversations import reply_options
 from rapport.conversations.tasks import Undeliverable
 from rapport.customers.identities import normalise
 from rapport.kit import blobs
@@ -55,7 +56,7 @@ def send(session: Session, message: Message) -> None:
     if smtp is None:
         raise Undeliverable(f"Email inbox '{inbox.name}' has no SMTP settings (settings.smtp) to send with.")
     parent = _parent(session, conv.id)
-    to_address, to_name = _recipient(session, conv, parent)
+    to_address, to_name = _recipient(session, conv, parent, message)
     domain = inbox.address.rsplit("@", 1)[-1]
     mid = tokens.message_id(conv.id, message.id, domain)
     agent = session.get(Agent, message.agent_id) if message.agent_id else None
@@ -76,7 +77,8 @@ def send(session: Session, message: Message) -> None:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(mid)
     message.external_id = mid
-    message.meta = {**(message.meta or {}), "email": {"message_id": mid, "to": to_address}}
+    email_meta = (message.meta or {}).get("email") or {}
+    message.meta = {**(message.meta or {}), "email": {**email_meta, "message_id": mid, "to": to_address}}
 
 
 def compose(
@@ -151,10 +153,17 @@ def _parent(session: Session, conversation_id: int) -> Message | None:
     )
 
 
-def _recipient(session: Session, conv: Conversation, parent: Message | None) -> tuple[str, str]:
+def _recipient(session: Session, conv: Conversation, parent: Message | None, message: Message) -> tuple[str, str]:
+    # Anyone can write a Reply-To, so a forged mail's must never draw the answer away unseen: it is used only when
+    # it is one of the customer's addresses or the agent confirmed it for this reply (reply_options).
     customer = session.get(Customer, conv.customer_id)
     email_meta = (parent.meta or {}).get("email", {}) if parent else {}
-    address = email_meta.get("reply_to") or email_meta.get("from")
+    address = email_meta.get("from")
+    if email_meta.get("reply_to"):
+        unknown = reply_options.unknown_reply_to(session, conv.customer_id, email_meta)
+        confirmed = ((message.meta or {}).get("email") or {}).get("confirmed_reply_to")
+        if unknown is None or confirmed == unknown.address:
+            address = unknown.address if unknown else email_meta["reply_to"]
     if not address:
         address = session.scalar(
             select(Identity.address)

@@ -6,13 +6,16 @@ import ipaddress
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from rapport.channels import Connection
 from rapport.kit.problems import Invalid
 
 Security = Literal["tls", "starttls", "plain"]
 _MAILBOX = re.compile(r"^[\x20-\x7e]{1,200}$")
+# An authserv-id as receiving servers write it: a host name (letters, digits, '.', '-', '_').
+AuthservId = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")]
+MAX_TRUSTED_AUTHSERV_IDS = 10
 
 
 def is_loopback(host: str) -> bool:
@@ -76,6 +79,15 @@ class EmailSettings(BaseModel):
     smtp: SmtpSettings | None = None
     # The name after "via" in the From of replies ("Alex Agent via Support"); the inbox's name by default.
     from_name: Annotated[str, Field(max_length=100)] | None = None
+    # Sender authentication (channels/email/authres.py): the receiving servers whose Authentication-Results are
+    # believed, and what becomes of a mail whose From they do not authenticate.
+    trusted_authserv_ids: Annotated[list[AuthservId], Field(max_length=MAX_TRUSTED_AUTHSERV_IDS)] = []
+    unverified_sender: Literal["new_conversation", "quarantine"] = "new_conversation"
+
+    @field_validator("trusted_authserv_ids")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(v.lower() for v in value))
 
 
 def parse(settings: dict | None) -> EmailSettings:
@@ -106,10 +118,14 @@ def status(settings: dict) -> Connection:
         parsed = parse(settings)
     except Invalid:
         return Connection("partial", "The settings are not valid; open the inbox to correct them.")
+    # Without a trusted authserv-id a forged From is not noticed; say so where the admin looks.
+    unchecked = "" if parsed.trusted_authserv_ids else " Senders are not authenticated (no trusted authserv-id)."
     if parsed.imap and parsed.smtp:
-        return Connection("ready", f"Fetches from {parsed.imap.host}, sends through {parsed.smtp.host}.")
+        return Connection("ready", f"Fetches from {parsed.imap.host}, sends through {parsed.smtp.host}.{unchecked}")
     if parsed.imap:
-        return Connection("partial", f"Fetches from {parsed.imap.host}; replies cannot be sent without SMTP.")
+        return Connection(
+            "partial", f"Fetches from {parsed.imap.host}; replies cannot be sent without SMTP.{unchecked}"
+        )
     if parsed.smtp:
         return Connection("partial", f"Sends through {parsed.smtp.host}; no IMAP mailbox is fetched.")
     return Connection("missing", "Not connected: add IMAP and SMTP settings.")

@@ -1,0 +1,25 @@
+"""unverified senders: conversations.sender_unverified
+
+Revision ID: 0015
+Revises: 0014
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0015"
+down_revision = "0014"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Add the flag; every existing conversation is as it was (not flagged)."""
+    with op.batch_alter_table("conversations") as batch:
+        batch.add_column(sa.Column("sender_unverified", sa.Boolean(), server_default=sa.false(), nullable=False))
+
+
+def downgrade() -> None:
+    """Drop it."""
+    with op.batch_alter_table("conversations") as batch:
+        batch.drop_column("sender_unverified")
