@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from rapport.agents import service as agents
 from rapport.agents.permissions import SYSTEM
@@ -10,7 +10,7 @@ from rapport.config import Settings
 from rapport.db.session import Database
 from rapport.demo.org import DEMO_EMAIL
 from rapport.inboxes import service as inboxes
-from rapport.models import Agent, Conversation, Inbox
+from rapport.models import Agent, Conversation, Identity, Inbox
 
 DEMO_PASSWORD = "rapport-demo"  # printed by `rapport demo`; a demo data directory is not for real customers
 
@@ -51,3 +51,13 @@ def send_mail_to(db: Database, settings: Settings, *, host: str, port: int) -> N
             current = dict(inbox.settings or {})
             if current.get("smtp") != smtp:
                 inboxes.update(session, SYSTEM, inbox.id, settings={**current, "smtp": smtp})
+
+
+def verify_customer_emails(db: Database) -> str | None:
+    """Mark the demo customers' email addresses verified (a portal sign-in link goes only to a verified address);
+    returns one of them to try the portal with."""
+    with db.write() as session:
+        session.execute(
+            update(Identity).where(Identity.kind == "email", Identity.verified.is_(False)).values(verified=True)
+        )
+        return session.scalar(select(Identity.address).where(Identity.kind == "email").order_by(Identity.id).limit(1))

@@ -94,7 +94,7 @@ def demo_command(
 
     from rapport.cli import follow_served_address, run_server
     from rapport.db.migrate import upgrade
-    from rapport.demo.load import DEMO_PASSWORD, ensure_login, is_loaded, online, send_mail_to
+    from rapport.demo.load import DEMO_PASSWORD, ensure_login, is_loaded, online, send_mail_to, verify_customer_emails
     from rapport.demo.mailcatcher import MailCatcher
     from rapport.demo.org import CHAT_KEY, DEMO_EMAIL
 
@@ -122,10 +122,13 @@ def demo_command(
             raise typer.Exit(1)
     ensure_login(db)
     online(db)
+    customer_email = verify_customer_emails(db)
     url = follow_served_address(settings, host=host, port=port)
     console.print(
         f"\nRapport demo: {url}\nSign in as [bold]{DEMO_EMAIL}[/bold] with password [bold]{DEMO_PASSWORD}[/bold]\n"
-        f"Chat as a customer: {url}/chat/demo?key={CHAT_KEY}   Customer portal: {url}/portal\n"
+        f"Chat as a customer: {url}/chat/demo?key={CHAT_KEY}\n"
+        f"Customer portal: {url}/portal (sign in as a customer, e.g. {customer_email}; the link arrives in the "
+        f"mail catcher: {url}/demo/mail)\n"
     )
     if no_serve:
         return
@@ -143,7 +146,7 @@ def demo_command(
             RAPPORT_DEMO_MAIL_CATCHER="true",
         )
         os.environ.pop("RAPPORT_SMTP_USER", None)
-        console.print(f"Mail Rapport sends is caught on this machine: {url}/demo/mail\n")
+        console.print(f"Mail Rapport sends is caught on this machine (127.0.0.1:{catcher.port}): {url}/demo/mail\n")
         if live_every > 0:
             from rapport.demo.traffic import Traffic
 
