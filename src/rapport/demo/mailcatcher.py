@@ -8,7 +8,6 @@ RAPPORT_DEMO_MAIL_KEEP are kept.
 
 from __future__ import annotations
 
-import email
 import email.policy
 import itertools
 import os
@@ -19,6 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -84,19 +84,8 @@ def _one_line(value: str) -> str:
 
 
 def _read(path: Path) -> CaughtMail:
-    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    body = message.get_body(preferencelist=("plain", "html"))
-    text, was_html = "", False
-    if body is not None:
-        content = body.get_content()
-        if body.get_content_subtype() == "html":
-            links = list(dict.fromkeys(_HREF.findall(content)))
-            text, was_html = to_text(content), True
-            if links:
-                text += "\n\nLinks:\n" + "\n".join(links)
-        else:
-            text = content
+    message = BytesParser(policy=email.policy.default).parsebytes(path.read_bytes())
+    text, was_html = _body(message)
     received = datetime.fromtimestamp(int(path.name.split("-")[0]) / 1e9, tz=UTC)
     return CaughtMail(
         id=path.stem,
@@ -107,6 +96,24 @@ def _read(path: Path) -> CaughtMail:
         parts=tuple(linkify(text)),
         was_html=was_html,
     )
+
+
+def _body(message: EmailMessage) -> tuple[str, bool]:
+    """The text to show (an HTML body as text, its links listed after it), and whether the body was HTML."""
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is None:
+        return "", False
+    try:
+        content = body.get_content()
+    except (LookupError, ValueError):  # an unknown charset or a broken encoding: show what bytes there are
+        content = (body.get_payload(decode=True) or b"").decode("utf-8", "replace")
+    if body.get_content_subtype() != "html":
+        return content, False
+    links = list(dict.fromkeys(_HREF.findall(content)))
+    text = to_text(content)
+    if links:
+        text += "\n\nLinks:\n" + "\n".join(links)
+    return text, True
 
 
 def linkify(text: str) -> list[Part]:
