@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from rapport.db.engine import make_engine
 from rapport.db.session import Database
 from rapport.demo import DEMO_EMAIL, records
 from rapport.demo.load import DEMO_PASSWORD
+from rapport.demo.phrases import live_message
 from rapport.models import Agent, Conversation, Message
 from rapport.routing.wait import expected_wait
 from rapport.transfer.commands import register
@@ -88,7 +90,7 @@ def test_the_demo_loads_and_serves_with_no_shared_data(tmp_path, monkeypatch, re
         assert inbox.status_code == 200 and inbox.text.count('href="/conversations/') >= 20
 
 
-def test_no_demo_message_is_a_bitext_utterance():
+def test_no_demo_or_live_traffic_message_is_a_bitext_utterance():
     bitext = set(shared_data.bitext_utterances())  # skipped with the reason when ../shared is absent (fails on CI)
     texts = [
         message["text"]
@@ -97,5 +99,14 @@ def test_no_demo_message_is_a_bitext_utterance():
         for message in record["messages"]
         if message["direction"] == "inbound"
     ]
+    rng = random.Random(5)
+    live = [live_message(rng, rng.choice(("email", "sms", "whatsapp")), "Jo Doe") for _ in range(2000)]
     assert len(texts) > 2000
-    assert [t for t in texts if t in bitext] == []
+    assert [t for t in texts + live if t in bitext] == []
+    # nor one that differs only in case, spacing or punctuation
+    loose = {_words(t) for t in bitext}
+    assert [t for t in texts + live if _words(t) in loose] == []
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
