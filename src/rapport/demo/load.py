@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
 
 from rapport.agents import service as agents
 from rapport.agents.permissions import SYSTEM
@@ -10,7 +12,7 @@ from rapport.config import Settings
 from rapport.db.session import Database
 from rapport.demo.org import DEMO_EMAIL
 from rapport.inboxes import service as inboxes
-from rapport.models import Agent, Conversation, Identity, Inbox
+from rapport.models import Agent, Conversation, Identity, Inbox, Message
 
 DEMO_PASSWORD = "rapport-demo"  # printed by `rapport demo`; a demo data directory is not for real customers
 
@@ -61,3 +63,10 @@ def verify_customer_emails(db: Database) -> str | None:
             update(Identity).where(Identity.kind == "email", Identity.verified.is_(False)).values(verified=True)
         )
         return session.scalar(select(Identity.address).where(Identity.kind == "email").order_by(Identity.id).limit(1))
+
+
+def last_activity(db: Database) -> datetime | None:
+    """When the demo's latest message was written (its dates were relative to the day it was loaded)."""
+    with db.read() as session:
+        latest = session.scalar(select(func.max(Message.created_at)))
+    return latest.replace(tzinfo=UTC) if latest is not None and latest.tzinfo is None else latest

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -94,9 +95,18 @@ def demo_command(
 
     from rapport.cli import follow_served_address, run_server
     from rapport.db.migrate import upgrade
-    from rapport.demo.load import DEMO_PASSWORD, ensure_login, is_loaded, online, send_mail_to, verify_customer_emails
+    from rapport.demo.load import (
+        DEMO_PASSWORD,
+        ensure_login,
+        is_loaded,
+        last_activity,
+        online,
+        send_mail_to,
+        verify_customer_emails,
+    )
     from rapport.demo.mailcatcher import MailCatcher
     from rapport.demo.org import CHAT_KEY, DEMO_EMAIL
+    from rapport.kit import clock
 
     console = Console(stderr=True)
     settings = settings_for(data_dir)
@@ -104,6 +114,11 @@ def demo_command(
     upgrade(db.engine)
     if is_loaded(db, conversations):
         console.print(f"The demo is already loaded in {settings.data_dir}.")
+        latest = last_activity(db)
+        if latest is not None and clock.now() - latest > timedelta(days=2):
+            console.print(
+                f"Its dates are those of {latest:%d %b %Y}; delete {settings.data_dir} to load it again with today's."
+            )
     else:
         from rapport.demo import generate
 
