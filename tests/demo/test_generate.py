@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from rapport.cli import app
 from rapport.demo import DEMO_EMAIL, generate, records
+from rapport.kit import clock
 from rapport.models import Agent, Conversation, Customer, Inbox, Message, Team
 from rapport.models.enums import Channel
 from rapport.transfer.commands import register
@@ -68,7 +69,13 @@ def test_demo_command_loads_once_and_prints_the_login(tmp_path, monkeypatch):
     assert first.exit_code == 0, first.output
     assert DEMO_EMAIL in first.output and "rapport-demo" in first.output
     second = runner.invoke(app, args)
-    assert second.exit_code == 0 and "already loaded" in second.output
+    assert second.exit_code == 0 and "already loaded" in second.output and "load it again" not in second.output
+    clock.set_clock(lambda: datetime.now(UTC) + timedelta(days=30))  # a month later, its dates are stale
+    try:
+        later = runner.invoke(app, args)
+    finally:
+        clock.set_clock(None)
+    assert later.exit_code == 0 and "to load it again with today's" in " ".join(later.output.split())
 
 
 def test_demo_traffic_writes_in_as_a_demo_customer_with_the_demos_own_wording(db):
