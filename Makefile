@@ -25,8 +25,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-demo: setup  ## set up, load the demo organisation and serve it
-	$(BIN)/rapport demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+demo: setup  ## set up, load the demo organisation and serve it (make demo PORT=8123 HOST=0.0.0.0)
+	$(BIN)/rapport demo --host $(HOST) --port $(PORT)
 
 test: setup  ## set up and run lint plus the whole test suite
 	$(BIN)/ruff check src tests bench

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
+import shared_data
 from rapport.agents import service as agents
 from rapport.agents.permissions import SYSTEM
 from rapport.config import Settings, use_settings
@@ -24,7 +25,6 @@ from rapport.models.enums import Role
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/rapport_bench"
 BENCH_EMAIL = "bench@rapport.example"
-UTTERANCES = Path(__file__).resolve().parents[2] / "shared" / "data" / "bitext" / "customer_support_utterances.csv"
 STOP = set(
     "i a an the to my me you your of for in on and or is it be can with do how what im i'm want need "
     "would could please help at from about this that have get".split()
@@ -224,7 +224,7 @@ def bench_fixture(target: dict, *, seed: int = 11) -> dict:
 
 
 def _utterances() -> list[str]:
-    with UTTERANCES.open(newline="") as fh:
+    with shared_data.require(shared_data.BITEXT).open(newline="") as fh:
         return [row["instruction"] for row in csv.DictReader(fh)]
 
 

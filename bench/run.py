@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import channels  # noqa: E402  (bench/channels.py)
 import dataset  # noqa: E402  (bench/dataset.py)
 import server  # noqa: E402  (bench/server.py)
+import shared_data  # noqa: E402  (bench/shared_data.py)
 import workspace  # noqa: E402  (bench/workspace.py)
 
 BENCH = Path(__file__).resolve().parent
@@ -240,6 +241,8 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("The benchmark drives load with wrk: install it (Debian: apt-get install wrk).")
+    if "core" in args.suite.split(","):
+        shared_data.require(shared_data.BITEXT)  # its ingest texts: say so now, not after an hour's import
     RESULTS.mkdir(parents=True, exist_ok=True)
     dataset.PG_URL = args.pg_url
     suites = set(args.suite.split(","))

@@ -91,6 +91,8 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, ru
     from rapport.db.migrate import upgrade
 
     upgrade(database(settings).engine)
+    # Exported too: with --workers N, each process builds its settings from the environment.
+    os.environ["RAPPORT_BASE_URL"] = follow_served_address(settings, host=host, port=port)
     os.environ["RAPPORT_RUN_WORKER"] = "true" if run_worker else "false"
     if workers > 1 and not settings.redis_url:
         typer.echo("warning: live updates stay within each process; set RAPPORT_REDIS_URL to share them", err=True)
@@ -106,6 +108,14 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, ru
         loop="uvloop",
         proxy_headers=False,
     )
+
+
+def follow_served_address(settings: Settings, *, host: str, port: int) -> str:
+    """Unless RAPPORT_BASE_URL is set, the links Rapport writes (sign-in, portal, widget, mail) name this host:port."""
+    if "base_url" not in settings.model_fields_set:
+        shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "localhost"}.get(host, host)  # a wildcard: this machine
+        settings.base_url = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
+    return settings.base_url.rstrip("/")
 
 
 @app.command()

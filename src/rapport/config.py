@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     sqlite_mmap_mb: int = Field(default=64, ge=0)
     # How often the background checkpoint copies SQLite's WAL into the database (small and often: short fsyncs).
     sqlite_checkpoint_seconds: float = Field(default=0.1, gt=0)
+    # Hardening (front door): `rapport demo` turns on its mail catcher (a loopback SMTP server whose catch the
+    # page /demo/mail lists) with demo_mail_catcher; the newest demo_mail_keep mails stay in <data dir>/demo-mail.
+    demo_mail_catcher: bool = False
+    demo_mail_keep: int = Field(default=200, ge=1, le=100_000)
 
     def switch_interval(self, *, serving: bool) -> float:
         """The GIL switch interval in seconds: RAPPORT_GIL_SWITCH_MS, else 0.5 ms except for a web process on SQLite.

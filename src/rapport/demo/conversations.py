@@ -10,9 +10,9 @@ import bisect
 import random
 from datetime import datetime, timedelta
 
-from rapport.demo import wording
-from rapport.demo.org import TEAM_OF_CATEGORY, Org
-from rapport.demo.utterances import Intent
+from rapport.demo import phrases, wording
+from rapport.demo.org import DEMO_EMAIL, DEMO_NAME, TEAM_OF_CATEGORY, Org
+from rapport.demo.phrases import Intent
 
 CHANNELS = ("email", "chat", "phone", "whatsapp", "sms", "portal", "api")
 CHANNEL_WEIGHTS = (34, 24, 10, 10, 7, 11, 4)
@@ -23,12 +23,16 @@ PRIORITY_WEIGHTS = (12, 70, 15, 3)
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 3, 6, 10, 12, 12, 11, 10, 11, 11, 10, 9, 7, 5, 4, 3, 2, 2, 1)
 AUTO_CLOSE = timedelta(days=4)  # the default RAPPORT_AUTO_CLOSE_AFTER_DAYS: solved turns closed after it
 LIVE = ("chat", "phone")
-# status mixes by age of the conversation: older ones are mostly done, recent ones still in the queue
+# status mixes by age of the conversation: older ones are done, recent ones still in the queue. A working team
+# leaves nothing waiting for months: after three weeks only the odd case waiting on a third party stays open.
 STATUS_BY_AGE = (
     (timedelta(days=3), ("done", "open", "pending", "on_hold", "new"), (30, 22, 20, 6, 22)),
     (timedelta(days=12), ("done", "open", "pending", "on_hold", "new"), (70, 8, 12, 6, 4)),
-    (timedelta.max, ("done", "open", "pending", "on_hold"), (93, 2, 3, 2)),
+    (timedelta(days=21), ("done", "pending", "on_hold"), (94, 3, 3)),
+    (timedelta.max, ("done",), (1,)),
 )
+# The share of conversations the demo's own user works: enough for "Mine" to be a real queue on the first visit.
+DEMO_SHARE = 0.12
 
 
 class Timeline:
@@ -109,7 +113,9 @@ class ConversationMaker:
         intent = rng.choice(self.intents)
         team = TEAM_OF_CATEGORY.get(intent.category, "Customer Care")
         members = self.org.members[team]
-        agent_email, agent_first = rng.choice(members)
+        agent_email, agent_first = (
+            (DEMO_EMAIL, DEMO_NAME.split()[0]) if rng.random() < DEMO_SHARE else rng.choice(members)
+        )
         order = f"#{rng.randrange(100_000, 1_000_000)}"
         priority = rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0]
         if customer.vip or intent.name in ("complaint", "payment_issue"):
@@ -216,16 +222,10 @@ class ConversationMaker:
     def _inbound(self, channel: str, intent: Intent, index: int, closing: bool, fill: dict) -> str:
         rng = self.rng
         if closing and rng.random() < 0.8:
-            return rng.choice(wording.THANKS).format(**fill)
-        if index == 0 or rng.random() < 0.5:
-            text = rng.choice(intent.phrasings)
-        else:
-            text = rng.choice(wording.FOLLOW_UPS).format(**fill)
-        if channel in ("email", "portal"):
-            text = f"{rng.choice(wording.GREETING)}{text[0].upper()}{text[1:]}\n\n{fill['name']}"
-        elif channel == "phone":
-            text = f"Phone call ({rng.randrange(1, 15)} min). The customer said: {text}"
-        return text
+            return phrases.written(rng, rng.choice(wording.THANKS).format(**fill), channel, fill["name"])
+        if index == 0 or rng.random() < 0.3:
+            return phrases.first_message(rng, intent, channel, fill)
+        return phrases.written(rng, rng.choice(wording.FOLLOW_UPS).format(**fill), channel, fill["name"])
 
     def _outbound(self, channel: str, intent: Intent, replied: bool, fill: dict) -> str:
         rng = self.rng

@@ -11,7 +11,7 @@ import orjson
 
 from rapport.db.session import Database
 from rapport.demo import org as orgs
-from rapport.demo import utterances
+from rapport.demo import phrases
 from rapport.demo.conversations import ConversationMaker, Timeline
 from rapport.kit.clock import now as clock_now
 from rapport.transfer.importer import import_records
@@ -28,7 +28,6 @@ def records(
     messages: int | None = None,
     seed: int = 1,
     now: datetime | None = None,
-    source: Path | None = None,
 ) -> Iterator[dict]:
     """The demo organisation as import records, streamed: same seed and `now`, same records.
 
@@ -37,7 +36,7 @@ def records(
     """
     if conversations < 0 or customers < 1:
         raise ValueError("conversations must be >= 0 and customers >= 1")
-    intents = utterances.load(source)
+    intents = phrases.intents()
     rng = random.Random(seed)
     end = (now or clock_now()).replace(microsecond=0)
     start = end - timedelta(days=round(MONTHS * 30.5))

@@ -13,7 +13,7 @@ from rapport.demo import people
 DEMO_EMAIL = "demo@rapport.example"
 DEMO_NAME = "Dana Demo"
 
-# team -> the Bitext categories it owns
+# team -> the intent categories (demo/phrases) it owns
 TEAMS = {
     "Customer Care": ("ACCOUNT", "CONTACT", "FEEDBACK", "NEWSLETTER"),
     "Billing & Payments": ("PAYMENT", "INVOICE", "REFUND", "CANCELLATION_FEE"),

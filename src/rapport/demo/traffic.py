@@ -2,8 +2,8 @@
 
 Each message goes through `receive_inbound`, the path every channel uses: it threads into the customer's open
 conversation or opens one, records its events and reaches open pages, counts, the board and notifications.
-Senders are mostly the demo's own customers on the inbox's channel, sometimes someone new; the wording is a
-Bitext customer utterance.
+Senders are mostly the demo's own customers on the inbox's channel, sometimes someone new; the wording comes from
+the demo's own phrase templates (phrases/), roughened as people type on that channel.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from rapport.agents.permissions import SYSTEM
 from rapport.conversations.inbound import Inbound, Received, receive_inbound
 from rapport.db.session import Database
-from rapport.demo import people, utterances
+from rapport.demo import people, phrases
 from rapport.models import Customer, Identity, Inbox
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,6 @@ class Traffic(threading.Thread):
         self.db, self.every = db, every
         self.rng = random.Random(seed)
         self._stop_event = threading.Event()
-        self._intents: list[utterances.Intent] | None = None
 
     def run(self) -> None:  # noqa: D102
         while not self._stop_event.wait(self.rng.expovariate(1 / self.every)):
@@ -71,7 +70,7 @@ class Traffic(threading.Thread):
             sender_kind=inbox.channel,
             sender_address=address,
             sender_name=name,
-            text=self._wording(),
+            text=phrases.live_message(self.rng, inbox.channel, name),
             external_id=f"demo-live-{uuid.uuid4()}",
             channel=inbox.channel,
         )
@@ -84,8 +83,3 @@ class Traffic(threading.Thread):
             local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
             return f"{local}.{self.rng.randrange(1000, 9999)}@example.com", f"{first} {last}"
         return f"+1555{self.rng.randrange(10**6, 10**7)}", f"{first} {last}"
-
-    def _wording(self) -> str:
-        if self._intents is None:
-            self._intents = utterances.load()
-        return self.rng.choice(self.rng.choice(self._intents).phrasings)

@@ -1,7 +1,7 @@
 """What the demo's people write: subjects and agent replies per intent, follow-ups, internal notes.
 
-Customer wording comes from the Bitext utterances (see utterances.py); the agent side is written here,
-with placeholders {name} (customer's first name), {agent} (agent's first name) and {order} (an order number).
+Customers' opening wording comes from phrases/ (templates per intent, with noise); the agent side is written
+here, with placeholders {name} (customer's first name), {agent} (agent's first name) and {order} (an order number).
 """
 
 from __future__ import annotations
@@ -150,7 +150,6 @@ REPLIES: dict[str, tuple[str, ...]] = {
 }
 
 SIGN_OFF = ("\n\nBest regards,\n{agent}", "\n\nKind regards,\n{agent}", "\n\nThanks,\n{agent}", "")
-GREETING = ("Hi,\n\n", "Hello,\n\n", "Dear support,\n\n", "")
 
 FOLLOW_UPS = (
     "Any update on this?",

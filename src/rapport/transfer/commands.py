@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -80,22 +82,31 @@ def demo_command(
     conversations: Annotated[int, typer.Option(min=0, help="How many conversations to generate.")] = 10_000,
     customers: Annotated[int, typer.Option(min=1, help="How many customers to generate.")] = 2_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same organisation.")] = 1,
-    host: str = "127.0.0.1",
-    port: int = 8000,
+    host: Annotated[str, typer.Option(help="Address to serve on (make demo HOST=…).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on (make demo PORT=…).")] = 8000,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Load the demo, then exit.")] = False,
     live_every: Annotated[
         float,
         typer.Option(min=0, help="While serving, a customer writes in about every this many seconds (0: never)."),
     ] = 40.0,
 ) -> None:
-    """Load a realistic demo organisation (once) and serve it, printing where to sign in."""
+    """Load a realistic demo organisation (once) and serve it with a mail catcher, printing where to sign in."""
     from rich.console import Console
 
-    from rapport.cli import run_server
+    from rapport.cli import follow_served_address, run_server
     from rapport.db.migrate import upgrade
-    from rapport.demo.load import DEMO_PASSWORD, ensure_login, is_loaded
+    from rapport.demo.load import (
+        DEMO_PASSWORD,
+        ensure_login,
+        is_loaded,
+        last_activity,
+        online,
+        send_mail_to,
+        verify_customer_emails,
+    )
+    from rapport.demo.mailcatcher import MailCatcher
     from rapport.demo.org import CHAT_KEY, DEMO_EMAIL
-    from rapport.demo.utterances import UtterancesMissing
+    from rapport.kit import clock
 
     console = Console(stderr=True)
     settings = settings_for(data_dir)
@@ -103,33 +114,54 @@ def demo_command(
     upgrade(db.engine)
     if is_loaded(db, conversations):
         console.print(f"The demo is already loaded in {settings.data_dir}.")
+        latest = last_activity(db)
+        if latest is not None and clock.now() - latest > timedelta(days=2):
+            console.print(
+                f"Its dates are those of {latest:%d %b %Y}; delete {settings.data_dir} to load it again with today's."
+            )
     else:
         from rapport.demo import generate
 
         with _bar(console, "Loading the demo", conversations) as (progress, task):
-            try:
-                report = generate(
-                    db,
-                    conversations=conversations,
-                    customers=customers,
-                    seed=seed,
-                    on_batch=lambda r: progress.update(
-                        task, completed=r.counts["conversation.created"] + r.counts["conversation.existing"]
-                    ),
-                )
-            except UtterancesMissing as exc:
-                console.print(f"[red]error:[/red] {exc}")
-                raise typer.Exit(1) from exc
+            report = generate(
+                db,
+                conversations=conversations,
+                customers=customers,
+                seed=seed,
+                on_batch=lambda r: progress.update(
+                    task, completed=r.counts["conversation.created"] + r.counts["conversation.existing"]
+                ),
+            )
         _summary(console, report)
         if report.aborted:
             raise typer.Exit(1)
     ensure_login(db)
-    url = f"http://{host}:{port}"
+    online(db)
+    customer_email = verify_customer_emails(db)
+    url = follow_served_address(settings, host=host, port=port)
     console.print(
         f"\nRapport demo: {url}\nSign in as [bold]{DEMO_EMAIL}[/bold] with password [bold]{DEMO_PASSWORD}[/bold]\n"
-        f"Chat as a customer: {url}/chat/demo?key={CHAT_KEY}   Customer portal: {url}/portal\n"
+        f"Chat as a customer: {url}/chat/demo?key={CHAT_KEY}\n"
+        f"Customer portal: {url}/portal (sign in as a customer, e.g. {customer_email}; the link arrives in the "
+        f"mail catcher: {url}/demo/mail)\n"
     )
-    if not no_serve:
+    if no_serve:
+        return
+    # Mail goes to a catcher on this machine: replies show delivered, and sign-in links can be followed.
+    catcher = MailCatcher(
+        settings.data_dir, keep=settings.demo_mail_keep, max_bytes=settings.email_max_message_bytes
+    ).start()
+    try:
+        send_mail_to(db, settings, host=catcher.host, port=catcher.port)
+        # Exported too, for a server process that builds its settings from the environment.
+        os.environ.update(
+            RAPPORT_SMTP_HOST=catcher.host,
+            RAPPORT_SMTP_PORT=str(catcher.port),
+            RAPPORT_SMTP_STARTTLS="false",
+            RAPPORT_DEMO_MAIL_CATCHER="true",
+        )
+        os.environ.pop("RAPPORT_SMTP_USER", None)
+        console.print(f"Mail Rapport sends is caught on this machine (127.0.0.1:{catcher.port}): {url}/demo/mail\n")
         if live_every > 0:
             from rapport.demo.traffic import Traffic
 
@@ -137,6 +169,8 @@ def demo_command(
             Traffic(db, every=live_every).start()
             console.print(f"Customers write in about every {live_every:g}s while it runs (--live-every 0: never).\n")
         run_server(settings, host=host, port=port)
+    finally:
+        catcher.stop()
 
 
 @contextmanager

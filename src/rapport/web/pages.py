@@ -55,6 +55,7 @@ class NavEntry:
     permission: str
     section: str = "main"
     description: str = ""
+    visible: Callable[[], bool] | None = None
 
 
 _NAV: dict[str, NavEntry] = {}
@@ -69,17 +70,23 @@ def nav(
     permission: str = "conversations.read",
     section: str = "main",
     description: str = "",
+    visible: Callable[[], bool] | None = None,
 ) -> None:
     """Register a menu entry (a domain's views module calls this when imported).
 
     `section="main"` puts it in the top menu; `section="admin"` lists it on the admin pages (`/admin`) instead.
+    `visible`, when given, is asked at each render (e.g. a page that exists only while the demo runs).
     """
-    _NAV[key] = NavEntry(key, label, href, order, permission, section, description)
+    _NAV[key] = NavEntry(key, label, href, order, permission, section, description, visible)
 
 
 def nav_for(actor: Actor, section: str = "main") -> list[NavEntry]:
     """The menu entries of `section` this agent may see, in order."""
-    allowed = (e for e in _NAV.values() if e.section == section and actor.can(e.permission))
+    allowed = (
+        e
+        for e in _NAV.values()
+        if e.section == section and actor.can(e.permission) and (e.visible is None or e.visible())
+    )
     return sorted(allowed, key=lambda e: (e.order, e.label))
 
 
