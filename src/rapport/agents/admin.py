@@ -16,7 +16,7 @@ ROLES = tuple(r.value for r in Role)
 # What each token scope lets a program do, in words (permissions.SCOPES is the rule).
 SCOPE_WORDS = {
     "read": "read conversations, customers and the directory",
-    "write": "reply to, change, assign and merge conversations and customers",
+    "write": "reply to, change, assign and merge conversations and customers; change its agent's name and status",
     "inbound": "post inbound messages (an integration feeding Rapport)",
     "admin": "manage agents, teams, inboxes, fields and every token",
 }
@@ -83,3 +83,9 @@ def token(session: Session, actor: Actor, token_id: int) -> TokenRow:
     if row is None:
         raise NotFound(f"There is no API token {token_id}.")
     return TokenRow(row, repository.get(session, row.agent_id).name)
+
+
+def live_tokens(session: Session, actor: Actor, agent_id: int) -> list[ApiToken]:
+    """The API tokens that act as this agent and still work (a password change leaves them: the admin decides)."""
+    authorize(actor, "admin")
+    return [t for t in repository.tokens(session, agent_id) if t.revoked_at is None]
