@@ -80,13 +80,13 @@ def update_agent(
     the write scope for that); a password only as check_password_change allows, which ends the agent's other
     sessions (all but `keep_session_id`)."""
     agent = repository.get(session, agent_id)
+    if password is not None:  # first: its refusal (never by a token) is the one that explains
+        check_password_change(actor, agent, password, current_password=current_password)
     own = actor.id == agent_id and set(changes) <= OWN_FIELDS and team_ids is None
     if not own:
         authorize(actor, "admin")
     elif not actor.can("admin"):
         authorize(actor, "profile.write")
-    if password is not None:
-        check_password_change(actor, agent, password, current_password=current_password)
     changed = {k: v for k, v in changes.items() if k in AGENT_FIELDS and getattr(agent, k) != v}
     if changed.get("role") and actor.id == agent_id:
         raise Forbidden("Admins cannot change their own role; ask another admin.")
