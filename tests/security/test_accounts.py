@@ -43,7 +43,7 @@ def test_no_token_changes_a_password(client, db, world, token):
     else:
         plain = getattr(world, token)
     target = world.agent2.id if token == "admin_token" else world.agent.id
-    body = {"password": "attacker chose this", "current_password": "agent password 1"}
+    body = {"password": "attacker chose this"}
     r = client.patch(f"/api/v1/agents/{target}", json=body, headers=World.auth(plain))
     assert r.status_code == 403, r.text
     assert "never with an API token" in r.json()["detail"]
