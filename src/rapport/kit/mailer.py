@@ -27,10 +27,10 @@ def send_system_mail(
     `allowance` (kit.ratelimit.limit_mail) proves the mail was counted against the per-address and per-client
     limits: no action can send mail to an address someone typed without them.
     """
-    if allowance.target != mail_target(to):
-        raise ValueError(f"The mail allowance is for {allowance.target}, not {to}.")
     if any(c in value for value in (to, subject) for c in "\r\n"):
         raise Invalid("A mail address or subject cannot contain line breaks.", errors=[{"field": "to"}])
+    if allowance.target != mail_target(to):
+        raise ValueError(f"The mail allowance is for {allowance.target}, not {to}.")
     queue.enqueue(session, "mail.system", {"to": to, "subject": subject, "text": text}, dedupe_key=key)
 
 
