@@ -22,6 +22,7 @@ from rapport.kit.problems import TooManyRequests
 from rapport.models import RateHit
 
 HOUR = timedelta(hours=1)
+KEEP = timedelta(days=1)  # the longest window a Key may have: older rows are dropped
 # Providers that ignore dots in the local part: a.b@gmail.com and ab@gmail.com are one mailbox.
 DOTLESS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 
@@ -35,7 +36,7 @@ class Key:
     limit: int
     setting: str
     what: str
-    window: timedelta = HOUR
+    window: timedelta = HOUR  # at most KEEP
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ def spend(session: Session, *keys: Key) -> None:
     """Check every key, then count one use of each (nothing is counted when one refuses)."""
     check(session, *keys)
     stamp = now()
+    # Keys that are never used again would keep their rows: a use also drops every row older than any window.
+    session.execute(delete(RateHit).where(RateHit.created_at < stamp - KEEP))
     session.add_all(RateHit(kind=k.kind, key=k.value[:320], created_at=stamp) for k in keys)
     session.flush()
 
