@@ -138,3 +138,17 @@ def test_a_sign_in_link_ends_the_agents_other_sessions(client, db, world):
     assert r.status_code == 303, r.text
     assert agent.get("/api/v1/agents/me").status_code == 401
     assert visitor.get("/api/v1/agents/me").status_code == 200
+
+
+def test_wrong_current_passwords_count_as_failed_sign_ins(client, db, world, settings):
+    """A borrowed session cannot try current passwords without end: each wrong one is a failed sign-in."""
+    settings.login_max_attempts = 2
+    here = _browser(client)
+    csrf = _api_session(here, **AGENT)
+    url, headers = f"/api/v1/agents/{world.agent.id}", {"X-CSRF-Token": csrf}
+    for guess in ("guess one", "guess two"):
+        r = here.patch(url, json={"password": "a new password 2", "current_password": guess}, headers=headers)
+        assert r.status_code == 422, r.text
+    r = here.patch(url, json={"password": "a new password 2", "current_password": "agent password 1"}, headers=headers)
+    assert r.status_code == 429 and r.json()["setting"] == "RAPPORT_LOGIN_MAX_ATTEMPTS" and r.headers["retry-after"]
+    assert _browser(client).post("/api/v1/session", json=AGENT).status_code == 429

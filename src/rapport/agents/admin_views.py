@@ -7,8 +7,9 @@ from fastapi import APIRouter, Request
 
 from rapport.agents import admin, invite, service
 from rapport.agents.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
+from rapport.agents.signin import LockedOut, WrongPassword
 from rapport.config import get_settings
-from rapport.web.deps import DB
+from rapport.web.deps import DB, client_address
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
 from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render, render_form
 
@@ -133,9 +134,11 @@ async def set_password(request: Request, session: DB, viewer: Page, agent_id: in
             password=form.get("password", ""),
             current_password=form.get("current_password") or None,
             keep_session_id=viewer.session_id,
+            client=client_address(request),
         )
-    except FORM_PROBLEMS as exc:
-        refused(session)
+    except FORM_PROBLEMS + (LockedOut,) as exc:
+        if not isinstance(exc, (WrongPassword, LockedOut)):  # a wrong current password is kept: it counts
+            refused(session)
         agent, team_ids = admin.agent(session, viewer.actor, agent_id)
         shown = {"name": agent.name, "role": agent.role, "team_ids": [str(t) for t in team_ids]}
         return _agent_page(request, session, viewer, agent, shown, field_errors(exc))

@@ -73,16 +73,20 @@ def patch_agent(agent_id: int, body: AgentPatch, request: Request, session: DB, 
     A password changes only with the session cookie (never a token): your own with `current_password`; it ends
     your other sessions (an admin's reset ends all of that agent's)."""
     data = body.model_dump(exclude_unset=True)
-    agent = service.update_agent(
-        session,
-        actor,
-        agent_id,
-        team_ids=data.pop("team_ids", None),
-        password=data.pop("password", None),
-        current_password=data.pop("current_password", None),
-        keep_session_id=getattr(request.state, "agent_session_id", None),
-        **data,
-    )
+    try:
+        agent = service.update_agent(
+            session,
+            actor,
+            agent_id,
+            team_ids=data.pop("team_ids", None),
+            password=data.pop("password", None),
+            current_password=data.pop("current_password", None),
+            keep_session_id=getattr(request.state, "agent_session_id", None),
+            client=client_address(request),
+            **data,
+        )
+    except signin.WrongPassword as problem:
+        return problem_response(request, problem)  # returned, not raised: the failure must be committed
     return present(session, [agent])[0]
 
 

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from rapport.agents import repository
+from rapport.agents import repository, signin
 from rapport.agents.permissions import ALL_SCOPES, Actor, authorize
 from rapport.events.outbox import record
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Forbidden, Invalid, NotFound
-from rapport.kit.secrets import hash_password, new_token, token_hash, verify_password
+from rapport.kit.secrets import hash_password, new_token, token_hash
 from rapport.models import Agent, AgentSession, ApiToken, Team, agent_teams
 from rapport.models.enums import Availability, Role
 
@@ -74,14 +74,15 @@ def update_agent(
     password: str | None = None,
     current_password: str | None = None,
     keep_session_id: int | None = None,
+    client: str = "unknown",
     **changes: Any,
 ) -> Agent:
     """Change an agent: admins change anything; an agent their own name, availability and timezone (a token needs
     the write scope for that); a password only as check_password_change allows, which ends the agent's other
-    sessions (all but `keep_session_id`)."""
+    sessions (all but `keep_session_id`). A wrong current password raises signin.WrongPassword: commit anyway."""
     agent = repository.get(session, agent_id)
     if password is not None:  # first: its refusal (never by a token) is the one that explains
-        check_password_change(actor, agent, password, current_password=current_password)
+        check_password_change(session, actor, agent, password, current_password=current_password, client=client)
     own = actor.id == agent_id and set(changes) <= OWN_FIELDS and team_ids is None
     if not own:
         authorize(actor, "admin")
@@ -112,10 +113,12 @@ def update_agent(
     return agent
 
 
-def check_password_change(actor: Actor, agent: Agent, password: str, *, current_password: str | None) -> None:
-    """Refuse a password change unless it comes from a signed-in session: one's own with the current password, or
-    an admin's for another agent. An API token never changes a password, whatever its scopes: a leaked token must
-    not become a full session."""
+def check_password_change(
+    session: Session, actor: Actor, agent: Agent, password: str, *, current_password: str | None, client: str
+) -> None:
+    """Refuse a password change unless it comes from a signed-in session: one's own with the current password
+    (a wrong one counts as a failed sign-in from `client`), or an admin's for another agent. An API token never
+    changes a password, whatever its scopes: a leaked token must not become a full session."""
     if len(password) < 10:
         raise Invalid("A password needs at least 10 characters.", errors=[{"field": "password"}])
     if actor.kind == "system":
@@ -127,11 +130,8 @@ def check_password_change(actor: Actor, agent: Agent, password: str, *, current_
         )
     if actor.id != agent.id:
         authorize(actor, "admin")
-    elif not current_password or not verify_password(agent.password_hash, current_password):
-        raise Invalid(
-            "That is not your current password.",
-            errors=[{"field": "current_password", "message": "That is not your current password."}],
-        )
+    else:
+        signin.check_current_password(session, agent, current_password or "", ip=client)
 
 
 def set_password_by_link(session: Session, agent: Agent, password: str) -> None:

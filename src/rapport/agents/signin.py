@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from rapport.agents import auth, repository
 from rapport.config import get_settings
 from rapport.kit.clock import now
-from rapport.kit.problems import Problem, Unauthorized
-from rapport.models import AgentSession, LoginAttempt
+from rapport.kit.problems import Invalid, Problem, Unauthorized
+from rapport.kit.secrets import verify_password
+from rapport.models import Agent, AgentSession, LoginAttempt
 
 
 class LockedOut(Problem):
@@ -26,6 +27,10 @@ class LockedOut(Problem):
     status = 429
     title = "Too many sign-in attempts"
     slug = "locked-out"
+
+
+class WrongPassword(Invalid):
+    """The current password typed to change it was wrong: counted as a failed sign-in (the caller commits it)."""
 
 
 def sign_in(session: Session, email: str, password: str, *, ip: str) -> tuple[AgentSession, str]:
@@ -68,3 +73,15 @@ def refuse_when_locked(session: Session, *, email: str, ip: str) -> None:
                 setting=setting,
                 retry_after=wait,
             )
+
+
+def check_current_password(session: Session, agent: Agent, password: str, *, ip: str) -> None:
+    """Refuse a wrong current password as a failed sign-in: it counts toward the same limits (so a borrowed session
+    cannot try passwords without end), and a locked account or client is refused first."""
+    email, ip = agent.email, (ip or "unknown")[:64]
+    refuse_when_locked(session, email=email, ip=ip)
+    if not verify_password(agent.password_hash, password):
+        session.add(LoginAttempt(email=email, ip=ip, succeeded=False, attempted_at=now()))
+        session.flush()
+        message = "That is not your current password."
+        raise WrongPassword(message, errors=[{"field": "current_password", "message": message}])

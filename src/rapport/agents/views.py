@@ -146,9 +146,12 @@ def change_password(
             password=password,
             current_password=current_password,
             keep_session_id=viewer.session_id,
+            client=client_address(request),
         )
-    except FORM_PROBLEMS as problem:
-        refused(session)
+    except FORM_PROBLEMS + (LockedOut,) as problem:
+        if not isinstance(problem, (signin.WrongPassword, LockedOut)):  # a wrong password is kept: it counts
+            refused(session)
         errors = field_errors(problem)
-        return render(request, "agents/profile.html", viewer, status=422, availability=AVAILABILITY, errors=errors)
+        status = problem.status if isinstance(problem, LockedOut) else 422
+        return render(request, "agents/profile.html", viewer, status=status, availability=AVAILABILITY, errors=errors)
     return redirect("/profile", "Password changed; your other sessions ended.")
