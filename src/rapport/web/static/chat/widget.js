@@ -248,7 +248,8 @@
       notice.textContent = "Your email address is confirmed; we will continue there.";
       codeBox.hidden = true;
       codeInput.value = "";
-      conversationId = null;
+      // The history now reaches back before this chat: read it again from the start, in order.
+      log.textContent = ""; seen.clear(); lastId = 0; conversationId = null;
       await loadHistory();
     } catch (err) { notice.textContent = err.message; }
   }
