@@ -122,6 +122,8 @@ def test_an_admin_reset_ends_every_session_of_the_agent_and_lists_their_tokens(c
     assert "still work" in page and 'id="agent-tokens"' in page
     assert re.search(r"<li>agent \(<code>rpt_", page) and re.search(r"<li>ro \(<code>rpt_", page)
     assert client.get("/api/v1/agents/me", headers=World.auth(world.agent_token)).status_code == 200
+    tokens = admin.get("/admin/tokens").text  # and the token page points out both of Alex's tokens, not Ada's
+    assert tokens.count("data-before-password-change") == 2 and "Made before Alex Agent's password change" in tokens
     # An admin changing their own password on that form needs their current one too.
     r = admin.post(f"/admin/agents/{world.admin.id}/password", data={"csrf_token": csrf, "password": "ada's new one"})
     assert r.status_code == 422 and "not your current password" in r.text

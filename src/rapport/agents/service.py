@@ -152,6 +152,7 @@ def set_password_by_link(session: Session, agent: Agent, password: str) -> None:
 def _set_password(session: Session, agent: Agent, password: str, *, keep_session_id: int | None) -> int:
     """Store the new hash and end every other session of the agent; their API tokens stay (listed to admins)."""
     agent.password_hash = hash_password(password)
+    agent.password_changed_at = now()
     query = update(AgentSession).where(AgentSession.agent_id == agent.id, AgentSession.revoked_at.is_(None))
     if keep_session_id is not None:
         query = query.where(AgentSession.id != keep_session_id)

@@ -2,7 +2,8 @@
 
 The portal's own attempts table becomes the shared rate_hits table (every action that sends mail and the portal
 form count there); login_attempts gains an index by client address (the sign-in limit per client); a chat
-verification is now a code typed into the widget that asked, so it keeps the code's hash and the wrong tries.
+verification is now a code typed into the widget that asked, so it keeps the code's hash and the wrong tries; an
+agent keeps when their password last changed (the token page points out tokens made before it).
 
 Revision ID: 0016
 Revises: 0014
@@ -20,7 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create rate_hits (dropping portal_attempts), index login_attempts by ip, add the chat code columns."""
+    """Create rate_hits (dropping portal_attempts), index login_attempts by ip, add the chat code and agent columns."""
     op.create_table(
         "rate_hits",
         sa.Column("id", BigId, nullable=False),
@@ -36,10 +37,14 @@ def upgrade() -> None:
     with op.batch_alter_table("chat_verifications") as batch:
         batch.add_column(sa.Column("code_hash", sa.String(64), nullable=True))
         batch.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("agents") as batch:
+        batch.add_column(sa.Column("password_changed_at", UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     """Undo it (the counted hits are not kept)."""
+    with op.batch_alter_table("agents") as batch:
+        batch.drop_column("password_changed_at")
     with op.batch_alter_table("chat_verifications") as batch:
         batch.drop_column("attempts")
         batch.drop_column("code_hash")
