@@ -86,9 +86,8 @@ class Settings(BaseSettings):
     # The supervisor board (/supervisor): how many conversations each of its lists shows (human queue, waiting
     # longest); the counts above the lists are always complete.
     supervisor_board_rows: int = Field(default=15, ge=1, le=200)
-    # Web chat: messages a visitor may send per hour, and how long an email verification link works.
+    # Web chat: messages a visitor may send per hour (the email verification's settings are at the end).
     chat_max_messages_per_hour: int = Field(default=1200, ge=1)
-    chat_verify_hours: int = Field(default=24, ge=1)
     # How long a process reuses a channel's inbox settings on its webhook path (an inbox change here forgets them).
     channel_settings_cache_seconds: float = Field(default=30.0, ge=0)
     # Outside HTTP APIs (WhatsApp Graph API): how long one request may take.
@@ -134,6 +133,15 @@ class Settings(BaseSettings):
     # page /demo/mail lists) with demo_mail_catcher; the newest demo_mail_keep mails stay in <data dir>/demo-mail.
     demo_mail_catcher: bool = False
     demo_mail_keep: int = Field(default=200, ge=1, le=100_000)
+    # Hardening (sign-in, mail bombs, chat verification): failed sign-ins one client address may make within
+    # RAPPORT_LOGIN_LOCKOUT_MINUTES over every account (spraying), beside RAPPORT_LOGIN_MAX_ATTEMPTS per account;
+    # mails (sign-in links, confirmation codes, receipts) one normalised target address may be sent, and one client
+    # may cause, per hour; how long a chat confirmation code works and how many wrong codes it takes.
+    login_max_attempts_per_client: int = Field(default=20, ge=1)
+    mail_per_address_per_hour: int = Field(default=5, ge=1)
+    mail_per_client_per_hour: int = Field(default=20, ge=1)
+    chat_verify_code_minutes: int = Field(default=30, ge=1)
+    chat_verify_max_attempts: int = Field(default=5, ge=1)
 
     def switch_interval(self, *, serving: bool) -> float:
         """The GIL switch interval in seconds: RAPPORT_GIL_SWITCH_MS, else 0.5 ms except for a web process on SQLite.

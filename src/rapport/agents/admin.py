@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ ROLES = tuple(r.value for r in Role)
 # What each token scope lets a program do, in words (permissions.SCOPES is the rule).
 SCOPE_WORDS = {
     "read": "read conversations, customers and the directory",
-    "write": "reply to, change, assign and merge conversations and customers",
+    "write": "reply to, change, assign and merge conversations and customers; change its agent's name and status",
     "inbound": "post inbound messages (an integration feeding Rapport)",
     "admin": "manage agents, teams, inboxes, fields and every token",
 }
@@ -39,10 +40,12 @@ class Directory:
 
 @dataclass(frozen=True)
 class TokenRow:
-    """An API token with the name of the agent it acts as."""
+    """An API token with the name of the agent it acts as, and when that agent's password changed after the token
+    was made (None otherwise): a password change leaves tokens working, so the page points them out."""
 
     token: ApiToken
     agent_name: str
+    password_changed_at: datetime | None = None
 
 
 def directory(session: Session, actor: Actor) -> Directory:
@@ -71,9 +74,15 @@ def team(session: Session, actor: Actor, team_id: int) -> tuple[Team, list[int]]
 def tokens(session: Session, actor: Actor) -> list[TokenRow]:
     """Every API token, live ones first, newest first, with its agent's name."""
     authorize(actor, "admin")
-    names = {a.id: a.name for a in repository.all_agents(session)}
+    agents = {a.id: a for a in repository.all_agents(session)}
     rows = sorted(repository.tokens(session, None), key=lambda t: (t.revoked_at is not None, -t.id))
-    return [TokenRow(t, names.get(t.agent_id, f"agent {t.agent_id}")) for t in rows]
+    return [_row(t, agents.get(t.agent_id)) for t in rows]
+
+
+def _row(token: ApiToken, agent: Agent | None) -> TokenRow:
+    changed = agent.password_changed_at if agent else None
+    later = changed if changed and changed > token.created_at and token.revoked_at is None else None
+    return TokenRow(token, agent.name if agent else f"agent {token.agent_id}", later)
 
 
 def token(session: Session, actor: Actor, token_id: int) -> TokenRow:
@@ -82,4 +91,10 @@ def token(session: Session, actor: Actor, token_id: int) -> TokenRow:
     row = repository.token(session, token_id)
     if row is None:
         raise NotFound(f"There is no API token {token_id}.")
-    return TokenRow(row, repository.get(session, row.agent_id).name)
+    return _row(row, repository.get(session, row.agent_id))
+
+
+def live_tokens(session: Session, actor: Actor, agent_id: int) -> list[ApiToken]:
+    """The API tokens that act as this agent and still work (a password change leaves them: the admin decides)."""
+    authorize(actor, "admin")
+    return [t for t in repository.tokens(session, agent_id) if t.revoked_at is None]

@@ -7,8 +7,9 @@ from fastapi import APIRouter, Request
 
 from rapport.agents import admin, invite, service
 from rapport.agents.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
+from rapport.agents.signin import LockedOut, WrongPassword
 from rapport.config import get_settings
-from rapport.web.deps import DB
+from rapport.web.deps import DB, client_address
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
 from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render, render_form
 
@@ -121,18 +122,31 @@ async def save_agent(request: Request, session: DB, viewer: Page, agent_id: int)
 
 @router.post("/admin/agents/{agent_id}/password")
 async def set_password(request: Request, session: DB, viewer: Page, agent_id: int):
-    """Give an agent a new password."""
+    """Give an agent a new password (your own needs your current one); it ends their other sessions."""
     form, _ = await _form(request)
     agent, team_ids = admin.agent(session, viewer.actor, agent_id)
     try:
         AgentPatch.model_validate({"password": form.get("password", "")})
-        service.update_agent(session, viewer.actor, agent_id, password=form.get("password", ""))
-    except FORM_PROBLEMS as exc:
-        refused(session)
+        service.update_agent(
+            session,
+            viewer.actor,
+            agent_id,
+            password=form.get("password", ""),
+            current_password=form.get("current_password") or None,
+            keep_session_id=viewer.session_id,
+            client=client_address(request),
+        )
+    except FORM_PROBLEMS + (LockedOut,) as exc:
+        if not isinstance(exc, (WrongPassword, LockedOut)):  # a wrong current password is kept: it counts
+            refused(session)
         agent, team_ids = admin.agent(session, viewer.actor, agent_id)
         shown = {"name": agent.name, "role": agent.role, "team_ids": [str(t) for t in team_ids]}
         return _agent_page(request, session, viewer, agent, shown, field_errors(exc))
-    return redirect(f"/admin/agents/{agent_id}", f"Set a new password for {agent.name}.")
+    done = f"Set a new password for {agent.name}; their other sessions ended."
+    tokens = admin.live_tokens(session, viewer.actor, agent_id)
+    if tokens:
+        done += f" Their {len(tokens)} API token(s) still work: revoke any you do not trust under API tokens."
+    return redirect(f"/admin/agents/{agent_id}", done)
 
 
 @router.post("/admin/agents/{agent_id}/invite")
@@ -184,6 +198,7 @@ def _agent_page(request: Request, session, viewer: Viewer, agent, form: dict, er
         roles=[(r, r.capitalize()) for r in admin.ROLES],
         teams=teams,
         invite_hours=get_settings().agent_invite_hours,
+        tokens=admin.live_tokens(session, viewer.actor, agent.id) if agent else [],
         errors=errors,
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from rapport.agents import auth, repository, service
+from rapport.agents import auth, repository, service, signin
 from rapport.agents.permissions import authorize
 from rapport.agents.schemas import (
     AgentIn,
@@ -20,8 +20,10 @@ from rapport.agents.schemas import (
     TokenOut,
 )
 from rapport.config import get_settings
+from rapport.kit.problems import Unauthorized
 from rapport.models import Agent
-from rapport.web.deps import DB, SESSION_COOKIE, Me
+from rapport.web.deps import DB, SESSION_COOKIE, Me, client_address
+from rapport.web.errors import problem_response
 
 router = APIRouter(tags=["agents"])
 
@@ -65,17 +67,26 @@ def get_agent(agent_id: int, session: DB, actor: Me):
 
 
 @router.patch("/agents/{agent_id}", response_model=AgentOut)
-def patch_agent(agent_id: int, body: AgentPatch, session: DB, actor: Me):
-    """Change an agent (admins), or your own availability, name and timezone."""
+def patch_agent(agent_id: int, body: AgentPatch, request: Request, session: DB, actor: Me):
+    """Change an agent (admins), or your own availability, name and timezone (a token needs the write scope).
+
+    A password changes only with the session cookie (never a token): your own with `current_password`; it ends
+    your other sessions (an admin's reset ends all of that agent's)."""
     data = body.model_dump(exclude_unset=True)
-    agent = service.update_agent(
-        session,
-        actor,
-        agent_id,
-        team_ids=data.pop("team_ids", None),
-        password=data.pop("password", None),
-        **data,
-    )
+    try:
+        agent = service.update_agent(
+            session,
+            actor,
+            agent_id,
+            team_ids=data.pop("team_ids", None),
+            password=data.pop("password", None),
+            current_password=data.pop("current_password", None),
+            keep_session_id=getattr(request.state, "agent_session_id", None),
+            client=client_address(request),
+            **data,
+        )
+    except signin.WrongPassword as problem:
+        return problem_response(request, problem)  # returned, not raised: the failure must be committed
     return present(session, [agent])[0]
 
 
@@ -118,9 +129,12 @@ def revoke_token(token_id: int, session: DB, actor: Me):
 
 
 @router.post("/session", response_model=SessionOut)
-def sign_in(body: SignInIn, response: Response, session: DB):
-    """Sign in with email and password; sets the session cookie."""
-    row, plain = auth.sign_in(session, body.email, body.password)
+def sign_in(body: SignInIn, request: Request, response: Response, session: DB):
+    """Sign in with email and password; sets the session cookie (failures are limited as on the sign-in page)."""
+    try:
+        row, plain = signin.sign_in(session, body.email, body.password, ip=client_address(request))
+    except (Unauthorized, signin.LockedOut) as problem:
+        return problem_response(request, problem)  # returned, not raised: the failed attempt must be committed
     settings = get_settings()
     response.set_cookie(
         SESSION_COOKIE,

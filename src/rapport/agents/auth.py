@@ -165,7 +165,11 @@ def touch(session: Session, token: Row) -> None:
 def sign_in(session: Session, email: str, password: str) -> tuple[AgentSession, str]:
     """Check a password and open a browser session; the cookie value is returned once."""
     agent = repository.by_email(session, email)
-    if agent is None or not agent.active or not verify_password(agent.password_hash, password):
+    usable = agent is not None and agent.active
+    # Always exactly one Argon2 verification (a dummy hash when there is no account, no password or it is
+    # inactive): an unknown address must take as long as a wrong password, or timing lists the accounts.
+    matches = verify_password(agent.password_hash if usable else None, password)
+    if not usable or not matches:
         raise Unauthorized("That email and password do not match an active agent.")
     plain = new_token("rps")
     stamp = now()

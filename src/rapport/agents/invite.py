@@ -18,6 +18,7 @@ from rapport.agents import auth, repository, service
 from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
 from rapport.events.outbox import record
+from rapport.kit import ratelimit
 from rapport.kit.clock import now
 from rapport.kit.mailer import send_system_mail
 from rapport.kit.problems import Invalid
@@ -49,8 +50,10 @@ def send(session: Session, actor: Actor, agent_id: int) -> Agent:
     if not agent.active:
         raise Invalid(f"{agent.name} is deactivated; reactivate them before sending a sign-in link.")
     hours = get_settings().agent_invite_hours
+    allowance = ratelimit.limit_mail(session, to=agent.email, client=f"agent:{actor.id}")
     send_system_mail(
         session,
+        allowance=allowance,
         to=agent.email,
         subject="Your sign-in link for Rapport",
         text=(
@@ -86,5 +89,5 @@ def _invalid() -> Invalid:
 def accept(session: Session, token: str, password: str) -> tuple[AgentSession, str]:
     """Set the password the link's agent chose and open a browser session for them (the link is then spent)."""
     agent = agent_for(session, token)
-    service.update_agent(session, auth.actor_for(session, agent, None), agent.id, password=password)
+    service.set_password_by_link(session, agent, password)
     return auth.sign_in(session, agent.email, password)

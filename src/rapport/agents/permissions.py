@@ -22,6 +22,7 @@ PERMISSIONS: dict[str, Role] = {
     "directory.read": Role.agent,
     "supervisor.console": Role.supervisor,
     "tokens.own": Role.agent,
+    "profile.write": Role.agent,
     "admin": Role.admin,
 }
 
@@ -34,9 +35,10 @@ SCOPES: dict[str, set[str]] = {
         "customers.write",
         "conversations.assign_others",
         "customers.merge",
+        "profile.write",
     },
     "inbound": {"messages.inbound"},
-    "admin": {"admin", "tokens.own"},
+    "admin": {"admin", "tokens.own", "profile.write"},
 }
 ALL_SCOPES = tuple(SCOPES)
 

@@ -71,10 +71,13 @@ def token(session: Session, token_id: int) -> ApiToken | None:
     return session.get(ApiToken, token_id)
 
 
-def failed_sign_ins(session: Session, email: str, since: datetime) -> int:
-    """Failed password sign-ins for this address since `since` (the login limit counts them)."""
-    return session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.email == email, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since)
-    )
+def failed_sign_ins(
+    session: Session, since: datetime, *, email: str | None = None, ip: str | None = None
+) -> tuple[int, datetime | None]:
+    """Failed password sign-ins for this account or from this client since `since`, and the oldest one's time."""
+    where = [LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since]
+    where.append(LoginAttempt.email == email if email is not None else LoginAttempt.ip == ip)
+    count, oldest = session.execute(
+        select(func.count(), func.min(LoginAttempt.attempted_at)).select_from(LoginAttempt).where(*where)
+    ).one()
+    return count, oldest

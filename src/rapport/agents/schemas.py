@@ -34,6 +34,8 @@ class AgentPatch(In):
     skills: list[str] | None = None
     team_ids: list[int] | None = None
     password: Annotated[str, Field(min_length=10, max_length=200)] | None = None
+    # Changing your own password: the one you have now (a password changes only in a signed-in session).
+    current_password: Annotated[str, Field(max_length=200)] | None = None
 
 
 class AgentOut(Out):

@@ -5,19 +5,20 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from rapport.agents import repository
+from rapport.agents import repository, signin
 from rapport.agents.permissions import ALL_SCOPES, Actor, authorize
 from rapport.events.outbox import record
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Forbidden, Invalid, NotFound
 from rapport.kit.secrets import hash_password, new_token, token_hash
-from rapport.models import Agent, ApiToken, Team, agent_teams
+from rapport.models import Agent, AgentSession, ApiToken, Team, agent_teams
 from rapport.models.enums import Availability, Role
 
 AGENT_FIELDS = ("name", "role", "skills", "timezone", "active", "availability")
+OWN_FIELDS = {"availability", "timezone", "name"}  # what an agent may change about themself
 
 
 def create_agent(
@@ -71,13 +72,22 @@ def update_agent(
     *,
     team_ids: list[int] | None = None,
     password: str | None = None,
+    current_password: str | None = None,
+    keep_session_id: int | None = None,
+    client: str = "unknown",
     **changes: Any,
 ) -> Agent:
-    """Change an agent: admins change anything; agents change their own availability and timezone."""
+    """Change an agent: admins change anything; an agent their own name, availability and timezone (a token needs
+    the write scope for that); a password only as check_password_change allows, which ends the agent's other
+    sessions (all but `keep_session_id`). A wrong current password raises signin.WrongPassword: commit anyway."""
     agent = repository.get(session, agent_id)
-    own = actor.id == agent_id and set(changes) <= {"availability", "timezone", "name"} and team_ids is None
+    if password is not None:  # first: its refusal (never by a token) is the one that explains
+        check_password_change(session, actor, agent, password, current_password=current_password, client=client)
+    own = actor.id == agent_id and set(changes) <= OWN_FIELDS and team_ids is None
     if not own:
         authorize(actor, "admin")
+    elif not actor.can("admin"):
+        authorize(actor, "profile.write")
     changed = {k: v for k, v in changes.items() if k in AGENT_FIELDS and getattr(agent, k) != v}
     if changed.get("role") and actor.id == agent_id:
         raise Forbidden("Admins cannot change their own role; ask another admin.")
@@ -86,10 +96,8 @@ def update_agent(
     for key, value in changed.items():
         setattr(agent, key, value.value if hasattr(value, "value") else value)
     if password is not None:
-        if len(password) < 10:
-            raise Invalid("A password needs at least 10 characters.", errors=[{"field": "password"}])
-        agent.password_hash = hash_password(password)
         changed["password"] = "changed"
+        changed["sessions_ended"] = _set_password(session, agent, password, keep_session_id=keep_session_id)
     if team_ids is not None:
         _set_teams(session, agent.id, team_ids)
         changed["team_ids"] = team_ids
@@ -103,6 +111,52 @@ def update_agent(
             fields={k: (v.value if hasattr(v, "value") else v) for k, v in changed.items()},
         )
     return agent
+
+
+def check_password_change(
+    session: Session, actor: Actor, agent: Agent, password: str, *, current_password: str | None, client: str
+) -> None:
+    """Refuse a password change unless it comes from a signed-in session: one's own with the current password
+    (a wrong one counts as a failed sign-in from `client`), or an admin's for another agent. An API token never
+    changes a password, whatever its scopes: a leaked token must not become a full session."""
+    if len(password) < 10:
+        raise Invalid("A password needs at least 10 characters.", errors=[{"field": "password"}])
+    if actor.kind == "system":
+        return
+    if actor.scopes is not None:
+        raise Forbidden(
+            "A password can be changed only when signed in (a browser session), never with an API token.",
+            permission="session",
+        )
+    if actor.id != agent.id:
+        authorize(actor, "admin")
+    else:
+        signin.check_current_password(session, agent, current_password or "", ip=client)
+
+
+def set_password_by_link(session: Session, agent: Agent, password: str) -> None:
+    """Set the password chosen through an admin's sign-in link (the link proved the mailbox): every session ends."""
+    if len(password) < 10:
+        raise Invalid("A password needs at least 10 characters.", errors=[{"field": "password"}])
+    ended = _set_password(session, agent, password, keep_session_id=None)
+    record(
+        session,
+        "agent.updated",
+        Actor(kind="agent", id=agent.id, role=Role(agent.role), name=agent.name),
+        object="agent",
+        object_id=agent.id,
+        fields={"password": "changed", "sessions_ended": ended},
+    )
+
+
+def _set_password(session: Session, agent: Agent, password: str, *, keep_session_id: int | None) -> int:
+    """Store the new hash and end every other session of the agent; their API tokens stay (listed to admins)."""
+    agent.password_hash = hash_password(password)
+    agent.password_changed_at = now()
+    query = update(AgentSession).where(AgentSession.agent_id == agent.id, AgentSession.revoked_at.is_(None))
+    if keep_session_id is not None:
+        query = query.where(AgentSession.id != keep_session_id)
+    return session.execute(query.values(revoked_at=now())).rowcount
 
 
 def _set_teams(session: Session, agent_id: int, team_ids: list[int]) -> None:

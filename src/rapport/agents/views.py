@@ -1,5 +1,6 @@
 """Workspace pages of the agents domain: sign in (also by an admin's sign-in link), sign out (here or everywhere),
-profile and availability; the admin pages for agents, teams and API tokens are in admin_views and token_views."""
+profile, availability and one's own password; the admin pages for agents, teams and API tokens are in admin_views
+and token_views."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from rapport.agents import admin_views, auth, invite, service, signin, token_vie
 from rapport.agents.signin import LockedOut
 from rapport.config import get_settings
 from rapport.kit.problems import Invalid, Unauthorized
-from rapport.web.deps import DB, SESSION_COOKIE
+from rapport.web.deps import DB, SESSION_COOKIE, client_address
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
 from rapport.web.pages import Page, WorkspaceRoute, nav, redirect, render, viewer_for
 
@@ -41,14 +42,16 @@ def sign_in_page(request: Request, session: DB, next: str = "/"):
 @router.post("/sign-in")
 def sign_in(request: Request, session: DB, email: Short = "", password: Short = "", next: Short = "/"):
     """Check the password; a failure re-shows the form with the reason (and still counts toward the limit)."""
-    ip = request.client.host if request.client else "unknown"
     try:
-        row, plain = signin.sign_in(session, email, password, ip=ip)
+        row, plain = signin.sign_in(session, email, password, ip=client_address(request))
     except (Unauthorized, LockedOut) as problem:
-        status = 429 if isinstance(problem, LockedOut) else 401
-        return render(
-            request, "agents/sign_in.html", status=status, next=_safe_next(next), email=email, error=problem.detail
-        )
+        page = render(
+            request, "agents/sign_in.html", status=problem.status, next=_safe_next(next), email=email,
+            error=problem.detail,
+        )  # fmt: skip
+        if problem.extra.get("retry_after"):
+            page.headers["Retry-After"] = str(problem.extra["retry_after"])
+        return page
     return _signed_in(redirect(_safe_next(next)), plain)
 
 
@@ -124,3 +127,31 @@ def save_profile(
         errors = {field: problem.detail}
         return render(request, "agents/profile.html", viewer, status=422, availability=AVAILABILITY, errors=errors)
     return redirect("/profile", "Profile saved.")
+
+
+@router.post("/profile/password")
+def change_password(
+    request: Request,
+    session: DB,
+    viewer: Page,
+    current_password: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+):
+    """Change your own password (the current one first); every other session of yours ends."""
+    try:
+        service.update_agent(
+            session,
+            viewer.actor,
+            viewer.id,
+            password=password,
+            current_password=current_password,
+            keep_session_id=viewer.session_id,
+            client=client_address(request),
+        )
+    except FORM_PROBLEMS + (LockedOut,) as problem:
+        if not isinstance(problem, (signin.WrongPassword, LockedOut)):  # a wrong password is kept: it counts
+            refused(session)
+        errors = field_errors(problem)
+        status = problem.status if isinstance(problem, LockedOut) else 422
+        return render(request, "agents/profile.html", viewer, status=status, availability=AVAILABILITY, errors=errors)
+    return redirect("/profile", "Password changed; your other sessions ended.")

@@ -14,14 +14,23 @@ from sqlalchemy.orm import Session
 
 from rapport.config import get_settings
 from rapport.kit.problems import Invalid
+from rapport.kit.ratelimit import MailAllowance, mail_target
 from rapport.worker import queue
 from rapport.worker.runner import handler
 
 
-def send_system_mail(session: Session, *, to: str, subject: str, text: str, key: str | None = None) -> None:
-    """Queue a plain-text mail to `to`, sent after commit; `key` makes a repeat a no-op."""
+def send_system_mail(
+    session: Session, *, to: str, subject: str, text: str, allowance: MailAllowance, key: str | None = None
+) -> None:
+    """Queue a plain-text mail to `to`, sent after commit; `key` makes a repeat a no-op.
+
+    `allowance` (kit.ratelimit.limit_mail) proves the mail was counted against the per-address and per-client
+    limits: no action can send mail to an address someone typed without them.
+    """
     if any(c in value for value in (to, subject) for c in "\r\n"):
         raise Invalid("A mail address or subject cannot contain line breaks.", errors=[{"field": "to"}])
+    if allowance.target != mail_target(to):
+        raise ValueError(f"The mail allowance is for {allowance.target}, not {to}.")
     queue.enqueue(session, "mail.system", {"to": to, "subject": subject, "text": text}, dedupe_key=key)
 
 

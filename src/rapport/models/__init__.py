@@ -13,9 +13,9 @@ from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job
 from rapport.models.notifications import Notification
 from rapport.models.twilio import Callback
-from rapport.models.web import LoginAttempt, SavedView
+from rapport.models.web import LoginAttempt, RateHit, SavedView
 from rapport.models.webhooks import WebhookDelivery, WebhookEndpoint
-from rapport.models.whatsapp import PortalAttempt, PortalLink, PortalSession, WhatsAppStatus
+from rapport.models.whatsapp import PortalLink, PortalSession, WhatsAppStatus
 
 __all__ = [
     "Agent",
@@ -41,9 +41,9 @@ __all__ = [
     "LoginAttempt",
     "Message",
     "Notification",
-    "PortalAttempt",
     "PortalLink",
     "PortalSession",
+    "RateHit",
     "SavedView",
     "Team",
     "WebhookDelivery",

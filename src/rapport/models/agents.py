@@ -38,6 +38,8 @@ class Agent(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # When the password last changed: tokens made before it are pointed out to admins (they keep working).
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     role: Mapped[str] = mapped_column(String(16), default="agent")
     skills: Mapped[list] = mapped_column(Json, default=list)
     availability: Mapped[str] = mapped_column(String(16), default="offline")

@@ -34,7 +34,8 @@ class ChatVisitor(Base):
 
 
 class ChatVerification(Base):
-    """A link sent to prove a visitor owns an email address: hashed, expiring, single use."""
+    """A code mailed to prove a visitor owns an email address, typed into the widget that asked: hashed, expiring,
+    single use, a few tries (older rows hold a link's token_hash instead)."""
 
     __tablename__ = "chat_verifications"
 
@@ -42,6 +43,9 @@ class ChatVerification(Base):
     visitor_id: Mapped[int] = mapped_column(ForeignKey("chat_visitors.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(320))
+    # SHA-256 of "<token_hash>:<code>": the random token_hash salts the short code.
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,4 +1,4 @@
-"""The agent workspace's own rows: saved inbox views and the sign-in attempts the login limit counts."""
+"""The workspace's own rows: saved inbox views, the sign-in attempts the login limit counts, rate-limited hits."""
 
 from __future__ import annotations
 
@@ -28,10 +28,25 @@ class LoginAttempt(Base):
     """One password sign-in attempt, kept so failures per address within a window can be counted."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_email_at", "email", "attempted_at"),)
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "attempted_at"),
+        Index("ix_login_attempts_ip_at", "ip", "attempted_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
     ip: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RateHit(Base):
+    """One use of a rate-limited action by one key (a mail's normalised target, a client address), kit.ratelimit."""
+
+    __tablename__ = "rate_hits"
+    __table_args__ = (Index("ix_rate_hits_key", "kind", "key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

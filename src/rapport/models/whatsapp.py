@@ -1,10 +1,10 @@
-"""WhatsApp delivery statuses as Meta reported them, and the customer portal's links, sessions and attempts."""
+"""WhatsApp delivery statuses as Meta reported them, and the customer portal's links and sessions."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rapport.db.base import Base
@@ -56,16 +56,4 @@ class PortalSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class PortalAttempt(Base):
-    """One rate-limited portal action (a form submission, a link request) by IP address or email."""
-
-    __tablename__ = "portal_attempts"
-    __table_args__ = (Index("ix_portal_attempts_key", "kind", "key", "created_at"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    key: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

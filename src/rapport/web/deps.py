@@ -61,6 +61,11 @@ def authenticate(session: Session, creds: Credentials) -> tuple[Actor, int | Non
     return actor, row.id
 
 
+def client_address(request: Request) -> str:
+    """The connecting address (behind a proxy, what its forwarded headers gave uvicorn): limits count by it."""
+    return request.client.host if request.client else "unknown"
+
+
 def database(request: Request) -> Database:
     """The app's database."""
     return request.app.state.db

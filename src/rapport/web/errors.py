@@ -14,7 +14,9 @@ PROBLEM = "application/problem+json"
 
 
 def problem_response(request: Request, problem: Problem, headers: dict | None = None) -> JSONResponse:
-    """A problem+json response for `problem`."""
+    """A problem+json response for `problem` (with Retry-After when the problem says how long to wait)."""
+    if problem.extra.get("retry_after") is not None:
+        headers = {"Retry-After": str(problem.extra["retry_after"]), **(headers or {})}
     return JSONResponse(
         problem.to_dict(request.url.path), status_code=problem.status, media_type=PROBLEM, headers=headers
     )

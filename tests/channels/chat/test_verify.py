@@ -1,4 +1,4 @@
-"""Email verification: a link mailed over SMTP, used once; then the chat joins the email's customer."""
+"""Email verification: a mailed code, typed into the same chat once; then the chat joins the email's customer."""
 
 from __future__ import annotations
 
@@ -25,12 +25,10 @@ def test_verified_email_links_the_chat_to_its_customer_and_shows_history(client,
     run_due(db)
     [mail] = smtp_server.messages
     assert mail["To"] == "pat@example.net"
-    token = re.search(r"/chat/verify\?token=(\S+)", mail.get_content()).group(1)
-    page = client.get(f"/chat/verify?token={token}")
-    assert page.status_code == 200 and "method=post" in page.text
-    with db.read() as s:  # a GET changes nothing
+    code = re.search(r"Your code: (\d{6})", mail.get_content()).group(1)
+    with db.read() as s:  # the mail alone changes nothing
         assert s.scalar(select(ChatVisitor.email_verified_at)) is None
-    done = client.post("/chat/verify", data={"token": token})
+    done = client.post(f"{API}/email/confirm", json={"code": code}, headers=me)
     assert done.status_code == 200, done.text
     texts = [m["text"] for m in client.get(f"{API}/messages", headers=me).json()["items"]]
     assert texts == ["Earlier by email", "Hi from chat"]
@@ -39,18 +37,19 @@ def test_verified_email_links_the_chat_to_its_customer_and_shows_history(client,
         assert chat_owner == earlier["customer_id"]
         notes = list(s.scalars(select(Message.body_text).where(Message.direction == "note")))
     assert any("continue by email at pat@example.net (confirmed" in n for n in notes)
-    again = client.post("/chat/verify", data={"token": token})
-    assert again.status_code == 409 and "already used" in again.text
+    again = client.post(f"{API}/email/confirm", json={"code": code}, headers=me)
+    assert again.status_code == 409 and "No confirmation is waiting" in again.text
 
 
-def test_a_new_address_is_attached_and_a_bad_link_refused(client, db, chat_inbox, smtp_server):
+def test_a_new_address_is_attached_and_a_wrong_code_refused(client, db, chat_inbox, smtp_server):
     me = new_visitor(client)
     client.post(f"{API}/messages", json={"text": "Hi"}, headers=me)
     client.post(f"{API}/email", json={"email": "new@example.net"}, headers=me)
     run_due(db)
-    token = re.search(r"token=(\S+)", smtp_server.messages[0].get_content()).group(1)
-    assert client.post("/chat/verify", data={"token": token + "x"}).status_code == 404
-    assert client.post("/chat/verify", data={"token": token}).status_code == 200
+    code = re.search(r"Your code: (\d{6})", smtp_server.messages[0].get_content()).group(1)
+    wrong = "000000" if code != "000000" else "111111"
+    assert client.post(f"{API}/email/confirm", json={"code": wrong}, headers=me).status_code == 422
+    assert client.post(f"{API}/email/confirm", json={"code": code}, headers=me).status_code == 200
     with db.read() as s:
         owners = {i.kind: (i.customer_id, i.verified) for i in s.scalars(select(Identity))}
     assert owners["email"][0] == owners["chat"][0] and owners["email"][1] is True

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from rapport.channels.chat import service, verify
-from rapport.channels.chat.schemas import ChatMessageIn, EmailIn, PersonIn, TypingIn, VisitorIn
+from rapport.channels.chat.schemas import ChatMessageIn, CodeIn, EmailIn, PersonIn, TypingIn, VisitorIn
 from rapport.config import get_settings
 from rapport.conversations.attachments import IncomingFile
 from rapport.models import ChatVisitor
 from rapport.realtime import sse
 from rapport.routing.wait import Wait
-from rapport.web.deps import DB
+from rapport.web.deps import DB, client_address
+from rapport.web.errors import problem_response
 from rapport.web.files import attachment_response
 
 router = APIRouter(prefix="/chat/api/{key}", tags=["chat"])
@@ -84,10 +85,22 @@ def talk_to_person(body: PersonIn, session: DB, me: Visitor) -> dict:
 
 
 @router.post("/email", status_code=202)
-def give_email(body: EmailIn, session: DB, me: Visitor) -> dict:
-    """Give an email address; a confirmation link is mailed to it."""
-    row = verify.request(session, me, email=body.email, continue_by_email=body.continue_by_email)
-    return {"email": row.email, "status": "confirmation_sent"}
+def give_email(body: EmailIn, request: Request, session: DB, me: Visitor) -> dict:
+    """Give an email address; a confirmation code is mailed to it, to type in this chat (POST .../email/confirm)."""
+    row = verify.request(
+        session, me, email=body.email, continue_by_email=body.continue_by_email, client=client_address(request)
+    )
+    return {"email": row.email, "status": "code_sent"}
+
+
+@router.post("/email/confirm")
+def confirm_email(body: CodeIn, request: Request, session: DB, me: Visitor) -> dict:
+    """Type the mailed code: this chat (only this one) then reads the address's conversation history."""
+    try:
+        visitor = verify.confirm(session, me, code=body.code)
+    except verify.WrongCode as problem:
+        return problem_response(request, problem)  # returned, not raised: the wrong try must be committed
+    return {"email": visitor.email, "verified": True}
 
 
 @router.post("/typing", status_code=204)

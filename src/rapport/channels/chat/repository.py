@@ -96,8 +96,16 @@ def attachment(session: Session, attachment_id: int) -> tuple[Attachment, Messag
     return row[0], row[1]
 
 
-def verification(session: Session, token: str) -> ChatVerification | None:
-    """The verification a link's token names (locked on PostgreSQL, so it is used once)."""
+def pending_verification(session: Session, visitor_id: int) -> ChatVerification | None:
+    """The visitor's newest unused confirmation code (locked on PostgreSQL, so it is used once and tries count)."""
     return session.scalars(
-        select(ChatVerification).where(ChatVerification.token_hash == token_hash(token)).with_for_update()
+        select(ChatVerification)
+        .where(
+            ChatVerification.visitor_id == visitor_id,
+            ChatVerification.used_at.is_(None),
+            ChatVerification.code_hash.is_not(None),
+        )
+        .order_by(ChatVerification.id.desc())
+        .limit(1)
+        .with_for_update()
     ).first()

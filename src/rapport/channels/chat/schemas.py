@@ -38,3 +38,9 @@ class TypingIn(In):
     """The visitor is typing or stopped."""
 
     state: str = Field(pattern="^(typing|idle)$")
+
+
+class CodeIn(In):
+    """The confirmation code mailed to the address the visitor gave."""
+
+    code: str = Field(min_length=1, max_length=32)

@@ -1,15 +1,23 @@
-"""Email for a chat visitor: a signed-in-by-link verification, then the chat identity joins that email's customer.
+"""Email for a chat visitor: a code mailed to the address, typed into the same chat; then the chat joins that email's
+customer.
 
-Until the link is used the visitor stays anonymous and reads only their current chat; once it is, their chat
+Until the code is typed the visitor stays anonymous and reads only their current chat; once it is, their chat
 identity belongs to the customer who owns the address (merged into them, or the address attached), so the
-history from other channels appears. Asking to continue by email is noted on the conversation for the agent.
+history from other channels appears. Only the browser that asked can finish: the code goes to the mailbox and must
+come back through the visitor's own token, so a victim who merely opens the mail grants nothing to the chat of
+someone who typed their address. A code is single use, expires (RAPPORT_CHAT_VERIFY_CODE_MINUTES), allows
+RAPPORT_CHAT_VERIFY_MAX_ATTEMPTS wrong tries, and each one costs a mail from the per-address and per-client limits.
+Asking to continue by email is noted on the conversation for the agent.
 """
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import SYSTEM
@@ -19,39 +27,62 @@ from rapport.conversations import service as conversations
 from rapport.customers import service as customers
 from rapport.customers.identities import normalise
 from rapport.events.outbox import record
+from rapport.kit import ratelimit
 from rapport.kit.clock import now
 from rapport.kit.mailer import send_system_mail
-from rapport.kit.problems import Conflict, NotFound
+from rapport.kit.problems import Conflict, Invalid, TooManyRequests
 from rapport.kit.secrets import new_token, token_hash
-from rapport.models import ChatVerification, ChatVisitor, Conversation, Identity
+from rapport.models import ChatVerification, ChatVisitor, Conversation, Identity, Inbox
 
 
-def request(session: Session, visitor: ChatVisitor, *, email: str, continue_by_email: bool) -> ChatVerification:
-    """Send a verification link to `email` (RAPPORT_CHAT_VERIFY_HOURS to use it, once)."""
+class WrongCode(Invalid):
+    """A code that does not match; the try is counted (the caller commits it)."""
+
+
+def request(
+    session: Session, visitor: ChatVisitor, *, email: str, continue_by_email: bool, client: str
+) -> ChatVerification:
+    """Mail a confirmation code for this visitor to type into their chat (any earlier code stops working)."""
     address = normalise("email", email)
     settings = get_settings()
-    token = new_token("rcm")
+    allowance = ratelimit.limit_mail(session, to=address, client=client)
+    stamp = now()
+    session.execute(
+        update(ChatVerification)
+        .where(ChatVerification.visitor_id == visitor.id, ChatVerification.used_at.is_(None))
+        .values(expires_at=stamp)
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    salt = token_hash(new_token("rcm"))
     row = ChatVerification(
         visitor_id=visitor.id,
-        token_hash=token_hash(token),
+        token_hash=salt,
+        code_hash=_code_hash(salt, code),
         email=address,
-        expires_at=now() + timedelta(hours=settings.chat_verify_hours),
-        created_at=now(),
+        attempts=0,
+        expires_at=stamp + timedelta(minutes=settings.chat_verify_code_minutes),
+        created_at=stamp,
     )
     session.add(row)
     session.flush()
     visitor.email = address
     visitor.continue_by_email = visitor.continue_by_email or continue_by_email
-    link = f"{settings.base_url.rstrip('/')}/chat/verify?token={token}"
-    purpose = "continue our conversation by email" if continue_by_email else "see your earlier conversations"
+    site = _site(session.get(Inbox, visitor.inbox_id))
+    also = " and to continue their chat by email" if continue_by_email else ""
     send_system_mail(
         session,
+        allowance=allowance,
         to=address,
-        subject="Confirm your email address",
+        subject="Your confirmation code",
         text=(
-            f"Someone (hopefully you) gave this address in our chat, to {purpose}.\n\n"
-            f"Confirm it here (the link works once, for {settings.chat_verify_hours} hours):\n{link}\n\n"
-            "If it was not you, ignore this mail."
+            f"Someone using the chat on {site} gave this address and asked to see your conversation history with "
+            f"us{also}.\n\n"
+            f"Your code: {code}\n\n"
+            "Enter this code in that chat only if it was you. Whoever types it there can read all your conversations "
+            "with us (by email, chat and every other way you reached us) and answer in them. "
+            f"It works once, for {settings.chat_verify_code_minutes} minutes.\n\n"
+            "If it was not you, ignore this mail: without the code nothing is shown to anyone. "
+            "Never give this code to anyone, not even to our staff."
         ),
         key=f"chat-verify:{row.id}",
     )
@@ -61,17 +92,33 @@ def request(session: Session, visitor: ChatVisitor, *, email: str, continue_by_e
     return row
 
 
-def confirm(session: Session, token: str) -> ChatVisitor:
-    """Use a verification link: the chat identity joins the email's customer; Conflict if used or expired."""
-    row = repository.verification(session, token)
+def confirm(session: Session, visitor: ChatVisitor, *, code: str) -> ChatVisitor:
+    """The code the visitor typed: the chat identity joins the email's customer; WrongCode (counted) if it differs."""
+    settings = get_settings()
+    row = repository.pending_verification(session, visitor.id)
     if row is None:
-        raise NotFound("This confirmation link is not valid.")
-    if row.used_at is not None:
-        raise Conflict("This confirmation link was already used.")
+        raise Conflict("No confirmation is waiting for this chat; give your email address again to get a code.")
     if row.expires_at <= now():
-        raise Conflict("This confirmation link has expired; ask for a new one in the chat.")
+        raise Conflict("This code has expired; give your email address again to get a new one.")
+    limit = settings.chat_verify_max_attempts
+    if row.attempts >= limit:
+        raise TooManyRequests(
+            f"Too many wrong codes: {limit} tries per code (RAPPORT_CHAT_VERIFY_MAX_ATTEMPTS). "
+            "Give your email address again to get a new code.",
+            limit=limit,
+            setting="RAPPORT_CHAT_VERIFY_MAX_ATTEMPTS",
+        )
+    typed = "".join(code.split())
+    if not hmac.compare_digest(row.code_hash.encode(), _code_hash(row.token_hash, typed).encode()):
+        row.attempts += 1
+        left = limit - row.attempts
+        raise WrongCode(
+            f"That is not the code we mailed to {row.email}; {left} tries left (RAPPORT_CHAT_VERIFY_MAX_ATTEMPTS).",
+            errors=[{"field": "code", "message": "That is not the code we mailed."}],
+            tries_left=left,
+            setting="RAPPORT_CHAT_VERIFY_MAX_ATTEMPTS",
+        )
     row.used_at = now()
-    visitor = session.get(ChatVisitor, row.visitor_id)
     chat_customer = repository.customer_of(session, visitor)
     owner = session.scalar(select(Identity).where(Identity.kind == "email", Identity.address == row.email))
     merged_from = None
@@ -124,3 +171,13 @@ def _switched(session: Session, conv_id: int, address: str, *, verified: bool) -
         conversations.add_note(
             session, SYSTEM, conv.id, text=f"The visitor asked to continue by email at {address} ({state})."
         )
+
+
+def _code_hash(salt: str, code: str) -> str:
+    return token_hash(f"{salt}:{code}")
+
+
+def _site(inbox: Inbox | None) -> str:
+    """Where the chat runs, in the mail's words: the inbox's first allowed site, else this Rapport's host."""
+    origins = [str(o) for o in ((inbox.settings or {}).get("allowed_origins") or []) if o != "*"] if inbox else []
+    return urlsplit(origins[0] if origins else get_settings().base_url).netloc or "our website"

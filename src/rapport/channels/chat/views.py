@@ -1,16 +1,12 @@
-"""Pages and files Rapport serves for chat: the widget script, a demo page, the email confirmation page."""
+"""Pages and files Rapport serves for chat: the widget script, a demo page, the page old confirmation links open."""
 
 from __future__ import annotations
 
 import html
 from importlib.resources import files
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
-
-from rapport.channels.chat import verify
-from rapport.kit.problems import Problem
-from rapport.web.deps import DB
 
 router = APIRouter(prefix="/chat", tags=["chat"], include_in_schema=False)
 # Every HTML page Rapport serves for chat: nothing inline, nothing from elsewhere.
@@ -51,24 +47,13 @@ def demo(key: str = "") -> HTMLResponse:
 
 
 @router.get("/verify")
-def verify_page(token: str = "") -> HTMLResponse:
-    """The page a confirmation link opens: one button (a GET never changes anything)."""
-    body = (
-        "<h1>Confirm your email address</h1><form method=post action=/chat/verify>"
-        f'<input type=hidden name=token value="{html.escape(token, quote=True)}">'
-        "<button type=submit>Confirm</button></form>"
+def verify_page() -> HTMLResponse:
+    """Where the links of older confirmation mails lead: confirming is now a code typed into the chat that asked."""
+    return _page(
+        "<h1>Confirm in the chat</h1><p>Confirmation links no longer confirm anything. Give your email address "
+        "in the chat again and type the code we mail you into that same chat.</p>",
+        status=410,
     )
-    return _page(body)
-
-
-@router.post("/verify")
-def verify_submit(request: Request, session: DB, token: str = Form(max_length=200)) -> HTMLResponse:
-    """Use the confirmation link."""
-    try:
-        verify.confirm(session, token)
-    except Problem as problem:
-        return _page(f"<h1>Not confirmed</h1><p>{html.escape(problem.detail)}</p>", status=problem.status)
-    return _page("<h1>Thank you</h1><p>Your email address is confirmed. You can go back to the chat.</p>")
 
 
 def _page(body: str, status: int = 200) -> HTMLResponse:

@@ -1,13 +1,13 @@
-"""Every portal query: the portal inbox, verified emails, links, sessions, attempts, a customer's conversations."""
+"""Every portal query: the portal inbox, verified emails, links, sessions, a customer's conversations."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from rapport.models import Conversation, Customer, Identity, Inbox, Message, PortalAttempt, PortalLink, PortalSession
+from rapport.models import Conversation, Customer, Identity, Inbox, Message, PortalLink, PortalSession
 from rapport.models.enums import Channel, Direction, IdentityKind
 
 
@@ -76,18 +76,6 @@ def session_by_hash(session: Session, digest: str, at: datetime) -> PortalSessio
 def end_session(session: Session, session_id: int) -> None:
     """Delete a customer session."""
     session.execute(delete(PortalSession).where(PortalSession.id == session_id))
-
-
-def attempts_since(session: Session, kind: str, key: str, since: datetime) -> int:
-    """How many attempts of `kind` by `key` since `since` (older ones are deleted on the way)."""
-    session.execute(
-        delete(PortalAttempt).where(
-            PortalAttempt.kind == kind, PortalAttempt.key == key, PortalAttempt.created_at < since
-        )
-    )
-    return session.scalar(
-        select(func.count()).select_from(PortalAttempt).where(PortalAttempt.kind == kind, PortalAttempt.key == key)
-    )
 
 
 def conversations_of(session: Session, customer_id: int, *, limit: int) -> list[Conversation]:

@@ -19,11 +19,11 @@ from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.inbound import Inbound, Received, receive_inbound
 from rapport.customers.identities import normalise
 from rapport.events.outbox import record
-from rapport.kit import mailer
+from rapport.kit import mailer, ratelimit
 from rapport.kit.clock import now
-from rapport.kit.problems import Invalid, NotFound, Problem, TooManyRequests
+from rapport.kit.problems import Invalid, NotFound, Problem
 from rapport.kit.secrets import token_hash
-from rapport.models import Conversation, Message, PortalAttempt, PortalLink, PortalSession
+from rapport.models import Conversation, Message, PortalLink, PortalSession
 from rapport.models.enums import Channel
 
 MAX_LISTED = 100
@@ -82,8 +82,14 @@ def submit_request(session: Session, request: Request, *, ip: str) -> Received:
     inbox = repository.portal_inbox(session)
     if inbox is None:
         raise Unavailable("The portal is not set up yet: an admin needs to create an inbox with the 'portal' channel.")
-    limit_rate(session, "request", ip=ip, email=address)
     before = repository.email_identity(session, address)
+    # Every limit is spent before anything is stored, so a refused request is not half kept.
+    limits = portal_keys("request", ip=ip, email=address)
+    receipt = None
+    if before is None or before.verified:
+        receipt = ratelimit.limit_mail(session, to=address, client=ip, also=limits)
+    else:
+        ratelimit.spend(session, *limits)
     msg = Inbound(
         inbox_id=inbox.id,
         sender_kind="email",
@@ -97,9 +103,10 @@ def submit_request(session: Session, request: Request, *, ip: str) -> Received:
     received = receive_inbound(session, SYSTEM, msg)
     # A receipt with a link to follow the request: for a new address the link also proves it is theirs. An
     # unverified address someone else attached to a customer gets none (it may not be that customer's).
-    if before is None or before.verified:
+    if receipt is not None:
         _mail_link(
             session,
+            receipt,
             received.customer_id,
             address,
             verifies=before is None,
@@ -114,12 +121,14 @@ def submit_request(session: Session, request: Request, *, ip: str) -> Received:
 def request_link(session: Session, email: str, *, ip: str) -> None:
     """Email a sign-in link when a customer has this verified address; silently nothing otherwise."""
     address = normalise("email", email)
-    limit_rate(session, "link", ip=ip, email=address)
+    # Counted whether or not a mail goes, so neither the answer nor the limit tells who has an account.
+    allowance = ratelimit.limit_mail(session, to=address, client=ip, also=portal_keys("link", ip=ip, email=address))
     customer_id = repository.verified_email_owner(session, address)
     if customer_id is None:
         return  # the page reads the same either way, so it tells nobody who has an account
     _mail_link(
         session,
+        allowance,
         customer_id,
         address,
         verifies=False,
@@ -130,7 +139,15 @@ def request_link(session: Session, email: str, *, ip: str) -> None:
 
 
 def _mail_link(
-    session: Session, customer_id: int, address: str, *, verifies: bool, subject: str, intro: str, lifetime: timedelta
+    session: Session,
+    allowance: ratelimit.MailAllowance,
+    customer_id: int,
+    address: str,
+    *,
+    verifies: bool,
+    subject: str,
+    intro: str,
+    lifetime: timedelta,
 ) -> None:
     token = secrets.token_urlsafe(32)
     stamp = now()
@@ -151,7 +168,9 @@ def _mail_link(
         f"Hello,\n\n{intro}\n{url}\n\n"
         f"The link works once and expires in {expiry}. If you did not ask for it, you can ignore this mail.\n"
     )
-    mailer.send_system_mail(session, to=address, subject=subject, text=text, key=f"portal-link:{link.id}")
+    mailer.send_system_mail(
+        session, to=address, subject=subject, text=text, allowance=allowance, key=f"portal-link:{link.id}"
+    )
 
 
 def link_state(session: Session, token: str) -> LinkState:
@@ -259,18 +278,12 @@ def reply(session: Session, who: CustomerSession, conversation_id: int, text: st
     return receive_inbound(session, SYSTEM, msg)
 
 
-def limit_rate(session: Session, action: str, *, ip: str, email: str) -> None:
-    """Refuse more than RAPPORT_PORTAL_REQUESTS_PER_HOUR of `action` per IP address and per email address."""
+def portal_keys(action: str, *, ip: str, email: str) -> tuple[ratelimit.Key, ratelimit.Key]:
+    """The budgets of RAPPORT_PORTAL_REQUESTS_PER_HOUR for `action`: per client and per normalised email address."""
     limit = get_settings().portal_requests_per_hour
-    stamp = now()
-    keys = ((f"{action}:ip", ip or "unknown"), (f"{action}:email", email))
-    for kind, key in keys:
-        if repository.attempts_since(session, kind, key, stamp - timedelta(hours=1)) >= limit:
-            raise TooManyRequests(
-                f"Too many attempts from this address in the last hour; the limit is {limit} an hour "
-                "(RAPPORT_PORTAL_REQUESTS_PER_HOUR). Please try again later.",
-                limit=limit,
-                setting="RAPPORT_PORTAL_REQUESTS_PER_HOUR",
-            )
-    for kind, key in keys:
-        session.add(PortalAttempt(kind=kind, key=key[:320], created_at=stamp))
+    setting = "RAPPORT_PORTAL_REQUESTS_PER_HOUR"
+    words = "requests" if action == "request" else "sign-in link requests"
+    return (
+        ratelimit.Key(f"portal-{action}:ip", ip or "unknown", limit, setting, f"{words} from your address"),
+        ratelimit.Key(f"portal-{action}:email", ratelimit.mail_target(email), limit, setting, f"{words} for {email}"),
+    )

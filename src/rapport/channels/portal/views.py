@@ -18,7 +18,7 @@ from rapport.channels.portal.web import (
 )
 from rapport.config import get_settings
 from rapport.conversations.attachments import IncomingFile
-from rapport.kit.problems import Invalid, Unauthorized
+from rapport.kit.problems import Invalid, TooManyRequests, Unauthorized
 from rapport.web.deps import DB
 
 router = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=False)
@@ -70,10 +70,18 @@ def submit_request(
         received = service.submit_request(
             session, service.Request(name, email, subject, message, file), ip=client_ip(request)
         )
-    except Invalid as problem:
+    except (Invalid, TooManyRequests) as problem:
+        # Shown on the form with what was typed, so nothing is lost (a refused request stored nothing).
         errors = problem.extra.get("errors") or [{"field": "email", "message": problem.detail}]
-        return render(request, "portal/new.html", status=422, values=values, errors=errors)
+        page = render(request, "portal/new.html", status=problem.status, values=values, errors=errors)
+        return _retry_after(page, problem)
     return _see_other(f"/portal/new/sent?ref={received.conversation_id}")
+
+
+def _retry_after(page, problem):
+    if problem.extra.get("retry_after"):
+        page.headers["Retry-After"] = str(problem.extra["retry_after"])
+    return page
 
 
 @router.get("/new/sent")
@@ -94,8 +102,9 @@ def sign_in_request(request: Request, session: DB, csrf_token: Text = "", email:
     check_form_token(request, csrf_token)
     try:
         service.request_link(session, email, ip=client_ip(request))
-    except Invalid as problem:
-        return render(request, "portal/sign_in.html", status=422, email=email, error=problem.detail)
+    except (Invalid, TooManyRequests) as problem:
+        page = render(request, "portal/sign_in.html", status=problem.status, email=email, error=problem.detail)
+        return _retry_after(page, problem)
     return render(request, "portal/link_sent.html", minutes=get_settings().portal_link_minutes)
 
 
