@@ -101,11 +101,24 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, ru
         port=port,
         workers=workers,
         log_level="warning",
-        access_log=False,
+        log_config=log_config(),
+        access_log=False,  # Rapport writes its own (rapport.access, RAPPORT_ACCESS_LOG): no query strings
         http="httptools",
         loop="uvloop",
         proxy_headers=False,
     )
+
+
+def log_config() -> dict:
+    """uvicorn's logging setup plus Rapport's loggers: warnings and up, and the access log's INFO lines."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["rapport"] = {"handlers": ["default"], "level": "WARNING", "propagate": False}
+    config["loggers"]["rapport.access"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 @app.command()

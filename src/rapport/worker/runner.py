@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from rapport.db.outage import REPORTS, is_unavailable
 from rapport.db.session import Database
 from rapport.events import bus, consumers
 from rapport.worker import queue
@@ -178,8 +179,11 @@ class Worker(threading.Thread):
                 # Consumers first: the jobs they queue (webhook deliveries …) run in the same round.
                 more = consumers.catch_up(self.db)[1]
                 busy = run_due(self.db) > 0 or more
-            except Exception:  # noqa: BLE001  (a database hiccup must not kill the loop)
-                log.exception("worker poll failed")
+            except Exception as exc:  # noqa: BLE001  (a database hiccup must not kill the loop)
+                if is_unavailable(exc):
+                    REPORTS.report(exc, where="worker")  # one line per interval through an outage, not one per poll
+                else:
+                    log.exception("worker poll failed")
                 busy = False
             if not busy:
                 self._stop_event.wait(self.min_gap)  # commits that arrive meanwhile are taken together

@@ -14,6 +14,7 @@ import orjson
 from rapport.channels.email import repository
 from rapport.channels.email.fetcher import MailboxWatcher
 from rapport.config import get_settings
+from rapport.db.outage import REPORTS, is_unavailable
 from rapport.db.session import Database
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,11 @@ class EmailRuntime(threading.Thread):
         while not self._stopping.is_set():
             try:
                 self.sync()
-            except Exception:  # noqa: BLE001  (a database hiccup must not end the loop)
-                log.exception("email inboxes could not be read")
+            except Exception as exc:  # noqa: BLE001  (a database hiccup must not end the loop)
+                if is_unavailable(exc):
+                    REPORTS.report(exc, where="email inboxes")
+                else:
+                    log.exception("email inboxes could not be read")
             self._stopping.wait(self.refresh)
 
     def sync(self) -> None:
