@@ -1,21 +1,24 @@
 """An outbound message's delivery status: every change goes through here and is recorded as one event.
 
-The attempts are kept on the message (`meta["delivery"]`): how many were made, when the next one is due and, while
-a send is in flight, since when (`sending_since`: an attempt recorded before the provider was called whose outcome
-is not booked yet; after a crash it marks a send in doubt).
+The attempts are kept on the message: how many were made, when the next one is due and, while a send is in flight,
+since when (`delivery_sending_since`: an attempt recorded before the provider was called whose outcome is not
+booked yet; after a crash it marks a send in doubt).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM
+from rapport.agents.permissions import SYSTEM, Actor, authorize
 from rapport.events.outbox import record
 from rapport.kit.clock import now
-from rapport.models import Message
-from rapport.models.enums import DeliveryStatus
+from rapport.kit.problems import Conflict, NotFound
+from rapport.models import Job, Message
+from rapport.models.enums import DeliveryStatus, Direction
+from rapport.worker import queue
 
 # Statuses that mean the message reached the provider or the customer: a leftover error no longer applies.
 SUCCESS = {DeliveryStatus.sent.value, DeliveryStatus.delivered.value, DeliveryStatus.read.value}
@@ -33,7 +36,7 @@ def set_status(session: Session, message: Message, status: str, *, error: str | 
     elif status in SUCCESS:
         message.delivery_error = None
     if status != DeliveryStatus.queued.value:
-        _update(message, sending_since=None, next_attempt_at=None)
+        attempt_settled(message)
     record(
         session,
         "message.delivery_changed",
@@ -48,42 +51,60 @@ def set_status(session: Session, message: Message, status: str, *, error: str | 
 
 
 def attempts(message: Message) -> dict:
-    """The message's delivery bookkeeping: attempts, sending_since, next_attempt_at (ISO times or None)."""
-    info = (message.meta or {}).get("delivery") or {}
+    """The message's delivery bookkeeping: attempts, sending_since, next_attempt_at."""
     return {
-        "attempts": int(info.get("attempts") or 0),
-        "sending_since": info.get("sending_since"),
-        "next_attempt_at": info.get("next_attempt_at"),
+        "attempts": message.delivery_attempts or 0,
+        "sending_since": message.delivery_sending_since,
+        "next_attempt_at": message.delivery_next_at,
     }
 
 
 def attempt_started(message: Message) -> None:
     """Record, before the provider is called, that an attempt begins (committed on its own, ahead of the send)."""
-    _update(message, attempts=attempts(message)["attempts"] + 1, sending_since=now().isoformat(), next_attempt_at=None)
+    message.delivery_attempts = (message.delivery_attempts or 0) + 1
+    message.delivery_sending_since, message.delivery_next_at = now(), None
 
 
 def attempt_settled(message: Message) -> None:
     """The provider answered and the outcome is booked: the attempt is no longer in flight."""
-    _update(message, sending_since=None, next_attempt_at=None)
+    message.delivery_sending_since = message.delivery_next_at = None
 
 
 def attempt_failed(message: Message, error: str, *, next_at: datetime | None) -> None:
     """An attempt failed and will be retried at `next_at`: keep the reason where people see it."""
-    info = attempts(message)
-    count = info["attempts"] if info["sending_since"] else info["attempts"] + 1
+    if message.delivery_sending_since is None:  # it failed before reaching the provider (no sender, no address)
+        message.delivery_attempts = (message.delivery_attempts or 0) + 1
     message.delivery_error = error[:500]
-    _update(message, attempts=count, sending_since=None, next_attempt_at=next_at.isoformat() if next_at else None)
+    message.delivery_sending_since, message.delivery_next_at = None, next_at
 
 
 def in_doubt(message: Message) -> bool:
     """True when an earlier attempt was recorded but its outcome never was (the process stopped mid-send)."""
-    return attempts(message)["sending_since"] is not None
+    return message.delivery_sending_since is not None
 
 
-def _update(message: Message, **changes) -> None:
-    info = {**((message.meta or {}).get("delivery") or {}), **changes}
-    info = {k: v for k, v in info.items() if v is not None}
-    meta = {k: v for k, v in (message.meta or {}).items() if k != "delivery"}
-    if info:
-        meta["delivery"] = info
-    message.meta = meta  # a new dict, so the JSON column is seen as changed
+def job_key(message_id: int) -> str:
+    """The dedupe key of a message's delivery job."""
+    return f"deliver:{message_id}"
+
+
+def retry(session: Session, actor: Actor, conversation_id: int, message_id: int) -> Message:
+    """Try a failed (or backing-off) reply again now, at an agent's request; Conflict while a send is in flight."""
+    authorize(actor, "conversations.write")
+    message = session.get(Message, message_id, with_for_update=True)
+    if message is None or message.conversation_id != conversation_id or message.direction != Direction.outbound:
+        raise NotFound(f"There is no reply {message_id} in conversation {conversation_id}.")
+    failed = message.delivery_status == DeliveryStatus.failed
+    backing_off = message.delivery_status == DeliveryStatus.queued and message.delivery_error
+    if not (failed or backing_off):
+        raise Conflict(f"Reply {message_id} is {message.delivery_status}: only a failed delivery can be retried.")
+    job = session.scalar(select(Job).where(Job.dedupe_key == job_key(message_id)).with_for_update())
+    if job is not None and job.state == "claimed" and job.due_at > now():
+        raise Conflict(f"Reply {message_id} is being sent right now; wait for the outcome.")
+    # A dead job (or one waiting for its backoff) gives way to a fresh one that runs at once with a full set of tries.
+    session.execute(delete(Job).where(Job.dedupe_key == job_key(message_id)))
+    queue.enqueue(session, "messages.deliver", {"message_id": message_id}, dedupe_key=job_key(message_id))
+    if failed:
+        set_status(session, message, DeliveryStatus.queued.value)
+    message.delivery_next_at = now()
+    return message

@@ -120,5 +120,5 @@ def delivery_failed(session: Session, payload: dict, error: str, dead: bool) -> 
     if dead:
         delivery.set_status(session, message, DeliveryStatus.failed.value, error=error)
         return
-    next_at = session.scalar(select(Job.due_at).where(Job.dedupe_key == f"deliver:{message.id}"))
+    next_at = session.scalar(select(Job.due_at).where(Job.dedupe_key == delivery.job_key(message.id)))
     delivery.attempt_failed(message, error, next_at=next_at)
