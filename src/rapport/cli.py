@@ -1,4 +1,4 @@
-"""The `rapport` command: serve, migrate, create-admin, demo, import, export, bench."""
+"""The `rapport` command: serve, migrate, create-admin, backup, restore, demo, import, export, bench."""
 
 from __future__ import annotations
 
@@ -107,6 +107,45 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, ru
         loop="uvloop",
         proxy_headers=False,
     )
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="A new (or empty) directory to write the backup into.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Back up everything: a consistent copy of the database and the data directory's files (see docs/backup.md)."""
+    from rapport.transfer.backup import BackupFailed
+    from rapport.transfer.backup import backup as make_backup
+
+    settings = settings_for(data_dir)
+    try:
+        report = make_backup(database(settings), settings, target)
+    except BackupFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    rows = sum(report.tables.values())
+    typer.echo(f"Backed up {rows:,} rows in {len(report.tables)} tables and {len(report.files):,} files to {target}.")
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A directory written by `rapport backup`.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a database that already holds data.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Restore a backup into the configured database and data directory, and check it against its manifest."""
+    from rapport.transfer.backup import BackupFailed
+    from rapport.transfer.backup import restore as put_back
+
+    settings = settings_for(data_dir)
+    try:
+        report = put_back(database(settings), settings, source, force=force)
+    except BackupFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    rows = sum(report.tables.values())
+    typer.echo(f"Restored {rows:,} rows in {len(report.tables)} tables and {len(report.files):,} files.")
 
 
 def log_config() -> dict:
