@@ -47,7 +47,7 @@ def create_app(
         )
         if checkpointer:
             checkpointer.start()
-        app.state.worker = worker
+        app.state.worker, app.state.mail = worker, mail
         await app.state.hub.start()
         yield
         await app.state.hub.stop()

@@ -94,6 +94,7 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, ru
     os.environ["RAPPORT_RUN_WORKER"] = "true" if run_worker else "false"
     if workers > 1 and not settings.redis_url:
         typer.echo("warning: live updates stay within each process; set RAPPORT_REDIS_URL to share them", err=True)
+    receiver = smtp_in_supervisor(settings, workers=workers, run_worker=run_worker)
     uvicorn.run(
         "rapport.app:create_app",
         factory=True,
@@ -107,6 +108,26 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, ru
         loop="uvloop",
         proxy_headers=False,
     )
+    if receiver is not None:
+        receiver.stop()
+
+
+def smtp_in_supervisor(settings: Settings, *, workers: int, run_worker: bool):
+    """With several web processes, bind the SMTP receiver (RAPPORT_EMAIL_SMTP_LISTEN) once, here, not in each.
+
+    A port takes one listener: each web process trying it made all but one fail at every start. The supervising
+    process outlives its web processes (uvicorn restarts them), so it holds the listener; the web processes, which
+    get their environment from it, are told not to listen. With one process, the app's own runtime listens.
+    """
+    listen = settings.email_smtp_listen
+    if workers <= 1 or not listen or not run_worker:
+        return None
+    from rapport.channels.email.smtp_in import SmtpReceiver
+
+    receiver = SmtpReceiver.from_listen(database(settings), listen)
+    receiver.start()
+    os.environ["RAPPORT_EMAIL_SMTP_LISTEN"] = ""  # the web processes read their settings from this environment
+    return receiver
 
 
 @app.command()

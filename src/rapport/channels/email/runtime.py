@@ -29,6 +29,7 @@ class EmailRuntime(threading.Thread):
         self.watchers: dict[int, tuple[str, MailboxWatcher]] = {}
         self._stopping = threading.Event()
         self.smtp = None
+        self.started = threading.Event()  # set once the SMTP receiver (if any) was started or given up on
 
     def run(self) -> None:  # noqa: D102
         listen = get_settings().email_smtp_listen
@@ -41,6 +42,7 @@ class EmailRuntime(threading.Thread):
             except Exception:  # noqa: BLE001  (fetching goes on without the SMTP listener)
                 log.exception("could not start the SMTP receiver on %s", listen)
                 self.smtp = None
+        self.started.set()
         while not self._stopping.is_set():
             try:
                 self.sync()
