@@ -139,3 +139,41 @@ def test_every_channel_sender_leaves_its_network_call_for_after_the_commit():
     for fn in (email_send, send_sms, whatsapp_send):
         assert fn.__annotations__["return"] in ("Outgoing", "Outgoing | None"), fn
     assert {"messages.deliver", "mail.system"} <= OUTSIDE_TRANSACTION
+
+
+def _crash_after_the_server_accepted(db, reply_id: int) -> None:
+    """What a process killed right after the server's 250 leaves behind: the attempt recorded, no outcome."""
+    from rapport.conversations import tasks
+
+    with db.write() as s:
+        outgoing = tasks._prepare(s, reply_id)
+    outgoing.transmit()  # the server accepted it ... and the process died before the bookkeeping
+
+
+def test_a_send_in_doubt_after_a_crash_is_reconciled_not_repeated(db, client, world, smtp_server):
+    load_handlers()
+    reply_id = _queue_reply(db, client, world, smtp_server)
+    _crash_after_the_server_accepted(db, reply_id)
+    with db.read() as s:
+        message = s.get(Message, reply_id)
+        assert delivery.in_doubt(message) and message.delivery_status == "queued"
+    run_due(db)  # the job is retried
+    assert len(smtp_server.messages) == 1  # the marker written at the 250 says it went: not sent again
+    with db.read() as s:
+        message = s.get(Message, reply_id)
+        assert message.delivery_status == "sent" and not delivery.in_doubt(message)
+        assert smtp_server.messages[0]["Message-ID"] == f"<{message.external_id}>"
+
+
+def test_a_send_whose_outcome_is_unknown_is_sent_again_with_the_same_message_id(db, client, world, smtp_server):
+    load_handlers()
+    reply_id = _queue_reply(db, client, world, smtp_server)
+    _crash_after_the_server_accepted(db, reply_id)
+    from rapport.channels.email import sender
+
+    for marker in (sender.get_settings().mail_dir / "sent").rglob("*"):
+        if marker.is_file():
+            marker.unlink()  # the process died between the 250 and the marker: nothing says it went
+    run_due(db)
+    first, second = smtp_server.messages  # at least once: the customer's client shows one (same Message-ID)
+    assert first["Message-ID"] == second["Message-ID"]
