@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from rapport import __version__, channels
@@ -17,8 +17,10 @@ from rapport.db.engine import Checkpointer, make_engine
 from rapport.db.session import Database
 from rapport.realtime.hub import Hub
 from rapport.web import errors, pages
+from rapport.web.access import AccessLog
 from rapport.web.lean import LeanReads
 from rapport.web.limits import BodyLimit
+from rapport.web.outage import DatabaseOutage, readiness
 from rapport.worker.runner import Worker
 
 
@@ -45,7 +47,7 @@ def create_app(
         )
         if checkpointer:
             checkpointer.start()
-        app.state.worker = worker
+        app.state.worker, app.state.mail = worker, mail
         await app.state.hub.start()
         yield
         await app.state.hub.stop()
@@ -87,7 +89,18 @@ def create_app(
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
+        """Liveness: the process answers (it does not ask the database; /readyz does)."""
         return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request):
+        """Readiness: 200 when the database answers SELECT within RAPPORT_READINESS_TIMEOUT_SECONDS, else 503."""
+        return await readiness(
+            database,
+            timeout=settings.readiness_timeout_seconds,
+            retry_after=settings.db_retry_after_seconds,
+            request=request,
+        )
 
     if "chat" in channels.ADAPTERS:
         from rapport.channels.chat.cors import ChatCors
@@ -100,6 +113,10 @@ def create_app(
 
         app.add_middleware(LeanReads, routes=LEAN)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outside every other middleware: a database outage anywhere is one 503, and the access log sees it.
+    app.add_middleware(DatabaseOutage, retry_after=settings.db_retry_after_seconds)
+    if settings.access_log:
+        app.add_middleware(AccessLog)
     return app
 
 

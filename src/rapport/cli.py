@@ -1,4 +1,4 @@
-"""The `rapport` command: serve, migrate, create-admin, demo, import, export, bench."""
+"""The `rapport` command: serve, migrate, create-admin, backup, restore, demo, import, export, bench."""
 
 from __future__ import annotations
 
@@ -96,6 +96,7 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, ru
     os.environ["RAPPORT_RUN_WORKER"] = "true" if run_worker else "false"
     if workers > 1 and not settings.redis_url:
         typer.echo("warning: live updates stay within each process; set RAPPORT_REDIS_URL to share them", err=True)
+    receiver = smtp_in_supervisor(settings, workers=workers, run_worker=run_worker)
     uvicorn.run(
         "rapport.app:create_app",
         factory=True,
@@ -103,11 +104,83 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, ru
         port=port,
         workers=workers,
         log_level="warning",
-        access_log=False,
+        log_config=log_config(),
+        access_log=False,  # Rapport writes its own (rapport.access, RAPPORT_ACCESS_LOG): no query strings
         http="httptools",
         loop="uvloop",
         proxy_headers=False,
     )
+    if receiver is not None:
+        receiver.stop()
+
+
+def smtp_in_supervisor(settings: Settings, *, workers: int, run_worker: bool):
+    """With several web processes, bind the SMTP receiver (RAPPORT_EMAIL_SMTP_LISTEN) once, here, not in each.
+
+    A port takes one listener: each web process trying it made all but one fail at every start. The supervising
+    process outlives its web processes (uvicorn restarts them), so it holds the listener; the web processes, which
+    get their environment from it, are told not to listen. With one process, the app's own runtime listens.
+    """
+    listen = settings.email_smtp_listen
+    if workers <= 1 or not listen or not run_worker:
+        return None
+    from rapport.channels.email.smtp_in import SmtpReceiver
+
+    receiver = SmtpReceiver.from_listen(database(settings), listen)
+    receiver.start()
+    os.environ["RAPPORT_EMAIL_SMTP_LISTEN"] = ""  # the web processes read their settings from this environment
+    return receiver
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="A new (or empty) directory to write the backup into.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Back up everything: a consistent copy of the database and the data directory's files (see docs/backup.md)."""
+    from rapport.transfer.backup import BackupFailed
+    from rapport.transfer.backup import backup as make_backup
+
+    settings = settings_for(data_dir)
+    try:
+        report = make_backup(database(settings), settings, target)
+    except BackupFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    rows = sum(report.tables.values())
+    typer.echo(f"Backed up {rows:,} rows in {len(report.tables)} tables and {len(report.files):,} files to {target}.")
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A directory written by `rapport backup`.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a database that already holds data.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Restore a backup into the configured database and data directory, and check it against its manifest."""
+    from rapport.transfer.backup import BackupFailed
+    from rapport.transfer.backup import restore as put_back
+
+    settings = settings_for(data_dir)
+    try:
+        report = put_back(database(settings), settings, source, force=force)
+    except BackupFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    rows = sum(report.tables.values())
+    typer.echo(f"Restored {rows:,} rows in {len(report.tables)} tables and {len(report.files):,} files.")
+
+
+def log_config() -> dict:
+    """uvicorn's logging setup plus Rapport's loggers: warnings and up, and the access log's INFO lines."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["rapport"] = {"handlers": ["default"], "level": "WARNING", "propagate": False}
+    config["loggers"]["rapport.access"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def follow_served_address(settings: Settings, *, host: str, port: int) -> str:

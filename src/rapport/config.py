@@ -142,6 +142,20 @@ class Settings(BaseSettings):
     mail_per_client_per_hour: int = Field(default=20, ge=1)
     chat_verify_code_minutes: int = Field(default=30, ge=1)
     chat_verify_max_attempts: int = Field(default=5, ge=1)
+    # Hardening (faults): leases renewed by a heartbeat, a database outage answered 503, the access log.
+    # A claimed job is the worker's for this long; a heartbeat renews it every third of it while the job runs, so a
+    # job whose process died is claimed again after at most this long.
+    job_lease_seconds: float = Field(default=30.0, ge=3, le=3600)
+    # The same for an email inbox's IMAP mailbox: the fetcher renews it (IDLE waits at most a third of it).
+    email_lease_seconds: float = Field(default=30.0, ge=3, le=3600)
+    # Retry-After (seconds) on the 503 answered while the database cannot be reached.
+    db_retry_after_seconds: int = Field(default=5, ge=1, le=3600)
+    # A database failure is logged once per kind per this many seconds (with a count), not once per request.
+    db_error_log_seconds: float = Field(default=60.0, ge=1)
+    # /readyz gives the database this long to answer SELECT 1.
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    # One log line per request (method, path without the query string, status, duration) on the rapport.access logger.
+    access_log: bool = True
 
     def switch_interval(self, *, serving: bool) -> float:
         """The GIL switch interval in seconds: RAPPORT_GIL_SWITCH_MS, else 0.5 ms except for a web process on SQLite.

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
+from rapport.conversations import delivery, present, repository, service
 from rapport.conversations import merge as merging
-from rapport.conversations import present, repository, service
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.schemas import (
     ConversationDetail,
@@ -173,6 +173,13 @@ def post_note(conversation_id: int, body: NoteIn, session: DB, actor: Me):
     msg = service.add_note(
         session, actor, conversation_id, text=body.text, html=body.html, files=_files(body.attachments)
     )
+    return present.messages(session, [msg])[0]
+
+
+@router.post("/conversations/{conversation_id}/messages/{message_id}/retry", response_model=MessageOut, status_code=202)
+def post_retry_delivery(conversation_id: int, message_id: int, session: DB, actor: Me):
+    """Try a failed reply's delivery again now (409 unless its delivery failed or is backing off)."""
+    msg = delivery.retry(session, actor, conversation_id, message_id)
     return present.messages(session, [msg])[0]
 
 

@@ -70,7 +70,7 @@ def event_dicts(rows: list[Event]) -> list[dict]:
 
 _ATTACHMENT = tuple(AttachmentOut.model_fields)
 _EVENT = tuple(EventOut.model_fields)
-_MESSAGE_SKIP = {"meta", "delivery_error"}
+_MESSAGE_SKIP = {"meta", "delivery_sending_since"}
 
 
 def conversations(session: Session, rows: list[Conversation]) -> list[ConversationOut]:

@@ -176,8 +176,8 @@ def message_by_external_id(session: Session, inbox_id: int, external_id: str) ->
     ).first()
 
 
-# What the API shows of a message (meta and delivery_error stay internal); plain rows, as messages are hot.
-_MESSAGE_SHOWN = [c for c in Message.__table__.c if c.key not in ("meta", "delivery_error")]
+# What the API shows of a message (meta and the in-flight delivery marker stay internal); plain rows: hot.
+_MESSAGE_SHOWN = [c for c in Message.__table__.c if c.key not in ("meta", "delivery_sending_since")]
 
 
 # Whether a message has attachments, read with it: most have none, and then their query is skipped.

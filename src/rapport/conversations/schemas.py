@@ -59,6 +59,10 @@ class MessageOut(Out):
     body_text: str
     body_html: str | None
     delivery_status: DeliveryStatus | None
+    # Outbound delivery: why the last attempt failed (cleared once it goes out), how many were made, the next try.
+    delivery_error: str | None = None
+    delivery_attempts: int | None = None
+    delivery_next_at: datetime | None = None
     created_at: datetime
     attachments: list[AttachmentOut] = []
 

@@ -1,23 +1,51 @@
-"""Jobs for conversations: closing solved ones after the quiet period, delivering outbound messages."""
+"""Jobs for conversations: closing solved ones after the quiet period, delivering outbound messages.
+
+Delivery runs outside any transaction (the handler is given the Database): a short write prepares the message and
+records the attempt, the channel's network call runs with no transaction open (so a slow mail server holds no
+writer's turn), and a second short write books the outcome. A process that dies between the provider's acceptance
+and that second write leaves the attempt recorded with no outcome ("in doubt"); the retried job sends again, which
+is the at-least-once promise documented in docs/channels.md (email resends with the same Message-ID).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport.agents.permissions import SYSTEM
 from rapport.conversations import delivery
 from rapport.conversations.status import move
-from rapport.models import Conversation, Message
+from rapport.db.session import Database
+from rapport.models import Conversation, Job, Message
 from rapport.models.enums import DeliveryStatus, Status
 from rapport.worker.runner import handler, on_failure
 
 # Channels whose customers read replies inside Rapport (or pull them over the API): committed is delivered.
 IN_APP = {"chat", "portal", "api"}
-SENDERS: dict[str, object] = {}
+# channel -> fn(session, message). It either settles the message in the transaction (no network I/O allowed there)
+# and returns None, or returns an Outgoing whose network call the job makes after the transaction committed.
+SENDERS: dict[str, Callable[[Session, Message], Outgoing | None]] = {}
 
 
 class Undeliverable(Exception):  # noqa: N818  (a verdict, not a fault)
     """Raised by a sender when retrying cannot help (no address, a refused header): the message is marked failed."""
+
+
+@dataclass
+class Outgoing:
+    """A send a channel prepared in the transaction, made after it commits.
+
+    `transmit()` does the network I/O with no session open and returns what the provider answered (raise
+    Undeliverable for a permanent refusal, anything else to retry); `record(session, message, result)` books it
+    in the next short transaction (the provider's id, its status).
+    """
+
+    transmit: Callable[[], Any]
+    record: Callable[[Session, Message, Any], None]
 
 
 @handler("conversations.auto_close")
@@ -28,41 +56,69 @@ def auto_close(session: Session, payload: dict) -> None:
         move(session, SYSTEM, conv, Status.closed, reason="auto_close")
 
 
-@handler("messages.deliver")
-def deliver(session: Session, payload: dict) -> None:
-    """Hand an outbound message to its channel's sender; in-app channels are delivered on commit."""
-    message = session.get(Message, payload["message_id"])
+@handler("messages.deliver", outside_transaction=True)
+def deliver(db: Database, payload: dict) -> None:
+    """Hand an outbound message to its channel's sender, with no transaction open while the network is used."""
+    message_id = payload["message_id"]
+    with db.write() as session:
+        outgoing = _prepare(session, message_id)
+    if outgoing is None:
+        return
+    try:
+        result = outgoing.transmit()
+    except Undeliverable as exc:
+        with db.write() as session:
+            message = session.get(Message, message_id)
+            if message is not None and message.delivery_status == DeliveryStatus.queued:
+                delivery.set_status(session, message, DeliveryStatus.failed.value, error=str(exc))
+        return
+    with db.write() as session:
+        message = session.get(Message, message_id)
+        if message is None:
+            return
+        outgoing.record(session, message, result)
+        if message.delivery_status == DeliveryStatus.queued:
+            delivery.set_status(session, message, DeliveryStatus.sent.value)
+        else:
+            delivery.attempt_settled(message)
+
+
+def _prepare(session: Session, message_id: int) -> Outgoing | None:
+    """Settle what needs no network; else record the attempt (committed before the send) and return the send."""
+    message = session.get(Message, message_id)
     if message is None or message.delivery_status != DeliveryStatus.queued:
-        return  # already handled: deliveries are at least once, so this must be a no-op
+        return None  # already handled: deliveries are at least once, so this must be a no-op
     sender = SENDERS.get(message.channel)
     if sender is None and message.channel not in IN_APP:
         raise LookupError(
             f"no sender is connected for the '{message.channel}' channel; the message stays "
             "queued and is retried with backoff"
         )
-    error = None
-    if sender is not None:
-        try:
-            sender(session, message)
-        except Undeliverable as exc:
-            error = str(exc)
-        if error is None and message.delivery_status != DeliveryStatus.queued:
-            return  # the sender settled the outcome and recorded it (sent with its provider id, or failed for good)
-    if error is not None:
-        delivery.set_status(session, message, DeliveryStatus.failed.value, error=error)
-    else:
-        delivery.set_status(
-            session, message, (DeliveryStatus.delivered if sender is None else DeliveryStatus.sent).value
-        )
+    if sender is None:
+        delivery.set_status(session, message, DeliveryStatus.delivered.value)
+        return None
+    try:
+        outgoing = sender(session, message)
+    except Undeliverable as exc:
+        delivery.set_status(session, message, DeliveryStatus.failed.value, error=str(exc))
+        return None
+    if outgoing is not None:
+        delivery.attempt_started(message)
+        return outgoing
+    if message.delivery_status == DeliveryStatus.queued:
+        # The sender needed no network (or found the message sent before): it went out.
+        delivery.set_status(session, message, DeliveryStatus.sent.value)
+    return None
 
 
 @on_failure("messages.deliver")
 def delivery_failed(session: Session, payload: dict, error: str, dead: bool) -> None:
-    """Record a failed delivery attempt on the message; once the job is dead the message is failed."""
+    """Record a failed delivery attempt on the message (reason, next try); once the job is dead it is failed."""
     message = session.get(Message, payload["message_id"])
     if message is None or message.delivery_status != DeliveryStatus.queued:
         return
     if dead:
         delivery.set_status(session, message, DeliveryStatus.failed.value, error=error)
-    else:
-        message.delivery_error = error[:500]
+        return
+    next_at = session.scalar(select(Job.due_at).where(Job.dedupe_key == delivery.job_key(message.id)))
+    delivery.attempt_failed(message, error, next_at=next_at)

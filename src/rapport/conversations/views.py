@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
-from rapport.conversations import inbox, page
+from rapport.conversations import delivery, inbox, page
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.merge import merge
 from rapport.web.deps import DB
@@ -145,6 +145,13 @@ def compose(
     response = render(request, "conversations/_timeline.html", viewer, p=data, icons=page.CHANNEL_ICONS)
     response.headers["HX-Trigger"] = "panel-changed, head-changed"  # a reply may move the status
     return response
+
+
+@router.post("/conversations/{conversation_id}/messages/{message_id}/retry")
+def retry_delivery(request: Request, session: DB, viewer: Page, conversation_id: int, message_id: int):
+    """Try a failed reply's delivery again now."""
+    delivery.retry(session, viewer.actor, conversation_id, message_id)
+    return redirect(f"/conversations/{conversation_id}", "Trying the delivery again.")
 
 
 @router.post("/conversations/{conversation_id}/actions")

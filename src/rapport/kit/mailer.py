@@ -47,9 +47,9 @@ def compose(to: str, subject: str, text: str) -> EmailMessage:
     return message
 
 
-@handler("mail.system")
-def deliver(session: Session, payload: dict) -> None:
-    """Send one queued system mail over SMTP (RAPPORT_SMTP_*); a failure retries with backoff."""
+@handler("mail.system", outside_transaction=True)
+def deliver(_db, payload: dict) -> None:
+    """Send one queued system mail over SMTP (RAPPORT_SMTP_*), with no transaction open; a failure retries."""
     settings = get_settings()
     message = compose(payload["to"], payload["subject"], payload["text"])
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:

@@ -149,6 +149,11 @@ class Message(Base):
     delivery_error: Mapped[str | None] = mapped_column(String(500))
     meta: Mapped[dict] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Outbound delivery, as people see it: attempts made, when the next is due, and (while a send is in flight, or
+    # after a crash in the middle of one) since when the provider was being called with no outcome recorded yet.
+    delivery_attempts: Mapped[int | None] = mapped_column(Integer)
+    delivery_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivery_sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Attachment(Base):

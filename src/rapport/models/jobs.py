@@ -28,6 +28,8 @@ class Job(Base):
     max_attempts: Mapped[int] = mapped_column(Integer, default=8)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The worker holding a claimed job; its heartbeat pushes due_at (the lease's end) forward while the job runs.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class IdempotencyKey(Base):

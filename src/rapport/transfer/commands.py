@@ -65,7 +65,7 @@ def export_command(
     out: Annotated[Path, typer.Argument(help="Where to write the JSONL file.")],
     data_dir: DataDir = None,
 ) -> None:
-    """Export everything the import format carries, as JSONL that `rapport import` reads back."""
+    """Export conversations in the import format (JSONL for `rapport import`); not a backup: see `rapport backup`."""
     from rich.console import Console
 
     from rapport.transfer.export import export_jsonl

@@ -7,11 +7,15 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from rapport.config import get_settings
 from rapport.db.bulk import dialect_insert
 from rapport.kit.clock import now
 from rapport.models import Job
 
-CLAIM_SECONDS = 300  # a claimed job whose worker died becomes due again after this
+
+def lease_seconds() -> float:
+    """How long a claim lasts without a heartbeat (RAPPORT_JOB_LEASE_SECONDS)."""
+    return get_settings().job_lease_seconds
 
 
 def enqueue(
@@ -46,8 +50,11 @@ def any_due(session: Session) -> bool:
     )
 
 
-def claim(session: Session, *, limit: int) -> list[Job]:
-    """Take up to `limit` due jobs, marking them claimed until CLAIM_SECONDS from now."""
+def claim(session: Session, *, limit: int, owner: str | None = None) -> list[Job]:
+    """Take up to `limit` due jobs for `owner`, claimed for RAPPORT_JOB_LEASE_SECONDS (renewed by `renew`).
+
+    A claimed job whose lease ran out (its worker died, so no heartbeat renewed it) is due again and taken here.
+    """
     stamp = now()
     query = (
         select(Job).where(Job.state.in_(("queued", "claimed")), Job.due_at <= stamp).order_by(Job.due_at).limit(limit)
@@ -59,9 +66,21 @@ def claim(session: Session, *, limit: int) -> list[Job]:
         session.execute(
             update(Job)
             .where(Job.id.in_([j.id for j in jobs]))
-            .values(state="claimed", due_at=stamp + timedelta(seconds=CLAIM_SECONDS))
+            .values(state="claimed", claimed_by=owner, due_at=stamp + timedelta(seconds=lease_seconds()))
         )
     return jobs
+
+
+def renew(session: Session, job_ids: list[int], owner: str) -> int:
+    """The heartbeat: extend the lease of `owner`'s claimed jobs; returns how many are still its own."""
+    if not job_ids:
+        return 0
+    result = session.execute(
+        update(Job)
+        .where(Job.id.in_(job_ids), Job.state == "claimed", Job.claimed_by == owner)
+        .values(due_at=now() + timedelta(seconds=lease_seconds()))
+    )
+    return result.rowcount
 
 
 def finish(session: Session, job_id: int) -> None:
@@ -80,6 +99,7 @@ def fail(session: Session, job: Job, error: str) -> bool:
             attempts=attempts,
             last_error=error[:4000],
             state="dead" if dead else "queued",
+            claimed_by=None,
             due_at=now() + timedelta(seconds=min(3600, 2**attempts * 5)),
         )
     )

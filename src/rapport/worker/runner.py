@@ -1,13 +1,21 @@
-"""The worker loop: claim due jobs, run each in its own transaction, retry failures with backoff."""
+"""The worker loop: claim due jobs, run each in its own transaction, retry failures with backoff.
+
+A claim is a short lease (RAPPORT_JOB_LEASE_SECONDS) that a heartbeat renews every third of it while the batch
+runs: a job whose process died is claimed again within one lease, and a live one that runs long is never taken.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import uuid
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from rapport.db.outage import REPORTS, is_unavailable
 from rapport.db.session import Database
 from rapport.events import bus, consumers
 from rapport.worker import queue
@@ -22,6 +30,8 @@ OUTSIDE_TRANSACTION: set[str] = set()
 # in the same transaction that schedules the retry, since the failed handler's own writes were rolled back.
 FailureHook = Callable[[Session, dict, str, bool], None]
 FAILURE_HOOKS: dict[str, FailureHook] = {}
+# Who claims: one name per process, so a heartbeat renews only its own claims.
+OWNER = f"{socket.gethostname()[:30]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 def handler(kind: str, *, outside_transaction: bool = False) -> Callable[[Handler], Handler]:
@@ -63,36 +73,82 @@ def load_handlers() -> None:
     rapport.channels.load()
 
 
-def run_due(db: Database, *, batch: int = 50) -> int:
+class Heartbeat(threading.Thread):
+    """Renews the lease of a batch's claimed jobs every `interval` seconds until stopped."""
+
+    def __init__(self, db: Database, owner: str, job_ids: list[int], *, interval: float):
+        super().__init__(name="rapport-job-heartbeat", daemon=True)
+        self.db, self.owner, self.interval = db, owner, interval
+        self.job_ids = list(job_ids)
+        self._stop_event = threading.Event()
+
+    def beat(self) -> int:
+        """Renew now; returns how many of the jobs are still this owner's."""
+        ids = list(self.job_ids)
+        with self.db.write() as session:
+            return queue.renew(session, ids, self.owner)
+
+    def done(self, job_id: int) -> None:
+        """The job finished (or failed): stop renewing it."""
+        if job_id in self.job_ids:
+            self.job_ids.remove(job_id)
+
+    def run(self) -> None:  # noqa: D102
+        while not self._stop_event.wait(self.interval):
+            try:
+                self.beat()
+            except Exception as exc:  # noqa: BLE001  (a missed beat only shortens the lease; the next one may land)
+                log.warning("job heartbeat failed: %s", exc)
+
+    def __enter__(self) -> Heartbeat:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def run_due(db: Database, *, batch: int = 50, owner: str | None = None) -> int:
     """Run the jobs due now; returns how many were attempted."""
+    owner = owner or OWNER
     with db.read() as session:
         # Look before taking the write lock: most polls find nothing to do.
         if not queue.any_due(session):
             return 0
     with db.write() as session:
-        jobs = [(j.id, j.kind, dict(j.payload), j) for j in queue.claim(session, limit=batch)]
-    for job_id, kind, payload, job in jobs:
-        try:
-            fn = HANDLERS.get(kind)
-            if fn is None:
-                raise LookupError(f"no handler registered for job kind '{kind}'")
-            if kind in OUTSIDE_TRANSACTION:
-                fn(db, payload)
-                with db.write() as session:
-                    queue.finish(session, job_id)
-            else:
-                with db.write() as session:
-                    fn(session, payload)
-                    queue.finish(session, job_id)
-        except Exception as exc:  # noqa: BLE001  (any failure is retried, then parked as dead)
-            log.warning("job %s (%s) failed: %s", job_id, kind, exc)
-            error = f"{type(exc).__name__}: {exc}"
-            with db.write() as session:
-                dead = queue.fail(session, job, error)
-                hook = FAILURE_HOOKS.get(kind)
-                if hook is not None:
-                    hook(session, payload, error, dead)
+        jobs = [(j.id, j.kind, dict(j.payload), j) for j in queue.claim(session, limit=batch, owner=owner)]
+    if not jobs:
+        return 0
+    with Heartbeat(db, owner, [j[0] for j in jobs], interval=queue.lease_seconds() / 3) as heartbeat:
+        for job_id, kind, payload, job in jobs:
+            _run_one(db, job_id, kind, payload, job)
+            heartbeat.done(job_id)
     return len(jobs)
+
+
+def _run_one(db: Database, job_id: int, kind: str, payload: dict, job) -> None:
+    """Run one claimed job in its own transaction (or none); a failure schedules the retry."""
+    try:
+        fn = HANDLERS.get(kind)
+        if fn is None:
+            raise LookupError(f"no handler registered for job kind '{kind}'")
+        if kind in OUTSIDE_TRANSACTION:
+            fn(db, payload)
+            with db.write() as session:
+                queue.finish(session, job_id)
+        else:
+            with db.write() as session:
+                fn(session, payload)
+                queue.finish(session, job_id)
+    except Exception as exc:  # noqa: BLE001  (any failure is retried, then parked as dead)
+        log.warning("job %s (%s) failed: %s", job_id, kind, exc)
+        error = f"{type(exc).__name__}: {exc}"
+        with db.write() as session:
+            dead = queue.fail(session, job, error)
+            hook = FAILURE_HOOKS.get(kind)
+            if hook is not None:
+                hook(session, payload, error, dead)
 
 
 class Worker(threading.Thread):
@@ -123,8 +179,11 @@ class Worker(threading.Thread):
                 # Consumers first: the jobs they queue (webhook deliveries …) run in the same round.
                 more = consumers.catch_up(self.db)[1]
                 busy = run_due(self.db) > 0 or more
-            except Exception:  # noqa: BLE001  (a database hiccup must not kill the loop)
-                log.exception("worker poll failed")
+            except Exception as exc:  # noqa: BLE001  (a database hiccup must not kill the loop)
+                if is_unavailable(exc):
+                    REPORTS.report(exc, where="worker")  # one line per interval through an outage, not one per poll
+                else:
+                    log.exception("worker poll failed")
                 busy = False
             if not busy:
                 self._stop_event.wait(self.min_gap)  # commits that arrive meanwhile are taken together

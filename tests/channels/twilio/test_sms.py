@@ -137,8 +137,7 @@ def test_reply_goes_out_through_twilio_once_with_a_status_callback(client, db, w
         s.get(Message, message_id).delivery_status = "queued"
     from rapport.conversations.tasks import deliver
 
-    with db.write() as s:
-        deliver(s, {"message_id": message_id})
+    deliver(db, {"message_id": message_id})
     assert len(fake_twilio.messages) == 1
 
 

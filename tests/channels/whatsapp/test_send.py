@@ -66,8 +66,7 @@ def test_a_text_reply_is_sent_once_in_meta_format(client, db, world, wa_inbox, g
     # A repeated job (at-least-once delivery) must not send again.
     with db.write() as s:
         s.get(Message, msg.id).delivery_status = "queued"
-    with db.write() as s:
-        deliver(s, {"message_id": msg.id})
+    deliver(db, {"message_id": msg.id})
     assert len(graph.sent) == 1
 
 

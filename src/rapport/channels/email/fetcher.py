@@ -20,13 +20,18 @@ from rapport.channels.email import repository
 from rapport.channels.email.imap import ImapClient
 from rapport.channels.email.pipeline import Position, RawMail, ingest
 from rapport.channels.email.settings import ImapSettings, parse
+from rapport.config import get_settings
 from rapport.db.session import Database
 from rapport.kit.problems import Invalid, NotFound
 from rapport.models import Inbox
 
 log = logging.getLogger(__name__)
 MAX_BATCH_BYTES = 16 * 1024 * 1024
-LEASE_SECONDS = 300.0
+
+
+def lease_seconds() -> float:
+    """How long a fetcher holds a mailbox without renewing (RAPPORT_EMAIL_LEASE_SECONDS)."""
+    return get_settings().email_lease_seconds
 
 
 @dataclass
@@ -89,7 +94,7 @@ def fetch_once(db: Database, inbox_id: int, *, batch_size: int | None = None) ->
 
 def _lease(db: Database, inbox_id: int, mailbox: str, owner: str) -> bool:
     with db.write() as session:
-        return repository.take_lease(session, inbox_id, mailbox, owner, seconds=LEASE_SECONDS)
+        return repository.take_lease(session, inbox_id, mailbox, owner, seconds=lease_seconds())
 
 
 def fetch_pass(
@@ -157,7 +162,12 @@ def _finish_leftovers(client: ImapClient, cfg: ImapSettings, last_uid: int) -> N
 
 
 class MailboxWatcher(threading.Thread):
-    """Keeps one inbox fetched: a pass, then IDLE (or a poll interval), again; reconnects with backoff."""
+    """Keeps one inbox fetched: a pass, then IDLE (or a poll interval), again; reconnects with backoff.
+
+    The mailbox lease (RAPPORT_EMAIL_LEASE_SECONDS) is renewed every third of it: IDLE and the poll wait are cut into
+    slices that long, so a watcher that died is replaced within one lease. Mail that arrived during a pass is fetched
+    by another pass at once rather than after the next IDLE.
+    """
 
     def __init__(self, db: Database, inbox_id: int, *, max_backoff: float = 300.0, idle_seconds: float = 120.0):
         super().__init__(name=f"rapport-email-{inbox_id}", daemon=True)
@@ -166,6 +176,10 @@ class MailboxWatcher(threading.Thread):
         self.owner = f"{uuid.uuid4().hex[:16]}"
         self.stopping = threading.Event()
         self.passes = 0
+
+    def idle_slice(self) -> float:
+        """How long one IDLE (or poll wait) lasts before the lease is renewed."""
+        return min(self.idle_seconds, lease_seconds() / 3)
 
     def run(self) -> None:  # noqa: D102
         backoff = 1.0
@@ -180,23 +194,38 @@ class MailboxWatcher(threading.Thread):
 
     def _session(self) -> None:
         cfg = imap_settings(self.db, self.inbox_id)
+        # Without IDLE the server is asked every poll_seconds; with it, a pass also runs every idle_seconds in case
+        # a notification was missed.
         with ImapClient(cfg) as client:
+            every = self.idle_seconds if cfg.idle and "IDLE" in client.capabilities else cfg.poll_seconds
             try:
+                due, last = True, 0.0
                 while not self.stopping.is_set():
-                    if _lease(self.db, self.inbox_id, cfg.mailbox, self.owner):
-                        fetch_pass(self.db, self.inbox_id, client, cfg, owner=self.owner)
+                    if not _lease(self.db, self.inbox_id, cfg.mailbox, self.owner):
+                        due = True  # when the lease comes to this watcher, it starts with a pass
+                        self._wait(client, cfg)
+                        continue
+                    if due or time.monotonic() - last >= every:
+                        stats = fetch_pass(self.db, self.inbox_id, client, cfg, owner=self.owner)
                         self.passes += 1
-                    self._wait(client, cfg)
+                        last = time.monotonic()
+                        # Mail that arrived during the pass was announced in answers to its commands: IDLE will not
+                        # announce it again, so go round at once.
+                        due = stats.fetched > 0 or client.has_news()
+                        if due:
+                            continue
+                    due = self._wait(client, cfg)
             finally:
                 with self.db.write() as session:
                     repository.release_lease(session, self.inbox_id, cfg.mailbox, self.owner)
 
-    def _wait(self, client: ImapClient, cfg: ImapSettings) -> None:
+    def _wait(self, client: ImapClient, cfg: ImapSettings) -> bool:
+        """Wait one slice; True when the server announced new mail."""
         if cfg.idle and "IDLE" in client.capabilities:
-            client.idle(min(self.idle_seconds, LEASE_SECONDS / 2), self.stopping)
-        else:
-            self.stopping.wait(cfg.poll_seconds)
-            client.noop()
+            return client.idle(self.idle_slice(), self.stopping)
+        self.stopping.wait(min(cfg.poll_seconds, self.idle_slice()))
+        client.noop()
+        return client.has_news()
 
     def stop(self) -> None:
         """Finish the current batch and disconnect."""

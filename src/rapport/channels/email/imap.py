@@ -99,6 +99,7 @@ class ImapClient:
     def select(self, mailbox: str) -> int:
         """Open `mailbox` read-write; returns its UIDVALIDITY."""
         self._ok(*self.imap.select(quote(mailbox)), f"SELECT {mailbox}")
+        self.has_news()  # what SELECT reported is what the pass that follows will list: not news
         _, data = self.imap.response("UIDVALIDITY")
         if not data or data[0] is None:
             raise ImapError(f"the server sent no UIDVALIDITY for {mailbox}")
@@ -155,6 +156,15 @@ class ImapClient:
             self._ok(*self.imap.uid("EXPUNGE", where), "UID EXPUNGE")
         else:
             self._ok(*self.imap.expunge(), "EXPUNGE")
+
+    def has_news(self) -> bool:
+        """True when the server announced new mail (EXISTS) in an answer to an earlier command, e.g. during a pass.
+
+        imaplib keeps such unsolicited responses aside; IDLE would not repeat them, so a watcher asks before it idles.
+        """
+        news = self.imap.untagged_responses
+        news.pop("RECENT", None)
+        return bool(news.pop("EXISTS", None))
 
     def noop(self) -> None:
         """Keep the connection alive and collect news."""

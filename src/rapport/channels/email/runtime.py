@@ -14,6 +14,7 @@ import orjson
 from rapport.channels.email import repository
 from rapport.channels.email.fetcher import MailboxWatcher
 from rapport.config import get_settings
+from rapport.db.outage import REPORTS, is_unavailable
 from rapport.db.session import Database
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class EmailRuntime(threading.Thread):
         self.watchers: dict[int, tuple[str, MailboxWatcher]] = {}
         self._stopping = threading.Event()
         self.smtp = None
+        self.started = threading.Event()  # set once the SMTP receiver (if any) was started or given up on
 
     def run(self) -> None:  # noqa: D102
         listen = get_settings().email_smtp_listen
@@ -40,11 +42,15 @@ class EmailRuntime(threading.Thread):
             except Exception:  # noqa: BLE001  (fetching goes on without the SMTP listener)
                 log.exception("could not start the SMTP receiver on %s", listen)
                 self.smtp = None
+        self.started.set()
         while not self._stopping.is_set():
             try:
                 self.sync()
-            except Exception:  # noqa: BLE001  (a database hiccup must not end the loop)
-                log.exception("email inboxes could not be read")
+            except Exception as exc:  # noqa: BLE001  (a database hiccup must not end the loop)
+                if is_unavailable(exc):
+                    REPORTS.report(exc, where="email inboxes")
+                else:
+                    log.exception("email inboxes could not be read")
             self._stopping.wait(self.refresh)
 
     def sync(self) -> None:

@@ -4,8 +4,10 @@ The reply goes from the inbox's address with the agent's name ("Alex Agent via S
 customer wrote from (or a Reply-To that is theirs), threaded under their last mail (In-Reply-To, References), as
 text and HTML alternatives plus the message's attachments. Its Message-ID is the signed reply token, fixed for
 the message: it is stored as the message's external id, and a marker file written right after the server
-accepts the mail means a retried job (after a crash before its commit) does not send it again. Any line break
-in a header value (names, subject, ids) refuses the mail: that is header injection.
+accepts the mail means a retried job (after a crash before its commit) does not send it again. `send` only
+composes, in the job's transaction; the SMTP conversation runs after that transaction committed (an Outgoing),
+so a slow mail server holds no writer's turn. Any line break in a header value (names, subject, ids) refuses
+the mail: that is header injection.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +29,7 @@ from rapport.channels.email.imap import tls_context
 from rapport.channels.email.settings import SmtpSettings, is_loopback, parse
 from rapport.config import get_settings
 from rapport.conversations import reply_options
-from rapport.conversations.tasks import Undeliverable
+from rapport.conversations.tasks import Outgoing, Undeliverable
 from rapport.customers.identities import normalise
 from rapport.kit import blobs
 from rapport.kit import html as htmlkit
@@ -42,8 +45,8 @@ class HeaderInjection(Undeliverable):  # noqa: N818
     """A header value with a line break in it: refused, never sent."""
 
 
-def send(session: Session, message: Message) -> None:
-    """Send one outbound message of an email inbox; idempotent for the message."""
+def send(session: Session, message: Message) -> Outgoing:
+    """Compose one outbound message of an email inbox; the returned Outgoing sends it (idempotent for the message)."""
     conv = session.get(Conversation, message.conversation_id)
     inbox = session.get(Inbox, message.inbox_id or conv.inbox_id)
     if inbox is None or inbox.channel != "email" or not inbox.address:
@@ -71,14 +74,25 @@ def send(session: Session, message: Message) -> None:
         message_id=mid,
         parent=parent,
     )
+    return Outgoing(
+        transmit=partial(_transmit, smtp, mail, inbox.address, to_address, mid),
+        record=partial(_record, message_id=mid, to_address=to_address),
+    )
+
+
+def _transmit(smtp: SmtpSettings, mail: EmailMessage, from_address: str, to_address: str, mid: str) -> None:
+    """The SMTP conversation, with no transaction open; the marker file makes a retry after a crash a no-op."""
     marker = _marker(mid)
     if not marker.exists():
-        _deliver(smtp, mail, inbox.address, to_address)
+        _deliver(smtp, mail, from_address, to_address)
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(mid)
-    message.external_id = mid
+
+
+def _record(session: Session, message: Message, _result: None, *, message_id: str, to_address: str) -> None:
+    message.external_id = message_id
     email_meta = (message.meta or {}).get("email") or {}
-    message.meta = {**(message.meta or {}), "email": {**email_meta, "message_id": mid, "to": to_address}}
+    message.meta = {**(message.meta or {}), "email": {**email_meta, "message_id": message_id, "to": to_address}}
 
 
 def compose(

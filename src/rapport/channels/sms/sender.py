@@ -1,6 +1,13 @@
-"""SENDERS["sms"]: a reply sent through Twilio's Messages API by the messages.deliver job, at most once."""
+"""SENDERS["sms"]: a reply sent through Twilio's Messages API by the messages.deliver job.
+
+The job's transaction prepares the request; the call to Twilio runs after it committed (an Outgoing). Twilio's
+Messages API takes no idempotency key, so a retry after a crash between Twilio's answer and the bookkeeping sends
+again (at least once), unless the status callback (which names the message, `?m=`) stored Twilio's sid first.
+"""
 
 from __future__ import annotations
+
+from functools import partial
 
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -8,7 +15,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from rapport.channels.sms import media, repository
 from rapport.channels.twilio_common.config import client, parse
 from rapport.config import get_settings
-from rapport.conversations.tasks import SENDERS
+from rapport.conversations.tasks import SENDERS, Outgoing
 from rapport.models import Inbox, Message
 
 
@@ -16,14 +23,10 @@ class DeliveryError(Exception):
     """Twilio refused or could not take the message; the job retries with backoff and the reason is recorded."""
 
 
-def send_sms(session: Session, message: Message) -> None:
-    """Create the message at Twilio with a StatusCallback; skipped when it already has Twilio's sid."""
+def send_sms(session: Session, message: Message) -> Outgoing | None:
+    """The Twilio call creating the message with a StatusCallback; None when it already has Twilio's sid."""
     if message.external_id:
-        return
-    # Lock the row so a status callback racing this send waits until the sid is committed.
-    session.refresh(message, with_for_update=True)
-    if message.external_id:
-        return
+        return None
     inbox = session.get(Inbox, message.inbox_id)
     if inbox is None:
         raise DeliveryError(f"message {message.id} has no inbox to send from")
@@ -44,12 +47,22 @@ def send_sms(session: Session, message: Message) -> None:
         params["messaging_service_sid"] = cfg.messaging_service_sid
     else:
         params["from_"] = cfg.phone_number
+    return Outgoing(transmit=partial(_create, cfg, params), record=partial(_record, to=to))
+
+
+def _create(cfg, params: dict):
+    """Twilio's Messages API call, with no transaction open."""
     try:
-        created = client(cfg).messages.create(**params)
+        return client(cfg).messages.create(**params)
     except TwilioRestException as exc:
         raise DeliveryError(f"Twilio refused the SMS: HTTP {exc.status}, error {exc.code}: {exc.msg}") from None
     except (TwilioException, OSError) as exc:
         raise DeliveryError(f"Twilio could not be reached: {type(exc).__name__}: {exc}") from None
+
+
+def _record(session: Session, message: Message, created, *, to: str) -> None:
+    # Lock the row: a status callback may have stored the sid (and a later status) meanwhile; it keeps its status.
+    session.refresh(message, with_for_update=True)
     message.external_id = created.sid
     message.delivery_error = None
     message.meta = {**(message.meta or {}), "to": to, "twilio_status": created.status}

@@ -1,10 +1,14 @@
 """SENDERS["whatsapp"]: deliver an outbound message through the Cloud API, once.
 
-Called by the messages.deliver job inside its transaction (the outbox pattern). A message that already has a
-wamid was sent and is never sent again; the wamid, the `sent` status and its event commit together.
+Prepared by the messages.deliver job inside its transaction (the outbox pattern); the Cloud API calls run after
+that transaction committed. A message that already has a wamid was sent and is never sent again; the wamid, the
+`sent` status and its event commit together. The Cloud API takes no idempotency key: a crash between Meta's answer
+and that commit means the retried job sends again (at least once).
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -12,9 +16,8 @@ from rapport.channels.whatsapp import repository, statuses
 from rapport.channels.whatsapp.config import load
 from rapport.channels.whatsapp.graph import Graph, GraphError
 from rapport.config import get_settings
-from rapport.conversations import delivery
 from rapport.conversations import repository as conversations
-from rapport.conversations.tasks import SENDERS
+from rapport.conversations.tasks import SENDERS, Outgoing, Undeliverable
 from rapport.kit import blobs
 from rapport.models import Conversation, Inbox, Message
 from rapport.models.enums import Channel, DeliveryStatus
@@ -24,20 +27,28 @@ CAPTION_LIMIT = 1024  # Cloud API: image/video/document caption
 CAPTIONED = {"image", "video", "document"}
 
 
-def send(session: Session, message: Message) -> None:
-    """Send `message` to the customer's WhatsApp; permanent refusals mark it failed, others raise to retry."""
+def send(session: Session, message: Message) -> Outgoing | None:
+    """The Cloud API calls that send `message` to the customer's WhatsApp, made after the job's transaction commits.
+
+    Permanent refusals mark it failed; other errors raise so the job retries.
+    """
     if message.external_id:
-        return  # sent before: a repeated job must not send twice
+        return None  # sent before: a repeated job must not send twice
     conv = session.get(Conversation, message.conversation_id)
     inbox, to = _route(session, message, conv)
     if inbox is None or to is None:
-        _fail(session, message, "There is no WhatsApp inbox or WhatsApp number to send this reply from or to.")
-        return
+        raise Undeliverable("There is no WhatsApp inbox or WhatsApp number to send this reply from or to.")
     cfg = load(inbox.id, inbox.settings)
+    parts = _parts(session, message)
+    return Outgoing(transmit=partial(_transmit, cfg, to, parts), record=partial(_record, inbox_id=inbox.id, to=to))
+
+
+def _transmit(cfg, to: str, parts: list[dict]) -> list[str]:
+    """Upload the files and send every part, with no transaction open; the wamids Meta gave them."""
     wamids: list[str] = []
     try:
         with Graph(cfg) as graph:
-            for part in _parts(session, message):
+            for part in parts:
                 if "upload" in part:
                     data, filename, ctype = part.pop("upload")
                     part[part["type"]]["id"] = graph.upload(data, filename, ctype)
@@ -45,14 +56,17 @@ def send(session: Session, message: Message) -> None:
     except GraphError as exc:
         if not exc.permanent or wamids:
             raise  # retried with backoff by the job runner
-        _fail(session, message, str(exc))
-        return
+        raise Undeliverable(str(exc)) from None
+    return wamids
+
+
+def _record(session: Session, message: Message, wamids: list[str], *, inbox_id: int, to: str) -> None:
     message.external_id = wamids[0]
-    message.inbox_id = inbox.id  # the inbox it went out through: replies quoting it thread back here
+    message.inbox_id = inbox_id  # the inbox it went out through: replies quoting it thread back here
     message.meta = {**(message.meta or {}), "whatsapp": {"wamids": wamids, "to": to}}
     statuses.apply(session, message, DeliveryStatus.sent.value)
     session.flush()
-    statuses.apply_waiting(session, message, inbox.id, wamids[0])
+    statuses.apply_waiting(session, message, inbox_id, wamids[0])
 
 
 def _route(session: Session, message: Message, conv: Conversation) -> tuple[Inbox | None, str | None]:
@@ -95,10 +109,6 @@ def _media_kind(content_type: str) -> str:
     if content_type in ("audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"):
         return "audio"
     return "document"
-
-
-def _fail(session: Session, message: Message, error: str) -> None:
-    delivery.set_status(session, message, DeliveryStatus.failed.value, error=error)
 
 
 SENDERS[Channel.whatsapp.value] = send
