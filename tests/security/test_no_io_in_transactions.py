@@ -21,6 +21,7 @@ from rapport.conversations import service as conversations
 from rapport.customers import service as customers
 from rapport.inboxes import service as inboxes
 from rapport.kit.mailer import send_system_mail
+from rapport.kit.ratelimit import limit_mail
 from rapport.models import Message
 from rapport.models.enums import Role
 from rapport.worker.runner import OUTSIDE_TRANSACTION, load_handlers, run_due
@@ -72,7 +73,8 @@ def _queue_reply(db, client, world, stuck_smtp) -> int:
 
 def _queue_system_mail(db, client, world, stuck_smtp) -> None:
     with db.write() as s:
-        send_system_mail(s, to="pat@example.net", subject="Your link", text="Open it")
+        allowance = limit_mail(s, to="pat@example.net", client="test")
+        send_system_mail(s, to="pat@example.net", subject="Your link", text="Open it", allowance=allowance)
 
 
 def _unrelated_write(db) -> None:
