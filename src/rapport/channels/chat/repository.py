@@ -64,14 +64,22 @@ def history(
     session: Session, *, conversation_ids: list[int] | None, customer_id: int | None, after: int, limit: int
 ) -> list[dict]:
     """Customer-visible messages (never notes) after id `after`, oldest first, in the live-push shape."""
-    query = shown_messages().where(Message.direction != "note", Message.id > after)
+    query = (
+        shown_messages()
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Message.direction != "note",
+            Message.id > after,
+            # Only the conversation's own customer's messages (and agents' replies): another customer's, moved in by
+            # a merge, never reach this visitor.
+            or_(Message.customer_id.is_(None), Message.customer_id == Conversation.customer_id),
+        )
+    )
     scope = []
     if conversation_ids:
         scope.append(Message.conversation_id.in_(conversation_ids))
     if customer_id is not None:
-        scope.append(
-            Message.conversation_id.in_(select(Conversation.id).where(Conversation.customer_id == customer_id))
-        )
+        scope.append(Conversation.customer_id == customer_id)
     if not scope:
         return []
     rows = list(session.execute(query.where(or_(*scope)).order_by(Message.id).limit(limit)))

@@ -162,12 +162,12 @@ def attachment_for(session: Session, visitor: ChatVisitor, attachment_id: int) -
     """An attachment of a message the visitor may read; NotFound for anything else (no hint it exists)."""
     att, message = repository.attachment(session, attachment_id)
     s = scope(session, visitor)
-    allowed = message.direction != "note" and (
-        message.conversation_id in s.conversation_ids
-        or (
-            s.customer_id is not None
-            and session.get(Conversation, message.conversation_id).customer_id == s.customer_id
-        )
+    owner = session.get(Conversation, message.conversation_id).customer_id
+    allowed = (
+        message.direction != "note"
+        # Never another customer's file, even one a merge moved into this conversation.
+        and message.customer_id in (None, owner)
+        and (message.conversation_id in s.conversation_ids or (s.customer_id is not None and owner == s.customer_id))
     )
     if not allowed:
         raise NotFound(f"There is no attachment {attachment_id}.")
