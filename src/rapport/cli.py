@@ -104,7 +104,10 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, ru
         access_log=False,
         http="httptools",
         loop="uvloop",
-        proxy_headers=False,
+        # X-Forwarded-For names the client only when the connecting peer is a trusted proxy (the per-address
+        # limits key on the client address; anyone else could claim any address in the header).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
 
 

@@ -130,6 +130,13 @@ class Settings(BaseSettings):
     sqlite_mmap_mb: int = Field(default=64, ge=0)
     # How often the background checkpoint copies SQLite's WAL into the database (small and often: short fsyncs).
     sqlite_checkpoint_seconds: float = Field(default=0.1, gt=0)
+    # Hardening (privacy and limits): new chat visitors and new chat conversations one client address may start
+    # per hour (beyond them: 429 with Retry-After). The client address is the connecting one, unless the peer is
+    # one of the trusted proxies (comma-separated IPs or CIDRs, uvicorn's forwarded_allow_ips), whose
+    # X-Forwarded-For then names the client; empty trusts no proxy.
+    chat_visitors_per_client_per_hour: int = Field(default=60, ge=1)
+    chat_conversations_per_client_per_hour: int = Field(default=30, ge=1)
+    trusted_proxies: str = ""
 
     def switch_interval(self, *, serving: bool) -> float:
         """The GIL switch interval in seconds: RAPPORT_GIL_SWITCH_MS, else 0.5 ms except for a web process on SQLite.
