@@ -66,10 +66,7 @@ class Settings(BaseSettings):
     email_smtp_listen: str | None = None
     # The wait announced for a person before any request has been answered recently.
     expected_wait_default_seconds: int = Field(default=180, ge=1)
-    # Twilio (SMS and voice): how long a process trusts an inbox's cached credentials before re-reading them
-    # (a rotated auth token takes effect within this time), and the timeout of calls to Twilio's REST API and
-    # of media downloads.
-    twilio_settings_cache_seconds: float = Field(default=30, ge=0)
+    # Twilio (SMS and voice): the timeout of calls to Twilio's REST API and of media downloads.
     twilio_http_timeout_seconds: float = Field(default=15, gt=0)
     secure_cookies: bool = False
     # Agent sign-in: failed password attempts allowed per email address within the lockout window.
@@ -89,8 +86,6 @@ class Settings(BaseSettings):
     # Web chat: messages a visitor may send per hour, and how long an email verification link works.
     chat_max_messages_per_hour: int = Field(default=1200, ge=1)
     chat_verify_hours: int = Field(default=24, ge=1)
-    # How long a process reuses a channel's inbox settings on its webhook path (an inbox change here forgets them).
-    channel_settings_cache_seconds: float = Field(default=30.0, ge=0)
     # Outside HTTP APIs (WhatsApp Graph API): how long one request may take.
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     # Outgoing webhooks (webhooks/): the whole of one delivery attempt (connect, send, read) may take this long
