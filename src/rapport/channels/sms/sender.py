@@ -8,7 +8,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from rapport.channels.sms import media, repository
 from rapport.channels.twilio_common.config import client, parse
 from rapport.config import get_settings
-from rapport.conversations.tasks import SENDERS
+from rapport.conversations.tasks import SENDERS, Undeliverable
+from rapport.kit import netguard
 from rapport.models import Inbox, Message
 
 
@@ -46,6 +47,8 @@ def send_sms(session: Session, message: Message) -> None:
         params["from_"] = cfg.phone_number
     try:
         created = client(cfg).messages.create(**params)
+    except netguard.Refused as exc:  # the SSRF guard: an admin must change api_base or allow private networks
+        raise Undeliverable(f"Not sent: {exc.detail}") from None
     except TwilioRestException as exc:
         raise DeliveryError(f"Twilio refused the SMS: HTTP {exc.status}, error {exc.code}: {exc.msg}") from None
     except (TwilioException, OSError) as exc:

@@ -12,10 +12,17 @@ from twilio.rest import Client
 
 from rapport.config import get_settings
 from rapport.db.session import Database
+from rapport.kit import netguard
 from rapport.kit.problems import Conflict, NotFound
 from rapport.models import Inbox
 
 TWILIO_API = "https://api.twilio.com"
+# How the SSRF guard names the api_base in its refusals.
+_WHERE = {
+    "what": "The Twilio API host",
+    "allowance": "this inbox (settings.allow_private)",
+    "field": "settings.api_base",
+}
 E164 = r"^\+[1-9][0-9]{4,14}$"
 
 
@@ -28,8 +35,10 @@ class TwilioSettings(BaseModel):
     auth_token: Annotated[str, Field(min_length=8, max_length=200)]
     phone_number: Annotated[str, Field(pattern=E164)]
     messaging_service_sid: Annotated[str, Field(pattern=r"^MG[0-9a-fA-F]{32}$")] | None = None
-    # Only tests change this (to a local fake of Twilio's REST API).
+    # Only tests change this (to a local fake of Twilio's REST API); it passes the SSRF guard (kit.netguard) on
+    # save and before every call, and may be private (a loopback fake) only when allow_private says so.
     api_base: Annotated[str, Field(pattern=r"^https?://[^/\s]+$")] = TWILIO_API
+    allow_private: bool = False
 
 
 def parse(inbox: Inbox) -> TwilioSettings:
@@ -53,8 +62,18 @@ def client(cfg: TwilioSettings) -> Client:
         http_client=TwilioHttpClient(timeout=get_settings().twilio_http_timeout_seconds),
     )
     # The Api domain's base URL is the documented seam for pointing the client elsewhere (tests: a local fake).
-    rest.api.base_url = cfg.api_base
+    rest.api.base_url = checked_base(cfg)
     return rest
+
+
+def check_api_base(cfg: TwilioSettings) -> None:
+    """On save: the api_base checks that need no DNS lookup (address literals, localhost); Refused otherwise."""
+    netguard.check_base_url_static(cfg.api_base, allow_private=cfg.allow_private, **_WHERE)
+
+
+def checked_base(cfg: TwilioSettings) -> str:
+    """The api_base to call now, through the SSRF guard (kit.netguard.checked_base_url)."""
+    return netguard.checked_base_url(cfg.api_base, allow_private=cfg.allow_private, **_WHERE)
 
 
 @dataclass(frozen=True)
