@@ -108,7 +108,10 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, ru
         access_log=False,  # Rapport writes its own (rapport.access, RAPPORT_ACCESS_LOG): no query strings
         http="httptools",
         loop="uvloop",
-        proxy_headers=False,
+        # X-Forwarded-For names the client only when the connecting peer is a trusted proxy (the per-address
+        # limits key on the client address; anyone else could claim any address in the header).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
     if receiver is not None:
         receiver.stop()

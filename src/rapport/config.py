@@ -66,10 +66,7 @@ class Settings(BaseSettings):
     email_smtp_listen: str | None = None
     # The wait announced for a person before any request has been answered recently.
     expected_wait_default_seconds: int = Field(default=180, ge=1)
-    # Twilio (SMS and voice): how long a process trusts an inbox's cached credentials before re-reading them
-    # (a rotated auth token takes effect within this time), and the timeout of calls to Twilio's REST API and
-    # of media downloads.
-    twilio_settings_cache_seconds: float = Field(default=30, ge=0)
+    # Twilio (SMS and voice): the timeout of calls to Twilio's REST API and of media downloads.
     twilio_http_timeout_seconds: float = Field(default=15, gt=0)
     secure_cookies: bool = False
     # Agent sign-in: failed password attempts allowed per email address within the lockout window.
@@ -90,6 +87,7 @@ class Settings(BaseSettings):
     chat_max_messages_per_hour: int = Field(default=1200, ge=1)
     # How long a process reuses a channel's inbox settings on its webhook path (an inbox change here forgets them).
     channel_settings_cache_seconds: float = Field(default=30.0, ge=0)
+    chat_verify_hours: int = Field(default=24, ge=1)
     # Outside HTTP APIs (WhatsApp Graph API): how long one request may take.
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     # Outgoing webhooks (webhooks/): the whole of one delivery attempt (connect, send, read) may take this long
@@ -156,6 +154,13 @@ class Settings(BaseSettings):
     readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     # One log line per request (method, path without the query string, status, duration) on the rapport.access logger.
     access_log: bool = True
+    # Hardening (privacy and limits): new chat visitors and new chat conversations one client address may start
+    # per hour (beyond them: 429 with Retry-After). The client address is the connecting one, unless the peer is
+    # one of the trusted proxies (comma-separated IPs or CIDRs, uvicorn's forwarded_allow_ips), whose
+    # X-Forwarded-For then names the client; empty trusts no proxy.
+    chat_visitors_per_client_per_hour: int = Field(default=60, ge=1)
+    chat_conversations_per_client_per_hour: int = Field(default=30, ge=1)
+    trusted_proxies: str = ""
 
     def switch_interval(self, *, serving: bool) -> float:
         """The GIL switch interval in seconds: RAPPORT_GIL_SWITCH_MS, else 0.5 ms except for a web process on SQLite.

@@ -28,6 +28,16 @@ def merge(session: Session, actor: Actor, source_id: int, target_id: int) -> Con
             raise Conflict(f"Conversation {conv.id} was already merged into {conv.merged_into_id}.")
     if target.status == Status.closed:
         raise Conflict(f"Conversation {target.id} is closed and cannot take in another conversation.")
+    if source.customer_id != target.customer_id:
+        # The target's customer would read the source's messages (portal, chat history, quoted replies): that
+        # they are one person is an identity decision, taken and recorded by merging the customers first.
+        raise Conflict(
+            f"Conversation {source.id} belongs to customer {source.customer_id} and conversation {target.id} to "
+            f"customer {target.customer_id}: merge the customers first (if they are one person), then the "
+            "conversations.",
+            source_customer_id=source.customer_id,
+            target_customer_id=target.customer_id,
+        )
     moved = session.execute(
         update(Message).where(Message.conversation_id == source.id).values(conversation_id=target.id)
     ).rowcount

@@ -63,6 +63,14 @@ def import_command(
 
 def export_command(
     out: Annotated[Path, typer.Argument(help="Where to write the JSONL file.")],
+    include_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--include-secrets",
+            help="Also write channel secrets (Twilio auth tokens, WhatsApp tokens and app secrets, mail passwords) "
+            "in clear text; by default they are written masked and must be entered again after an import.",
+        ),
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Export conversations in the import format (JSONL for `rapport import`); not a backup: see `rapport backup`."""
@@ -72,9 +80,20 @@ def export_command(
 
     db = database(settings_for(data_dir))
     console = Console(stderr=True)
-    counts = export_jsonl(db, out)
+    if include_secrets:
+        console.print(
+            f"warning: {out} will hold channel secrets in clear text (Twilio auth tokens, WhatsApp tokens and app "
+            "secrets, mail passwords); it is made readable by you only; keep it as safe as the credentials.",
+            style="bold yellow",
+        )
+    counts = export_jsonl(db, out, include_secrets=include_secrets)
     listed = ", ".join(f"{n:,} {kind}{'es' if kind.endswith('x') else 's'}" for kind, n in counts.items())
     console.print(f"Exported {listed or 'nothing'} to {out}.")
+    if not include_secrets:
+        console.print(
+            "Channel secrets were left out (written as ********): enter them again after an import, "
+            "or export with --include-secrets."
+        )
 
 
 def demo_command(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from rapport.agents import service as agents
 from rapport.agents.permissions import SYSTEM
+from rapport.channels import SECRET_MASK
 from rapport.conversations import fields
 from rapport.inboxes import service as inboxes
 from rapport.kit.problems import Problem
@@ -97,6 +98,9 @@ def _create(session: Session, d: Directory, kind: str, data: dict[str, Any]) -> 
         agent.active = data["active"]
         d.agents[agent.email] = agent.id
     elif kind == "inbox":
+        # An export without --include-secrets masks the channel's secrets: such an inbox keeps everything else but
+        # arrives deactivated and unchecked, until an admin enters its secrets again (which checks them).
+        masked = _has_mask(data["settings"])
         inbox = inboxes.create(
             session,
             SYSTEM,
@@ -104,11 +108,31 @@ def _create(session: Session, d: Directory, kind: str, data: dict[str, Any]) -> 
             channel=data["channel"],
             address=data["address"],
             team_id=_team_id(d, data["team"]),
-            settings=data["settings"],
+            settings={} if masked else data["settings"],
         )
-        inbox.active = data["active"]
+        inbox.active = data["active"] and not masked
+        if masked:
+            inbox.settings = _unmasked(data["settings"])
         d.inboxes[inbox.name] = (inbox.id, inbox.channel, inbox.team_id)
         d.by_channel.setdefault(inbox.channel, d.inboxes[inbox.name])
     else:
         fields.define(session, SYSTEM, **data)
         d.fields.add(data["key"])
+
+
+def _has_mask(value) -> bool:
+    """Whether settings hold a secret written as the mask (an export without its secrets)."""
+    if isinstance(value, dict):
+        return any(_has_mask(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_mask(v) for v in value)
+    return value == SECRET_MASK
+
+
+def _unmasked(value):
+    """The settings without their masked secrets."""
+    if isinstance(value, dict):
+        return {k: _unmasked(v) for k, v in value.items() if v != SECRET_MASK}
+    if isinstance(value, list):
+        return [_unmasked(v) for v in value if v != SECRET_MASK]
+    return value

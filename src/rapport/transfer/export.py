@@ -10,6 +10,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rapport.channels import mask_secrets
 from rapport.conversations import repository as conversation_queries
 from rapport.db.session import Database
 from rapport.models import (
@@ -27,11 +28,25 @@ from rapport.models import (
 PAGE = 1000
 
 
-def export_jsonl(db: Database, path: Path, *, on_progress: Callable[[dict[str, int]], None] | None = None) -> dict:
-    """Write everything the import format carries to `path`; returns how many records of each type."""
+def export_jsonl(
+    db: Database,
+    path: Path,
+    *,
+    on_progress: Callable[[dict[str, int]], None] | None = None,
+    include_secrets: bool = False,
+) -> dict:
+    """Write everything the import format carries to `path`; returns how many records of each type.
+
+    Channel secrets (Twilio auth tokens, WhatsApp tokens and app secrets, mail passwords) are written as the
+    mask the API shows unless `include_secrets`; then the file is made readable by its owner only.
+    """
     counts: dict[str, int] = {}
-    with Path(path).open("wb") as out, db.read() as session:
-        for record in records(session):
+    path = Path(path)
+    if include_secrets:
+        path.touch(mode=0o600)
+        path.chmod(0o600)  # an existing file keeps its mode through touch
+    with path.open("wb") as out, db.read() as session:
+        for record in records(session, include_secrets=include_secrets):
             out.write(orjson.dumps(record) + b"\n")
             kind = record["type"]
             counts[kind] = counts.get(kind, 0) + 1
@@ -42,7 +57,7 @@ def export_jsonl(db: Database, path: Path, *, on_progress: Callable[[dict[str, i
     return counts
 
 
-def records(session: Session) -> Iterator[dict]:
+def records(session: Session, *, include_secrets: bool = False) -> Iterator[dict]:
     """The database as import records: fields, teams, agents, inboxes, customers, then conversations."""
     for f in session.scalars(select(FieldDefinition).order_by(FieldDefinition.id)):
         yield {"type": "field", "key": f.key, "label": f.label, "kind": f.kind, "options": f.options,
@@ -64,8 +79,11 @@ def records(session: Session) -> Iterator[dict]:
     inboxes = {}
     for inbox in session.scalars(select(Inbox).order_by(Inbox.id)):
         inboxes[inbox.id] = inbox.name
+        # Like password hashes, channel credentials stay behind unless asked for: the mask (what the API shows)
+        # takes their place, and an admin enters them again after an import.
+        settings = inbox.settings if include_secrets else mask_secrets(inbox.settings or {})
         yield {"type": "inbox", "name": inbox.name, "channel": inbox.channel, "address": inbox.address,
-               "team": teams.get(inbox.team_id), "settings": inbox.settings, "active": inbox.active}  # fmt: skip
+               "team": teams.get(inbox.team_id), "settings": settings, "active": inbox.active}  # fmt: skip
     yield from _customers(session)
     yield from _conversations(session, agents, inboxes, teams)
 

@@ -1,34 +1,28 @@
-"""The SSRF guard: a webhook URL must name a public address unless an admin allowed private networks for it.
+"""The SSRF guard for webhook URLs: a URL must name a public address unless an admin allowed private networks for it.
 
-The host is resolved and every address it resolves to is checked, on save and again before each send (DNS can
-change). The sender then connects to the address that was checked, never to a fresh lookup of the name, so a
-rebinding between the check and the connection cannot point the request somewhere else.
+The host is resolved and every address it resolves to is checked (kit.netguard, shared with every other
+connection an admin sets up), on save and again before each send (DNS can change). The sender then connects to
+the address that was checked, never to a fresh lookup of the name, so a rebinding between the check and the
+connection cannot point the request somewhere else.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from dataclasses import dataclass
 
 import httpx2
 
-from rapport.kit.problems import Problem
+from rapport.kit import netguard
+from rapport.kit.netguard import IPAddress
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 SCHEMES = ("http", "https")
 MAX_URL_CHARS = 2000
-# Never a place a webhook can be delivered to, whatever an admin allows.
-NEVER = ("multicast", "unspecified")
 
 
-class Refused(Problem):
+class Refused(netguard.Refused):
     """A webhook URL that Rapport will not send to; the detail names the reason."""
 
     status, title, slug = 422, "Webhook URL refused", "webhook-url-refused"
-
-    def __init__(self, detail: str, *, reason: str | None = None):
-        super().__init__(detail, errors=[{"field": "url", "reason": reason}] if reason else [{"field": "url"}])
 
 
 @dataclass(frozen=True)
@@ -74,58 +68,10 @@ def parse(url: str) -> httpx2.URL:
     return parsed
 
 
-def kind_of(address: IPAddress) -> str | None:
-    """Why an address is not public ('loopback', 'private', 'link-local' …), or None when it is public."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
-    if address.is_unspecified:
-        return "unspecified"
-    if address.is_loopback:
-        return "loopback"
-    if address.is_link_local:
-        return "link-local"
-    if address.is_multicast:
-        return "multicast"
-    if address.is_private:
-        return "private"
-    if address.is_reserved:
-        return "reserved"
-    if not address.is_global:
-        return "non-public"  # shared (100.64/10), documentation, benchmarking and the like
-    return None
-
-
-REASONS = {
-    "loopback": "a loopback address (this machine)",
-    "private": "a private-network address (RFC 1918, fc00::/7)",
-    "link-local": "a link-local address (169.254.0.0/16 or fe80::/10, where cloud metadata services live)",
-    "multicast": "a multicast address",
-    "reserved": "a reserved address",
-    "unspecified": "the unspecified address",
-    "non-public": "an address that is not on the public internet",
-}
-
-
 def resolve(url: httpx2.URL) -> list[IPAddress]:
     """Every address the URL's host resolves to (an address literal is itself); Refused when it resolves to none."""
-    host = url.raw_host.decode("ascii")
-    try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
     port = url.port or (443 if url.scheme == "https" else 80)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise Refused(f"The webhook host '{host}' could not be resolved ({exc}).") from None
-    found: list[IPAddress] = []
-    for *_, sockaddr in infos:
-        address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])  # drop an IPv6 zone id
-        if address not in found:
-            found.append(address)
-    if not found:
-        raise Refused(f"The webhook host '{host}' resolves to no address.")
-    return found
+    return netguard.resolve(url.raw_host.decode("ascii"), port, what="The webhook host", refused=Refused)
 
 
 def check(url: str, *, allow_private: bool) -> Target:
@@ -134,18 +80,12 @@ def check(url: str, *, allow_private: bool) -> Target:
     Every address the name resolves to must pass, so a name cannot mix a public address with a private one.
     """
     parsed = parse(url)
-    addresses = resolve(parsed)
-    host = parsed.raw_host.decode("ascii")
-    for address in addresses:
-        kind = kind_of(address)
-        if kind is None or (allow_private and kind not in NEVER):
-            continue
-        said = f"{host} is" if host == str(address) else f"'{host}' resolves to {address},"
-        if kind in NEVER:
-            raise Refused(f"The webhook host {said} {REASONS[kind]}; nothing can be sent there.")
-        raise Refused(
-            f"The webhook host {said} {REASONS[kind]}. Rapport refuses loopback, private, link-local and reserved "
-            "targets unless an admin allows private networks for this endpoint.",
-            reason=kind,
-        )
-    return Target(parsed, addresses[0])
+    address = netguard.check_addresses(
+        parsed.raw_host.decode("ascii"),
+        resolve(parsed),
+        allow_private=allow_private,
+        what="The webhook host",
+        allowance="this endpoint",
+        refused=Refused,
+    )
+    return Target(parsed, address)

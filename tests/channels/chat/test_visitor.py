@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from rapport.agents.permissions import Actor
 from rapport.conversations import merge as merging
 from rapport.conversations import service
+from rapport.kit.problems import Conflict
 from rapport.models import Agent, Conversation, Event
 from tests.channels.chat.conftest import KEY, SHOP, new_visitor
 from tests.conftest import inbound
@@ -135,6 +137,14 @@ def test_a_chat_merged_into_another_customers_conversation_stays_hidden(client, 
     other = inbound(client, world.agent_token, world.api_inbox.id, address="someone@example.net", text="Private")
     me = new_visitor(client)
     conv = client.post(f"{API}/messages", json={"text": "I am someone, merge me"}, headers=me).json()
-    with db.write() as s:
+    # Refused: another customer's conversation takes in this chat only after the customers are merged.
+    with pytest.raises(Conflict, match="merge the customers first"), db.write() as s:
         merging.merge(s, _agent(world), conv["conversation_id"], other["conversation_id"])
+    assert [m["text"] for m in client.get(f"{API}/messages", headers=me).json()["items"]] == ["I am someone, merge me"]
+    with db.write() as s:  # a conversation moved there regardless (made before the refusal) stays hidden
+        s.execute(
+            update(Conversation)
+            .where(Conversation.id == conv["conversation_id"])
+            .values(merged_into_id=other["conversation_id"])
+        )
     assert client.get(f"{API}/messages", headers=me).json()["items"] == []

@@ -175,6 +175,7 @@ class Dovecot:
             "security": security,
             "username": user,
             "password": password if password is not None else self.users[user],
+            "allow_private": True,  # the test server is on loopback: allowed explicitly, past the SSRF guard
         }
         if security != "plain":
             settings["ca_file"] = self.ca_file

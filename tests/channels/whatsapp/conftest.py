@@ -47,6 +47,7 @@ def wa_inbox(db, world, graph):
                 "verify_token": VERIFY_TOKEN,
                 "graph_version": VERSION,
                 "api_base": graph.base,
+                "allow_private": True,  # the fake is on loopback: allowed explicitly, past the SSRF guard
             },
         )
     return inbox

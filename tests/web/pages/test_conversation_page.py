@@ -149,7 +149,7 @@ def test_actions_change_the_conversation(client, world, signed_in, db):
 
 def test_merge(client, world, signed_in, db):
     a = inbound(client, world.agent_token, world.email_inbox.id, "a@customer.test")["conversation_id"]
-    b = inbound(client, world.agent_token, world.api_inbox.id, "b@customer.test")["conversation_id"]
+    b = inbound(client, world.agent_token, world.api_inbox.id, "a@customer.test")["conversation_id"]
     r = client.post(f"/conversations/{a}/merge", data={"csrf_token": signed_in, "target_id": str(b)})
     assert r.status_code == 303 and r.headers["location"] == f"/conversations/{b}"
     with db.read() as s:

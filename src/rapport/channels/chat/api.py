@@ -44,10 +44,18 @@ def _wait(wait: Wait) -> dict:
     }
 
 
+def client_address(request: Request) -> str:
+    """The client's address, the key of the per-address limits (a trusted proxy's X-Forwarded-For, see cli)."""
+    return request.client.host if request.client else service.UNKNOWN
+
+
+Client = Annotated[str, Depends(client_address)]
+
+
 @router.post("/visitors", status_code=201)
-def start(key: str, body: VisitorIn, session: DB) -> dict:
+def start(key: str, body: VisitorIn, session: DB, client: Client) -> dict:
     """Start a chat: a visitor token for this browser (keep it; it is the only way back to this chat)."""
-    row, token = service.start(session, key, name=body.name)
+    row, token = service.start(session, key, name=body.name, client=client)
     return {"token": token, "visitor_id": row.id, "wait": _wait(service.wait(session))}
 
 
@@ -70,17 +78,17 @@ def history(session: DB, me: Visitor, after: int = 0, limit: Annotated[int, Quer
 
 
 @router.post("/messages", status_code=201)
-def post_message(body: ChatMessageIn, session: DB, me: Visitor) -> dict:
+def post_message(body: ChatMessageIn, session: DB, me: Visitor, client: Client) -> dict:
     """Send a message (text and/or attachments)."""
     files = [IncomingFile(a.filename, a.raw(), a.content_type) for a in body.attachments]
-    got = service.post(session, me, text=body.text, files=files)
+    got = service.post(session, me, text=body.text, files=files, client=client)
     return {"message_id": got.message_id, "conversation_id": got.conversation_id}
 
 
 @router.post("/person")
-def talk_to_person(body: PersonIn, session: DB, me: Visitor) -> dict:
+def talk_to_person(body: PersonIn, session: DB, me: Visitor, client: Client) -> dict:
     """Go to the human queue now; answers the expected wait (or that nobody is available)."""
-    conv_id, wait = service.ask_for_person(session, me, text=body.text)
+    conv_id, wait = service.ask_for_person(session, me, text=body.text, client=client)
     return {"conversation_id": conv_id, "wait": _wait(wait)}
 
 

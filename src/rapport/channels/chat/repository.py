@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from rapport.kit.problems import NotFound, Unauthorized
 from rapport.kit.secrets import token_hash
-from rapport.models import Attachment, ChatVerification, ChatVisitor, Conversation, Identity, Inbox, Message
+from rapport.models import Attachment, ChatStart, ChatVerification, ChatVisitor, Conversation, Identity, Inbox, Message
 from rapport.realtime.pushes import message_shape, shown_messages
 
 
@@ -64,14 +66,22 @@ def history(
     session: Session, *, conversation_ids: list[int] | None, customer_id: int | None, after: int, limit: int
 ) -> list[dict]:
     """Customer-visible messages (never notes) after id `after`, oldest first, in the live-push shape."""
-    query = shown_messages().where(Message.direction != "note", Message.id > after)
+    query = (
+        shown_messages()
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Message.direction != "note",
+            Message.id > after,
+            # Only the conversation's own customer's messages (and agents' replies): another customer's, moved in by
+            # a merge, never reach this visitor.
+            or_(Message.customer_id.is_(None), Message.customer_id == Conversation.customer_id),
+        )
+    )
     scope = []
     if conversation_ids:
         scope.append(Message.conversation_id.in_(conversation_ids))
     if customer_id is not None:
-        scope.append(
-            Message.conversation_id.in_(select(Conversation.id).where(Conversation.customer_id == customer_id))
-        )
+        scope.append(Conversation.customer_id == customer_id)
     if not scope:
         return []
     rows = list(session.execute(query.where(or_(*scope)).order_by(Message.id).limit(limit)))
@@ -109,3 +119,20 @@ def pending_verification(session: Session, visitor_id: int) -> ChatVerification 
         .limit(1)
         .with_for_update()
     ).first()
+
+
+def starts_since(session: Session, kind: str, client: str, since: datetime) -> tuple[int, datetime | None]:
+    """How many `kind` starts came from `client` after `since`, and the oldest of them.
+
+    Every older start of `kind` (whichever client) is deleted on the way, so the table holds about an hour.
+    """
+    session.execute(delete(ChatStart).where(ChatStart.kind == kind, ChatStart.created_at <= since))
+    count, oldest = session.execute(
+        select(func.count(), func.min(ChatStart.created_at)).where(ChatStart.kind == kind, ChatStart.client == client)
+    ).one()
+    return count, oldest
+
+
+def add_start(session: Session, kind: str, client: str, at: datetime) -> None:
+    """Count one `kind` start from `client`."""
+    session.add(ChatStart(kind=kind, client=client, created_at=at))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,11 +19,19 @@ from rapport.kit.clock import now
 from rapport.kit.problems import NotFound, TooManyRequests, Unauthorized
 from rapport.kit.secrets import new_token, token_hash
 from rapport.models import Attachment, ChatVisitor, Conversation
-from rapport.models.enums import Status
+from rapport.models.enums import ACTIVE_STATUSES, Status
 from rapport.realtime.pushes import Push, signal
 from rapport.routing.wait import Wait, expected_wait
 
 PERSON_TEXT = "I would like to talk to a person."
+UNKNOWN = "unknown"
+HOUR = timedelta(hours=1)
+VISITOR, CONVERSATION = "visitor", "conversation"
+# What each per-address limit counts: the Settings field and its environment variable.
+LIMITS = {
+    VISITOR: ("chat_visitors_per_client_per_hour", "RAPPORT_CHAT_VISITORS_PER_CLIENT_PER_HOUR"),
+    CONVERSATION: ("chat_conversations_per_client_per_hour", "RAPPORT_CHAT_CONVERSATIONS_PER_CLIENT_PER_HOUR"),
+}
 
 
 @dataclass(frozen=True)
@@ -39,9 +49,12 @@ class Scope:
         return f"conversation:{self.conversation_ids[0]}" if self.conversation_ids else None
 
 
-def start(session: Session, inbox_key: str, *, name: str | None = None) -> tuple[ChatVisitor, str]:
+def start(
+    session: Session, inbox_key: str, *, name: str | None = None, client: str = UNKNOWN
+) -> tuple[ChatVisitor, str]:
     """A new anonymous visitor of the inbox: a random chat identity address and a secret token (kept hashed)."""
     inbox = repository.inbox_by_key(session, inbox_key)
+    _limit_starts(session, VISITOR, client)
     token = new_token("rcv")
     visitor = ChatVisitor(
         inbox_id=inbox.id,
@@ -54,6 +67,7 @@ def start(session: Session, inbox_key: str, *, name: str | None = None) -> tuple
     )
     session.add(visitor)
     session.flush()
+    repository.add_start(session, VISITOR, client, visitor.created_at)
     return visitor, token
 
 
@@ -83,9 +97,13 @@ def scope(session: Session, visitor: ChatVisitor) -> Scope:
     return Scope([conv_id], None)
 
 
-def post(session: Session, visitor: ChatVisitor, *, text: str | None, files: list[IncomingFile]) -> Received:
+def post(
+    session: Session, visitor: ChatVisitor, *, text: str | None, files: list[IncomingFile], client: str = UNKNOWN
+) -> Received:
     """Store the visitor's message through the inbound pipeline (limits, threading, events) in this transaction."""
     _count_message(visitor)
+    if _starts_conversation(session, visitor):
+        _limit_starts(session, CONVERSATION, client)
     msg = Inbound(
         inbox_id=visitor.inbox_id,
         sender_kind="chat",
@@ -97,7 +115,35 @@ def post(session: Session, visitor: ChatVisitor, *, text: str | None, files: lis
     )
     got = receive_inbound(session, SYSTEM, msg)
     visitor.conversation_id = got.conversation_id
+    if got.new_conversation:
+        repository.add_start(session, CONVERSATION, client, now())
     return got
+
+
+def _starts_conversation(session: Session, visitor: ChatVisitor) -> bool:
+    """Whether the visitor's next message opens a new conversation (they have no active one)."""
+    if visitor.conversation_id is None:
+        return True
+    conv_id = repository.survivor(session, visitor.conversation_id)
+    status = session.scalar(select(Conversation.status).where(Conversation.id == conv_id))
+    return status not in ACTIVE_STATUSES
+
+
+def _limit_starts(session: Session, kind: str, client: str) -> None:
+    """Refuse a new visitor or conversation beyond the client address's hourly limit (429 with Retry-After)."""
+    field, setting = LIMITS[kind]
+    limit = getattr(get_settings(), field)
+    stamp = now()
+    count, oldest = repository.starts_since(session, kind, client, stamp - HOUR)
+    if count >= limit:
+        retry = max(1, math.ceil((oldest + HOUR - stamp).total_seconds())) if oldest else 60
+        raise TooManyRequests(
+            f"This address started {count} chat {kind}s within the hour, the most {setting} allows; "
+            f"please try again in {retry} seconds.",
+            limit=limit,
+            setting=setting,
+            retry_after=retry,
+        )
 
 
 def _count_message(visitor: ChatVisitor) -> None:
@@ -139,13 +185,15 @@ def topic(session: Session, visitor: ChatVisitor) -> str:
     return scope(session, visitor).topic or f"visitor:{visitor.id}"
 
 
-def ask_for_person(session: Session, visitor: ChatVisitor, *, text: str | None = None) -> tuple[int, Wait]:
+def ask_for_person(
+    session: Session, visitor: ChatVisitor, *, text: str | None = None, client: str = UNKNOWN
+) -> tuple[int, Wait]:
     """Put the visitor's conversation in the human queue (starting one if needed); the wait ahead of them."""
     ahead = wait(session)
     conv_id = visitor.conversation_id and repository.survivor(session, visitor.conversation_id)
     conv = session.get(Conversation, conv_id) if conv_id else None
     if text or conv is None or conv.status == Status.closed:
-        conv_id = post(session, visitor, text=text or PERSON_TEXT, files=[]).conversation_id
+        conv_id = post(session, visitor, text=text or PERSON_TEXT, files=[], client=client).conversation_id
     human.request_human(session, SYSTEM, conv_id, channel="chat", via="chat_button")
     return conv_id, ahead
 
@@ -162,12 +210,12 @@ def attachment_for(session: Session, visitor: ChatVisitor, attachment_id: int) -
     """An attachment of a message the visitor may read; NotFound for anything else (no hint it exists)."""
     att, message = repository.attachment(session, attachment_id)
     s = scope(session, visitor)
-    allowed = message.direction != "note" and (
-        message.conversation_id in s.conversation_ids
-        or (
-            s.customer_id is not None
-            and session.get(Conversation, message.conversation_id).customer_id == s.customer_id
-        )
+    owner = session.get(Conversation, message.conversation_id).customer_id
+    allowed = (
+        message.direction != "note"
+        # Never another customer's file, even one a merge moved into this conversation.
+        and message.customer_id in (None, owner)
+        and (message.conversation_id in s.conversation_ids or (s.customer_id is not None and owner == s.customer_id))
     )
     if not allowed:
         raise NotFound(f"There is no attachment {attachment_id}.")

@@ -12,7 +12,9 @@ import ssl
 import threading
 import time
 
+from rapport.channels.email import connect
 from rapport.channels.email.settings import ImapSettings, is_loopback
+from rapport.kit import netguard
 
 _UID = re.compile(rb"UID (\d+)")
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
@@ -69,20 +71,18 @@ class ImapClient:
         if cfg.security == "plain" and not is_loopback(cfg.host):
             raise ImapError(f"plain IMAP is only allowed to a loopback host, not '{cfg.host}'")
         try:
-            if cfg.security == "tls":
-                self.imap = imaplib.IMAP4_SSL(
-                    cfg.host, cfg.port, ssl_context=tls_context(cfg.ca_file), timeout=cfg.timeout
-                )
-            else:
-                self.imap = imaplib.IMAP4(cfg.host, cfg.port, timeout=cfg.timeout)
-                if cfg.security == "starttls":
-                    self.imap.starttls(ssl_context=tls_context(cfg.ca_file))
+            # Through the SSRF guard, to the address it checked (channels/email/connect.py).
+            self.imap = connect.imap(cfg, tls_context(cfg.ca_file) if cfg.security == "tls" else None)
+            if cfg.security == "starttls":
+                self.imap.starttls(ssl_context=tls_context(cfg.ca_file))
             self.imap.login(cfg.username, cfg.password)
             typ, data = self.imap.capability()
             self.capabilities = set(data[0].decode().upper().split()) if typ == "OK" and data else set()
         except (imaplib.IMAP4.error, OSError) as exc:
             self.close()
             raise ImapError(f"IMAP {cfg.host}:{cfg.port}: {exc}") from exc
+        except netguard.Refused as exc:
+            raise ImapError(f"IMAP {cfg.host}:{cfg.port}: {exc.detail}") from exc
 
     def close(self) -> None:
         """Log out, ignoring a connection that is already gone."""

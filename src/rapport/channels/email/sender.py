@@ -24,14 +24,14 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rapport.channels.email import tokens
+from rapport.channels.email import connect, tokens
 from rapport.channels.email.imap import tls_context
 from rapport.channels.email.settings import SmtpSettings, is_loopback, parse
 from rapport.config import get_settings
 from rapport.conversations import reply_options
 from rapport.conversations.tasks import Outgoing, Undeliverable
 from rapport.customers.identities import normalise
-from rapport.kit import blobs
+from rapport.kit import blobs, netguard
 from rapport.kit import html as htmlkit
 from rapport.kit.problems import Invalid
 from rapport.models import Agent, Attachment, Conversation, Customer, Identity, Inbox, Message
@@ -212,16 +212,16 @@ def _deliver(cfg: SmtpSettings, mail: EmailMessage, from_address: str, to_addres
     if cfg.security == "plain" and not is_loopback(cfg.host):
         raise Undeliverable(f"plain SMTP is only allowed to a loopback host, not '{cfg.host}'")
     try:
-        if cfg.security == "tls":
-            client = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=tls_context(cfg.ca_file))
-        else:
-            client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+        # Through the SSRF guard, to the address it checked (channels/email/connect.py).
+        client = connect.smtp(cfg, tls_context(cfg.ca_file) if cfg.security == "tls" else None)
         with client:
             if cfg.security == "starttls":
                 client.starttls(context=tls_context(cfg.ca_file))
             if cfg.username:
                 client.login(cfg.username, cfg.password or "")
             client.send_message(mail, from_addr=from_address, to_addrs=[to_address])
+    except netguard.Refused as exc:
+        raise Undeliverable(f"Not sent: {exc.detail}") from None
     except smtplib.SMTPRecipientsRefused as exc:
         raise Undeliverable(f"The SMTP server refused the recipient: {exc.recipients}") from None
     except smtplib.SMTPResponseException as exc:

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from rapport.channels import Connection
+from rapport.kit import netguard
 from rapport.kit.problems import Invalid
 
 Security = Literal["tls", "starttls", "plain"]
@@ -39,6 +40,9 @@ class _Server(BaseModel):
     # A CA bundle (PEM file) to trust instead of the system's, e.g. for a private CA.
     ca_file: str | None = None
     timeout: Annotated[float, Field(gt=0, le=600)] = 60.0
+    # The SSRF guard (kit.netguard) refuses loopback, private and link-local servers unless an admin allows
+    # private networks for this one (a mail server on the LAN).
+    allow_private: bool = False
 
     @model_validator(mode="after")
     def _plain_only_on_loopback(self):
@@ -108,7 +112,17 @@ def parse(settings: dict | None) -> EmailSettings:
 
 def check(settings: dict) -> dict:
     """Validate an email inbox's settings for storing (the SETTINGS hook); returns them unchanged."""
-    parse(settings)
+    parsed = parse(settings)
+    for key, server in (("imap", parsed.imap), ("smtp", parsed.smtp)):
+        if server is not None:
+            # What needs no DNS lookup (no network I/O in the transaction); every connection checks it all again.
+            netguard.check_static(
+                server.host,
+                allow_private=server.allow_private,
+                what=f"The {key.upper()} host",
+                allowance=f"this server (settings.{key}.allow_private)",
+                field=f"settings.{key}.host",
+            )
     return settings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from rapport.models import Conversation, Customer, Identity, Inbox, Message, PortalLink, PortalSession
@@ -90,7 +90,7 @@ def conversations_of(session: Session, customer_id: int, *, limit: int) -> list[
     )
 
 
-def visible_messages(session: Session, conversation_id: int, *, limit: int) -> list[Message]:
+def visible_messages(session: Session, conversation_id: int, customer_id: int, *, limit: int) -> list[Message]:
     """The newest messages a customer may read (theirs and agents' replies, never internal notes), oldest first."""
     rows = list(
         session.scalars(
@@ -98,6 +98,8 @@ def visible_messages(session: Session, conversation_id: int, *, limit: int) -> l
             .where(
                 Message.conversation_id == conversation_id,
                 Message.direction.in_((Direction.inbound.value, Direction.outbound.value)),
+                # Another customer's messages never show, whatever conversation they ended up in (a merge).
+                or_(Message.customer_id.is_(None), Message.customer_id == customer_id),
             )
             .order_by(Message.id.desc())
             .limit(limit)

@@ -256,7 +256,7 @@ def conversation(session: Session, who: CustomerSession, conversation_id: int) -
         conv = session.get(Conversation, conv.merged_into_id)
     if conv is None or conv.customer_id != who.customer_id:
         raise NotFound(f"There is no conversation {conversation_id}.")
-    return conv, repository.visible_messages(session, conv.id, limit=MAX_SHOWN)
+    return conv, repository.visible_messages(session, conv.id, who.customer_id, limit=MAX_SHOWN)
 
 
 def reply(session: Session, who: CustomerSession, conversation_id: int, text: str) -> Received:

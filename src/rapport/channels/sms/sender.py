@@ -15,7 +15,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from rapport.channels.sms import media, repository
 from rapport.channels.twilio_common.config import client, parse
 from rapport.config import get_settings
-from rapport.conversations.tasks import SENDERS, Outgoing
+from rapport.conversations.tasks import SENDERS, Outgoing, Undeliverable
+from rapport.kit import netguard
 from rapport.models import Inbox, Message
 
 
@@ -54,6 +55,8 @@ def _create(cfg, params: dict):
     """Twilio's Messages API call, with no transaction open."""
     try:
         return client(cfg).messages.create(**params)
+    except netguard.Refused as exc:  # the SSRF guard: an admin must change api_base or allow private networks
+        raise Undeliverable(f"Not sent: {exc.detail}") from None
     except TwilioRestException as exc:
         raise DeliveryError(f"Twilio refused the SMS: HTTP {exc.status}, error {exc.code}: {exc.msg}") from None
     except (TwilioException, OSError) as exc:

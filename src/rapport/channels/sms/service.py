@@ -8,12 +8,13 @@ import requests
 from sqlalchemy.orm import Session
 
 from rapport.channels.sms import repository
-from rapport.channels.twilio_common.config import TwilioSettings
+from rapport.channels.twilio_common.config import TwilioSettings, checked_base
 from rapport.channels.twilio_common.webhook import Webhook
 from rapport.config import get_settings
 from rapport.conversations import delivery
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.inbound_types import Inbound
+from rapport.kit import netguard
 from rapport.kit.problems import BadRequest, Invalid, NotFound, Problem, TooLarge
 from rapport.models.enums import DeliveryStatus
 
@@ -91,6 +92,8 @@ def fetch_media(cfg: TwilioSettings, index: int, url: str, declared: str | None)
     )
     timeout = get_settings().twilio_http_timeout_seconds
     try:
+        # Through the SSRF guard, right before the request (http: to the address it checked).
+        url = checked_base(cfg) + url[len(cfg.api_base.rstrip("/")) :]
         # HTTP Basic auth for accounts that protect media; requests drops it on the redirect to Twilio's CDN.
         with requests.get(url, auth=(cfg.account_sid, cfg.auth_token), stream=True, timeout=timeout) as r:
             if r.status_code != 200:
@@ -104,6 +107,8 @@ def fetch_media(cfg: TwilioSettings, index: int, url: str, declared: str | None)
                     raise too_large
     except requests.RequestException as exc:
         raise MediaUnavailable(f"MediaUrl{index} could not be fetched ({type(exc).__name__}).") from None
+    except netguard.Refused as exc:
+        raise MediaUnavailable(f"MediaUrl{index} was not fetched: {exc.detail}") from None
     ctype = declared or r.headers.get("content-type")
     ext = mimetypes.guess_extension((ctype or "").split(";")[0].strip()) or ""
     return IncomingFile(filename=f"mms-{index}{ext}", data=bytes(data), content_type=ctype)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from rapport.channels import Connection, invalid_settings
-from rapport.channels.twilio_common.config import TwilioSettings
+from rapport.channels.twilio_common.config import TwilioSettings, check_api_base
 
 # Keys an SMS or phone inbox keeps beside its Twilio credentials (checked by their own channel).
 OTHER_KEYS = ("ivr",)
@@ -26,9 +26,10 @@ def check(settings: dict) -> dict:
     """Validate the Twilio credentials once any is given (the SETTINGS hook for SMS); returns them unchanged."""
     if twilio_part(settings):
         try:
-            TwilioSettings.model_validate(twilio_part(settings))
+            cfg = TwilioSettings.model_validate(twilio_part(settings))
         except ValidationError as exc:
             raise invalid_settings("Twilio", exc, hints=HINTS) from None
+        check_api_base(cfg)
     return settings
 
 

@@ -49,12 +49,12 @@ def verify(token: str, url: str, params: FormData, signature: str | None) -> Non
 
 
 async def receive(request: Request, inbox_id: int, channel: str) -> Webhook:
-    """Parse and verify a webhook before any write; the inbox's settings come from the process cache."""
+    """Parse and verify a webhook before any write, against the inbox's settings as committed now."""
     cache: InboxCache | None = getattr(request.app.state, "twilio_inboxes", None)
     if cache is None:
         cache = request.app.state.twilio_inboxes = InboxCache(request.app.state.db)
-    # Warm path: no thread hop and no query; a miss reads the inbox in a worker thread.
-    inbox = cache.fresh(inbox_id, channel) or await run_in_threadpool(cache.get, inbox_id, channel)
+    # Read as committed now (one primary-key read): a deactivated inbox or a replaced auth token never verifies.
+    inbox = await run_in_threadpool(cache.get, inbox_id, channel)
     ctype = request.headers.get("content-type", "")
     if not ctype.startswith("application/x-www-form-urlencoded"):
         raise BadRequest("Twilio webhooks are form-encoded (application/x-www-form-urlencoded).")

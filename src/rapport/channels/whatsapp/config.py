@@ -7,9 +7,16 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rapport.channels import Connection, invalid_settings
+from rapport.kit import netguard
 from rapport.kit.problems import Invalid
 
 DEFAULT_API_BASE = "https://graph.facebook.com"
+# How the SSRF guard names the api_base in its refusals.
+_WHERE = {
+    "what": "The Graph API host",
+    "allowance": "this inbox (settings.allow_private)",
+    "field": "settings.api_base",
+}
 HINTS = {
     "phone_number_id": "the phone number ID is digits only (WhatsApp > API Setup in Meta's developer console)",
     "graph_version": "a Graph API version such as v21.0",
@@ -27,8 +34,10 @@ class WhatsAppSettings(BaseModel):
     app_secret: Annotated[str, Field(min_length=1, max_length=200)]
     verify_token: Annotated[str, Field(min_length=1, max_length=200)]
     graph_version: Annotated[str, Field(pattern=r"^v[0-9]+\.[0-9]+$")] = "v21.0"
-    # Only tests point this elsewhere (at a local fake of the Graph API).
+    # Only tests point this elsewhere (at a local fake of the Graph API); it passes the SSRF guard (kit.netguard)
+    # on save and before every call, and may be private (a loopback fake) only when allow_private says so.
     api_base: Annotated[str, Field(pattern=r"^https?://[^\s/]+(:[0-9]+)?$")] = DEFAULT_API_BASE
+    allow_private: bool = False
 
 
 def load(inbox_id: int, settings: dict) -> WhatsAppSettings:
@@ -55,10 +64,16 @@ def check(settings: dict) -> dict:
     """Validate a WhatsApp inbox's settings once any is given (the SETTINGS hook); returns them unchanged."""
     if settings:
         try:
-            WhatsAppSettings.model_validate(settings)
+            cfg = WhatsAppSettings.model_validate(settings)
         except ValidationError as exc:
             raise invalid_settings("WhatsApp", exc, hints=HINTS) from None
+        netguard.check_base_url_static(cfg.api_base, allow_private=cfg.allow_private, **_WHERE)
     return settings
+
+
+def checked_base(cfg: WhatsAppSettings) -> str:
+    """The api_base to call now, through the SSRF guard (kit.netguard.checked_base_url)."""
+    return netguard.checked_base_url(cfg.api_base, allow_private=cfg.allow_private, **_WHERE)
 
 
 def status(settings: dict) -> Connection:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx2
 
-from rapport.channels.whatsapp.config import WhatsAppSettings
+from rapport.channels.whatsapp.config import WhatsAppSettings, checked_base
 from rapport.config import get_settings
+from rapport.kit import netguard
 from rapport.kit.problems import Problem, TooLarge
 
 # Meta's throttling codes (and HTTP 429/5xx) are worth retrying; other refusals will not change on a retry.
@@ -31,8 +32,12 @@ class Graph:
 
     def __init__(self, cfg: WhatsAppSettings):
         self.cfg = cfg
+        try:
+            base = checked_base(cfg)  # the SSRF guard, right before the calls
+        except netguard.Refused as exc:
+            raise GraphError(f"Not sent: {exc.detail}", status=422, permanent=True) from None
         self.http = httpx2.Client(
-            base_url=f"{cfg.api_base}/{cfg.graph_version}",
+            base_url=f"{base}/{cfg.graph_version}",
             headers={"Authorization": f"Bearer {cfg.access_token}"},
             timeout=get_settings().http_timeout_seconds,
         )

@@ -9,13 +9,14 @@ from rapport.models import Identity, Inbox, Message, WhatsAppStatus
 from rapport.models.enums import Channel, Direction, IdentityKind
 
 
-def whatsapp_inboxes(session: Session) -> list[Inbox]:
-    """Every active WhatsApp inbox (a handful: one per business phone number)."""
-    return list(
-        session.scalars(
-            select(Inbox).where(Inbox.channel == Channel.whatsapp.value, Inbox.active.is_(True)).order_by(Inbox.id)
-        )
+def whatsapp_settings(session: Session) -> list[tuple[int, dict]]:
+    """Every active WhatsApp inbox's id and settings, as committed now (what each webhook checks against)."""
+    rows = session.execute(
+        select(Inbox.id, Inbox.settings)
+        .where(Inbox.channel == Channel.whatsapp.value, Inbox.active.is_(True))
+        .order_by(Inbox.id)
     )
+    return [(r.id, r.settings or {}) for r in rows]
 
 
 def known_wamids(session: Session, pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import time
 from dataclasses import dataclass
 
 import httpx2
@@ -23,7 +22,6 @@ from rapport.channels.whatsapp.graph import Graph, GraphError, UpstreamFailed
 from rapport.config import get_settings
 from rapport.conversations.attachments import IncomingFile
 from rapport.db.session import Database
-from rapport.events import bus
 from rapport.kit.problems import BadRequest, Forbidden, Problem
 
 log = logging.getLogger(__name__)
@@ -35,8 +33,7 @@ def verify_subscription(db: Database, *, mode: str | None, token: str | None, ch
         raise Forbidden(
             "The WhatsApp webhook verification needs hub.mode=subscribe, hub.verify_token and hub.challenge."
         )
-    with db.read() as session:
-        configured = list(_configured(session).values())
+    configured = list(_CONFIGURED.get(db).values())
     if not any(hmac.compare_digest(c.verify_token.encode(), token.encode()) for c, _ in configured):
         raise Forbidden("The hub.verify_token matches no WhatsApp inbox's verify token.")
     return challenge
@@ -63,8 +60,6 @@ def accept(db: Database, body: bytes, signature: str | None) -> Accepted:
         payload = None
     configured = _CONFIGURED.get(db)
     numbers = parsing.phone_number_ids(payload) if isinstance(payload, dict) else set()
-    if any(n not in configured for n in numbers):
-        configured = _CONFIGURED.get(db, refresh=True)  # a number connected since the cache was filled
     addressed = [configured[n] for n in numbers if n in configured]
     # Every inbox the payload writes to must have signed it; with none known, one of ours must have (so a
     # forged body never earns a 2xx).
@@ -111,49 +106,33 @@ def store_statuses(db: Database, reports: list) -> None:
 
 
 class _Configured:
-    """The WhatsApp inboxes by phone number id, cached for RAPPORT_CHANNEL_SETTINGS_CACHE_SECONDS.
+    """The active WhatsApp inboxes by phone number id, read on every webhook (one small query).
 
-    Every webhook needs them before it may read anything else; loading and validating them per request
-    cost more than storing the message. An unknown number refreshes at once, so a new inbox works at once.
+    A deactivation, a rotated app secret or any settings change committed by any process applies to the very next
+    webhook; only the validation of settings already seen is kept, keyed by their exact value.
     """
 
     def __init__(self):
-        self._value: dict | None = None
-        self._until = 0.0
+        self._parsed: dict[int, tuple[dict, WhatsAppSettings | None]] = {}
 
-    def get(self, db: Database, *, refresh: bool = False) -> dict[str, tuple[WhatsAppSettings, int]]:
-        """The configured inboxes, from the cache while it is fresh."""
-        if refresh or self._value is None or self._until < time.monotonic():
-            with db.read() as session:
-                self._value = _configured(session)
-            self._until = time.monotonic() + get_settings().channel_settings_cache_seconds
-        return self._value
-
-    def forget(self) -> None:
-        """Drop the cache (after an inbox change in this process)."""
-        self._value = None
+    def get(self, db: Database) -> dict[str, tuple[WhatsAppSettings, int]]:
+        """The configured inboxes as committed now."""
+        with db.read() as session:
+            rows = repository.whatsapp_settings(session)
+        out: dict[str, tuple[WhatsAppSettings, int]] = {}
+        for inbox_id, settings in rows:
+            hit = self._parsed.get(inbox_id)
+            if hit is None or hit[0] != settings:
+                cfg = try_load(inbox_id, settings)
+                if cfg is None:
+                    log.warning("WhatsApp inbox %s has incomplete settings; its webhooks are refused", inbox_id)
+                hit = self._parsed[inbox_id] = (settings, cfg)
+            if hit[1] is not None:
+                out[hit[1].phone_number_id] = (hit[1], inbox_id)
+        return out
 
 
 _CONFIGURED = _Configured()
-
-
-def _forget_after_commit(events) -> None:
-    if any(e.name in ("inbox.created", "inbox.updated") for e in events):
-        _CONFIGURED.forget()
-
-
-bus.subscribe(_forget_after_commit)
-
-
-def _configured(session) -> dict[str, tuple[WhatsAppSettings, int]]:
-    out = {}
-    for inbox in repository.whatsapp_inboxes(session):
-        cfg = try_load(inbox.id, inbox.settings)
-        if cfg is None:
-            log.warning("WhatsApp inbox %s has incomplete settings; its webhooks are refused", inbox.id)
-        else:
-            out[cfg.phone_number_id] = (cfg, inbox.id)
-    return out
 
 
 def _signed(body: bytes, header: str | None, secret: str) -> bool:
