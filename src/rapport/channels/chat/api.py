@@ -44,11 +44,6 @@ def _wait(wait: Wait) -> dict:
     }
 
 
-def client_address(request: Request) -> str:
-    """The client's address, the key of the per-address limits (a trusted proxy's X-Forwarded-For, see cli)."""
-    return request.client.host if request.client else service.UNKNOWN
-
-
 Client = Annotated[str, Depends(client_address)]
 
 
