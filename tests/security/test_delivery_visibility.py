@@ -17,7 +17,7 @@ from tests.web.pages.conftest import csrf_of
 
 
 def _smtp(db, world, port: int | None) -> None:
-    settings = {"smtp": {"host": "127.0.0.1", "port": port, "security": "plain"}} if port else {}
+    settings = {"smtp": {"host": "127.0.0.1", "port": port, "security": "plain", "allow_private": True}} if port else {}
     with db.write() as s:
         inboxes.update(s, SYSTEM, world.email_inbox.id, settings=settings)
 

@@ -46,7 +46,10 @@ def _receive(db, inbox_id: int, raw: bytes):
 
 
 def _configure(db, inbox_id: int, smtp_port: int, **extra) -> None:
-    settings = {"smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "plain"}, "from_name": "Support"}
+    settings = {
+        "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "plain", "allow_private": True},
+        "from_name": "Support",
+    }
     with db.write() as s:
         inboxes.update(s, SYSTEM, inbox_id, settings=settings | extra)
 
@@ -253,6 +256,7 @@ def test_the_admin_inbox_form_names_the_trusted_servers(client, world, db):
         "settings.smtp.host": "127.0.0.1",
         "settings.smtp.port": "2525",
         "settings.smtp.security": "plain",
+        "settings.smtp.allow_private": "true",
         "settings.trusted_authserv_ids": "mx.example.com\r\nmx2.example.com\r\n",
         "settings.unverified_sender": "quarantine",
     }

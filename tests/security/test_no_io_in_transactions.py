@@ -63,7 +63,9 @@ def _queue_reply(db, client, world, stuck_smtp) -> int:
             s,
             SYSTEM,
             world.email_inbox.id,
-            settings={"smtp": {"host": "127.0.0.1", "port": stuck_smtp.port, "security": "plain"}},
+            settings={
+                "smtp": {"host": "127.0.0.1", "port": stuck_smtp.port, "security": "plain", "allow_private": True}
+            },
         )
     conv_id = inbound(client, world.agent_token, world.email_inbox.id, address="jo@customer.test")["conversation_id"]
     agent = Actor(kind="agent", id=world.agent.id, role=Role.agent, name="Alex Agent")

@@ -20,6 +20,10 @@ SECURITY = (
     ("starttls", "STARTTLS (port 143 or 587)"),
     ("plain", "None (only to this machine)"),
 )
+PRIVATE = (
+    ("", "No: public addresses only"),
+    ("true", "Yes: this server is on our own network (loopback or private addresses)"),
+)
 UNVERIFIED = (
     ("new_conversation", "Opens a new conversation flagged 'unverified sender'"),
     ("quarantine", "Goes to the quarantine, with the reason"),
@@ -79,6 +83,13 @@ def _server(key: str, port: int, security: str) -> tuple[Input, ...]:
         Input(f"{key}.security", "Encryption", "select", options=SECURITY, default=security),
         Input(f"{key}.username", "User name", hint="Often the full mail address."),
         Input(f"{key}.password", "Password", "secret"),
+        Input(
+            f"{key}.allow_private",
+            "Private network",
+            "select",
+            options=PRIVATE,
+            hint="Rapport refuses servers on loopback or private addresses unless allowed here.",
+        ),
     )
 
 
@@ -249,7 +260,8 @@ def shown(channel: str, settings: dict | None, submitted: dict[str, str] | None 
             elif field.kind == "lines":
                 values[field.name] = "\n".join(map(str, current or []))
             elif field.kind == "select":
-                values[field.name] = current or field.default or ""
+                # a stored flag (allow_private) shows as its option "true"
+                values[field.name] = "true" if current is True else (current or field.default or "")
             else:
                 values[field.name] = "" if current is None else str(current)
     return Shown(values, frozenset(stored), frozenset(retype))
