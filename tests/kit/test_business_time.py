@@ -276,8 +276,8 @@ MON = {"timezone": "UTC", "weekly": {"mon": ["09:00-10:00"]}}
         ({**MON, "dates": [{"date": "soon"}]}, CalendarError, "ISO"),
         (
             {**MON, "closures": [{"start": "2026-01-02T10:00:00+00:00", "end": "2026-01-02T10:00"}]},
-            CalendarError,
-            "ISO",
+            InvalidInterval,
+            "timezone",
         ),
         (
             {**MON, "closures": [{"start": "2026-01-02T10:00:00+00:00", "end": "2026-01-02T09:00:00Z"}]},
