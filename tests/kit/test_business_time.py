@@ -373,3 +373,12 @@ def test_twenty_four_seven_is_plain_addition(t, s, micro):
 def test_round_trip_to_the_microsecond(c, t, micro, s):
     t = t.replace(microsecond=micro)
     assert business_seconds_between(c, t, add_business_seconds(c, t, s)) == pytest.approx(s, abs=1e-6)
+
+
+def test_the_worked_example_of_the_docs():
+    c = office(holidays={"country": "GB", "subdivision": "ENG"})
+    assert add_business_seconds(c, local(LONDON, 2026, 12, 31, 16), 2 * H) == local(LONDON, 2027, 1, 4, 10)
+    opened = office(
+        holidays={"country": "GB", "subdivision": "ENG"}, dates=[{"date": "2027-01-01", "hours": ["10:00-12:00"]}]
+    )
+    assert add_business_seconds(opened, local(LONDON, 2026, 12, 31, 16), 2 * H) == local(LONDON, 2027, 1, 1, 11)
