@@ -382,3 +382,23 @@ def test_the_worked_example_of_the_docs():
         holidays={"country": "GB", "subdivision": "ENG"}, dates=[{"date": "2027-01-01", "hours": ["10:00-12:00"]}]
     )
     assert add_business_seconds(opened, local(LONDON, 2026, 12, 31, 16), 2 * H) == local(LONDON, 2027, 1, 1, 11)
+
+
+def test_far_apart_instants_replace_the_table_instead_of_failing():
+    c = office(holidays={"country": "gb", "subdivision": "ENG"})  # the country code is case-insensitive
+    for year in (2026, 1990, 2080, 2026):
+        start = local(LONDON, year, 6, 5, 16)  # a weekday in none of these years' holidays
+        deadline = add_business_seconds(c, start, 2 * H)
+        assert business_seconds_between(c, start, deadline) == 2 * H
+    with pytest.raises(TargetOutOfRange, match="too wide"):
+        business_seconds_between(c, local(LONDON, 1950, 1, 1), local(LONDON, 2026, 1, 1))
+
+
+def test_a_calendar_pickles_without_its_compiled_table():
+    import pickle
+
+    c = office(holidays={"country": "GB", "subdivision": "ENG"})
+    add_business_seconds(c, local(LONDON, 2026, 6, 1, 9), H)  # compiles (the table holds a lock)
+    again = pickle.loads(pickle.dumps(c))
+    assert again == c
+    assert add_business_seconds(again, local(LONDON, 2026, 6, 1, 9), H) == local(LONDON, 2026, 6, 1, 10)

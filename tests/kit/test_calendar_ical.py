@@ -144,3 +144,25 @@ def test_not_ical_is_a_clear_error(text):
         load(text)
     assert isinstance(info.value, ValueError)
     assert "iCal" in str(info.value) or "DTSTART" in str(info.value)
+
+
+def test_until_written_in_the_wrong_form_is_repaired():
+    result = load(
+        feed(
+            # a zoned DTSTART with a local UNTIL (RFC 5545 wants UTC) and an all-day DTSTART with a UTC UNTIL
+            event(
+                "zoned",
+                "DTSTART;TZID=Europe/London:20260302T090000",
+                "DTEND;TZID=Europe/London:20260302T100000",
+                "RRULE:FREQ=DAILY;UNTIL=20260304T090000",
+            ),
+            event("allday", "DTSTART;VALUE=DATE:20260601", "RRULE:FREQ=DAILY;UNTIL=20260603T000000Z"),
+        )
+    )
+    assert len(result.closures) == 3
+    assert [o.date for o in result.dates] == [date(2026, 6, 1), date(2026, 6, 2), date(2026, 6, 3)]
+
+
+def test_a_horizon_that_ends_before_it_starts_is_refused():
+    with pytest.raises(ValueError, match="horizon"):
+        load(feed(event("x", "DTSTART;VALUE=DATE:20260610")), horizon_end=date(2025, 1, 1))

@@ -136,15 +136,16 @@ class Compiled:
             return tab
         with self._lock:
             tab = self.table
-            y0, y1 = self._year(t0), self._year(t1)
-            if tab is not None:
-                if tab.lo <= t0 and t1 < tab.hi:
-                    return tab
-                y0, y1 = min(y0, tab.y0), max(y1, tab.y1)
-            else:
-                y1 += 1  # most deadlines cross into the next year sooner or later
-            if y1 - y0 > MAX_SPAN_YEARS or not (y0 >= 2 and y1 <= 9997):
-                raise TargetOutOfRange(f"a computation over years {y0}..{y1} is too wide (at most {MAX_SPAN_YEARS})")
+            if tab is not None and tab.lo <= t0 and t1 < tab.hi:
+                return tab
+            need0, need1 = self._year(t0), self._year(t1)
+            if need1 - need0 > MAX_SPAN_YEARS or not (need0 >= 2 and need1 <= 9997):
+                raise TargetOutOfRange(
+                    f"a computation over years {need0}..{need1} is too wide (at most {MAX_SPAN_YEARS} years)"
+                )
+            y0, y1 = need0, need1 + 1  # most deadlines cross into the next year sooner or later
+            if tab is not None and max(y1, tab.y1) - min(y0, tab.y0) <= MAX_SPAN_YEARS:
+                y0, y1 = min(y0, tab.y0), max(y1, tab.y1)  # widen; far-apart instants replace the table instead
             self.table = tab = self._build(y0, y1)
             return tab
 

@@ -7,6 +7,7 @@ calendars domain passes its Settings env var), so the error tells the administra
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -54,6 +55,23 @@ def _extra_dates(event: Any, key: str) -> list[date | datetime]:
     return out
 
 
+def _repair_until(text: str, first: datetime) -> str:
+    """RFC 5545 wants UNTIL in UTC for a zoned DTSTART and as a date/floating time otherwise; feeds mix them up."""
+    m = re.search(r"UNTIL=([0-9]{8}(?:T[0-9]{6})?Z?)", text)
+    if not m:
+        return text
+    until = m.group(1)
+    if first.tzinfo is None and until.endswith("Z"):
+        fixed = until[:8] + "T235959"
+    elif first.tzinfo is not None and not until.endswith("Z"):
+        clock = until[9:15] if "T" in until else "235959"
+        local = datetime.strptime(until[:8] + clock, "%Y%m%d%H%M%S").replace(tzinfo=first.tzinfo)
+        fixed = local.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    else:
+        return text
+    return text.replace(f"UNTIL={until}", f"UNTIL={fixed}")
+
+
 def _occurrences(event: Any, start: date | datetime, tz: ZoneInfo, lo: datetime, hi: datetime) -> list:
     """Start values of a (possibly recurring) event that fall within [lo, hi]."""
     all_day = not isinstance(start, datetime)
@@ -68,12 +86,7 @@ def _occurrences(event: Any, start: date | datetime, tz: ZoneInfo, lo: datetime,
     rules = rruleset()
     rrule = event.get("rrule")
     if rrule is not None:
-        text = rrule.to_ical().decode()
-        if first.tzinfo is not None and "UNTIL=" in text and not text.split("UNTIL=")[1].split(";")[0].endswith("Z"):
-            # RFC 5545: UNTIL of a zoned DTSTART is UTC; repair feeds that wrote a local or date UNTIL
-            until = text.split("UNTIL=")[1].split(";")[0]
-            fixed = datetime.strptime(until[:8], "%Y%m%d").replace(hour=23, minute=59, second=59, tzinfo=first.tzinfo)
-            text = text.replace(until, fixed.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ"))
+        text = _repair_until(rrule.to_ical().decode(), first)
         try:
             rules.rrule(rrulestr(text, dtstart=first, forceset=False, ignoretz=False))
         except (ValueError, TypeError) as exc:
@@ -105,6 +118,8 @@ def import_ical(
     limit_name: str = "max_bytes",
 ) -> ICalImport:
     """Read a feed into closed dates (all-day events) and closures (timed events) within the horizon."""
+    if horizon_end < horizon_start:
+        raise CalendarError("the iCal horizon ends before it starts", field="ical")
     raw = data.encode() if isinstance(data, str) else data
     if len(raw) > max_bytes:
         raise ICalTooLarge(

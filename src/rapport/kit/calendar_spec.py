@@ -129,6 +129,7 @@ class HolidayPreset:
     subdivision: str | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "country", str(self.country).upper())
         try:
             holidays_lib.country_holidays(self.country, subdiv=self.subdivision)
         except NotImplementedError as exc:
@@ -186,6 +187,12 @@ class Calendar:
     _compiled: Any = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
+        # tuples all the way down: the calendar is hashable (the compiled-table LRU is keyed by its value)
+        object.__setattr__(self, "weekly", tuple(tuple(day) for day in self.weekly))
+        object.__setattr__(self, "dates", tuple(self.dates))
+        object.__setattr__(self, "closures", tuple(self.closures))
+        for o in self.dates:
+            object.__setattr__(o, "hours", tuple(o.hours))
         try:
             if not isinstance(self.timezone, str) or not self.timezone:
                 raise ValueError
@@ -209,6 +216,15 @@ class Calendar:
             )
         if not spans and not any(o.hours for o in self.dates):
             raise NoOpenTime("the calendar has no open time at all", field="weekly")
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the compiled table (with its lock) stays behind: it is rebuilt on first use
+        return {k: v for k, v in self.__dict__.items() if k not in ("_compiled", "tz")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+        object.__setattr__(self, "_compiled", None)
 
     @cached_property
     def tz(self) -> ZoneInfo:
