@@ -402,3 +402,39 @@ def test_a_calendar_pickles_without_its_compiled_table():
     again = pickle.loads(pickle.dumps(c))
     assert again == c
     assert add_business_seconds(again, local(LONDON, 2026, 6, 1, 9), H) == local(LONDON, 2026, 6, 1, 10)
+
+
+@st.composite
+def random_calendars(draw) -> Calendar:
+    """Any weekly shape: per day up to three intervals on a half-hour grid, maybe an overnight one, own dates."""
+    weekly = {}
+    for day in ALL_DAYS:
+        marks = sorted(draw(st.lists(st.integers(0, 48), unique=True, max_size=6)))
+        pairs = list(zip(marks[::2], marks[1::2], strict=False))
+        weekly[day] = [f"{a // 2:02d}:{a % 2 * 30:02d}-{b // 2:02d}:{b % 2 * 30:02d}" for a, b in pairs]
+    if draw(st.booleans()):
+        weekly["fri"] = [i for i in weekly["fri"] if i.split("-")[1] <= "22:00"] + ["22:00-02:00"]
+        weekly["sat"] = [i for i in weekly["sat"] if i >= "02:00"]
+    if not any(weekly.values()):
+        weekly["wed"] = ["09:00-10:00"]
+    dates = [
+        {"date": f"2026-{m:02d}-{d:02d}", "hours": h}
+        for m, d, h in draw(
+            st.lists(
+                st.tuples(st.integers(1, 12), st.integers(1, 28), st.sampled_from([[], ["10:00-11:30"]])),
+                max_size=4,
+                unique_by=lambda x: (x[0], x[1]),
+            )
+        )
+    ]
+    tz = draw(st.sampled_from(["Europe/London", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]))
+    return cal(tz, weekly, dates=dates)
+
+
+@prop
+@given(random_calendars(), instants, st.integers(1, 2 * 86400), st.integers(0, 86400))
+def test_laws_hold_for_any_weekly_shape(c, t, a, b):
+    first = add_business_seconds(c, t, a)
+    assert business_seconds_between(c, t, first) == a
+    assert is_open(c, first - timedelta(microseconds=1))
+    assert add_business_seconds(c, first, b) == add_business_seconds(c, t, a + b)
