@@ -248,23 +248,27 @@ class Calendar:
         if not isinstance(data, dict):
             raise CalendarError("a calendar is a JSON object")
         weekly_in = data.get("weekly") or {}
+        if not isinstance(weekly_in, dict):
+            raise InvalidInterval("weekly: expected an object of days (mon..sun) to intervals", field="weekly")
         unknown = set(weekly_in) - set(WEEKDAYS)
         if unknown:
             day = sorted(unknown)[0]
             raise InvalidInterval(f"weekly: unknown day {day!r} (use {', '.join(WEEKDAYS)})", field="weekly")
         weekly = tuple(_intervals(weekly_in.get(d, []), where=f"weekly.{d}") for d in WEEKDAYS)
         preset = data.get("holidays")
-        hol = HolidayPreset(str(preset["country"]), preset.get("subdivision")) if preset else None
+        if preset and not (isinstance(preset, dict) and isinstance(preset.get("country"), str)):
+            raise UnknownHolidayCountry(f"holidays: expected {{'country': ...}}, not {preset!r}", field="holidays")
+        hol = HolidayPreset(preset["country"], preset.get("subdivision")) if preset else None
         dates = []
-        for item in data.get("dates", []):
+        for item in data.get("dates") or []:
             try:
                 day = date.fromisoformat(item["date"])
             except (KeyError, TypeError, ValueError):
                 raise CalendarError(f"dates: {item!r} needs an ISO date", field="dates") from None
-            hours = _intervals(item.get("hours", []), where=f"dates.{day.isoformat()}")
+            hours = _intervals(item.get("hours") or [], where=f"dates.{day.isoformat()}")
             dates.append(DateOverride(day, hours, item.get("label", ""), item.get("uid")))
         closures = []
-        for item in data.get("closures", []):
+        for item in data.get("closures") or []:
             try:
                 start, end = datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"])
             except (KeyError, TypeError, ValueError):
