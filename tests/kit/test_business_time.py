@@ -441,3 +441,19 @@ def test_laws_hold_for_any_weekly_shape(c, t, a, b):
     assert business_seconds_between(c, t, first) == a
     assert is_open(c, first - timedelta(microseconds=1))
     assert add_business_seconds(c, first, b) == add_business_seconds(c, t, a + b)
+
+
+def test_threads_compiling_one_calendar_at_once_agree():
+    from concurrent.futures import ThreadPoolExecutor
+
+    c = office(holidays={"country": "GB", "subdivision": "ENG"})
+    starts = [local(LONDON, 2020 + i % 12, 1 + i % 12, 1 + i % 28, 8 + i % 10) for i in range(48)]
+    with ThreadPoolExecutor(8) as pool:
+        deadlines = list(pool.map(lambda t: add_business_seconds(c, t, 30 * H), starts))
+    # an equal calendar would share c's table through the LRU: a far-past closure makes an unequal, equivalent one
+    alone = office(
+        holidays={"country": "GB", "subdivision": "ENG"},
+        closures=[{"start": "1900-01-01T00:00:00+00:00", "end": "1900-01-02T00:00:00+00:00"}],
+    )
+    fresh = [add_business_seconds(alone, t, 30 * H) for t in starts]
+    assert deadlines == fresh
