@@ -457,3 +457,9 @@ def test_threads_compiling_one_calendar_at_once_agree():
     )
     fresh = [add_business_seconds(alone, t, 30 * H) for t in starts]
     assert deadlines == fresh
+
+
+def test_an_overnight_spill_meeting_the_next_days_own_hours_is_their_union():
+    c = cal("Europe/London", {"fri": ["22:00-06:00"]}, dates=[{"date": "2026-06-06", "hours": ["05:00-12:00"]}])
+    friday, saturday_noon = local(LONDON, 2026, 6, 5, 22), local(LONDON, 2026, 6, 6, 12)
+    assert business_seconds_between(c, friday, saturday_noon) == 14 * H
