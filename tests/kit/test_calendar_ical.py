@@ -166,3 +166,16 @@ def test_until_written_in_the_wrong_form_is_repaired():
 def test_a_horizon_that_ends_before_it_starts_is_refused():
     with pytest.raises(ValueError, match="horizon"):
         load(feed(event("x", "DTSTART;VALUE=DATE:20260610")), horizon_end=date(2025, 1, 1))
+
+
+def test_floating_times_are_the_calendars_zone_and_duration_is_honoured():
+    result = load(
+        feed(
+            event("floating", "DTSTART:20260701T120000", "DURATION:PT90M"),
+            event("utc", "DTSTART:20260702T120000Z", "DTEND:20260702T130000Z"),
+        )
+    )
+    assert [(c.start, c.end) for c in result.closures] == [
+        (datetime(2026, 7, 1, 11, tzinfo=UTC), datetime(2026, 7, 1, 12, 30, tzinfo=UTC)),  # 12:00 BST
+        (datetime(2026, 7, 2, 12, tzinfo=UTC), datetime(2026, 7, 2, 13, tzinfo=UTC)),
+    ]
