@@ -154,8 +154,9 @@ class Compiled:
         if tab.y1 >= start_year + HORIZON_YEARS:
             raise NoOpenTime(f"the calendar has no (or not enough) open time within {HORIZON_YEARS} years")
         with self._lock:
-            if self.table is not None and self.table.y1 > tab.y1:
-                return self.table
+            current = self.table  # another thread may have widened it already (or replaced it: then rebuild)
+            if current is not None and current.y0 <= tab.y0 and current.y1 > tab.y1:
+                return current
             self.table = new = self._build(tab.y0, min(tab.y1 + 2, start_year + HORIZON_YEARS))
             return new
 
