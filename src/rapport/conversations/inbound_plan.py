@@ -21,6 +21,7 @@ from rapport.conversations.inbound_types import Inbound, Received
 from rapport.customers.identities import normalise
 from rapport.kit import html as htmlkit
 from rapport.kit.clock import now
+from rapport.kit.headers import one_line
 from rapport.kit.problems import Conflict, Invalid, NotFound, Problem, TooLarge
 from rapport.models import Customer
 from rapport.models.enums import Status
@@ -211,7 +212,7 @@ def _customers(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
         key = (p.msg.sender_kind, p.address)
         if key not in refs:
             refs[key] = CustomerRef(
-                id=None, kind=key[0], address=key[1], name=(p.msg.sender_name or "")[:200], actor=p.actor
+                id=None, kind=key[0], address=key[1], name=one_line(p.msg.sender_name)[:200], actor=p.actor
             )
             plan.customers.append(refs[key])
         p.customer = refs[key]
@@ -391,7 +392,7 @@ def _new(plan: Plan, p: PlanItem, *, follow_up_of: int | None) -> ConvState:
         updated_at=p.stamp,
         created_at=p.stamp,
         new=True,
-        subject=(p.msg.subject or "").strip()[:500],
+        subject=one_line(p.msg.subject)[:500],
         channel=p.channel,
         team_id=p.inbox.team_id,
         follow_up_of=follow_up_of,

@@ -21,6 +21,7 @@ from email.utils import getaddresses
 from rapport.channels.email import classify, quotes
 from rapport.conversations.attachments import IncomingFile
 from rapport.customers.identities import normalise
+from rapport.kit import headers
 from rapport.kit.problems import Invalid
 
 _STRUCTURAL = frozenset({"content-type", "content-disposition", "content-transfer-encoding"})
@@ -47,7 +48,6 @@ def _structural(name: str, value: str):
 
 _PARSER = BytesParser(policy=POLICY)
 _MSGID = re.compile(r"<([^<>\s]{1,998})>")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _MAX_REFERENCES = 20
 # Headers added on the way (by relays, filters and the receiving server): the same mail delivered twice
 # differs only in these, so the content hash leaves them out.
@@ -147,7 +147,7 @@ def clean(value: str) -> str:
 
 def one_line(value: str) -> str:
     """A header value as one clean line: control characters (CR and LF above all) become spaces."""
-    return " ".join(_CONTROL.sub(" ", clean(value)).split())
+    return headers.one_line(clean(value))
 
 
 def header(msg: EmailMessage, name: str) -> str | None:
