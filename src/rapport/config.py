@@ -130,6 +130,13 @@ class Settings(BaseSettings):
     sqlite_mmap_mb: int = Field(default=64, ge=0)
     # How often the background checkpoint copies SQLite's WAL into the database (small and often: short fsyncs).
     sqlite_checkpoint_seconds: float = Field(default=0.1, gt=0)
+    # Hardening (email headers and stalls): HTML from outside (mail, the inbound API, replies) is refused past this
+    # many characters or this nesting depth before anything parses it (the sanitiser's time grows with size times
+    # depth); a mail is quarantined when reading it (parsing, quote stripping, sanitising) takes longer than
+    # email_max_parse_seconds, checked after each step.
+    max_html_chars: int = Field(default=2_000_000, ge=1000)
+    max_html_depth: int = Field(default=400, ge=10)
+    email_max_parse_seconds: float = Field(default=20.0, gt=0)
 
     def switch_interval(self, *, serving: bool) -> float:
         """The GIL switch interval in seconds: RAPPORT_GIL_SWITCH_MS, else 0.5 ms except for a web process on SQLite.

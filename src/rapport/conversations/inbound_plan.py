@@ -122,6 +122,16 @@ def plan_batch(session: Session, items: list[tuple[Actor, Inbound]]) -> Plan:
     return plan
 
 
+def prepare(msg: Inbound) -> None:
+    """Sanitise `msg`'s HTML (TooLarge past RAPPORT_MAX_HTML_CHARS or _DEPTH) and derive its text: call it before
+    the transaction, on a thread that is not the event loop, so the sanitiser's CPU holds no lock."""
+    if msg.html and not msg.html_sanitized:
+        msg.html = htmlkit.sanitize_bounded(msg.html)
+        msg.html_sanitized = True
+    if msg.text is None and msg.html:
+        msg.text = htmlkit.to_text(msg.html)
+
+
 def _check(item: PlanItem) -> None:
     msg, limit = item.msg, get_settings().max_message_chars
     authorize(item.actor, "messages.inbound")
@@ -131,7 +141,9 @@ def _check(item: PlanItem) -> None:
             "A message needs text, html or at least one attachment.",
             errors=[{"field": "text", "message": "empty message"}],
         )
-    item.html = htmlkit.sanitize(msg.html) if msg.html else None
+    if msg.html and not msg.html_sanitized:
+        prepare(msg)  # a caller that did not prepare it: bounded all the same, if inside its transaction
+    item.html = msg.html or None
     item.text = msg.text if msg.text is not None else htmlkit.to_text(item.html or "")
     if len(item.text) > limit or len(item.html or "") > limit * 2:
         raise TooLarge(
