@@ -89,8 +89,17 @@ def test_the_quote_cut_still_finds_an_original_message_after_a_dash_run():
     assert quotes.strip_html(html) == "<p>New answer</p>"
 
 
-def test_a_deeply_nested_mail_is_quarantined_unread(db, world, sanitiser_calls):
-    (outcome,) = ingest(db, world.email_inbox.id, [RawMail(mail(html=NESTED), source="test")])
+@pytest.mark.parametrize(
+    "html",
+    [
+        NESTED,
+        "<div></span>" * 30_000,  # end tags that close nothing: a parser ignores them, and the divs nest
+        "".join(f"<div><b id={i}>x</div>" for i in range(3000)),  # unclosed b's, reopened after each div
+    ],
+    ids=["nested", "stray-end-tags", "reopened-formatting"],
+)
+def test_a_deeply_nested_mail_is_quarantined_unread(db, world, sanitiser_calls, html):
+    (outcome,) = ingest(db, world.email_inbox.id, [RawMail(mail(html=html), source="test")])
     assert (outcome.outcome, outcome.reason) == ("quarantined", "too_complex")
     assert "RAPPORT_MAX_HTML_DEPTH" in outcome.detail
     assert sanitiser_calls == []  # refused before the sanitiser (or quote stripping) read it

@@ -71,11 +71,12 @@ _FLAT = frozenset(
     "area base br col embed hr img input link meta param source track wbr "
     "p li dt dd tr td th option optgroup thead tbody tfoot colgroup rb rt rp".split()
 )
+_FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
 _TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:_-]{0,40})")
 # Inline images that cannot carry script (no SVG): the only data: URLs kept, and only as an image's source.
 _DATA_IMAGE = re.compile(r"data:image/(png|jpe?g|gif|webp)[;,]")
 _URL_NOISE = re.compile(r"[\x00-\x20]+")
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"<[^<>]+>")
 _BLOCK_END = re.compile(r"</(p|div|li|tr|h[1-6]|blockquote|pre)>|<br\s*/?>", re.I)
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
@@ -114,19 +115,44 @@ def sanitize(html: str, *, allow_remote_images: bool = False) -> str:
 def nesting_depth(html: str, *, stop_above: int | None = None) -> int:
     """How deep elements nest in `html`, by one linear scan of its tags (stops early past `stop_above`).
 
-    An estimate from tags alone, never run through a parser: elements that cannot nest are not counted and a
-    closing tag of any name closes one level, so well-formed mail is measured about as a browser builds it.
+    An estimate from tags alone, never run through a parser, that errs deep: elements that cannot nest are not
+    counted; an end tag closes its element and those opened inside it, and an end tag with nothing to close is
+    ignored (as a parser ignores it: "<div></span>" repeated nests); formatting elements (b, font …) count until
+    their own end tag, because a parser reopens unclosed ones wherever text follows.
     """
-    depth = deepest = 0
+    stack: list[str] = []
+    on_stack: dict[str, int] = {}
+    formatting: dict[str, int] = {}
+    open_formatting = deepest = 0
+    flat, formatting_names = _FLAT, _FORMATTING
     # finditer, not findall: one short call per tag, so a long body never holds the GIL in one stretch.
     for tag in _TAG_NAME.finditer(html):
         closing, name = tag.groups()
-        if name.lower() in _FLAT:
+        name = name.lower()
+        if name in flat:
             continue
-        if closing:
-            depth = max(0, depth - 1)
+        if name in formatting_names:
+            if not closing:
+                formatting[name] = formatting.get(name, 0) + 1
+                open_formatting += 1
+            elif formatting.get(name):
+                formatting[name] -= 1
+                open_formatting -= 1
+            else:
+                continue
+        elif not closing:
+            stack.append(name)
+            on_stack[name] = on_stack.get(name, 0) + 1
+        elif on_stack.get(name):
+            while True:  # each element is pushed and popped once: linear overall
+                popped = stack.pop()
+                on_stack[popped] -= 1
+                if popped == name:
+                    break
             continue
-        depth += 1
+        else:
+            continue
+        depth = len(stack) + open_formatting
         if depth > deepest:
             deepest = depth
             if stop_above is not None and deepest > stop_above:
