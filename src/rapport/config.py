@@ -161,6 +161,13 @@ class Settings(BaseSettings):
     chat_visitors_per_client_per_hour: int = Field(default=60, ge=1)
     chat_conversations_per_client_per_hour: int = Field(default=30, ge=1)
     trusted_proxies: str = ""
+    # Hardening (email headers and stalls): HTML from outside (mail, the inbound API, replies) is refused past this
+    # many characters or this nesting depth before anything parses it (the sanitiser's time grows with size times
+    # depth); a mail is quarantined when reading it (parsing, quote stripping, sanitising) takes longer than
+    # email_max_parse_seconds, checked after each step.
+    max_html_chars: int = Field(default=2_000_000, ge=1000)
+    max_html_depth: int = Field(default=400, ge=10)
+    email_max_parse_seconds: float = Field(default=20.0, gt=0)
 
     def switch_interval(self, *, serving: bool) -> float:
         """The GIL switch interval in seconds: RAPPORT_GIL_SWITCH_MS, else 0.5 ms except for a web process on SQLite.

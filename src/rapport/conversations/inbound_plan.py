@@ -21,6 +21,7 @@ from rapport.conversations.inbound_types import Inbound, Received
 from rapport.customers.identities import normalise
 from rapport.kit import html as htmlkit
 from rapport.kit.clock import now
+from rapport.kit.headers import one_line
 from rapport.kit.problems import Conflict, Invalid, NotFound, Problem, TooLarge
 from rapport.models import Customer
 from rapport.models.enums import Status
@@ -122,6 +123,16 @@ def plan_batch(session: Session, items: list[tuple[Actor, Inbound]]) -> Plan:
     return plan
 
 
+def prepare(msg: Inbound) -> None:
+    """Sanitise `msg`'s HTML (TooLarge past RAPPORT_MAX_HTML_CHARS or _DEPTH) and derive its text: call it before
+    the transaction, on a thread that is not the event loop, so the sanitiser's CPU holds no lock."""
+    if msg.html and not msg.html_sanitized:
+        msg.html = htmlkit.sanitize_bounded(msg.html)
+        msg.html_sanitized = True
+    if msg.text is None and msg.html:
+        msg.text = htmlkit.to_text(msg.html)
+
+
 def _check(item: PlanItem) -> None:
     msg, limit = item.msg, get_settings().max_message_chars
     authorize(item.actor, "messages.inbound")
@@ -131,7 +142,9 @@ def _check(item: PlanItem) -> None:
             "A message needs text, html or at least one attachment.",
             errors=[{"field": "text", "message": "empty message"}],
         )
-    item.html = htmlkit.sanitize(msg.html) if msg.html else None
+    if msg.html and not msg.html_sanitized:
+        prepare(msg)  # a caller that did not prepare it: bounded all the same, if inside its transaction
+    item.html = msg.html or None
     item.text = msg.text if msg.text is not None else htmlkit.to_text(item.html or "")
     if len(item.text) > limit or len(item.html or "") > limit * 2:
         raise TooLarge(
@@ -212,7 +225,7 @@ def _customers(conn: Connection, plan: Plan, live: list[PlanItem]) -> None:
         key = (p.msg.sender_kind, p.address)
         if key not in refs:
             refs[key] = CustomerRef(
-                id=None, kind=key[0], address=key[1], name=(p.msg.sender_name or "")[:200], actor=p.actor
+                id=None, kind=key[0], address=key[1], name=one_line(p.msg.sender_name)[:200], actor=p.actor
             )
             plan.customers.append(refs[key])
         p.customer = refs[key]
@@ -403,7 +416,7 @@ def _new(plan: Plan, p: PlanItem, *, follow_up_of: int | None) -> ConvState:
         updated_at=p.stamp,
         created_at=p.stamp,
         new=True,
-        subject=(p.msg.subject or "").strip()[:500],
+        subject=one_line(p.msg.subject)[:500],
         channel=p.channel,
         team_id=p.inbox.team_id,
         follow_up_of=follow_up_of,

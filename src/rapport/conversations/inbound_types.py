@@ -31,6 +31,8 @@ class Inbound:
     files: list[IncomingFile] = field(default_factory=list)
     # (scope, key, request digest): a retried request with the same key gets the first answer.
     idempotency: tuple[str, str, str] | None = None
+    # `html` is the sanitiser's output already: sanitised (and bounded) before the transaction (inbound_plan.prepare).
+    html_sanitized: bool = False
 
 
 @dataclass

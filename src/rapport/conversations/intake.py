@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from sqlalchemy.exc import DBAPIError
 
 from rapport.agents import auth
-from rapport.agents.permissions import Actor
+from rapport.agents.permissions import Actor, authorize
 from rapport.conversations.inbound import Inbound, Received, receive_batch
+from rapport.conversations.inbound_plan import prepare
 from rapport.db.session import Database
 from rapport.kit.problems import Problem
 
@@ -53,6 +54,11 @@ class Intake:
     async def receive(self, delivery: Delivery) -> Received | Problem:
         """Queue a message and wait (asynchronously) until its batch has committed or failed."""
         loop = asyncio.get_running_loop()
+        if delivery.msg.html and not delivery.msg.html_sanitized:
+            # HTML is sanitised on a pool thread (nh3 lets go of the GIL), before the writer's turn.
+            problem = await loop.run_in_executor(None, self._prepare, delivery)
+            if problem is not None:
+                return problem
         future = loop.create_future()
         self._put(delivery, loop, future)
         return await future
@@ -60,8 +66,28 @@ class Intake:
     def submit(self, delivery: Delivery) -> Future:
         """Queue a message from a thread; the future resolves to its outcome after commit."""
         future: Future = Future()
+        problem = self._prepare(delivery) if delivery.msg.html and not delivery.msg.html_sanitized else None
+        if problem is not None:
+            future.set_result(problem)
+            return future
         self._put(delivery, None, future)
         return future
+
+    def _prepare(self, delivery: Delivery) -> Problem | None:
+        """Authenticate, then sanitise the message's HTML (bounded): outside any transaction and the writer's turn."""
+        try:
+            actor = delivery.actor
+            if actor is None:
+                with self.db.read() as session:
+                    found = auth.from_tokens(session, [delivery.token])[delivery.token]
+                if isinstance(found, Problem):
+                    return found
+                actor = found[0]
+            authorize(actor, "messages.inbound")  # nobody makes the server sanitise before being let in
+            prepare(delivery.msg)
+        except Problem as problem:
+            return problem
+        return None
 
     def _put(self, delivery: Delivery, loop, future) -> None:
         if self._thread is None:

@@ -109,6 +109,8 @@ def _append(
     if not (text or html or files):
         raise Invalid("A reply or note needs text, html or an attachment.", errors=[{"field": "text"}])
     attachments.check(files)
+    # Sanitised before the row lock, and bounded (RAPPORT_MAX_HTML_CHARS, _DEPTH): its time grows with depth.
+    body_html = htmlkit.sanitize_bounded(html) if html else (htmlkit.text_to_html(text) if text else None)
     conv = repository.get_for_update(session, conversation_id)
     if conv.status == Status.closed:
         raise Conflict(
@@ -117,7 +119,6 @@ def _append(
         )
     if conv.merged_into_id:
         raise Conflict(f"Conversation {conv.id} was merged into {conv.merged_into_id}; write there.")
-    body_html = htmlkit.sanitize(html) if html else (htmlkit.text_to_html(text) if text else None)
     body_text = text if text is not None else htmlkit.to_text(body_html or "")
     if direction == Direction.note:
         channel_value = conv.channel

@@ -12,15 +12,23 @@ from rapport.customers import repository
 from rapport.customers.identities import normalise
 from rapport.events.outbox import record
 from rapport.kit.clock import now
+from rapport.kit.headers import one_line
 from rapport.kit.problems import Conflict
 from rapport.models import Conversation, Customer, Identity, Message
 
 PROFILE_FIELDS = ("name", "company", "language", "timezone", "segment", "vip", "attributes")
+# Shown on pages and written into mail headers: one line, no control characters (CR, LF, NUL …).
+_ONE_LINE = ("name", "company", "language", "timezone", "segment")
+
+
+def _clean(profile: dict[str, Any]) -> dict[str, Any]:
+    return {k: one_line(v) if k in _ONE_LINE and isinstance(v, str) else v for k, v in profile.items()}
 
 
 def create(session: Session, actor: Actor, *, identities: list[tuple[str, str]], **profile: Any) -> Customer:
     """A new customer with its identities; Conflict when an identity already belongs to someone."""
     authorize(actor, "customers.write")
+    profile = _clean(profile)
     stamp = now()
     customer = Customer(created_at=stamp, updated_at=stamp, attributes={}, vip=False)
     for key in PROFILE_FIELDS:
@@ -38,6 +46,7 @@ def update_profile(session: Session, actor: Actor, customer_id: int, **changes: 
     """Change profile fields; unchanged values write nothing."""
     authorize(actor, "customers.write")
     customer = repository.get(session, customer_id)
+    changes = _clean(changes)
     changed = {k: v for k, v in changes.items() if k in PROFILE_FIELDS and getattr(customer, k) != v}
     if changed:
         for key, value in changed.items():

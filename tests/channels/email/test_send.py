@@ -112,10 +112,13 @@ def test_header_injection_is_refused(db, world, inbox, smtp_server, field):
             s.get(Customer, conv.customer_id).name = "Jo\r\nBcc: everyone@victim.test"
     reply_id = _reply(db, world, conv_id, text="Hello")
     run_due(db)
-    assert smtp_server.messages == []
+    # The line break is taken out of the value (kit.headers), so the reply still goes out, with no Bcc.
+    (sent,) = smtp_server.messages
+    assert sent["Bcc"] is None and smtp_server.envelopes[0].rcpt_tos == ["jo@customer.test"]
+    assert "Bcc: everyone@victim.test" in (sent["Subject"] if field == "subject" else sent["To"])
     with db.read() as s:
         message = s.get(Message, reply_id)
-    assert message.delivery_status == "failed" and "header injection" in message.delivery_error
+    assert message.delivery_status == "sent"
 
 
 def test_an_inbox_without_smtp_settings_fails_the_delivery_clearly(db, world, bare_inbox, smtp_server):

@@ -21,7 +21,9 @@ from email.utils import getaddresses
 from rapport.channels.email import classify, quotes
 from rapport.conversations.attachments import IncomingFile
 from rapport.customers.identities import normalise
-from rapport.kit.problems import Invalid
+from rapport.kit import headers
+from rapport.kit import html as htmlkit
+from rapport.kit.problems import Invalid, TooLarge
 
 _STRUCTURAL = frozenset({"content-type", "content-disposition", "content-transfer-encoding"})
 
@@ -47,7 +49,6 @@ def _structural(name: str, value: str):
 
 _PARSER = BytesParser(policy=POLICY)
 _MSGID = re.compile(r"<([^<>\s]{1,998})>")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _MAX_REFERENCES = 20
 # Headers added on the way (by relays, filters and the receiving server): the same mail delivered twice
 # differs only in these, so the content hash leaves them out.
@@ -85,6 +86,9 @@ class Parsed:
     auth_results: list[str] = field(default_factory=list)  # Authentication-Results, topmost first
     bounce: classify.Bounce | None = None
     error: str | None = None
+    # A bound the mail is over, as (quarantine reason, detail naming the setting): it is read no further.
+    refused: tuple[str, str] | None = None
+    html_sanitized: bool = False  # `html` is the sanitiser's output already (reading.read)
 
     @property
     def size(self) -> int:
@@ -100,12 +104,15 @@ class Parsed:
         return list(seen)
 
 
-def parse(raw: bytes) -> Parsed:
-    """Parse one raw mail; a mail the parser cannot read comes back with `error` set, never an exception."""
+def parse(raw: bytes, *, body: bool = True) -> Parsed:
+    """Parse one raw mail; a mail the parser cannot read comes back with `error` set, never an exception.
+
+    `body=False` reads the headers only (for a mail that is quarantined for its size without being read).
+    """
     parsed = Parsed(raw=raw, sha256=hashlib.sha256(raw).hexdigest(), content_hash=content_hash(raw))
     try:
-        msg = _PARSER.parsebytes(raw)
-        _read(msg, parsed)
+        msg = _PARSER.parsebytes(raw, headersonly=not body)
+        _read(msg, parsed, body=body)
     except RecursionError:
         parsed.error = "the MIME structure is nested too deeply to read"
     except Exception as exc:  # noqa: BLE001  (whatever the parser trips on, the mail is quarantined, not lost)
@@ -113,7 +120,7 @@ def parse(raw: bytes) -> Parsed:
     return parsed
 
 
-def _read(msg: EmailMessage, parsed: Parsed) -> None:
+def _read(msg: EmailMessage, parsed: Parsed, *, body: bool) -> None:
     ids = message_ids(header(msg, "message-id"))
     parsed.message_id = ids[0] if ids else None
     parsed.in_reply_to = message_ids(header(msg, "in-reply-to"))[:1]
@@ -130,11 +137,20 @@ def _read(msg: EmailMessage, parsed: Parsed) -> None:
     parsed.auth_results = classify.auth_results(msg)
     if parsed.kind == "bounce":
         parsed.bounce = classify.bounce_details(msg)
+    if not body:
+        return
     text_part, html_part = _body_parts(msg)
     if text_part is not None:
         parsed.text = quotes.strip_text(_text(text_part))
     if html_part is not None:
-        parsed.html = quotes.strip_html(_text(html_part))
+        html = _text(html_part)
+        try:
+            htmlkit.check(html)  # before quote stripping and the sanitiser read it
+        except TooLarge as exc:
+            reason = "too_complex" if exc.extra.get("setting") == "RAPPORT_MAX_HTML_DEPTH" else "oversized"
+            parsed.refused = (reason, exc.detail)
+            return
+        parsed.html = quotes.strip_html(html)
     parsed.files = _attachments(msg, {id(text_part), id(html_part)})
 
 
@@ -149,7 +165,7 @@ def clean(value: str) -> str:
 
 def one_line(value: str) -> str:
     """A header value as one clean line: control characters (CR and LF above all) become spaces."""
-    return " ".join(_CONTROL.sub(" ", clean(value)).split())
+    return headers.one_line(clean(value))
 
 
 def header(msg: EmailMessage, name: str) -> str | None:

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from rapport.agents.permissions import SYSTEM
 from rapport.channels.email import authres, repository, tokens
 from rapport.channels.email import settings as email_settings
-from rapport.channels.email.parse import Parsed, parse
+from rapport.channels.email.parse import Parsed
+from rapport.channels.email.reading import read
 from rapport.config import get_settings
 from rapport.conversations import delivery
 from rapport.conversations.inbound import Inbound, Received, receive_batch
@@ -88,7 +89,7 @@ class _Item:
 
 def ingest(db: Database, inbox_id: int, mails: list[RawMail], *, position: Position | None = None) -> list[Outcome]:
     """Parse, keep the raw bytes, and receive a batch in one transaction; one outcome per mail, in order."""
-    parsed = [parse(m.raw) for m in mails]
+    parsed = [read(m.raw) for m in mails]  # all the CPU a mail costs, before the transaction (reading.py)
     root = get_settings().mail_dir
     for p in parsed:
         blobs.store(root, p.raw)  # on disk before the commit, so before \Seen or a move
@@ -203,6 +204,8 @@ def _screen(item: _Item, inbox: Inbox) -> None:
     own = (inbox.address or "").strip().lower()
     if p.error:
         _quarantine(item, "unparseable", p.error)
+    elif p.refused:
+        _quarantine(item, *p.refused)
     elif p.size > limit:
         _quarantine(
             item,
@@ -485,6 +488,7 @@ def _inbound(inbox: Inbox, item: _Item) -> Inbound:
         subject=p.subject,
         text=text,
         html=p.html,
+        html_sanitized=p.html_sanitized,
         external_id=item.external_id,
         conversation_id=item.conversation_id,
         channel="email",

@@ -30,6 +30,8 @@ MAX_PARTS = 100
 REASONS = {
     "unparseable": "Unreadable",
     "oversized": "Too large",
+    "too_complex": "Nested too deeply",
+    "too_slow": "Too slow to read",
     "no_sender": "No sender",
     "loop": "Mail loop",
     "bounce": "Bounce",

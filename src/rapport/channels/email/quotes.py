@@ -17,6 +17,9 @@ from __future__ import annotations
 import re
 
 _MAX_LINES = 5000  # past this, a body is long enough that it is shown as it came
+# Attributions, headers and "Sent from" lines are short: a longer line is never tried against the patterns, so a
+# line of 60,000 spaces or dashes costs one length check instead of a backtracking search per pattern.
+_MAX_LINE = 1000
 _ATTRIBUTION = re.compile(
     r"^\s*(On\s.{1,300}\swrote|Am\s.{1,300}\sschrieb|Le\s.{1,300}\sa\s+écrit|El\s.{1,300}\sescribió"
     r"|Op\s.{1,300}\sschreef|Il\s.{1,300}\sha\s+scritto|Em\s.{1,300}\sescreveu)\s*:\s*$",
@@ -52,10 +55,12 @@ _QUOTE_CLASSES = {
     "protonmail_quote",
 }
 _QUOTE_IDS = {"divrplyfwdmsg", "appendonsend", "mail-editor-reference-message-container", "stopspelling"}
-_HTML_ORIGINAL = re.compile(r"-{2,}\s{0,5}Original Message\s{0,5}-{2,}", re.IGNORECASE)
-_HTML_TRAILING_ATTRIBUTION = re.compile(r"On\s[^<>]{1,300}?wrote:\s*(<[^<>]{0,200}>\s*)*$", re.IGNORECASE)
+# Two dashes, not "-{2,}": a run of dashes would be tried from each of its dashes to its end (quadratic: a mail of
+# 40,000 dashes took seconds). The match is widened to the whole run by hand, once.
+_HTML_ORIGINAL = re.compile(r"--\s{0,5}Original Message\s{0,5}--", re.IGNORECASE)
+_ON = re.compile(r"On\s", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]*>")
-_TRAILING_OPENERS = re.compile(r"(?:<(?!/)[^<>]{0,200}>\s*)+$")
+_TAIL = 2000  # the end of the new part searched for an attribution and for empty tags (a hostile body stays cheap)
 
 
 def strip_text(text: str) -> str:
@@ -73,7 +78,7 @@ def strip_text(text: str) -> str:
 
 def _quote_start(lines: list[str]) -> int:
     for i, line in enumerate(lines):
-        if i == 0 and not line.strip():
+        if (i == 0 and not line.strip()) or len(line) > _MAX_LINE:
             continue
         if _ATTRIBUTION.match(line) or _ORIGINAL.match(line):
             return i
@@ -81,6 +86,7 @@ def _quote_start(lines: list[str]) -> int:
         if (
             _ATTRIBUTION_START.match(line)
             and i + 1 < len(lines)
+            and len(lines[i + 1]) <= _MAX_LINE
             and _ATTRIBUTION.match(line.rstrip() + " " + lines[i + 1].strip())
             and _quoted_after(lines, i + 2)
         ):
@@ -96,7 +102,7 @@ def _quoted_after(lines: list[str], start: int) -> bool:
 
 
 def _outlook_headers(lines: list[str], i: int) -> bool:
-    following = [line for line in lines[i + 1 : i + 5] if line.strip()]
+    following = [line for line in lines[i + 1 : i + 5] if line.strip() and len(line) <= _MAX_LINE]
     return sum(1 for line in following if _HEADER_NEXT.match(line)) >= 2
 
 
@@ -115,7 +121,9 @@ def _drop_trailing_quote(lines: list[str]) -> list[str]:
 
 def _drop_sent_from(lines: list[str]) -> list[str]:
     end = len(lines)
-    while end and (not lines[end - 1].strip() or _SENT_FROM.match(lines[end - 1])):
+    while end and (
+        not lines[end - 1].strip() or (len(lines[end - 1]) <= _MAX_LINE and _SENT_FROM.match(lines[end - 1]))
+    ):
         end -= 1
     return lines[:end]
 
@@ -133,21 +141,20 @@ def strip_html(html: str) -> str:
     if cut is None:
         return html
     head = html[:cut]
-    tail_start = max(0, len(head) - 2000)
-    attribution = _HTML_TRAILING_ATTRIBUTION.search(head, tail_start)
-    if attribution and _visible(head[: attribution.start()]):
-        head = head[: attribution.start()]
+    attribution = _trailing_attribution(head)
+    if attribution is not None and _visible(head[:attribution]):
+        head = head[:attribution]
     # Tags opened just before the cut would only wrap nothing.
-    tail_start = max(0, len(head) - 2000)
-    opener = _TRAILING_OPENERS.search(head, tail_start)
-    if opener:
-        head = head[: opener.start()]
+    head = head[: _trailing_tags(head, openers_only=True)]
     return head if _visible(head) else html
 
 
 def _html_quote_start(html: str) -> int | None:
     original = _HTML_ORIGINAL.search(html)
-    limit = original.start() if original else len(html)
+    start = original.start() if original else len(html)
+    while original and start > 0 and html[start - 1] == "-":
+        start -= 1
+    limit = start
     for tag in _OPEN_TAG.finditer(html, 0, limit):
         name = tag.group(1).lower()
         for attribute in _ATTRIBUTE.finditer(tag.group(2)):
@@ -158,7 +165,45 @@ def _html_quote_start(html: str) -> int | None:
                 or (key == "type" and name == "blockquote" and value == "cite")
             ):
                 return tag.start()
-    return original.start() if original else None
+    return start if original else None
+
+
+def _trailing_tags(html: str, *, openers_only: bool) -> int:
+    """Where the run of tags (each at most 200 characters, spaces between) that ends `html` starts.
+
+    Walked back from the end by hand, where a pattern anchored at the end would be tried from every '<'.
+    """
+    start = index = len(html)
+    floor = max(0, len(html) - _TAIL)
+    while True:
+        end = index
+        while end > floor and html[end - 1].isspace():
+            end -= 1
+        if end <= floor or html[end - 1] != ">":
+            return start
+        opening = html.rfind("<", max(floor, end - 202), end - 1)
+        if (
+            opening < 0
+            or html.find(">", opening, end - 1) >= 0
+            or (openers_only and html[opening + 1 : opening + 2] == "/")
+        ):
+            return start
+        start = index = opening
+
+
+def _trailing_attribution(html: str) -> int | None:
+    """Where an "On <date>, <name> wrote:" that ends `html` (tags after it allowed) starts, if one does."""
+    end = _trailing_tags(html, openers_only=False)
+    floor = max(0, len(html) - _TAIL)
+    while end > floor and html[end - 1].isspace():
+        end -= 1
+    if end - 6 < floor or html[end - 6 : end].lower() != "wrote:":
+        return None
+    wrote = end - 6
+    low = max(floor, wrote - 303)
+    low = max(low, html.rfind("<", low, wrote) + 1, html.rfind(">", low, wrote) + 1)
+    found = _ON.search(html, low, wrote - 1)  # "On" and a space, then at least one character before "wrote:"
+    return found.start() if found else None
 
 
 def _visible(html: str) -> bool:

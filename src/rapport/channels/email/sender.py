@@ -6,8 +6,10 @@ text and HTML alternatives plus the message's attachments. Its Message-ID is the
 the message: it is stored as the message's external id, and a marker file written right after the server
 accepts the mail means a retried job (after a crash before its commit) does not send it again. `send` only
 composes, in the job's transaction; the SMTP conversation runs after that transaction committed (an Outgoing),
-so a slow mail server holds no writer's turn. Any line break in a header value (names, subject, ids) refuses
-the mail: that is header injection.
+so a slow mail server holds no writer's turn. Every header value (names, subject) goes through
+`kit.headers.header_text`: encoded words decoded, control characters and line breaks removed; ids that are not
+plain Message-IDs are left out; the built mail is checked header by header and refused if one would not come out
+as one header (`kit.headers.check`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import re
 import smtplib
+from email.errors import MessageDefect
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime
 from functools import partial
 
@@ -31,8 +33,9 @@ from rapport.config import get_settings
 from rapport.conversations import reply_options
 from rapport.conversations.tasks import Outgoing, Undeliverable
 from rapport.customers.identities import normalise
-from rapport.kit import blobs, netguard
+from rapport.kit import blobs, headers, netguard
 from rapport.kit import html as htmlkit
+from rapport.kit.headers import message_id_ok
 from rapport.kit.problems import Invalid
 from rapport.models import Agent, Attachment, Conversation, Customer, Identity, Inbox, Message
 from rapport.models.enums import AuthorKind, Direction
@@ -58,7 +61,7 @@ def send(session: Session, message: Message) -> Outgoing:
     smtp, from_name = settings.smtp, settings.from_name or inbox.name
     if smtp is None:
         raise Undeliverable(f"Email inbox '{inbox.name}' has no SMTP settings (settings.smtp) to send with.")
-    parent = _parent(session, conv.id)
+    parent = _parent(session, conv)
     to_address, to_name = _recipient(session, conv, parent, message)
     domain = inbox.address.rsplit("@", 1)[-1]
     mid = tokens.message_id(conv.id, message.id, domain)
@@ -110,26 +113,19 @@ def compose(
     """The mail as it goes out: headers checked for injection, text and HTML alternatives, attachments."""
     email_meta = (parent.meta or {}).get("email", {}) if parent else {}
     parent_id = email_meta.get("message_id")
-    references = [*email_meta.get("references", []), *([parent_id] if parent_id else [])][-_MAX_REFERENCES:]
-    fields = {
-        "From name": from_name,
-        "From address": from_address,
-        "To name": to_name,
-        "To address": to_address,
-        "Subject": subject,
-        "Message-ID": message_id,
-        "References": " ".join(references),
-    }
-    for name, value in fields.items():
-        if any(c in (value or "") for c in "\r\n\x00"):
-            raise HeaderInjection(f"Refused to send: the {name} contains a line break (header injection).")
-    mail = EmailMessage(policy=SMTP)
+    parent_id = parent_id if message_id_ok(parent_id) else None
+    # Ids come from the customer's mail: one that is no plain Message-ID is left out, never written raw.
+    references = [r for r in email_meta.get("references", []) if message_id_ok(r)]
+    references = [*references, *([parent_id] if parent_id else [])][-_MAX_REFERENCES:]
+    if not message_id_ok(message_id):
+        raise HeaderInjection(f"Refused to send: the Message-ID {message_id!r} is not a plain Message-ID.")
+    mail = EmailMessage(policy=headers.STRICT)
     try:
-        mail["From"] = Address(display_name=from_name, addr_spec=from_address)
-        mail["To"] = Address(display_name=to_name, addr_spec=to_address)
-    except (ValueError, IndexError) as exc:
+        mail["From"] = Address(display_name=headers.header_text(from_name), addr_spec=from_address)
+        mail["To"] = Address(display_name=headers.header_text(to_name), addr_spec=to_address)
+    except (ValueError, IndexError, MessageDefect) as exc:
         raise Undeliverable(f"Refused to send: an address is not valid ({exc}).") from None
-    mail["Subject"] = subject
+    mail["Subject"] = headers.header_text(subject)
     mail["Date"] = format_datetime(message.created_at)
     mail["Message-ID"] = f"<{message_id}>"
     if parent_id:
@@ -148,17 +144,27 @@ def compose(
         maintype, _, subtype = (att.declared_content_type or att.content_type or "").partition("/")
         data = blobs.blob_path(root, att.sha256).read_bytes()
         mail.add_attachment(
-            data, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=att.filename
+            data,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=headers.header_text(att.filename) or "attachment",
         )
+    try:
+        headers.check(mail)
+    except headers.UnsafeHeader as exc:
+        raise HeaderInjection(f"Refused to send: {exc} (header injection).") from None
     return mail
 
 
-def _parent(session: Session, conversation_id: int) -> Message | None:
+def _parent(session: Session, conv: Conversation) -> Message | None:
     """The customer's latest mail in the conversation: the one this reply answers."""
+    # Only the conversation's own customer's mail: one merged in from another customer (before such merges were
+    # refused) must never draw a reply to that other customer.
     return session.scalar(
         select(Message)
         .where(
-            Message.conversation_id == conversation_id,
+            Message.conversation_id == conv.id,
+            Message.customer_id == conv.customer_id,
             Message.direction == Direction.inbound.value,
             Message.channel == "email",
         )
