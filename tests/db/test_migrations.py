@@ -26,3 +26,32 @@ def test_models_and_migrations_agree(engine):
         context = MigrationContext.configure(conn, opts={"compare_type": False})
         diffs = [d for d in compare_metadata(context, Base.metadata) if _relevant(d)]
     assert diffs == []
+
+
+def test_the_search_index_keeps_every_trigger(engine):
+    """A migration in batch mode copies an SQLite table and silently drops its full-text triggers."""
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL's search columns are generated: there is no trigger to lose
+    with engine.connect() as conn:
+        triggers = set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
+    tables = ("messages", "conversations", "customers")
+    assert {f"{t}_fts_{kind}" for t in tables for kind in ("ai", "ad", "au")} <= triggers
+
+
+def test_downgrading_and_upgrading_again_keeps_the_triggers(tmp_path):
+    """The newest migrations' downgrades must not lose the triggers either."""
+    from alembic import command
+
+    from rapport.db.engine import make_engine
+    from rapport.db.migrate import alembic_config, upgrade
+
+    eng = make_engine(f"sqlite:///{tmp_path / 'down.db'}")
+    upgrade(eng)
+    cfg = alembic_config()
+    with eng.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0014")
+        command.upgrade(cfg, "head")
+        conn.commit()
+    test_the_search_index_keeps_every_trigger(eng)
+    eng.dispose()

@@ -15,11 +15,10 @@ depends_on = None
 
 def upgrade() -> None:
     """Add the flag; every existing conversation is as it was (not flagged)."""
-    with op.batch_alter_table("conversations") as batch:
-        batch.add_column(sa.Column("sender_unverified", sa.Boolean(), server_default=sa.false(), nullable=False))
+    # A plain ADD COLUMN, not batch mode: on SQLite a batch copies the table and drops its full-text triggers.
+    op.add_column("conversations", sa.Column("sender_unverified", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
     """Drop it."""
-    with op.batch_alter_table("conversations") as batch:
-        batch.drop_column("sender_unverified")
+    op.drop_column("conversations", "sender_unverified")

@@ -25,9 +25,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop them."""
-    with op.batch_alter_table("messages") as batch:
-        batch.drop_column("delivery_sending_since")
-        batch.drop_column("delivery_next_at")
-        batch.drop_column("delivery_attempts")
+    # Plain DROP COLUMN, not batch mode: on SQLite a batch copies the table and drops its full-text triggers.
+    for column in ("delivery_sending_since", "delivery_next_at", "delivery_attempts"):
+        op.drop_column("messages", column)
     with op.batch_alter_table("jobs") as batch:
         batch.drop_column("claimed_by")
