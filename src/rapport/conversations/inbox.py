@@ -24,7 +24,7 @@ BUILT_IN = {
     "mine": "Mine",
     "unassigned": "Unassigned",
     "teams": "My teams",
-    "all": "All",
+    "all": "All active",
     "waiting": "Waiting longest",
 }
 EMPTY = {
@@ -52,6 +52,43 @@ class View:
     position: str
     empty: str
     filters: dict = field(default_factory=dict)
+    lines: dict[int, Line] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Line:
+    """What a list row says beside the customer: the subject (the first message's first line when the channel
+    has none, such as chat or SMS) and a preview of the latest message with who wrote it."""
+
+    subject: str
+    derived: bool
+    preview: str
+    by: str
+
+
+SUBJECT_CHARS = 90
+PREVIEW_CHARS = 140
+
+
+def _one_line(text: str | None, limit: int) -> str:
+    words = " ".join((text or "").split())
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
+
+
+def lines_for(session: Session, rows: list[Row]) -> dict[int, Line]:
+    """The subject and latest-message preview of each listed conversation."""
+    ends = queries.message_ends(session, [r.id for r in rows])
+    out = {}
+    for r in rows:
+        first, last = ends.get(r.id, {}).get("first"), ends.get(r.id, {}).get("last")
+        subject, derived = r.subject or "", False
+        if not subject and first is not None and first.text:
+            subject, derived = _one_line(first.text.strip().splitlines()[0], SUBJECT_CHARS), True
+        by = ""
+        if last is not None and last.direction != "inbound":
+            by = "Note" if last.direction == "note" else last.agent_name or "Reply"
+        out[r.id] = Line(subject, derived, _one_line(last.text if last else "", PREVIEW_CHARS), by)
+    return out
 
 
 @dataclass(frozen=True)
@@ -148,6 +185,7 @@ def view(session: Session, actor: Actor, key: str, *, after: str | None = None, 
         position,
         empty,
         saved.filters if saved else {},
+        lines_for(session, rows),
     )
 
 

@@ -267,3 +267,35 @@ def segments(session: Session, *, limit: int) -> list[str]:
     following = select(func.min(Customer.segment)).where(Customer.segment > found.c.v).scalar_subquery()
     found = found.union_all(select(following).where(found.c.v.is_not(None)))
     return list(session.scalars(select(found.c.v).where(found.c.v.is_not(None)).limit(limit)))
+
+
+PREVIEW_CHARS = 240  # enough for one line of a list row; the database cuts, so a long email is not read whole
+
+
+def message_ends(session: Session, conversation_ids: list[int]) -> dict[int, dict[str, Row]]:
+    """The first and the latest message of each conversation ({"first": row, "last": row}), text cut short.
+
+    Two small reads: the first and last ids per conversation come from ix_messages_conversation alone, then those
+    messages by key.
+    """
+    if not conversation_ids:
+        return {}
+    ends = session.execute(
+        select(Message.conversation_id, func.min(Message.id), func.max(Message.id))
+        .where(Message.conversation_id.in_(conversation_ids))
+        .group_by(Message.conversation_id)
+    ).all()
+    wanted = {i for _, first, last in ends for i in (first, last)}
+    rows = session.execute(
+        select(
+            Message.id,
+            Message.direction,
+            Message.channel,
+            func.substr(Message.body_text, 1, PREVIEW_CHARS).label("text"),
+            Agent.name.label("agent_name"),
+        )
+        .outerjoin(Agent, Agent.id == Message.agent_id)
+        .where(Message.id.in_(wanted))
+    ).all()
+    by_id = {r.id: r for r in rows}
+    return {cid: {"first": by_id.get(first), "last": by_id.get(last)} for cid, first, last in ends}

@@ -40,7 +40,7 @@ def test_results_mix_conversations_messages_and_customers(client, world, signed_
     conv = f"/conversations/{got['conversation_id']}"
     assert set(hits(html)) == {("conversation", conv), ("message", conv), ("customer", f"/customers/{fan}")}
     assert "<mark>Toaster</mark>" in html and "<mark>toaster</mark> burns bread" in html
-    assert "✉</span> email" in html and "from the customer" in html and "Support email" in html
+    assert "icon-mail" in html and "</svg> email" in html and "from the customer" in html and "Support email" in html
 
 
 def test_filters_narrow_the_results_without_a_reload(client, world, signed_in):
