@@ -76,15 +76,17 @@ def _one_line(text: str | None, limit: int) -> str:
 
 
 def lines_for(session: Session, rows: list[Row]) -> dict[int, Line]:
-    """The subject and latest-message preview of each listed conversation."""
-    ends = queries.message_ends(session, [r.id for r in rows])
+    """The subject and latest-message preview of each listed conversation (the first message is read only for
+    conversations without a subject)."""
+    latest = queries.latest_messages(session, [r.id for r in rows])
+    first = queries.first_messages(session, [r.id for r in rows if not r.subject])
     out = {}
     for r in rows:
-        first, last = ends.get(r.id, {}).get("first"), ends.get(r.id, {}).get("last")
         subject, derived = r.subject or "", False
-        if not subject and first is not None and first.text:
-            subject, derived = _one_line(first.text.strip().splitlines()[0], SUBJECT_CHARS), True
-        by = ""
+        opening = first.get(r.id)
+        if not subject and opening is not None and opening.text:
+            subject, derived = _one_line(opening.text.strip().split("\n", 1)[0], SUBJECT_CHARS), True
+        last, by = latest.get(r.id), ""
         if last is not None and last.direction != "inbound":
             by = "Note" if last.direction == "note" else last.agent_name or "Reply"
         out[r.id] = Line(subject, derived, _one_line(last.text if last else "", PREVIEW_CHARS), by)

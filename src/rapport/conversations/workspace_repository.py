@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, and_, case, func, or_, select, text
+from sqlalchemy import Row, Select, and_, bindparam, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from rapport.models import Agent, Conversation, ConversationTag, Customer, Event, Inbox, Message, SavedView, Team
@@ -269,33 +269,45 @@ def segments(session: Session, *, limit: int) -> list[str]:
     return list(session.scalars(select(found.c.v).where(found.c.v.is_not(None)).limit(limit)))
 
 
-PREVIEW_CHARS = 240  # enough for one line of a list row; the database cuts, so a long email is not read whole
+PREVIEW_CHARS = 200  # enough for a list row's line or two; the database cuts, so a long email is not read whole
 
 
-def message_ends(session: Session, conversation_ids: list[int]) -> dict[int, dict[str, Row]]:
-    """The first and the latest message of each conversation ({"first": row, "last": row}), text cut short.
+def _end_messages(end) -> Select:
+    """The first (min) or latest (max) message of each of the conversations bound as `ids`, its text cut short.
 
-    Two small reads: the first and last ids per conversation come from ix_messages_conversation alone, then those
-    messages by key.
+    Built once: the statement is the same for every page (the ids are an expanding parameter), so SQLAlchemy
+    compiles it once and the inbox pays only for running it; the inner GROUP BY reads ix_messages_conversation
+    alone, the outer read is by primary key.
     """
-    if not conversation_ids:
-        return {}
-    ends = session.execute(
-        select(Message.conversation_id, func.min(Message.id), func.max(Message.id))
-        .where(Message.conversation_id.in_(conversation_ids))
+    ends = (
+        select(end(Message.id))
+        .where(Message.conversation_id.in_(bindparam("ids", expanding=True)))
         .group_by(Message.conversation_id)
-    ).all()
-    wanted = {i for _, first, last in ends for i in (first, last)}
-    rows = session.execute(
+    )
+    return (
         select(
-            Message.id,
+            Message.conversation_id,
             Message.direction,
-            Message.channel,
             func.substr(Message.body_text, 1, PREVIEW_CHARS).label("text"),
             Agent.name.label("agent_name"),
         )
         .outerjoin(Agent, Agent.id == Message.agent_id)
-        .where(Message.id.in_(wanted))
-    ).all()
-    by_id = {r.id: r for r in rows}
-    return {cid: {"first": by_id.get(first), "last": by_id.get(last)} for cid, first, last in ends}
+        .where(Message.id.in_(ends))
+    )
+
+
+_LATEST, _FIRST = _end_messages(func.max), _end_messages(func.min)
+
+
+def latest_messages(session: Session, conversation_ids: list[int]) -> dict[int, Row]:
+    """The latest message of each conversation (direction, text cut short, the agent's name)."""
+    if not conversation_ids:
+        return {}
+    return {r.conversation_id: r for r in session.execute(_LATEST, {"ids": conversation_ids})}
+
+
+def first_messages(session: Session, conversation_ids: list[int]) -> dict[int, Row]:
+    """The first message of each conversation (for a subject where the channel has none)."""
+    if not conversation_ids:
+        return {}
+    return {r.conversation_id: r for r in session.execute(_FIRST, {"ids": conversation_ids})}

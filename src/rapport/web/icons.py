@@ -47,6 +47,7 @@ def _svg(name: str) -> str:
     return body
 
 
+@lru_cache(maxsize=512)
 def icon(name: str, label: str = "", cls: str = "") -> Markup:
     """An inline icon; with `label` it is announced (role=img), without it screen readers skip it."""
     body = _svg(name)
@@ -68,11 +69,13 @@ def channel_label(channel: str | None) -> str:
     return CHANNEL_LABELS.get(channel, channel.replace("_", " "))
 
 
+@lru_cache(maxsize=64)
 def channel_icon(channel: str | None) -> Markup:
     """The channel's icon (decorative: the channel's name is written beside it)."""
     return icon(CHANNEL_ICONS.get(channel or "", "circle"))
 
 
+@lru_cache(maxsize=4096)
 def initials(name: str | None) -> str:
     """Up to two initials for an avatar ("Jo Customer" → "JC"; an address → its first letter)."""
     text = (name or "").strip().split("@")[0]
@@ -84,6 +87,7 @@ def initials(name: str | None) -> str:
     return (words[0][0] + words[-1][0]).upper()
 
 
+@lru_cache(maxsize=4096)
 def avatar_hue(name: str | None) -> int:
     """One of eight avatar tints, stable for a name (so a person keeps their colour on every page)."""
     return sum((name or "").encode()) % 8

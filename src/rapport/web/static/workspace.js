@@ -172,7 +172,7 @@
     // throw them away; saving redraws it).
     const editing = () => document.getElementById("panel").contains(document.activeElement);
     const initial = (select) => (Array.from(select.options).find((o) => o.defaultSelected) || select.options[0] || {}).value;
-    const unsaved = () => Array.from(document.querySelectorAll("#panel form [name]")).some((el) =>
+    const unsaved = () => Array.from(document.querySelectorAll("#panel form [name]:not(button)")).some((el) =>
       el.tagName === "SELECT" ? el.value !== initial(el) : el.type !== "hidden" && el.value !== el.defaultValue);
     let stale = false;
     const refresh = () => {
