@@ -152,6 +152,12 @@ def test_every_main_page_meets_the_bar(new_page, db, world, server, viewport):
     for name, path in pages(ids):
         visit(page, name, path, viewport, found, summary)
 
+    # The dark theme (prefers-color-scheme) meets the same bar: contrast is among axe's serious checks.
+    page.emulate_media(color_scheme="dark")
+    for name, path in [("inbox-dark", "/inbox/all"), ("conversation-dark", f"/conversations/{ids['conversation']}")]:
+        visit(page, name, path, viewport, found, summary)
+    page.emulate_media(color_scheme="light")
+
     # A reply swaps the timeline in with htmx: that swap logs no error either (no inline style the CSP refuses).
     errors = []
     page.on("console", handler := lambda m: errors.append(m.text) if m.type == "error" else None)
