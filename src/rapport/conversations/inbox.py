@@ -34,6 +34,7 @@ EMPTY = {
     "all": "No open conversations. New messages appear here as soon as they arrive.",
     "waiting": "No customer is waiting for an answer right now.",
 }
+SORTS = {"updated": "Last updated", "created": "Newest first"}
 FILTER_KEYS = ("status", "channel", "inbox_id", "team_id", "tag", "category", "priority", "segment")
 SEGMENT_CHOICES = 100  # segments offered in the saved-view form
 
@@ -53,6 +54,12 @@ class View:
     empty: str
     filters: dict = field(default_factory=dict)
     lines: dict[int, Line] = field(default_factory=dict)
+    sort: str = "updated"
+
+    @property
+    def query(self) -> str:
+        """This page's query string (sort and position), for its live refresh."""
+        return "&".join(p for p in (f"sort={self.sort}" if self.sort != "updated" else "", self.position) if p)
 
 
 @dataclass(frozen=True)
@@ -140,15 +147,19 @@ def _resolve(session: Session, actor: Actor, key: str) -> tuple[str, InboxFilter
     raise NotFound(f"There is no inbox view '{key}'. Pick one from the list on the left.")
 
 
+def _kind(flt: InboxFilter) -> str:
+    return "waiting" if flt.waiting else flt.sort
+
+
 def _cursor(flt: InboxFilter, row: Row) -> str:
-    value = row.last_inbound_at if flt.waiting else row.updated_at
-    return cursor.encode(["waiting" if flt.waiting else "updated", value.isoformat(), row.id])
+    value = {"waiting": row.last_inbound_at, "created": row.created_at}.get(_kind(flt), row.updated_at)
+    return cursor.encode([_kind(flt), value.isoformat(), row.id])
 
 
 def _keyset(flt: InboxFilter, raw: str, *, newer: bool) -> Keyset:
     try:
         kind, value, last_id = cursor.decode(raw)
-        if kind != ("waiting" if flt.waiting else "updated"):
+        if kind != _kind(flt):
             raise ValueError(kind)
         return Keyset(datetime.fromisoformat(value), int(last_id), newer=newer)
     except (ValueError, TypeError) as exc:
@@ -158,10 +169,22 @@ def _keyset(flt: InboxFilter, raw: str, *, newer: bool) -> Keyset:
         ) from exc
 
 
-def view(session: Session, actor: Actor, key: str, *, after: str | None = None, before: str | None = None) -> View:
-    """One page of a view (built-in or saved by this agent): the first, or the one after or before a cursor."""
+def view(
+    session: Session,
+    actor: Actor,
+    key: str,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    sort: str = "updated",
+) -> View:
+    """One page of a view (built-in or saved by this agent): the first, or the one after or before a cursor;
+    newest first by last update or by creation (`sort`)."""
     authorize(actor, "conversations.read")
+    if sort not in SORTS:
+        raise Invalid(f"Sort by {' or '.join(SORTS)}.", errors=[{"field": "sort"}])
     title, flt, saved = _resolve(session, actor, key)
+    flt.sort = sort
     start = _keyset(flt, before, newer=True) if before else _keyset(flt, after, newer=False) if after else None
     size = get_settings().inbox_page_size
     rows = queries.inbox_page(session, flt, limit=size + 1, start=start)
@@ -188,6 +211,7 @@ def view(session: Session, actor: Actor, key: str, *, after: str | None = None, 
         empty,
         saved.filters if saved else {},
         lines_for(session, rows),
+        "updated" if flt.waiting else sort,
     )
 
 

@@ -34,9 +34,17 @@ def inbox_home(viewer: Page):
 
 
 @router.get("/inbox/{key}")
-def inbox_view(request: Request, session: DB, viewer: Page, key: str, after: Cursor = None, before: Cursor = None):
+def inbox_view(
+    request: Request,
+    session: DB,
+    viewer: Page,
+    key: str,
+    after: Cursor = None,
+    before: Cursor = None,
+    sort: Cursor = None,
+):
     """One inbox view, a page at a time (after/before a cursor); htmx asks for the list alone (live refresh)."""
-    shown = inbox.view(session, viewer.actor, key, after=after, before=before)
+    shown = inbox.view(session, viewer.actor, key, after=after, before=before, sort=sort or "updated")
     if is_htmx(request) and request.headers.get("hx-target") == "conversation-list":
         return render(request, "conversations/_list.html", viewer, view=shown)
     return render(

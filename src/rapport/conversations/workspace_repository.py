@@ -28,6 +28,7 @@ class InboxFilter:
     priority: str | None = None
     segment: str | None = None  # the customer's segment (customers.segment)
     waiting: bool = False  # only conversations whose customer wrote last-ish: has an inbound, not on pending/hold
+    sort: str = "updated"  # newest first by "updated" or "created" (a waiting view is always oldest inbound first)
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,11 @@ def _others(flt: InboxFilter, c) -> list:
 
 
 def sort_column(flt: InboxFilter):
-    """The column a view is ordered by: the last inbound message (oldest first) when waiting, else updated_at."""
-    return Conversation.last_inbound_at if flt.waiting else Conversation.updated_at
+    """The column a view is ordered by: the last inbound message (oldest first) when waiting, else updated_at or,
+    when the agent asks for it, created_at (ix_conversations_created reads it in order)."""
+    if flt.waiting:
+        return Conversation.last_inbound_at
+    return Conversation.created_at if flt.sort == "created" else Conversation.updated_at
 
 
 def listed():
@@ -111,6 +115,7 @@ def listed():
             Conversation.last_inbound_at,
             Conversation.human_requested_at,
             Conversation.updated_at,
+            Conversation.created_at,
             Conversation.message_count,
             Customer.name.label("customer_name"),
             Agent.name.label("assignee_name"),

@@ -3,6 +3,8 @@ has none, the priority, and "Assign to me"."""
 
 from __future__ import annotations
 
+import re
+
 from rapport.agents.permissions import Actor
 from rapport.conversations import service as conversations
 from rapport.models import Conversation
@@ -41,3 +43,21 @@ def test_assign_to_me_assigns_that_row_alone(client, world, signed_in, db):
     with db.read() as s:
         assert s.get(Conversation, first).assignee_id == world.agent.id
         assert s.get(Conversation, second).assignee_id is None
+
+
+def test_sort_by_creation_pages_by_its_own_cursor(client, world, signed_in, db, settings):
+    """?sort=created lists the newest conversation first even when an older one was updated later, and its
+    pages carry the sort and a cursor of their own kind (an updated-order cursor is refused)."""
+    settings.inbox_page_size = 1
+    older = inbound(client, world.agent_token, world.email_inbox.id, text="older")["conversation_id"]
+    newer = inbound(client, world.agent_token, world.email_inbox.id, address="kim@customer.test")["conversation_id"]
+    inbound(client, world.agent_token, world.email_inbox.id, text="again")  # Jo writes again: `older` updated last
+    by_update = client.get("/inbox/all").text
+    assert f'data-href="/conversations/{older}"' in by_update
+    by_creation = client.get("/inbox/all?sort=created").text
+    assert f'data-href="/conversations/{newer}"' in by_creation and 'aria-current="true">Newest first' in by_creation
+    after = re.search(r'\?after=([^"&]+)&amp;sort=created" rel="next"', by_creation).group(1)
+    second = client.get(f"/inbox/all?after={after}&sort=created").text
+    assert f'data-href="/conversations/{older}"' in second
+    assert client.get(f"/inbox/all?after={after}").status_code == 422  # a cursor of another order
+    assert client.get("/inbox/all?sort=priority").status_code == 422
