@@ -16,6 +16,7 @@ $(HTMX): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
+	cp node_modules/axe-core/axe.min.js $(VENDOR)/ && rm -rf $(VENDOR)/icons && cp -r node_modules/lucide-static/icons $(VENDOR)/icons
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Rapport needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'

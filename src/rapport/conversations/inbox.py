@@ -24,7 +24,7 @@ BUILT_IN = {
     "mine": "Mine",
     "unassigned": "Unassigned",
     "teams": "My teams",
-    "all": "All",
+    "all": "All active",
     "waiting": "Waiting longest",
 }
 EMPTY = {
@@ -34,6 +34,7 @@ EMPTY = {
     "all": "No open conversations. New messages appear here as soon as they arrive.",
     "waiting": "No customer is waiting for an answer right now.",
 }
+SORTS = {"updated": "Last updated", "created": "Newest first"}
 FILTER_KEYS = ("status", "channel", "inbox_id", "team_id", "tag", "category", "priority", "segment")
 SEGMENT_CHOICES = 100  # segments offered in the saved-view form
 
@@ -52,6 +53,51 @@ class View:
     position: str
     empty: str
     filters: dict = field(default_factory=dict)
+    lines: dict[int, Line] = field(default_factory=dict)
+    sort: str = "updated"
+
+    @property
+    def query(self) -> str:
+        """This page's query string (sort and position), for its live refresh."""
+        return "&".join(p for p in (f"sort={self.sort}" if self.sort != "updated" else "", self.position) if p)
+
+
+@dataclass(frozen=True)
+class Line:
+    """What a list row says beside the customer: the subject (the first message's first line when the channel
+    has none, such as chat or SMS) and a preview of the latest message with who wrote it."""
+
+    subject: str
+    derived: bool
+    preview: str
+    by: str
+
+
+SUBJECT_CHARS = 90
+PREVIEW_CHARS = 140
+
+
+def _one_line(text: str | None, limit: int) -> str:
+    words = " ".join((text or "").split())
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
+
+
+def lines_for(session: Session, rows: list[Row]) -> dict[int, Line]:
+    """The subject and latest-message preview of each listed conversation (the first message is read only for
+    conversations without a subject)."""
+    latest = queries.latest_messages(session, [r.id for r in rows])
+    first = queries.first_messages(session, [r.id for r in rows if not r.subject])
+    out = {}
+    for r in rows:
+        subject, derived = r.subject or "", False
+        opening = first.get(r.id)
+        if not subject and opening is not None and opening.text:
+            subject, derived = _one_line(opening.text.strip().split("\n", 1)[0], SUBJECT_CHARS), True
+        last, by = latest.get(r.id), ""
+        if last is not None and last.direction != "inbound":
+            by = "Note" if last.direction == "note" else last.agent_name or "Reply"
+        out[r.id] = Line(subject, derived, _one_line(last.text if last else "", PREVIEW_CHARS), by)
+    return out
 
 
 @dataclass(frozen=True)
@@ -101,15 +147,19 @@ def _resolve(session: Session, actor: Actor, key: str) -> tuple[str, InboxFilter
     raise NotFound(f"There is no inbox view '{key}'. Pick one from the list on the left.")
 
 
+def _kind(flt: InboxFilter) -> str:
+    return "waiting" if flt.waiting else flt.sort
+
+
 def _cursor(flt: InboxFilter, row: Row) -> str:
-    value = row.last_inbound_at if flt.waiting else row.updated_at
-    return cursor.encode(["waiting" if flt.waiting else "updated", value.isoformat(), row.id])
+    value = {"waiting": row.last_inbound_at, "created": row.created_at}.get(_kind(flt), row.updated_at)
+    return cursor.encode([_kind(flt), value.isoformat(), row.id])
 
 
 def _keyset(flt: InboxFilter, raw: str, *, newer: bool) -> Keyset:
     try:
         kind, value, last_id = cursor.decode(raw)
-        if kind != ("waiting" if flt.waiting else "updated"):
+        if kind != _kind(flt):
             raise ValueError(kind)
         return Keyset(datetime.fromisoformat(value), int(last_id), newer=newer)
     except (ValueError, TypeError) as exc:
@@ -119,10 +169,22 @@ def _keyset(flt: InboxFilter, raw: str, *, newer: bool) -> Keyset:
         ) from exc
 
 
-def view(session: Session, actor: Actor, key: str, *, after: str | None = None, before: str | None = None) -> View:
-    """One page of a view (built-in or saved by this agent): the first, or the one after or before a cursor."""
+def view(
+    session: Session,
+    actor: Actor,
+    key: str,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    sort: str = "updated",
+) -> View:
+    """One page of a view (built-in or saved by this agent): the first, or the one after or before a cursor;
+    newest first by last update or by creation (`sort`)."""
     authorize(actor, "conversations.read")
+    if sort not in SORTS:
+        raise Invalid(f"Sort by {' or '.join(SORTS)}.", errors=[{"field": "sort"}])
     title, flt, saved = _resolve(session, actor, key)
+    flt.sort = sort
     start = _keyset(flt, before, newer=True) if before else _keyset(flt, after, newer=False) if after else None
     size = get_settings().inbox_page_size
     rows = queries.inbox_page(session, flt, limit=size + 1, start=start)
@@ -148,6 +210,8 @@ def view(session: Session, actor: Actor, key: str, *, after: str | None = None, 
         position,
         empty,
         saved.filters if saved else {},
+        lines_for(session, rows),
+        "updated" if flt.waiting else sort,
     )
 
 

@@ -14,6 +14,7 @@ from rapport.conversations import attachments, present, repository, service
 from rapport.conversations import workspace_repository as queries
 from rapport.conversations.fields import definitions
 from rapport.conversations.reply_options import ReplyOptions, reply_options
+from rapport.conversations.wording import describe
 from rapport.customers import repository as customers
 from rapport.events.outbox import record
 from rapport.inboxes import repository as inboxes
@@ -77,6 +78,7 @@ class ConversationPage:
     assignee_name: str | None = None
     team_name: str | None = None
     handles: list[tuple[str, str]] = field(default_factory=list)
+    names: dict[int, str] = field(default_factory=dict)  # every agent by id: who wrote each reply and note
 
 
 def repeat_contact(session: Session, conv) -> Repeat | None:
@@ -88,28 +90,6 @@ def repeat_contact(session: Session, conv) -> Repeat | None:
 def handle(agent: Agent) -> str:
     """The @handle of an agent: their email's local part."""
     return agent.email.split("@", 1)[0].lower()
-
-
-def describe(event: Event, names: dict[int, str], teams: dict[int, str] | None = None) -> str:
-    """An event in plain words for the timeline."""
-    who = names.get(event.actor_id, "Rapport") if event.actor_kind == "agent" else event.actor_kind.capitalize()
-    p = event.payload or {}
-    old, new = p.get("from"), p.get("to")
-    label = event.name.split(".", 1)[1].replace("_", " ")
-    if event.name == "conversation.assigned":
-        return f"{who} assigned it to {names.get(new, 'nobody')}" if new else f"{who} unassigned it"
-    if event.name == "conversation.tags_changed":
-        return f"{who} changed tags: +{', '.join(p.get('added', [])) or '–'} −{', '.join(p.get('removed', [])) or '–'}"
-    if event.name == "conversation.team_changed":
-        teams = teams or {}
-        return f"{who} moved it to team {teams.get(new, new)}" if new else f"{who} removed the team"
-    if event.name == "agent.mentioned":
-        return f"{who} mentioned {names.get(p.get('agent_id'), 'an agent')}"
-    if event.name == "conversation.sender_unverified":
-        return f"Unverified sender: the mail from {p.get('address')} may be forged ({p.get('reason')})"
-    if "from" in p or "to" in p:
-        return f"{who}: {label} from {old or '–'} to {new or '–'}"
-    return f"{who}: {event.name.replace('.', ' ').replace('_', ' ')}"
 
 
 PARTS = frozenset({"timeline", "head", "panel", "composer"})
@@ -124,8 +104,9 @@ def load(session: Session, actor: Actor, conversation_id: int, parts: frozenset[
     everyone = queries.agent_rows(session)
     p.teams = queries.team_rows(session)
     team_names = {t.id: t.name for t in p.teams}
+    p.names = {a.id: a.name for a in everyone}
     if "timeline" in parts:
-        p.items = timeline_items(session, conv.id, {a.id: a.name for a in everyone}, team_names)
+        p.items = timeline_items(session, conv.id, p.names, team_names)
     if parts & {"head", "panel"}:
         p.tags = repository.tags_for(session, [conv.id])[conv.id]
     if "head" in parts:
@@ -223,6 +204,8 @@ def _typed(kind: str, raw: str):
 
 def apply_actions(session: Session, actor: Actor, conversation_id: int, form: dict[str, str]) -> Conversation:
     """The sidebar's form: status, priority, assignee, team, category, a tag to add or remove, custom fields."""
+    if form.get("assign_me"):  # "Assign to me" changes the assignee alone, whatever else the form holds
+        form = {"assignee_id": str(actor.id)}
     changes = service.Changes()
     if form.get("status"):
         changes.status = form["status"]

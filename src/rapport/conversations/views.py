@@ -34,9 +34,17 @@ def inbox_home(viewer: Page):
 
 
 @router.get("/inbox/{key}")
-def inbox_view(request: Request, session: DB, viewer: Page, key: str, after: Cursor = None, before: Cursor = None):
+def inbox_view(
+    request: Request,
+    session: DB,
+    viewer: Page,
+    key: str,
+    after: Cursor = None,
+    before: Cursor = None,
+    sort: Cursor = None,
+):
     """One inbox view, a page at a time (after/before a cursor); htmx asks for the list alone (live refresh)."""
-    shown = inbox.view(session, viewer.actor, key, after=after, before=before)
+    shown = inbox.view(session, viewer.actor, key, after=after, before=before, sort=sort or "updated")
     if is_htmx(request) and request.headers.get("hx-target") == "conversation-list":
         return render(request, "conversations/_list.html", viewer, view=shown)
     return render(
@@ -63,7 +71,10 @@ async def bulk(request: Request, session: DB, viewer: Page, key: str):
     form = await request.form()
     ids = [int(v) for v in form.getlist("ids") if str(v).isdigit()]
     action = str(form.get("action") or "")
-    done = inbox.bulk(session, viewer.actor, ids, action=action, value=str(form.get(f"value_{action}") or ""))
+    value = str(form.get(f"value_{action}") or "")
+    if str(form.get("assign_me") or "").isdigit():  # a row's "Assign to me": that row alone, to this agent
+        ids, action, value = [int(form["assign_me"])], "assign", str(viewer.id)
+    done = inbox.bulk(session, viewer.actor, ids, action=action, value=value)
     session.flush()
     shown = inbox.view(session, viewer.actor, key)
     response = render(request, "conversations/_list.html", viewer, view=shown, notice=f"Updated {done} conversations.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, and_, case, func, or_, select, text
+from sqlalchemy import Row, Select, and_, bindparam, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from rapport.models import Agent, Conversation, ConversationTag, Customer, Event, Inbox, Message, SavedView, Team
@@ -28,6 +28,7 @@ class InboxFilter:
     priority: str | None = None
     segment: str | None = None  # the customer's segment (customers.segment)
     waiting: bool = False  # only conversations whose customer wrote last-ish: has an inbound, not on pending/hold
+    sort: str = "updated"  # newest first by "updated" or "created" (a waiting view is always oldest inbound first)
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,11 @@ def _others(flt: InboxFilter, c) -> list:
 
 
 def sort_column(flt: InboxFilter):
-    """The column a view is ordered by: the last inbound message (oldest first) when waiting, else updated_at."""
-    return Conversation.last_inbound_at if flt.waiting else Conversation.updated_at
+    """The column a view is ordered by: the last inbound message (oldest first) when waiting, else updated_at or,
+    when the agent asks for it, created_at (ix_conversations_created reads it in order)."""
+    if flt.waiting:
+        return Conversation.last_inbound_at
+    return Conversation.created_at if flt.sort == "created" else Conversation.updated_at
 
 
 def listed():
@@ -111,6 +115,7 @@ def listed():
             Conversation.last_inbound_at,
             Conversation.human_requested_at,
             Conversation.updated_at,
+            Conversation.created_at,
             Conversation.message_count,
             Customer.name.label("customer_name"),
             Agent.name.label("assignee_name"),
@@ -267,3 +272,47 @@ def segments(session: Session, *, limit: int) -> list[str]:
     following = select(func.min(Customer.segment)).where(Customer.segment > found.c.v).scalar_subquery()
     found = found.union_all(select(following).where(found.c.v.is_not(None)))
     return list(session.scalars(select(found.c.v).where(found.c.v.is_not(None)).limit(limit)))
+
+
+PREVIEW_CHARS = 200  # enough for a list row's line or two; the database cuts, so a long email is not read whole
+
+
+def _end_messages(end) -> Select:
+    """The first (min) or latest (max) message of each of the conversations bound as `ids`, its text cut short.
+
+    Built once: the statement is the same for every page (the ids are an expanding parameter), so SQLAlchemy
+    compiles it once and the inbox pays only for running it; the inner GROUP BY reads ix_messages_conversation
+    alone, the outer read is by primary key.
+    """
+    ends = (
+        select(end(Message.id))
+        .where(Message.conversation_id.in_(bindparam("ids", expanding=True)))
+        .group_by(Message.conversation_id)
+    )
+    return (
+        select(
+            Message.conversation_id,
+            Message.direction,
+            func.substr(Message.body_text, 1, PREVIEW_CHARS).label("text"),
+            Agent.name.label("agent_name"),
+        )
+        .outerjoin(Agent, Agent.id == Message.agent_id)
+        .where(Message.id.in_(ends))
+    )
+
+
+_LATEST, _FIRST = _end_messages(func.max), _end_messages(func.min)
+
+
+def latest_messages(session: Session, conversation_ids: list[int]) -> dict[int, Row]:
+    """The latest message of each conversation (direction, text cut short, the agent's name)."""
+    if not conversation_ids:
+        return {}
+    return {r.conversation_id: r for r in session.execute(_LATEST, {"ids": conversation_ids})}
+
+
+def first_messages(session: Session, conversation_ids: list[int]) -> dict[int, Row]:
+    """The first message of each conversation (for a subject where the channel has none)."""
+    if not conversation_ids:
+        return {}
+    return {r.conversation_id: r for r in session.execute(_FIRST, {"ids": conversation_ids})}

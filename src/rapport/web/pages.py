@@ -31,6 +31,7 @@ from rapport.agents import repository as agents
 from rapport.agents.permissions import Actor
 from rapport.kit.clock import now
 from rapport.kit.problems import Forbidden, Invalid, NotFound, Problem, Unauthorized
+from rapport.web import icons
 from rapport.web.deps import CSRF_HEADER, DB, SAFE_METHODS, SESSION_COOKIE
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -295,6 +296,7 @@ def iso(value: datetime | None) -> str:
 
 TEMPLATES.env.filters.update(local=local, ago=ago, iso=iso)
 TEMPLATES.env.globals["flash_text"] = lambda raw: unquote(raw)[:300]
+icons.install(TEMPLATES.env)
 
 
 async def page_viewer(request: Request, session: DB) -> Viewer:

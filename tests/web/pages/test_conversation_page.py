@@ -41,7 +41,7 @@ def test_timeline_shows_messages_notes_and_events_escaped(client, world, signed_
     assert "alert(2)" not in html and "alert(3)" not in html and "<script>alert" not in html
     assert "&lt;i&gt;internal&lt;/i&gt; only" in html or "<i>internal</i>" not in html
     assert 'class="msg note"' in html and "Internal note" in html
-    assert "conversation created" in html and "✉ email" in html
+    assert "conversation created" in html and "icon-mail" in html and "</svg> email" in html
 
 
 def test_get_changes_nothing(client, world, signed_in, db):

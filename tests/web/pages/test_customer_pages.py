@@ -147,7 +147,7 @@ def test_profile_shows_every_channel_and_conversation(client, world, signed_in):
     html = client.get(f"/customers/{cid}").text
     assert f'href="/conversations/{conv_email}"' in html and f'href="/conversations/{conv_sms}"' in html
     assert html.index(f"#{conv_sms} Still waiting") < html.index(f"#{conv_email} Order")  # latest first
-    assert "✉</span> email" in html and "📱</span> sms" in html
+    assert "icon-mail" in html and "</svg> email" in html and "icon-smartphone" in html and "</svg> sms" in html
     assert 'class="kind">Email</span> jo@customer.test' in html and f'class="kind">Phone</span> {PHONE}' in html
     assert "Wrote by sms" in html and "Wrote by email" in html  # the timeline, across channels
     assert "2 open of 2 conversations" in html

@@ -37,7 +37,7 @@ def test_built_in_views(client, world, signed_in, frozen_clock):
     assert ids_in(client.get("/inbox/waiting").text) == [first, second]  # oldest inbound first
     counts = client.get("/inbox-counts").text
     assert re.search(r'data-view-key="mine">\s*<span>Mine</span> <span class="count"[^>]*>1<', counts)
-    assert re.search(r'data-view-key="all">\s*<span>All</span> <span class="count"[^>]*>2<', counts)
+    assert re.search(r'data-view-key="all">\s*<span>All active</span> <span class="count"[^>]*>2<', counts)
 
 
 def test_empty_views_say_what_to_do(client, signed_in):
@@ -198,7 +198,8 @@ def test_counts_stop_at_the_cap(client, world, signed_in, settings):
         inbound(client, world.agent_token, world.api_inbox.id, f"c{n}@customer.test", f"m{n}")
     counts = client.get("/inbox-counts").text
     assert re.search(
-        r'data-view-key="all">\s*<span>All</span> <span class="count" aria-label="at least 2 conversations">2\+<',
+        r'data-view-key="all">\s*<span>All active</span> '
+        r'<span class="count" aria-label="at least 2 conversations">2\+<',
         counts,
     )
     assert re.search(r'data-view-key="mine">\s*<span>Mine</span> <span class="count"[^>]*>0<', counts)

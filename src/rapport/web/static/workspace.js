@@ -172,7 +172,7 @@
     // throw them away; saving redraws it).
     const editing = () => document.getElementById("panel").contains(document.activeElement);
     const initial = (select) => (Array.from(select.options).find((o) => o.defaultSelected) || select.options[0] || {}).value;
-    const unsaved = () => Array.from(document.querySelectorAll("#panel form [name]")).some((el) =>
+    const unsaved = () => Array.from(document.querySelectorAll("#panel form [name]:not(button)")).some((el) =>
       el.tagName === "SELECT" ? el.value !== initial(el) : el.type !== "hidden" && el.value !== el.defaultValue);
     let stale = false;
     const refresh = () => {
@@ -216,6 +216,8 @@
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
         e.preventDefault();
         document.getElementById("composer").requestSubmit();
+      } else if (e.key === "Escape" && !e.defaultPrevented) {
+        box.blur(); // leave the composer, so r, n, j and k work again
       }
     });
     document.body.addEventListener("htmx:afterRequest", (e) => {
@@ -224,6 +226,72 @@
         if (typing) { typing = false; signal("idle"); }
         box.focus();
       }
+    });
+  }
+
+  // @mentions: typing @ in the composer lists the agents whose name or handle matches; arrows choose, Enter or
+  // Tab inserts "@handle ", Escape closes. The list is a listbox the textarea points at (aria-activedescendant).
+  const mentionBox = document.querySelector("[data-mentions]");
+  if (mentionBox) {
+    const list = document.getElementById(mentionBox.dataset.mentions);
+    const status = document.getElementById("mention-status");
+    const options = Array.from(list.querySelectorAll("[role=option]"));
+    let shown = [];
+    let active = -1;
+    const query = () => {
+      const before = mentionBox.value.slice(0, mentionBox.selectionStart);
+      const m = before.match(/(?:^|[^\w.])@([\w.-]*)$/);
+      return m ? m[1].toLowerCase() : null;
+    };
+    const mark = (i) => {
+      active = i;
+      shown.forEach((o, n) => o.setAttribute("aria-selected", n === i ? "true" : "false"));
+      if (shown[i]) { mentionBox.setAttribute("aria-activedescendant", shown[i].id); shown[i].scrollIntoView({ block: "nearest" }); }
+      else mentionBox.removeAttribute("aria-activedescendant");
+    };
+    const close = () => { list.hidden = true; shown = []; mark(-1); };
+    const update = () => {
+      const q = query();
+      if (q === null) { if (!list.hidden) { close(); status.textContent = ""; } return; }
+      shown = options.filter((o) => {
+        const hit = o.dataset.handle.startsWith(q) || o.dataset.name.split(/\s+/).some((w) => w.startsWith(q));
+        o.hidden = !hit;
+        return hit;
+      }).slice(0, 8);
+      options.forEach((o) => { if (!shown.includes(o)) o.hidden = true; });
+      list.hidden = shown.length === 0;
+      status.textContent = shown.length ? `${shown.length} agent${shown.length === 1 ? "" : "s"} to mention: up and down choose, Enter inserts` : "No agent matches";
+      mark(shown.length ? 0 : -1);
+    };
+    const insert = (option) => {
+      const start = mentionBox.selectionStart;
+      const before = mentionBox.value.slice(0, start).replace(/@([\w.-]*)$/, `@${option.dataset.handle} `);
+      mentionBox.value = before + mentionBox.value.slice(start);
+      mentionBox.setSelectionRange(before.length, before.length);
+      close();
+      status.textContent = `Mentioned ${option.textContent.trim()}`;
+      mentionBox.focus();
+    };
+    mentionBox.addEventListener("input", update);
+    mentionBox.addEventListener("click", update);
+    mentionBox.addEventListener("blur", () => setTimeout(close, 150));
+    mentionBox.addEventListener("keydown", (e) => {
+      if (list.hidden || !shown.length || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        mark((active + (e.key === "ArrowDown" ? 1 : shown.length - 1)) % shown.length);
+      } else if ((e.key === "Enter" || e.key === "Tab") && active >= 0) {
+        e.preventDefault();
+        insert(shown[active]);
+      } else if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        close();
+      }
+    });
+    list.addEventListener("mousedown", (e) => {
+      const option = e.target.closest("[role=option]");
+      if (option) { e.preventDefault(); insert(option); }
     });
   }
 
@@ -281,7 +349,7 @@
     else if (e.key === "x" && selected >= 0) {
       const box = rows()[selected] && rows()[selected].querySelector("input[type=checkbox]");
       if (box) box.checked = !box.checked;
-    } else if (e.key === "Enter" && selected >= 0 && !(t.tagName === "A")) {
+    } else if (e.key === "Enter" && selected >= 0 && !(t.closest && t.closest("a, button"))) {
       window.location.href = rows()[selected].dataset.href;
     } else if ((e.key === "r" || e.key === "n") && document.getElementById("reply-text")) {
       e.preventDefault();
