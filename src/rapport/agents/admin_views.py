@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from rapport.agents import admin, invite, service
 from rapport.agents.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
 from rapport.config import get_settings
+from rapport.kit.schema import Id
 from rapport.web.deps import DB
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
 from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render, render_form
@@ -88,7 +89,7 @@ async def create_agent(request: Request, session: DB, viewer: Page):
 
 
 @router.get("/admin/agents/{agent_id}")
-def edit_agent(request: Request, session: DB, viewer: Page, agent_id: int):
+def edit_agent(request: Request, session: DB, viewer: Page, agent_id: Id):
     """One agent: name, role, teams, sign-in and access."""
     agent, team_ids = admin.agent(session, viewer.actor, agent_id)
     form = {"name": agent.name, "role": agent.role, "team_ids": [str(t) for t in team_ids]}
@@ -96,7 +97,7 @@ def edit_agent(request: Request, session: DB, viewer: Page, agent_id: int):
 
 
 @router.post("/admin/agents/{agent_id}")
-async def save_agent(request: Request, session: DB, viewer: Page, agent_id: int):
+async def save_agent(request: Request, session: DB, viewer: Page, agent_id: Id):
     """Change an agent's name, role and teams."""
     form, lists = await _form(request)
     agent, _ = admin.agent(session, viewer.actor, agent_id)
@@ -120,7 +121,7 @@ async def save_agent(request: Request, session: DB, viewer: Page, agent_id: int)
 
 
 @router.post("/admin/agents/{agent_id}/password")
-async def set_password(request: Request, session: DB, viewer: Page, agent_id: int):
+async def set_password(request: Request, session: DB, viewer: Page, agent_id: Id):
     """Give an agent a new password."""
     form, _ = await _form(request)
     agent, team_ids = admin.agent(session, viewer.actor, agent_id)
@@ -136,14 +137,14 @@ async def set_password(request: Request, session: DB, viewer: Page, agent_id: in
 
 
 @router.post("/admin/agents/{agent_id}/invite")
-def send_link(session: DB, viewer: Page, agent_id: int):
+def send_link(session: DB, viewer: Page, agent_id: Id):
     """Mail an agent a sign-in link."""
     agent = invite.send(session, viewer.actor, agent_id)
     return redirect(f"/admin/agents/{agent_id}", f"A sign-in link is on its way to {agent.email}.")
 
 
 @router.get("/admin/agents/{agent_id}/deactivate")
-def confirm_deactivate(request: Request, session: DB, viewer: Page, agent_id: int):
+def confirm_deactivate(request: Request, session: DB, viewer: Page, agent_id: Id):
     """Ask before deactivating an agent."""
     agent, _ = admin.agent(session, viewer.actor, agent_id)
     return render(
@@ -160,14 +161,14 @@ def confirm_deactivate(request: Request, session: DB, viewer: Page, agent_id: in
 
 
 @router.post("/admin/agents/{agent_id}/deactivate")
-def deactivate(session: DB, viewer: Page, agent_id: int):
+def deactivate(session: DB, viewer: Page, agent_id: Id):
     """Deactivate an agent (never oneself)."""
     agent = service.update_agent(session, viewer.actor, agent_id, active=False)
     return redirect(f"/admin/agents/{agent_id}", f"Deactivated {agent.name}.")
 
 
 @router.post("/admin/agents/{agent_id}/activate")
-def activate(session: DB, viewer: Page, agent_id: int):
+def activate(session: DB, viewer: Page, agent_id: Id):
     """Reactivate an agent."""
     agent = service.update_agent(session, viewer.actor, agent_id, active=True)
     return redirect(f"/admin/agents/{agent_id}", f"Reactivated {agent.name}.")
@@ -212,7 +213,7 @@ async def create_team(request: Request, session: DB, viewer: Page):
 
 
 @router.get("/admin/teams/{team_id}")
-def edit_team(request: Request, session: DB, viewer: Page, team_id: int):
+def edit_team(request: Request, session: DB, viewer: Page, team_id: Id):
     """One team: its name, description and members."""
     team, members = admin.team(session, viewer.actor, team_id)
     form = {"name": team.name, "description": team.description, "agent_ids": [str(m) for m in members]}
@@ -220,7 +221,7 @@ def edit_team(request: Request, session: DB, viewer: Page, team_id: int):
 
 
 @router.post("/admin/teams/{team_id}")
-async def save_team(request: Request, session: DB, viewer: Page, team_id: int):
+async def save_team(request: Request, session: DB, viewer: Page, team_id: Id):
     """Rename or describe a team and set its members."""
     form, lists = await _form(request)
     admin.team(session, viewer.actor, team_id)

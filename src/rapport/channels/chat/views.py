@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from rapport.channels.chat import verify
 from rapport.kit.problems import Problem
-from rapport.web.deps import DB
+from rapport.web.deps import DB, PUBLIC, requires
 
-router = APIRouter(prefix="/chat", tags=["chat"], include_in_schema=False)
+router = APIRouter(prefix="/chat", tags=["chat"], include_in_schema=False, dependencies=[requires(PUBLIC)])
 # Every HTML page Rapport serves for chat: nothing inline, nothing from elsewhere.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob: data:; "
