@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import iter_route_contexts
 
-from rapport.web.deps import PUBLIC, SESSION, SESSION_COOKIE, TOKEN_SCOPES, declared_scope
+from rapport.kit.schema import MAX_INT, MIN_INT
+from rapport.web.deps import SESSION, SESSION_COOKIE, TOKEN_SCOPES, declared_scope
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -67,6 +68,49 @@ def _security(scope: str) -> list[dict]:
     return []
 
 
+NO_NUL = "^[^\\x00]*$"
+
+
+def _bound(node: Any) -> None:
+    """Say in the document what kit.schema enforces on every input: strings without NUL, 64-bit integers."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and "pattern" not in node and "format" not in node and "enum" not in node:
+            node["pattern"] = NO_NUL
+        elif node.get("type") == "integer":
+            node.setdefault("minimum", MIN_INT)
+            node.setdefault("maximum", MAX_INT)
+        for value in node.values():
+            _bound(value)
+    elif isinstance(node, list):
+        for value in node:
+            _bound(value)
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[1]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def _bound_inputs(doc: dict) -> None:
+    """Bound what requests carry (parameters, bodies and the schemas they use), never what responses say."""
+    schemas = doc.get("components", {}).get("schemas", {})
+    inputs = [op.get(part) for item in doc.get("paths", {}).values() for op in item.values() if isinstance(op, dict)
+              for part in ("parameters", "requestBody")]  # fmt: skip
+    names, todo = set(), _refs(inputs)
+    while todo:
+        name = todo.pop()
+        if name not in names and name in schemas:
+            names.add(name)
+            todo |= _refs(schemas[name])
+    _bound(inputs)
+    for name in names:
+        _bound(schemas[name])
+
+
 def document(app: FastAPI) -> dict:
     """The app's OpenAPI document with scopes and problem responses (built once, then cached on the app)."""
     if app.openapi_schema:
@@ -99,8 +143,8 @@ def document(app: FastAPI) -> dict:
             operation["security"] = _security(scope) if scope else []
             responses = operation.setdefault("responses", {})
             for status, description in PROBLEMS.items():
-                if scope == PUBLIC and status in ("401", "403"):
-                    continue
+                # (public routes too: a chat visitor's token, a provider's signature, a wrong password)
                 responses[status] = _problem(description)
+    _bound_inputs(doc)
     app.openapi_schema = doc
     return doc
