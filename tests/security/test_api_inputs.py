@@ -182,3 +182,25 @@ def test_explicit_null_for_a_field_that_cannot_be_null(client, world, path, fiel
         conversation=got["conversation_id"],
     )
     _refused(client.patch(url, json={field: None}, headers=h), field)
+
+
+def _params(dependant):
+    yield from (*dependant.path_params, *dependant.query_params, *dependant.header_params, *dependant.cookie_params)
+    for sub in dependant.dependencies:
+        yield from _params(sub)
+
+
+def test_every_integer_parameter_of_every_route_is_bounded(app):
+    """Structural: a route added with a bare `int` path or query parameter (not kit.schema.Id / Int) fails here."""
+    from fastapi.routing import iter_route_contexts
+
+    unbounded = []
+    for route in iter_route_contexts(app.routes):
+        dependant = getattr(route, "dependant", None)
+        if dependant is None:
+            continue
+        for param in _params(dependant):
+            value, errors = param.validate(str(HUGE), {}, loc=("query", param.name))
+            if not errors and isinstance(value, int) and not isinstance(value, bool):
+                unbounded.append(f"{route.path} {param.name}")
+    assert unbounded == [], unbounded
