@@ -204,3 +204,10 @@ def test_every_integer_parameter_of_every_route_is_bounded(app):
             if not errors and isinstance(value, int) and not isinstance(value, bool):
                 unbounded.append(f"{route.path} {param.name}")
     assert unbounded == [], unbounded
+
+
+def test_nul_in_a_header_value(client, world):
+    body = {"inbox_id": world.api_inbox.id, "sender": {"kind": "email", "address": "jo@customer.test"}, "text": "Hi"}
+    h = World.auth(world.admin_token) | {"Idempotency-Key": "key\x00"}
+    r = client.post("/api/v1/messages/inbound", json=body, headers=h)
+    assert r.status_code == 422, r.text

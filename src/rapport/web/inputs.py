@@ -1,4 +1,4 @@
-"""Refuse a NUL character wherever a request carries text outside a JSON body: path, query string, form fields.
+"""Refuse a NUL character wherever a request carries text outside a JSON body: path, query, headers, form fields.
 
 No database column stores NUL (PostgreSQL refuses it) and no person types one, so a request holding one is refused
 before any route sees it, with a 422 naming where it was. JSON bodies are checked by `kit.schema.In`.
@@ -20,7 +20,7 @@ def _has_nul(raw: bytes) -> bool:
 
 
 class InputGuard:
-    """ASGI middleware answering 422 for a NUL in the path, the query string or a urlencoded form body."""
+    """ASGI middleware answering 422 for a NUL in the path, the query string, a header or a urlencoded form body."""
 
     def __init__(self, app):
         self.app = app
@@ -32,7 +32,10 @@ class InputGuard:
             return await self._reject(scope, send, "path")
         if _has_nul(scope.get("query_string") or b""):
             return await self._reject(scope, send, "query")
-        ctype = dict(scope.get("headers") or []).get(b"content-type", b"")
+        headers = scope.get("headers") or []
+        if any(b"\x00" in value for _, value in headers):  # HTTP servers refuse these; a proxy might not
+            return await self._reject(scope, send, "headers")
+        ctype = dict(headers).get(b"content-type", b"")
         if not ctype.lower().startswith(FORM):
             return await self.app(scope, receive, send)
         # A urlencoded body is read whole here (BodyLimit bounds it) and handed on unchanged.
