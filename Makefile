@@ -15,7 +15,7 @@ setup: $(STAMP) $(HTMX)
 # The front-end libraries (htmx for the workspace, Swagger UI for /api/v1/docs), from the npm registry by the
 # lockfile; copied into static/ (git-ignored), so every page works offline under the same CSP.
 $(HTMX): package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
+	npm ci --ignore-scripts --no-audit --no-fund --silent
 	mkdir -p $(VENDOR) $(SWAGGER)
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(SWAGGER)/
 	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
