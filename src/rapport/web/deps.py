@@ -39,8 +39,9 @@ class Requires:
 
     scope: str
 
-    def __call__(self, request: Request) -> None:
+    async def __call__(self, request: Request) -> None:
         """Note the route's scope, which `authenticate` checks against the bearer token's scopes."""
+        # Async on purpose: a sync dependency would cost every request a hop to the thread pool.
         request.state.scope_needed = self.scope
 
 
