@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.conftest import World
 
-EXAMPLES = int(os.environ.get("RAPPORT_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("RAPPORT_FUZZ_EXAMPLES", "12"))
 # The checks that hold on every operation; each is a promise the document makes.
 CHECKS = [
     not_a_server_error,
