@@ -8,13 +8,16 @@ STAMP := $(VENV)/.installed
 
 VENDOR := src/rapport/web/static/vendor
 HTMX := $(VENDOR)/htmx.min.js
+SWAGGER := $(VENDOR)/swagger-ui
 
 setup: $(STAMP) $(HTMX)
 
-# The workspace's front-end library, from the npm registry by the lockfile; copied into static/ (git-ignored).
+# The front-end libraries (htmx for the workspace, Swagger UI for /api/v1/docs), from the npm registry by the
+# lockfile; copied into static/ (git-ignored), so every page works offline under the same CSP.
 $(HTMX): package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
-	mkdir -p $(VENDOR)
+	npm ci --ignore-scripts --no-audit --no-fund --silent
+	mkdir -p $(VENDOR) $(SWAGGER)
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(SWAGGER)/
 	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
 	cp node_modules/axe-core/axe.min.js $(VENDOR)/ && rm -rf $(VENDOR)/icons && cp -r node_modules/lucide-static/icons $(VENDOR)/icons
 

@@ -6,6 +6,8 @@ import sys
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 
 from rapport import __version__, channels
@@ -16,8 +18,10 @@ from rapport.conversations.intake import Intake
 from rapport.db.engine import Checkpointer, make_engine
 from rapport.db.session import Database
 from rapport.realtime.hub import Hub
-from rapport.web import errors, pages
+from rapport.web import errors, openapi, pages
 from rapport.web.access import AccessLog
+from rapport.web.deps import PUBLIC, declared_scope, requires
+from rapport.web.inputs import InputGuard
 from rapport.web.lean import LeanReads
 from rapport.web.limits import BodyLimit
 from rapport.web.outage import DatabaseOutage, readiness
@@ -63,8 +67,8 @@ def create_app(
         title="Rapport API",
         version=__version__,
         description="Every channel in one conversation history. Errors are RFC 9457 problem+json.",
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        openapi_url=None,  # served below, completed by web.openapi, with the docs page
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -87,12 +91,12 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("rapport.web", "static")]), name="static")
 
-    @app.get("/healthz", include_in_schema=False)
+    @app.get("/healthz", include_in_schema=False, dependencies=[requires(PUBLIC)])
     def healthz() -> dict:
         """Liveness: the process answers (it does not ask the database; /readyz does)."""
         return {"status": "ok", "version": __version__}
 
-    @app.get("/readyz", include_in_schema=False)
+    @app.get("/readyz", include_in_schema=False, dependencies=[requires(PUBLIC)])
     async def readyz(request: Request):
         """Readiness: 200 when the database answers SELECT within RAPPORT_READINESS_TIMEOUT_SECONDS, else 503."""
         return await readiness(
@@ -101,6 +105,17 @@ def create_app(
             retry_after=settings.db_retry_after_seconds,
             request=request,
         )
+
+    app.openapi = lambda: openapi.document(app)
+
+    @app.get("/api/v1/openapi.json", include_in_schema=False, dependencies=[requires(PUBLIC)])
+    def openapi_json() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/v1/docs", include_in_schema=False, dependencies=[requires(PUBLIC)])
+    def api_docs(request: Request) -> HTMLResponse:
+        # Swagger UI from static/vendor (npm, by the lockfile) and its initialiser as a file: no CDN, no inline script.
+        return pages.secure(pages.TEMPLATES.TemplateResponse(request, "api_docs.html", {"title": app.title}))
 
     if "chat" in channels.ADAPTERS:
         from rapport.channels.chat.cors import ChatCors
@@ -111,7 +126,9 @@ def create_app(
     if settings.lean_reads:
         from rapport.conversations.api import LEAN
 
-        app.add_middleware(LeanReads, routes=LEAN)
+        scopes = {r.endpoint: declared_scope(r) for r in iter_route_contexts(app.routes) if r.endpoint}
+        app.add_middleware(LeanReads, routes=LEAN, scopes=scopes)
+    app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Outside every other middleware: a database outage anywhere is one 503, and the access log sees it.
     app.add_middleware(DatabaseOutage, retry_after=settings.db_retry_after_seconds)

@@ -9,6 +9,7 @@ from rapport.agents import admin, invite, service
 from rapport.agents.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
 from rapport.agents.signin import LockedOut, WrongPassword
 from rapport.config import get_settings
+from rapport.kit.schema import Id
 from rapport.web.deps import DB, client_address
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
 from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render, render_form
@@ -89,7 +90,7 @@ async def create_agent(request: Request, session: DB, viewer: Page):
 
 
 @router.get("/admin/agents/{agent_id}")
-def edit_agent(request: Request, session: DB, viewer: Page, agent_id: int):
+def edit_agent(request: Request, session: DB, viewer: Page, agent_id: Id):
     """One agent: name, role, teams, sign-in and access."""
     agent, team_ids = admin.agent(session, viewer.actor, agent_id)
     form = {"name": agent.name, "role": agent.role, "team_ids": [str(t) for t in team_ids]}
@@ -97,7 +98,7 @@ def edit_agent(request: Request, session: DB, viewer: Page, agent_id: int):
 
 
 @router.post("/admin/agents/{agent_id}")
-async def save_agent(request: Request, session: DB, viewer: Page, agent_id: int):
+async def save_agent(request: Request, session: DB, viewer: Page, agent_id: Id):
     """Change an agent's name, role and teams."""
     form, lists = await _form(request)
     agent, _ = admin.agent(session, viewer.actor, agent_id)
@@ -121,7 +122,7 @@ async def save_agent(request: Request, session: DB, viewer: Page, agent_id: int)
 
 
 @router.post("/admin/agents/{agent_id}/password")
-async def set_password(request: Request, session: DB, viewer: Page, agent_id: int):
+async def set_password(request: Request, session: DB, viewer: Page, agent_id: Id):
     """Give an agent a new password (your own needs your current one); it ends their other sessions."""
     form, _ = await _form(request)
     agent, team_ids = admin.agent(session, viewer.actor, agent_id)
@@ -150,14 +151,14 @@ async def set_password(request: Request, session: DB, viewer: Page, agent_id: in
 
 
 @router.post("/admin/agents/{agent_id}/invite")
-def send_link(session: DB, viewer: Page, agent_id: int):
+def send_link(session: DB, viewer: Page, agent_id: Id):
     """Mail an agent a sign-in link."""
     agent = invite.send(session, viewer.actor, agent_id)
     return redirect(f"/admin/agents/{agent_id}", f"A sign-in link is on its way to {agent.email}.")
 
 
 @router.get("/admin/agents/{agent_id}/deactivate")
-def confirm_deactivate(request: Request, session: DB, viewer: Page, agent_id: int):
+def confirm_deactivate(request: Request, session: DB, viewer: Page, agent_id: Id):
     """Ask before deactivating an agent."""
     agent, _ = admin.agent(session, viewer.actor, agent_id)
     return render(
@@ -174,14 +175,14 @@ def confirm_deactivate(request: Request, session: DB, viewer: Page, agent_id: in
 
 
 @router.post("/admin/agents/{agent_id}/deactivate")
-def deactivate(session: DB, viewer: Page, agent_id: int):
+def deactivate(session: DB, viewer: Page, agent_id: Id):
     """Deactivate an agent (never oneself)."""
     agent = service.update_agent(session, viewer.actor, agent_id, active=False)
     return redirect(f"/admin/agents/{agent_id}", f"Deactivated {agent.name}.")
 
 
 @router.post("/admin/agents/{agent_id}/activate")
-def activate(session: DB, viewer: Page, agent_id: int):
+def activate(session: DB, viewer: Page, agent_id: Id):
     """Reactivate an agent."""
     agent = service.update_agent(session, viewer.actor, agent_id, active=True)
     return redirect(f"/admin/agents/{agent_id}", f"Reactivated {agent.name}.")
@@ -227,7 +228,7 @@ async def create_team(request: Request, session: DB, viewer: Page):
 
 
 @router.get("/admin/teams/{team_id}")
-def edit_team(request: Request, session: DB, viewer: Page, team_id: int):
+def edit_team(request: Request, session: DB, viewer: Page, team_id: Id):
     """One team: its name, description and members."""
     team, members = admin.team(session, viewer.actor, team_id)
     form = {"name": team.name, "description": team.description, "agent_ids": [str(m) for m in members]}
@@ -235,7 +236,7 @@ def edit_team(request: Request, session: DB, viewer: Page, team_id: int):
 
 
 @router.post("/admin/teams/{team_id}")
-async def save_team(request: Request, session: DB, viewer: Page, team_id: int):
+async def save_team(request: Request, session: DB, viewer: Page, team_id: Id):
     """Rename or describe a team and set its members."""
     form, lists = await _form(request)
     admin.team(session, viewer.actor, team_id)

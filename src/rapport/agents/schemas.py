@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import MISSING, Field
 
-from rapport.kit.schema import In, Out
+from rapport.kit.schema import Id, In, Out
 from rapport.models.enums import Availability, Role
 
 
@@ -18,7 +18,7 @@ class AgentIn(In):
     email: Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
     role: Role = Role.agent
     password: Annotated[str, Field(min_length=10, max_length=200)] | None = None
-    team_ids: list[int] = []
+    team_ids: list[Id] = []
     skills: list[str] = []
     timezone: str = "UTC"
 
@@ -26,16 +26,16 @@ class AgentIn(In):
 class AgentPatch(In):
     """Agent changes; agents may change their own availability, name and timezone."""
 
-    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    role: Role | None = None
-    availability: Availability | None = None
-    timezone: str | None = None
-    active: bool | None = None
-    skills: list[str] | None = None
-    team_ids: list[int] | None = None
-    password: Annotated[str, Field(min_length=10, max_length=200)] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=200)] | MISSING = MISSING
+    role: Role | MISSING = MISSING
+    availability: Availability | MISSING = MISSING
+    timezone: str | MISSING = MISSING
+    active: bool | MISSING = MISSING
+    skills: list[str] | MISSING = MISSING
+    team_ids: list[Id] | MISSING = MISSING
+    password: Annotated[str, Field(min_length=10, max_length=200)] | MISSING = MISSING
     # Changing your own password: the one you have now (a password changes only in a signed-in session).
-    current_password: Annotated[str, Field(max_length=200)] | None = None
+    current_password: Annotated[str, Field(max_length=200)] | MISSING = MISSING
 
 
 class AgentOut(Out):
@@ -63,8 +63,8 @@ class TeamIn(In):
 class TeamPatch(In):
     """Team changes."""
 
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    description: Annotated[str, Field(max_length=500)] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=100)] | MISSING = MISSING
+    description: Annotated[str, Field(max_length=500)] | MISSING = MISSING
 
 
 class TeamOut(Out):
@@ -81,7 +81,7 @@ class TokenIn(In):
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
     scopes: list[str]
-    agent_id: int | None = None
+    agent_id: Id | None = None
 
 
 class TokenOut(Out):

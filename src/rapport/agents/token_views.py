@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from rapport.agents import admin, service
 from rapport.agents.schemas import TokenIn
+from rapport.kit.schema import Id
 from rapport.web.deps import DB
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
 from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render, render_form
@@ -51,7 +52,7 @@ async def create_token(request: Request, session: DB, viewer: Page):
 
 
 @router.get("/admin/tokens/{token_id}/revoke")
-def confirm_revoke(request: Request, session: DB, viewer: Page, token_id: int):
+def confirm_revoke(request: Request, session: DB, viewer: Page, token_id: Id):
     """Ask before revoking a token."""
     row = admin.token(session, viewer.actor, token_id)
     return render(
@@ -68,7 +69,7 @@ def confirm_revoke(request: Request, session: DB, viewer: Page, token_id: int):
 
 
 @router.post("/admin/tokens/{token_id}/revoke")
-def revoke(session: DB, viewer: Page, token_id: int):
+def revoke(session: DB, viewer: Page, token_id: Id):
     """Revoke a token at once."""
     admin.token(session, viewer.actor, token_id)  # admins only here, even for their own token
     token = service.revoke_token(session, viewer.actor, token_id)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from rapport.channels.email import quarantine
 from rapport.channels.email.api import raw_download
+from rapport.kit.schema import Id
 from rapport.web.deps import DB
 from rapport.web.pages import Page, WorkspaceRoute, nav, render
 
@@ -43,7 +44,7 @@ def quarantine_list(
 
 
 @router.get("/admin/quarantine/{receipt_id}")
-def quarantined(request: Request, session: DB, viewer: Page, receipt_id: int):
+def quarantined(request: Request, session: DB, viewer: Page, receipt_id: Id):
     """One quarantined mail: why, from whom, its headers and parts (its body is never rendered)."""
     return render(
         request,
@@ -56,6 +57,6 @@ def quarantined(request: Request, session: DB, viewer: Page, receipt_id: int):
 
 
 @router.get("/admin/quarantine/{receipt_id}/raw")
-def quarantined_raw(session: DB, viewer: Page, receipt_id: int):
+def quarantined_raw(session: DB, viewer: Page, receipt_id: Id):
     """The mail's raw bytes as an .eml download (never shown in the browser)."""
     return raw_download(quarantine.raw_path(session, viewer.actor, receipt_id), receipt_id)

@@ -28,9 +28,9 @@ from rapport.conversations.schemas import (
 )
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid, NotFound
-from rapport.kit.schema import Page
+from rapport.kit.schema import Id, Int, Page
 from rapport.models import Attachment, Message
-from rapport.web.deps import DB, Me, read
+from rapport.web.deps import DB, Me, read, requires
 from rapport.web.fastjson import FastJSON
 from rapport.web.files import attachment_response
 from rapport.web.lean import LeanRoute
@@ -59,7 +59,7 @@ def _cursor(raw: str | None, sort: str) -> tuple | None:
         ) from exc
 
 
-@router.get("/conversations", response_model=Page[ConversationOut])
+@router.get("/conversations", dependencies=[requires("read")], response_model=Page[ConversationOut])
 async def list_conversations(request: Request, q: Annotated[ListQuery, Query()]):
     """An inbox view: filtered, sorted, paged by cursor."""
     flt = repository.ListFilter(
@@ -93,8 +93,8 @@ async def list_conversations(request: Request, q: Annotated[ListQuery, Query()])
     return FastJSON(await read(request, work))
 
 
-@router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
-async def get_conversation(request: Request, conversation_id: int, q: Annotated[OpenQuery, Query()]):
+@router.get("/conversations/{conversation_id}", dependencies=[requires("read")], response_model=ConversationDetail)
+async def get_conversation(request: Request, conversation_id: Id, q: Annotated[OpenQuery, Query()]):
     """One conversation; `include=messages&include=events` adds its latest messages and timeline."""
     n_messages, n_events, include = _limit(q.messages_limit), _limit(q.events_limit), q.include
 
@@ -117,8 +117,8 @@ async def get_conversation(request: Request, conversation_id: int, q: Annotated[
     return FastJSON(await read(request, work))
 
 
-@router.patch("/conversations/{conversation_id}", response_model=ConversationOut)
-def patch_conversation(conversation_id: int, body: ConversationPatch, session: DB, actor: Me):
+@router.patch("/conversations/{conversation_id}", dependencies=[requires("write")], response_model=ConversationOut)
+def patch_conversation(conversation_id: Id, body: ConversationPatch, session: DB, actor: Me):
     """Change status, priority, assignee, team, category, subject, tags or custom fields."""
     given = body.model_fields_set
     changes = service.Changes(
@@ -138,8 +138,10 @@ def patch_conversation(conversation_id: int, body: ConversationPatch, session: D
     return present.conversations(session, [conv])[0]
 
 
-@router.get("/conversations/{conversation_id}/messages", response_model=Page[MessageOut])
-def list_messages(conversation_id: int, session: DB, actor: Me, before: int | None = None, limit: int = 50):
+@router.get(
+    "/conversations/{conversation_id}/messages", dependencies=[requires("read")], response_model=Page[MessageOut]
+)
+def list_messages(conversation_id: Id, session: DB, actor: Me, before: Int | None = None, limit: Int = 50):
     """Messages, newest page first (each page oldest-first); `before` pages back in time."""
     authorize(actor, "conversations.read")
     repository.get(session, conversation_id)
@@ -150,8 +152,13 @@ def list_messages(conversation_id: int, session: DB, actor: Me, before: int | No
     return Page(items=present.messages(session, rows), next_cursor=str(rows[0].id) if more and rows else None)
 
 
-@router.post("/conversations/{conversation_id}/replies", response_model=MessageOut, status_code=201)
-def post_reply(conversation_id: int, body: ReplyIn, session: DB, actor: Me):
+@router.post(
+    "/conversations/{conversation_id}/replies",
+    dependencies=[requires("write")],
+    response_model=MessageOut,
+    status_code=201,
+)
+def post_reply(conversation_id: Id, body: ReplyIn, session: DB, actor: Me):
     """Reply to the customer (queued for delivery in the chosen channel)."""
     msg = service.reply(
         session,
@@ -167,8 +174,13 @@ def post_reply(conversation_id: int, body: ReplyIn, session: DB, actor: Me):
     return present.messages(session, [msg])[0]
 
 
-@router.post("/conversations/{conversation_id}/notes", response_model=MessageOut, status_code=201)
-def post_note(conversation_id: int, body: NoteIn, session: DB, actor: Me):
+@router.post(
+    "/conversations/{conversation_id}/notes",
+    dependencies=[requires("write")],
+    response_model=MessageOut,
+    status_code=201,
+)
+def post_note(conversation_id: Id, body: NoteIn, session: DB, actor: Me):
     """Add an internal note."""
     msg = service.add_note(
         session, actor, conversation_id, text=body.text, html=body.html, files=_files(body.attachments)
@@ -176,23 +188,28 @@ def post_note(conversation_id: int, body: NoteIn, session: DB, actor: Me):
     return present.messages(session, [msg])[0]
 
 
-@router.post("/conversations/{conversation_id}/messages/{message_id}/retry", response_model=MessageOut, status_code=202)
-def post_retry_delivery(conversation_id: int, message_id: int, session: DB, actor: Me):
+@router.post(
+    "/conversations/{conversation_id}/messages/{message_id}/retry",
+    dependencies=[requires("write")],
+    response_model=MessageOut,
+    status_code=202,
+)
+def post_retry_delivery(conversation_id: Id, message_id: Id, session: DB, actor: Me):
     """Try a failed reply's delivery again now (409 unless its delivery failed or is backing off)."""
     msg = delivery.retry(session, actor, conversation_id, message_id)
     return present.messages(session, [msg])[0]
 
 
-@router.post("/conversations/{conversation_id}/merge", response_model=ConversationOut)
-def post_merge(conversation_id: int, body: MergeIn, session: DB, actor: Me):
+@router.post("/conversations/{conversation_id}/merge", dependencies=[requires("write")], response_model=ConversationOut)
+def post_merge(conversation_id: Id, body: MergeIn, session: DB, actor: Me):
     """Merge this conversation into `into_id`; returns the surviving conversation."""
     target = merging.merge(session, actor, conversation_id, body.into_id)
     session.flush()
     return present.conversations(session, [target])[0]
 
 
-@router.get("/conversations/{conversation_id}/timeline", response_model=Page[EventOut])
-def get_timeline(conversation_id: int, session: DB, actor: Me, after: int | None = None, limit: int = 100):
+@router.get("/conversations/{conversation_id}/timeline", dependencies=[requires("read")], response_model=Page[EventOut])
+def get_timeline(conversation_id: Id, session: DB, actor: Me, after: Int | None = None, limit: Int = 100):
     """The conversation's events, oldest first; `after` is the last event id seen."""
     authorize(actor, "conversations.read")
     repository.get(session, conversation_id)
@@ -203,8 +220,8 @@ def get_timeline(conversation_id: int, session: DB, actor: Me, after: int | None
     return Page(items=present.events(rows), next_cursor=str(rows[-1].id) if more else None)
 
 
-@router.get("/attachments/{attachment_id}")
-def get_attachment(attachment_id: int, session: DB, actor: Me):
+@router.get("/attachments/{attachment_id}", dependencies=[requires("read")])
+def get_attachment(attachment_id: Id, session: DB, actor: Me):
     """An attachment's bytes; active types (HTML, SVG) are always downloads, never rendered."""
     authorize(actor, "conversations.read")
     att = session.get(Attachment, attachment_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -12,6 +13,8 @@ from rapport.kit.clock import now
 from rapport.kit.problems import Invalid, TooLarge
 from rapport.models import Attachment
 
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
 
 @dataclass
 class IncomingFile:
@@ -20,6 +23,13 @@ class IncomingFile:
     filename: str
     data: bytes
     content_type: str | None = None
+
+    def __post_init__(self):
+        # Names come from uploads, MIME headers and providers: control characters (a NUL above all, which no
+        # database column stores) are dropped here, once, for every channel.
+        self.filename = _CONTROLS.sub("", self.filename or "").strip() or "attachment"
+        if self.content_type is not None:
+            self.content_type = _CONTROLS.sub("", self.content_type).strip() or None
 
 
 def check(files: list[IncomingFile]) -> None:

@@ -19,7 +19,7 @@ from rapport.conversations.inbound import Inbound, Received
 from rapport.conversations.intake import Delivery
 from rapport.conversations.schemas import InboundIn, InboundOut
 from rapport.kit.problems import Problem, Unauthorized
-from rapport.web.deps import SESSION_COOKIE
+from rapport.web.deps import SESSION_COOKIE, requires
 
 router = APIRouter(tags=["inbound"])
 IDEMPOTENCY_KEY_MAX = 200
@@ -27,6 +27,7 @@ IDEMPOTENCY_KEY_MAX = 200
 
 @router.post(
     "/messages/inbound",
+    dependencies=[requires("inbound")],
     response_model=InboundOut,
     status_code=201,
     responses={200: {"model": InboundOut, "description": "Already received (a repeated external_id)"}},

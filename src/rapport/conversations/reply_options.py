@@ -24,9 +24,10 @@ from rapport.agents.permissions import Actor, authorize
 from rapport.conversations import repository
 from rapport.customers.identities import normalise
 from rapport.kit.problems import Conflict, Invalid
+from rapport.kit.schema import Id
 from rapport.models import Conversation, Identity, Inbox, Message
 from rapport.models.enums import Channel, Direction
-from rapport.web.deps import DB, Me
+from rapport.web.deps import DB, Me, requires
 
 # How an identity kind is replied to.
 IDENTITY_CHANNELS = {"email": Channel.email, "phone": Channel.sms, "whatsapp": Channel.whatsapp, "chat": Channel.chat}
@@ -162,8 +163,10 @@ def reply_options(session: Session, actor: Actor, conversation_id: int) -> Reply
 router = APIRouter(tags=["conversations"])
 
 
-@router.get("/conversations/{conversation_id}/reply-options", response_model=ReplyOptions)
-def get_reply_options(conversation_id: int, session: DB, actor: Me) -> ReplyOptions:
+@router.get(
+    "/conversations/{conversation_id}/reply-options", dependencies=[requires("read")], response_model=ReplyOptions
+)
+def get_reply_options(conversation_id: Id, session: DB, actor: Me) -> ReplyOptions:
     """The channels an agent can reply on, the default one, and whether each channel's reply window is open."""
     return reply_options(session, actor, conversation_id)
 

@@ -7,9 +7,9 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import MISSING, BaseModel, Field, field_validator
 
-from rapport.kit.schema import In, Out
+from rapport.kit.schema import Id, In, Int, Out, Str
 from rapport.models.enums import Channel, DeliveryStatus, IdentityKind, Priority, Status
 
 
@@ -137,12 +137,12 @@ class ConversationDetail(ConversationOut):
 class ConversationPatch(In):
     """Changes to a conversation; omitted fields stay as they are."""
 
-    status: Status | None = None
-    priority: Priority | None = None
-    assignee_id: int | None = None
-    team_id: int | None = None
+    status: Status | MISSING = MISSING
+    priority: Priority | MISSING = MISSING
+    assignee_id: Id | None = None
+    team_id: Id | None = None
     category: Annotated[str, Field(max_length=100)] | None = None
-    subject: Annotated[str, Field(max_length=500)] | None = None
+    subject: Annotated[str, Field(max_length=500)] | MISSING = MISSING
     add_tags: list[str] = []
     remove_tags: list[str] = []
     fields: dict[str, Any] | None = None
@@ -174,7 +174,7 @@ class NoteIn(In):
 class MergeIn(In):
     """Merge the conversation in the path into `into_id`."""
 
-    into_id: int
+    into_id: Id
 
 
 class SenderIn(In):
@@ -188,14 +188,14 @@ class SenderIn(In):
 class InboundIn(In):
     """A customer's message arriving through the API (or a channel adapter)."""
 
-    inbox_id: int
+    inbox_id: Id
     sender: SenderIn
     channel: Channel | None = None
     subject: Annotated[str, Field(max_length=500)] | None = None
     text: str | None = None
     html: str | None = None
     external_id: Annotated[str, Field(min_length=1, max_length=300)] | None = None
-    conversation_id: int | None = None
+    conversation_id: Id | None = None
     in_reply_to: Annotated[str, Field(max_length=300)] | None = None
     received_at: datetime | None = None
     attachments: list[AttachmentIn] = []
@@ -215,24 +215,24 @@ class ListQuery(BaseModel):
     """GET /conversations: an inbox view's filters, sort and page (query parameters; unknown ones are ignored)."""
 
     status: list[Status] | None = None
-    assignee_id: int | None = None
+    assignee_id: Id | None = None
     unassigned: bool = False
-    team_id: int | None = None
-    inbox_id: int | None = None
+    team_id: Id | None = None
+    inbox_id: Id | None = None
     channel: Channel | None = None
-    category: str | None = None
-    tag: str | None = None
-    customer_id: int | None = None
+    category: Str | None = None
+    tag: Str | None = None
+    customer_id: Id | None = None
     priority: Priority | None = None
     updated_since: datetime | None = None
     sort: Literal["updated_desc", "updated_asc", "created_desc", "created_asc"] = "updated_desc"
-    cursor: str | None = None
-    limit: int = 50
+    cursor: Str | None = None
+    limit: Int = 50
 
 
 class OpenQuery(BaseModel):
     """GET /conversations/{id}: what to include with the conversation (query parameters)."""
 
     include: list[Literal["messages", "events"]] | None = None
-    messages_limit: int = 20
-    events_limit: int = 50
+    messages_limit: Int = 20
+    events_limit: Int = 50

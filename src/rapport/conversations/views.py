@@ -9,13 +9,14 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from rapport.conversations import delivery, inbox, page
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.merge import merge
+from rapport.kit.schema import Id, Str
 from rapport.web.deps import DB
 from rapport.web.pages import Page, WorkspaceRoute, is_htmx, nav, redirect, render
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 nav("inbox", "Inbox", "/inbox", order=10)
-Text = Annotated[str, Form(max_length=200_000)]
-Short = Annotated[str, Form(max_length=200)]
+Text = Annotated[Str, Form(max_length=200_000)]
+Short = Annotated[Str, Form(max_length=200)]
 Cursor = Annotated[str | None, Query(max_length=200)]
 DEFAULT_VIEW = "all"
 TIMELINE, HEAD, PANEL = frozenset({"timeline"}), frozenset({"head"}), frozenset({"panel"})
@@ -91,35 +92,35 @@ async def save_view(request: Request, session: DB, viewer: Page):
 
 
 @router.post("/views/{view_id}/delete")
-def delete_view(session: DB, viewer: Page, view_id: int):
+def delete_view(session: DB, viewer: Page, view_id: Id):
     """Delete one of this agent's saved views."""
     inbox.delete_view(session, viewer.actor, view_id)
     return redirect(f"/inbox/{DEFAULT_VIEW}", "Deleted the view.")
 
 
 @router.get("/conversations/{conversation_id}")
-def conversation(request: Request, session: DB, viewer: Page, conversation_id: int):
+def conversation(request: Request, session: DB, viewer: Page, conversation_id: Id):
     """The conversation page."""
     data = page.load(session, viewer.actor, conversation_id)
     return render(request, "conversations/page.html", viewer, p=data, icons=page.CHANNEL_ICONS)
 
 
 @router.get("/conversations/{conversation_id}/timeline")
-def timeline(request: Request, session: DB, viewer: Page, conversation_id: int):
+def timeline(request: Request, session: DB, viewer: Page, conversation_id: Id):
     """The timeline alone (refreshed live when something happens in the conversation)."""
     data = page.load(session, viewer.actor, conversation_id, TIMELINE)
     return render(request, "conversations/_timeline.html", viewer, p=data, icons=page.CHANNEL_ICONS)
 
 
 @router.get("/conversations/{conversation_id}/head")
-def head(request: Request, session: DB, viewer: Page, conversation_id: int):
+def head(request: Request, session: DB, viewer: Page, conversation_id: Id):
     """The header alone: status, priority, assignee, team, category and tags (refreshed live when they change)."""
     data = page.load(session, viewer.actor, conversation_id, HEAD)
     return render(request, "conversations/_head.html", viewer, p=data)
 
 
 @router.get("/conversations/{conversation_id}/panel")
-def panel(request: Request, session: DB, viewer: Page, conversation_id: int):
+def panel(request: Request, session: DB, viewer: Page, conversation_id: Id):
     """The actions and customer panel alone."""
     data = page.load(session, viewer.actor, conversation_id, PANEL)
     return render(request, "conversations/_panel.html", viewer, p=data)
@@ -130,7 +131,7 @@ def compose(
     request: Request,
     session: DB,
     viewer: Page,
-    conversation_id: int,
+    conversation_id: Id,
     text: Text = "",
     mode: Short = "reply",
     channel: Short = "",
@@ -159,14 +160,14 @@ def compose(
 
 
 @router.post("/conversations/{conversation_id}/messages/{message_id}/retry")
-def retry_delivery(request: Request, session: DB, viewer: Page, conversation_id: int, message_id: int):
+def retry_delivery(request: Request, session: DB, viewer: Page, conversation_id: Id, message_id: Id):
     """Try a failed reply's delivery again now."""
     delivery.retry(session, viewer.actor, conversation_id, message_id)
     return redirect(f"/conversations/{conversation_id}", "Trying the delivery again.")
 
 
 @router.post("/conversations/{conversation_id}/actions")
-async def actions(request: Request, session: DB, viewer: Page, conversation_id: int):
+async def actions(request: Request, session: DB, viewer: Page, conversation_id: Id):
     """Apply the sidebar's changes (status, priority, assignee, team, category, tags, custom fields)."""
     form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
     page.apply_actions(session, viewer.actor, conversation_id, form)
@@ -180,7 +181,7 @@ async def actions(request: Request, session: DB, viewer: Page, conversation_id: 
 
 
 @router.post("/conversations/{conversation_id}/merge")
-def merge_into(session: DB, viewer: Page, conversation_id: int, target_id: Annotated[int, Form()]):
+def merge_into(session: DB, viewer: Page, conversation_id: Id, target_id: Annotated[Id, Form()]):
     """Merge this conversation into another one and go there."""
     target = merge(session, viewer.actor, conversation_id, target_id)
     return redirect(f"/conversations/{target.id}", f"Merged conversation {conversation_id} into this one.")

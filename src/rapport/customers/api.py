@@ -17,9 +17,9 @@ from rapport.customers.schemas import (
     IdentityOut,
 )
 from rapport.kit.problems import Invalid
-from rapport.kit.schema import Page
+from rapport.kit.schema import Id, Int, Page, Str
 from rapport.models import Customer
-from rapport.web.deps import DB, Me
+from rapport.web.deps import DB, Me, requires
 
 router = APIRouter(tags=["customers"])
 
@@ -38,14 +38,14 @@ def present(session, rows: list[Customer]) -> list[CustomerOut]:
     ]
 
 
-@router.get("/customers", response_model=Page[CustomerOut])
+@router.get("/customers", dependencies=[requires("read")], response_model=Page[CustomerOut])
 def list_customers(
     session: DB,
     actor: Me,
-    segment: str | None = None,
-    email: str | None = None,
-    cursor: int | None = None,
-    limit: int = 50,
+    segment: Str | None = None,
+    email: Str | None = None,
+    cursor: Int | None = None,
+    limit: Int = 50,
 ):
     """Customers, newest first; filter by segment or exact email."""
     authorize(actor, "customers.read")
@@ -58,7 +58,7 @@ def list_customers(
     return Page(items=present(session, rows), next_cursor=str(rows[-1].id) if more else None)
 
 
-@router.post("/customers", response_model=CustomerOut, status_code=201)
+@router.post("/customers", dependencies=[requires("write")], response_model=CustomerOut, status_code=201)
 def create_customer(body: CustomerIn, session: DB, actor: Me):
     """Create a customer with identities."""
     data = body.model_dump(exclude={"identities"})
@@ -66,36 +66,38 @@ def create_customer(body: CustomerIn, session: DB, actor: Me):
     return present(session, [customer])[0]
 
 
-@router.get("/customers/{customer_id}", response_model=CustomerOut)
-def get_customer(customer_id: int, session: DB, actor: Me):
+@router.get("/customers/{customer_id}", dependencies=[requires("read")], response_model=CustomerOut)
+def get_customer(customer_id: Id, session: DB, actor: Me):
     """One customer (a merged id leads to the surviving customer)."""
     authorize(actor, "customers.read")
     return present(session, [repository.get(session, customer_id)])[0]
 
 
-@router.patch("/customers/{customer_id}", response_model=CustomerOut)
-def patch_customer(customer_id: int, body: CustomerPatch, session: DB, actor: Me):
+@router.patch("/customers/{customer_id}", dependencies=[requires("write")], response_model=CustomerOut)
+def patch_customer(customer_id: Id, body: CustomerPatch, session: DB, actor: Me):
     """Change profile fields."""
     customer = service.update_profile(session, actor, customer_id, **body.model_dump(exclude_unset=True))
     return present(session, [customer])[0]
 
 
-@router.post("/customers/{customer_id}/identities", response_model=IdentityOut, status_code=201)
-def add_identity(customer_id: int, body: IdentityIn, session: DB, actor: Me):
+@router.post(
+    "/customers/{customer_id}/identities", dependencies=[requires("write")], response_model=IdentityOut, status_code=201
+)
+def add_identity(customer_id: Id, body: IdentityIn, session: DB, actor: Me):
     """Add an identity; 409 when it belongs to another customer."""
     return service.add_identity(session, actor, customer_id, body.kind.value, body.address, verified=body.verified)
 
 
-@router.post("/customers/{customer_id}/merge", response_model=CustomerOut)
-def merge_customer(customer_id: int, body: CustomerMergeIn, session: DB, actor: Me):
+@router.post("/customers/{customer_id}/merge", dependencies=[requires("write")], response_model=CustomerOut)
+def merge_customer(customer_id: Id, body: CustomerMergeIn, session: DB, actor: Me):
     """Merge this customer into `into_id`; identities and conversations move."""
     target = service.merge(session, actor, customer_id, body.into_id)
     session.flush()
     return present(session, [target])[0]
 
 
-@router.get("/customers/{customer_id}/timeline", response_model=Page[EventOut])
-def customer_timeline(customer_id: int, session: DB, actor: Me, before: int | None = None, limit: int = 100):
+@router.get("/customers/{customer_id}/timeline", dependencies=[requires("read")], response_model=Page[EventOut])
+def customer_timeline(customer_id: Id, session: DB, actor: Me, before: Int | None = None, limit: Int = 100):
     """The customer's events across every conversation and channel, newest first."""
     authorize(actor, "customers.read")
     customer = repository.get(session, customer_id)

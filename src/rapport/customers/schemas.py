@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import MISSING, Field
 
-from rapport.kit.schema import In, Out
+from rapport.kit.schema import Id, In, Out
 from rapport.models.enums import IdentityKind
 
 
@@ -44,13 +44,13 @@ class CustomerIn(In):
 class CustomerPatch(In):
     """Profile changes; omitted fields stay."""
 
-    name: Annotated[str, Field(max_length=200)] | None = None
+    name: Annotated[str, Field(max_length=200)] | MISSING = MISSING
     company: Annotated[str, Field(max_length=200)] | None = None
     language: Annotated[str, Field(max_length=16)] | None = None
     timezone: Annotated[str, Field(max_length=64)] | None = None
     segment: Annotated[str, Field(max_length=64)] | None = None
-    vip: bool | None = None
-    attributes: dict[str, Any] | None = None
+    vip: bool | MISSING = MISSING
+    attributes: dict[str, Any] | MISSING = MISSING
 
 
 class CustomerOut(Out):
@@ -73,4 +73,4 @@ class CustomerOut(Out):
 class CustomerMergeIn(In):
     """Merge the customer in the path into `into_id`."""
 
-    into_id: int
+    into_id: Id

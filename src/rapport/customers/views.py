@@ -10,6 +10,7 @@ from rapport.conversations.page import CHANNEL_ICONS
 from rapport.customers import directory, merging, profile
 from rapport.customers.directory import IDENTITY_ICONS, IDENTITY_LABELS
 from rapport.kit.problems import Invalid
+from rapport.kit.schema import Id, Int
 from rapport.web.deps import DB
 from rapport.web.pages import Page, WorkspaceRoute, is_htmx, nav, redirect, render
 
@@ -42,7 +43,7 @@ def customer_list(request: Request, session: DB, viewer: Page, q: str = "", curs
 
 
 @router.get("/customers/{customer_id}")
-def customer_profile(request: Request, session: DB, viewer: Page, customer_id: int):
+def customer_profile(request: Request, session: DB, viewer: Page, customer_id: Id):
     """The profile; a merged customer's address leads to the customer it became."""
     data = profile.load(session, viewer.actor, customer_id)
     if data.customer.id != customer_id:
@@ -60,7 +61,7 @@ def customer_profile(request: Request, session: DB, viewer: Page, customer_id: i
 
 
 @router.get("/customers/{customer_id}/conversations")
-def more_conversations(request: Request, session: DB, viewer: Page, customer_id: int, cursor: str = ""):
+def more_conversations(request: Request, session: DB, viewer: Page, customer_id: Id, cursor: str = ""):
     """The next page of the customer's conversations (rows appended by htmx)."""
     page = profile.conversations(session, viewer.actor, customer_id, cursor=cursor or None)
     return render(
@@ -69,14 +70,14 @@ def more_conversations(request: Request, session: DB, viewer: Page, customer_id:
 
 
 @router.get("/customers/{customer_id}/timeline")
-def more_timeline(request: Request, session: DB, viewer: Page, customer_id: int, before: int | None = None):
+def more_timeline(request: Request, session: DB, viewer: Page, customer_id: Id, before: Int | None = None):
     """The next page of the customer's timeline (entries appended by htmx)."""
     page = profile.timeline(session, viewer.actor, customer_id, before=before)
     return render(request, "customers/_timeline.html", viewer, timeline=page, customer_id=customer_id)
 
 
 @router.post("/customers/{customer_id}")
-async def save_profile(request: Request, session: DB, viewer: Page, customer_id: int):
+async def save_profile(request: Request, session: DB, viewer: Page, customer_id: Id):
     """Save the profile form; a wrong value is named next to its field."""
     form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
     try:
@@ -95,7 +96,7 @@ async def save_profile(request: Request, session: DB, viewer: Page, customer_id:
 
 
 @router.get("/customers/{customer_id}/merge")
-def merge_page(request: Request, session: DB, viewer: Page, customer_id: int, q: str = "", other: int | None = None):
+def merge_page(request: Request, session: DB, viewer: Page, customer_id: Id, q: str = "", other: Int | None = None):
     """Pick the customer to merge with (htmx asks for the matches alone), or confirm a merge with `other`."""
     if other is not None:
         plan = merging.plan(session, viewer.actor, customer_id, other)
@@ -115,8 +116,8 @@ def merge_page(request: Request, session: DB, viewer: Page, customer_id: int, q:
 def merge(
     session: DB,
     viewer: Page,
-    customer_id: int,
-    other_id: Annotated[int, Form()],
+    customer_id: Id,
+    other_id: Annotated[Id, Form()],
     keep: Annotated[str, Form(max_length=8)] = "this",
 ):
     """Merge the two customers and open the one that remains."""

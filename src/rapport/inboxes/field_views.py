@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from rapport.conversations import fields
 from rapport.inboxes.schemas import FieldIn
+from rapport.kit.schema import Id
 from rapport.models.enums import FieldKind
 from rapport.web.deps import DB
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
@@ -53,7 +54,7 @@ async def create_field(request: Request, session: DB, viewer: Page):
 
 
 @router.get("/admin/fields/{field_id}")
-def edit_field(request: Request, session: DB, viewer: Page, field_id: int):
+def edit_field(request: Request, session: DB, viewer: Page, field_id: Id):
     """One custom field: its label, options and whether it is required."""
     row = fields.definition(session, viewer.actor, field_id)
     form = {"label": row.label, "options": "\n".join(row.options or []), "required": "on" if row.required else ""}
@@ -61,7 +62,7 @@ def edit_field(request: Request, session: DB, viewer: Page, field_id: int):
 
 
 @router.post("/admin/fields/{field_id}")
-async def save_field(request: Request, session: DB, viewer: Page, field_id: int):
+async def save_field(request: Request, session: DB, viewer: Page, field_id: Id):
     """Change a field's label, options or required flag."""
     form = await _form(request)
     row = fields.definition(session, viewer.actor, field_id)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, field_serializer
+from pydantic import MISSING, Field, field_serializer
 
 from rapport.channels import mask_secrets
-from rapport.kit.schema import In, Out
+from rapport.kit.schema import Id, In, Out
 from rapport.models.enums import Channel, FieldKind
 
 
@@ -18,18 +18,18 @@ class InboxIn(In):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     channel: Channel
     address: Annotated[str, Field(max_length=320)] | None = None
-    team_id: int | None = None
+    team_id: Id | None = None
     settings: dict[str, Any] = {}
 
 
 class InboxPatch(In):
     """Inbox changes."""
 
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=100)] | MISSING = MISSING
     address: Annotated[str, Field(max_length=320)] | None = None
-    team_id: int | None = None
-    settings: dict[str, Any] | None = None
-    active: bool | None = None
+    team_id: Id | None = None
+    settings: dict[str, Any] | MISSING = MISSING
+    active: bool | MISSING = MISSING
 
 
 class InboxOut(Out):

@@ -8,6 +8,7 @@ from rapport.inboxes import admin, forms, service
 from rapport.inboxes import field_views as _field_views
 from rapport.inboxes.admin import InboxRow
 from rapport.inboxes.schemas import InboxIn, InboxPatch
+from rapport.kit.schema import Id
 from rapport.web.deps import DB
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
 from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render, render_form
@@ -67,14 +68,14 @@ async def create_inbox(request: Request, session: DB, viewer: Page):
 
 
 @router.get("/admin/inboxes/{inbox_id}")
-def edit_inbox(request: Request, session: DB, viewer: Page, inbox_id: int):
+def edit_inbox(request: Request, session: DB, viewer: Page, inbox_id: Id):
     """One inbox: its name, address, team and channel settings (secrets never shown)."""
     row = admin.inbox(session, viewer.actor, inbox_id)
     return _form(request, session, viewer, row, row.inbox.channel, forms.shown(row.inbox.channel, row.inbox.settings))
 
 
 @router.post("/admin/inboxes/{inbox_id}")
-async def save_inbox(request: Request, session: DB, viewer: Page, inbox_id: int):
+async def save_inbox(request: Request, session: DB, viewer: Page, inbox_id: Id):
     """Save an inbox; an empty secret keeps the stored one; a wrong value is shown next to its field."""
     form = await _fields(request)
     row = admin.inbox(session, viewer.actor, inbox_id)

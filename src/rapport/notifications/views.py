@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from rapport.kit.schema import Id
 from rapport.notifications import service
 from rapport.web.deps import DB
 from rapport.web.pages import Page, WorkspaceRoute, is_htmx, redirect, render
@@ -44,7 +45,7 @@ def mark_all_read(request: Request, session: DB, viewer: Page):
 
 
 @router.post("/notifications/{notification_id}/open")
-def open_one(request: Request, session: DB, viewer: Page, notification_id: int):
+def open_one(request: Request, session: DB, viewer: Page, notification_id: Id):
     """Mark this notification (and the others about its conversation) read and go to the conversation."""
     target = f"/conversations/{service.open_one(session, viewer.actor, notification_id)}"
     if is_htmx(request):

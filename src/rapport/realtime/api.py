@@ -11,7 +11,7 @@ from rapport.config import get_settings
 from rapport.realtime import service, sse
 from rapport.realtime.hub import Hub
 from rapport.realtime.schemas import PresenceIn
-from rapport.web.deps import DB, Me
+from rapport.web.deps import DB, Me, requires
 
 router = APIRouter(tags=["live"])
 
@@ -23,6 +23,7 @@ def hub_of(request: Request) -> Hub:
 
 @router.get(
     "/live",
+    dependencies=[requires("read")],
     response_class=Response,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
 )
@@ -38,7 +39,7 @@ async def live(request: Request, session: DB, actor: Me, topic: Annotated[list[s
     return sse.stream(hub, hub.subscribe(topics), heartbeat=get_settings().live_heartbeat_seconds)
 
 
-@router.post("/live/presence", status_code=204)
+@router.post("/live/presence", dependencies=[requires("write")], status_code=204)
 async def presence(body: PresenceIn, request: Request, session: DB, actor: Me) -> Response:
     """Say the agent is typing, stopped, viewing or left a conversation; pushed, never stored."""
     push = await run_in_threadpool(service.agent_signal, session, actor, body.conversation_id, state=body.state)

@@ -6,17 +6,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from rapport.kit.schema import Page
+from rapport.kit.schema import Id, Int, Page, Str
 from rapport.models.enums import Channel, Status
 from rapport.search import service
 from rapport.search.schemas import SearchHit
-from rapport.web.deps import DB, Me
+from rapport.web.deps import DB, Me, requires
 
 router = APIRouter(tags=["search"])
 Kind = Literal["conversations", "messages", "customers"]
 
 
-@router.get("/search", response_model=Page[SearchHit])
+@router.get("/search", dependencies=[requires("read")], response_model=Page[SearchHit])
 def search(
     session: DB,
     actor: Me,
@@ -24,12 +24,12 @@ def search(
     kind: Annotated[list[Kind] | None, Query(description="what to search; all three by default")] = None,
     status: Annotated[list[Status] | None, Query()] = None,
     channel: Channel | None = None,
-    inbox_id: int | None = None,
-    assignee_id: int | None = None,
-    team_id: int | None = None,
-    customer_id: int | None = None,
-    limit: int = 20,
-    cursor: str | None = None,
+    inbox_id: Id | None = None,
+    assignee_id: Id | None = None,
+    team_id: Id | None = None,
+    customer_id: Id | None = None,
+    limit: Int = 20,
+    cursor: Str | None = None,
 ):
     """Full-text search over conversation subjects, messages and customers, best match first."""
     return service.search(

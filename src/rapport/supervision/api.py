@@ -6,12 +6,12 @@ from fastapi import APIRouter
 
 from rapport.supervision import service
 from rapport.supervision.schemas import BoardOut
-from rapport.web.deps import DB, Me
+from rapport.web.deps import DB, Me, requires
 
 router = APIRouter(tags=["supervision"])
 
 
-@router.get("/supervisor/board", response_model=BoardOut)
+@router.get("/supervisor/board", dependencies=[requires("read")], response_model=BoardOut)
 def get_board(session: DB, actor: Me):
     """Queues per inbox and channel, the human queue, the longest waits and agents' load (supervisors)."""
     b = service.board(session, actor)

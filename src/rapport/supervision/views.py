@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 
 from rapport.kit.problems import Conflict, Invalid, NotFound
+from rapport.kit.schema import Id
 from rapport.supervision import service
 from rapport.web.deps import DB
 from rapport.web.pages import Page, WorkspaceRoute, is_htmx, nav, redirect, render
@@ -32,7 +33,7 @@ def assign(
     request: Request,
     session: DB,
     viewer: Page,
-    conversation_id: Annotated[int, Form()],
+    conversation_id: Annotated[Id, Form()],
     to: Annotated[str, Form(max_length=32)] = "",
     section: Annotated[str, Form(max_length=16)] = "",
 ):

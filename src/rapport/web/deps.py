@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.params import Depends as DependsParam
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from rapport.agents import auth
-from rapport.agents.permissions import Actor
+from rapport.agents.permissions import ALL_SCOPES, Actor
 from rapport.config import get_settings
 from rapport.db.session import Database
 from rapport.kit.problems import Forbidden, Unauthorized
@@ -24,34 +25,93 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 T = TypeVar("T")
 
 
+# What a route may be called with: a token holding one of the token scopes (or a browser session); a browser
+# session only (SESSION: workspace pages, signing out); or no agent credentials at all (PUBLIC: sign-in, the chat
+# widget, the portal, providers' signed callbacks, the API's own description).
+TOKEN_SCOPES = ALL_SCOPES
+SESSION, PUBLIC = "session", "public"
+ACCESS = (*TOKEN_SCOPES, SESSION, PUBLIC)
+
+
+@dataclass(frozen=True)
+class Requires:
+    """A route's declared access (see `requires`); as a dependency it notes the access on the request."""
+
+    scope: str
+
+    async def __call__(self, request: Request) -> None:
+        """Note the route's scope, which `authenticate` checks against the bearer token's scopes."""
+        # Async on purpose: a sync dependency would cost every request a hop to the thread pool.
+        request.state.scope_needed = self.scope
+
+
+def requires(scope: str) -> DependsParam:
+    """The dependency every route declares: `dependencies=[requires("write")]` (or SESSION, PUBLIC).
+
+    A token lacking the scope gets 403 before the route runs; a route that declares nothing refuses every token
+    (and tests/security/test_route_scopes.py fails on it). The scope is documented in OpenAPI (`x-rapport-scope`
+    and the operation's security requirement).
+    """
+    if scope not in ACCESS:
+        raise ValueError(f"unknown scope {scope!r}; choose from {', '.join(ACCESS)}")
+    return Depends(Requires(scope))
+
+
+def declared_scope(route) -> str | None:
+    """The access a route declares through `requires` (its own dependencies or its router's), else None."""
+    for dep in getattr(route, "dependencies", None) or []:
+        if isinstance(getattr(dep, "dependency", None), Requires):
+            return dep.dependency.scope
+    return None
+
+
 @dataclass(frozen=True)
 class Credentials:
-    """What a request presents: a bearer token or a session cookie (with its CSRF header), and its method."""
+    """What a request presents: a bearer token or a session cookie (with its CSRF header), and its method.
+
+    `needs` is the scope the route declared (None when it declared none: then no token is accepted).
+    """
 
     method: str
     bearer: str | None = None
     cookie: str | None = None
     csrf: str | None = None
+    needs: str | None = None
 
 
 def credentials(request: Request) -> Credentials:
     """Read the credentials off the request; Unauthorized when there are none."""
+    needs = getattr(request.state, "scope_needed", None)
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise Unauthorized("Use 'Authorization: Bearer <token>'.")
-        return Credentials(request.method, bearer=value.strip())
+        return Credentials(request.method, bearer=value.strip(), needs=needs)
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise Unauthorized("Send a bearer API token, or sign in at /api/v1/session.")
-    return Credentials(request.method, cookie=cookie, csrf=request.headers.get(CSRF_HEADER))
+    return Credentials(request.method, cookie=cookie, csrf=request.headers.get(CSRF_HEADER), needs=needs)
+
+
+def check_scope(actor: Actor, needs: str | None) -> None:
+    """Refuse a token whose scopes lack the one the route declared (403, naming it)."""
+    scopes = actor.scopes or frozenset()
+    if needs in TOKEN_SCOPES and needs in scopes:
+        return
+    held = ", ".join(sorted(scopes)) or "none"
+    if needs in TOKEN_SCOPES:
+        raise Forbidden(f"This route needs an API token with the '{needs}' scope; this token has: {held}.", scope=needs)
+    if needs == SESSION:
+        raise Forbidden("This route takes a signed-in browser session, not an API token.", scope=needs)
+    raise Forbidden("This route accepts no API token.", scope=needs)
 
 
 def authenticate(session: Session, creds: Credentials) -> tuple[Actor, int | None]:
     """The actor behind the credentials, and the browser session's id when it came from a cookie."""
     if creds.bearer is not None:
         actor, token = auth.from_token(session, creds.bearer)
+        check_scope(actor, creds.needs)
         if creds.method not in SAFE_METHODS and auth.needs_touch(token):
             auth.touch(session, token)
         return actor, None

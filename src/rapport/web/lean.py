@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from rapport.kit.problems import Problem
+from rapport.kit.schema import MAX_INT
 from rapport.web.errors import problem_response, validation_problem
 
 
@@ -62,11 +63,24 @@ def _is_list(annotation) -> bool:
     return any(typing.get_origin(arg) is list for arg in typing.get_args(annotation))
 
 
+def _ids(match: re.Match) -> list[int]:
+    """The path's ids, bounded as the route's `Id` parameters are (an id beyond 64 bits is a 422, not an overflow)."""
+    ids = [int(g) for g in match.groups()]
+    bad = [i for i in ids if not 1 <= i <= MAX_INT]
+    if bad:
+        raise validation_problem(
+            [{"type": "less_than_equal", "loc": ("path", "id"), "msg": f"Input should be between 1 and {MAX_INT}"}]
+        )
+    return ids
+
+
 class LeanReads:
     """ASGI middleware answering the `routes` it is given (GET only) itself, and handing everything else on."""
 
-    def __init__(self, app, routes: list[LeanRoute]):
+    def __init__(self, app, routes: list[LeanRoute], scopes: dict[Callable, str | None] | None = None):
         self.app, self.routes = app, routes
+        # The scope each endpoint's FastAPI route declares (web.deps.requires): checked here as it is there.
+        self.scopes = scopes or {}
 
     async def __call__(self, scope, receive, send):  # noqa: D102
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -74,6 +88,7 @@ class LeanReads:
             for route in self.routes:
                 match = route.pattern.fullmatch(path)
                 if match is not None:
+                    scope.setdefault("state", {})["scope_needed"] = self.scopes.get(route.endpoint)
                     return await self._serve(route, match, scope, receive, send)
         return await self.app(scope, receive, send)
 
@@ -82,7 +97,7 @@ class LeanReads:
         request = Request(scope, receive)
         try:
             query = route.parse(scope.get("query_string", b""))
-            response = await route.endpoint(request, *map(int, match.groups()), query)
+            response = await route.endpoint(request, *_ids(match), query)
         except Problem as problem:
             response = problem_response(request, problem)
         await response(scope, receive, send)

@@ -32,7 +32,7 @@ from rapport.agents.permissions import Actor
 from rapport.kit.clock import now
 from rapport.kit.problems import Forbidden, Invalid, NotFound, Problem, Unauthorized
 from rapport.web import icons
-from rapport.web.deps import CSRF_HEADER, DB, SAFE_METHODS, SESSION_COOKIE
+from rapport.web.deps import CSRF_HEADER, DB, SAFE_METHODS, SESSION, SESSION_COOKIE, requires
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 TEMPLATES.env.autoescape = True  # every template, whatever its name
@@ -162,6 +162,11 @@ def is_htmx(request: Request) -> bool:
 
 class WorkspaceRoute(APIRoute):
     """Sends signed-out visitors to sign in, renders problems as HTML, and adds the security headers."""
+
+    def __init__(self, path: str, endpoint: Callable, **kwargs):
+        # Workspace pages read the session cookie only: declared as such, so no bearer token ever opens one.
+        kwargs["dependencies"] = [*(kwargs.get("dependencies") or []), requires(SESSION)]
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable:
         """Wrap FastAPI's handler."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import MISSING, Field
 
 from rapport.kit.schema import In, Out
 
@@ -27,11 +27,11 @@ class EndpointIn(In):
 class EndpointPatch(In):
     """Endpoint changes."""
 
-    url: Url | None = None
-    description: Description | None = None
-    event_types: EventTypes | None = None
-    active: bool | None = None
-    allow_private: bool | None = None
+    url: Url | MISSING = MISSING
+    description: Description | MISSING = MISSING
+    event_types: EventTypes | MISSING = MISSING
+    active: bool | MISSING = MISSING
+    allow_private: bool | MISSING = MISSING
 
 
 class EndpointOut(Out):

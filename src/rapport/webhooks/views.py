@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 
 from rapport.kit.problems import Invalid
+from rapport.kit.schema import Id, Int
 from rapport.web.deps import DB
 from rapport.web.pages import Page, Viewer, WorkspaceRoute, is_htmx, nav, redirect, render
 from rapport.webhooks import service
@@ -95,7 +96,7 @@ def create_endpoint(
 
 
 @router.get("/admin/webhooks/{endpoint_id}")
-def endpoint_page(request: Request, session: DB, viewer: Page, endpoint_id: int, state: str = "", before: int = 0):
+def endpoint_page(request: Request, session: DB, viewer: Page, endpoint_id: Id, state: str = "", before: Int = 0):
     """An endpoint: what it receives, its actions and its delivery log."""
     endpoint = service.get_endpoint(session, viewer.actor, endpoint_id)
     log = _log(session, viewer, endpoint_id, state=state, before=before or None)
@@ -103,7 +104,7 @@ def endpoint_page(request: Request, session: DB, viewer: Page, endpoint_id: int,
 
 
 @router.get("/admin/webhooks/{endpoint_id}/deliveries")
-def delivery_log(request: Request, session: DB, viewer: Page, endpoint_id: int, state: str = "", before: int = 0):
+def delivery_log(request: Request, session: DB, viewer: Page, endpoint_id: Id, state: str = "", before: Int = 0):
     """The delivery log alone (filtering, paging and refreshing it), or the endpoint page without htmx."""
     if not is_htmx(request):
         return redirect(_page_url(endpoint_id, state))
@@ -113,7 +114,7 @@ def delivery_log(request: Request, session: DB, viewer: Page, endpoint_id: int, 
 
 
 @router.get("/admin/webhooks/{endpoint_id}/edit")
-def edit_endpoint(request: Request, session: DB, viewer: Page, endpoint_id: int):
+def edit_endpoint(request: Request, session: DB, viewer: Page, endpoint_id: Id):
     """The form to change an endpoint."""
     endpoint = service.get_endpoint(session, viewer.actor, endpoint_id)
     fields = ("url", "description", "event_types", "active", "allow_private")
@@ -125,7 +126,7 @@ def save_endpoint(
     request: Request,
     session: DB,
     viewer: Page,
-    endpoint_id: int,
+    endpoint_id: Id,
     url: Url = "",
     description: Description = "",
     event_types: EventTypes = [],  # noqa: B006  (FastAPI copies form defaults)
@@ -143,7 +144,7 @@ def save_endpoint(
 
 
 @router.post("/admin/webhooks/{endpoint_id}/rotate")
-def rotate_secret(request: Request, session: DB, viewer: Page, endpoint_id: int):
+def rotate_secret(request: Request, session: DB, viewer: Page, endpoint_id: Id):
     """A new signing secret, shown once."""
     endpoint, secret = service.rotate_secret(session, viewer.actor, endpoint_id)
     template = "webhooks/_secret.html" if is_htmx(request) else "webhooks/secret.html"
@@ -151,7 +152,7 @@ def rotate_secret(request: Request, session: DB, viewer: Page, endpoint_id: int)
 
 
 @router.post("/admin/webhooks/{endpoint_id}/test")
-def send_test(request: Request, session: DB, viewer: Page, endpoint_id: int):
+def send_test(request: Request, session: DB, viewer: Page, endpoint_id: Id):
     """Queue a test event; the log shows it and follows it until it is sent."""
     service.send_test(session, viewer.actor, endpoint_id)
     notice = "Test event queued; its result appears below within seconds."
@@ -164,7 +165,7 @@ def send_test(request: Request, session: DB, viewer: Page, endpoint_id: int):
 
 
 @router.post("/admin/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver")
-def redeliver(request: Request, session: DB, viewer: Page, endpoint_id: int, delivery_id: int, state: State = ""):
+def redeliver(request: Request, session: DB, viewer: Page, endpoint_id: Id, delivery_id: Id, state: State = ""):
     """Send one delivery again now, then show the log (in the same filter)."""
     service.redeliver(session, viewer.actor, endpoint_id, delivery_id)
     notice = f"Delivery {delivery_id} will be sent again now."
@@ -177,7 +178,7 @@ def redeliver(request: Request, session: DB, viewer: Page, endpoint_id: int, del
 
 
 @router.post("/admin/webhooks/{endpoint_id}/delete")
-def delete_endpoint(session: DB, viewer: Page, endpoint_id: int):
+def delete_endpoint(session: DB, viewer: Page, endpoint_id: Id):
     """Delete the endpoint and its log."""
     service.delete_endpoint(session, viewer.actor, endpoint_id)
     return redirect("/admin/webhooks", "Endpoint deleted.")

@@ -11,18 +11,19 @@ from rapport.channels.chat import service, verify
 from rapport.channels.chat.schemas import ChatMessageIn, CodeIn, EmailIn, PersonIn, TypingIn, VisitorIn
 from rapport.config import get_settings
 from rapport.conversations.attachments import IncomingFile
+from rapport.kit.schema import Id, Int, Str
 from rapport.models import ChatVisitor
 from rapport.realtime import sse
 from rapport.routing.wait import Wait
-from rapport.web.deps import DB, client_address
+from rapport.web.deps import DB, PUBLIC, client_address, requires
 from rapport.web.errors import problem_response
 from rapport.web.files import attachment_response
 
-router = APIRouter(prefix="/chat/api/{key}", tags=["chat"])
+router = APIRouter(prefix="/chat/api/{key}", tags=["chat"], dependencies=[requires(PUBLIC)])
 
 
 def visitor(
-    key: str,
+    key: Str,
     session: DB,
     x_rapport_visitor: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ChatVisitor:
@@ -48,20 +49,20 @@ Client = Annotated[str, Depends(client_address)]
 
 
 @router.post("/visitors", status_code=201)
-def start(key: str, body: VisitorIn, session: DB, client: Client) -> dict:
+def start(key: Str, body: VisitorIn, session: DB, client: Client) -> dict:
     """Start a chat: a visitor token for this browser (keep it; it is the only way back to this chat)."""
     row, token = service.start(session, key, name=body.name, client=client)
     return {"token": token, "visitor_id": row.id, "wait": _wait(service.wait(session))}
 
 
 @router.get("/status")
-def status(key: str, session: DB) -> dict:
+def status(key: Str, session: DB) -> dict:
     """Whether a person is available and the expected wait (offer email when nobody is)."""
     return _wait(service.inbox_wait(session, key))
 
 
 @router.get("/messages")
-def history(session: DB, me: Visitor, after: int = 0, limit: Annotated[int, Query(ge=1, le=200)] = 200) -> dict:
+def history(session: DB, me: Visitor, after: Int = 0, limit: Annotated[int, Query(ge=1, le=200)] = 200) -> dict:
     """The visitor's messages after id `after`, oldest first: their chat, or all their conversations once verified."""
     scope = service.scope(session, me)
     return {
@@ -107,7 +108,7 @@ def confirm_email(body: CodeIn, request: Request, session: DB, me: Visitor) -> d
 
 
 @router.post("/typing", status_code=204)
-async def typing(body: TypingIn, request: Request, key: str, x_rapport_visitor: TokenHeader = None):
+async def typing(body: TypingIn, request: Request, key: Str, x_rapport_visitor: TokenHeader = None):
     """The visitor is typing (or stopped): shown to the agents on the conversation, never stored."""
     push = await _as_visitor(request, key, x_rapport_visitor, lambda s, me: service.typing(s, me, state=body.state))
     if push is not None:
@@ -116,7 +117,7 @@ async def typing(body: TypingIn, request: Request, key: str, x_rapport_visitor: 
 
 
 @router.get("/stream")
-async def stream(request: Request, key: str, x_rapport_visitor: TokenHeader = None):
+async def stream(request: Request, key: Str, x_rapport_visitor: TokenHeader = None):
     """Server-Sent Events: agents' replies and typing, live (read with fetch, since the token is a header)."""
     topic = await _as_visitor(request, key, x_rapport_visitor, service.topic)
     hub = request.app.state.hub
@@ -126,7 +127,7 @@ async def stream(request: Request, key: str, x_rapport_visitor: TokenHeader = No
 
 
 @router.get("/attachments/{attachment_id}")
-def attachment(attachment_id: int, session: DB, me: Visitor):
+def attachment(attachment_id: Id, session: DB, me: Visitor):
     """A file of the visitor's conversation; always a download unless it is a passive image."""
     att = service.attachment_for(session, me, attachment_id)
     return attachment_response(att)

@@ -8,7 +8,9 @@ from importlib.resources import files
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-router = APIRouter(prefix="/chat", tags=["chat"], include_in_schema=False)
+from rapport.web.deps import PUBLIC, requires
+
+router = APIRouter(prefix="/chat", tags=["chat"], include_in_schema=False, dependencies=[requires(PUBLIC)])
 # Every HTML page Rapport serves for chat: nothing inline, nothing from elsewhere.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob: data:; "

@@ -7,34 +7,34 @@ from fastapi.responses import FileResponse
 
 from rapport.channels.email import quarantine
 from rapport.channels.email.schemas import QuarantinedOut
-from rapport.kit.schema import Page
-from rapport.web.deps import DB, Me
+from rapport.kit.schema import Id, Int, Page, Str
+from rapport.web.deps import DB, Me, requires
 
 router = APIRouter(prefix="/api/v1/email", tags=["email"])
 
 
-@router.get("/quarantine", response_model=Page[QuarantinedOut])
+@router.get("/quarantine", dependencies=[requires("admin")], response_model=Page[QuarantinedOut])
 def list_quarantine(
     session: DB,
     actor: Me,
-    inbox_id: int | None = None,
-    reason: str | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
+    inbox_id: Id | None = None,
+    reason: Str | None = None,
+    cursor: Str | None = None,
+    limit: Int = 50,
 ):
     """Mail kept out of the conversations (unparseable, loops, bounces, rate-limited, oversized …), newest first."""
     found = quarantine.page(session, actor, limit=limit, cursor=cursor, inbox_id=inbox_id, reason=reason)
     return Page(items=[QuarantinedOut.model_validate(r) for r in found.items], next_cursor=found.next_cursor)
 
 
-@router.get("/quarantine/{receipt_id}", response_model=QuarantinedOut)
-def get_quarantined(receipt_id: int, session: DB, actor: Me):
+@router.get("/quarantine/{receipt_id}", dependencies=[requires("admin")], response_model=QuarantinedOut)
+def get_quarantined(receipt_id: Id, session: DB, actor: Me):
     """One quarantined mail."""
     return quarantine.get(session, actor, receipt_id)
 
 
-@router.get("/quarantine/{receipt_id}/raw")
-def get_quarantined_raw(receipt_id: int, session: DB, actor: Me):
+@router.get("/quarantine/{receipt_id}/raw", dependencies=[requires("admin")])
+def get_quarantined_raw(receipt_id: Id, session: DB, actor: Me):
     """The mail's raw bytes, exactly as received, as a download (message/rfc822)."""
     return raw_download(quarantine.raw_path(session, actor, receipt_id), receipt_id)
 

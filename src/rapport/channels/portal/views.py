@@ -19,10 +19,11 @@ from rapport.channels.portal.web import (
 from rapport.config import get_settings
 from rapport.conversations.attachments import IncomingFile
 from rapport.kit.problems import Invalid, TooManyRequests, Unauthorized
-from rapport.web.deps import DB
+from rapport.kit.schema import Id, Int, Str
+from rapport.web.deps import DB, PUBLIC, requires
 
-router = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=False)
-Text = Annotated[str, Form(max_length=200_000)]
+router = APIRouter(prefix="/portal", route_class=PortalRoute, include_in_schema=False, dependencies=[requires(PUBLIC)])
+Text = Annotated[Str, Form(max_length=200_000)]
 
 
 def _who(request: Request, session) -> service.CustomerSession:
@@ -85,7 +86,7 @@ def _retry_after(page, problem):
 
 
 @router.get("/new/sent")
-def request_sent(request: Request, ref: int | None = None):
+def request_sent(request: Request, ref: Int | None = None):
     """Thanks, with the conversation's number."""
     return render(request, "portal/sent.html", ref=ref)
 
@@ -150,7 +151,7 @@ def my_conversations(request: Request, session: DB):
 
 
 @router.get("/conversations/{conversation_id}")
-def my_conversation(request: Request, conversation_id: int, session: DB):
+def my_conversation(request: Request, conversation_id: Id, session: DB):
     """One of the customer's conversations: their messages and our replies, with a reply form."""
     who = _who(request, session)
     conv, messages = service.conversation(session, who, conversation_id)
@@ -166,7 +167,7 @@ def my_conversation(request: Request, conversation_id: int, session: DB):
 
 
 @router.post("/conversations/{conversation_id}/reply")
-def reply(request: Request, conversation_id: int, session: DB, csrf_token: Text = "", message: Text = ""):
+def reply(request: Request, conversation_id: Id, session: DB, csrf_token: Text = "", message: Text = ""):
     """The customer's reply; it may land in a follow-up conversation when this one is closed."""
     who = _who(request, session)
     check_session_token(who.csrf_token, csrf_token)

@@ -14,13 +14,16 @@ from rapport.config import get_settings
 from rapport.conversations.intake import Delivery
 from rapport.kit import blobs
 from rapport.kit.problems import Problem
-from rapport.web.deps import DB
+from rapport.kit.schema import Id, Int, Str
+from rapport.web.deps import DB, PUBLIC, requires
 
-router = APIRouter(prefix="/channels/twilio/sms", tags=["channels"], include_in_schema=False)
+router = APIRouter(
+    prefix="/channels/twilio/sms", tags=["channels"], include_in_schema=False, dependencies=[requires(PUBLIC)]
+)
 
 
 @router.post("/{inbox_id}/inbound")
-async def inbound(inbox_id: int, hook: SmsHook, request: Request):
+async def inbound(inbox_id: Id, hook: SmsHook, request: Request):
     """Store an incoming SMS/MMS (answered only after commit); a replayed MessageSid is stored once."""
     # Plain SMS is built on the event loop (no I/O); MMS media is downloaded in a worker thread.
     if service.has_media(hook):
@@ -35,14 +38,14 @@ async def inbound(inbox_id: int, hook: SmsHook, request: Request):
 
 
 @router.post("/{inbox_id}/status")
-def status(inbox_id: int, hook: SmsHook, session: DB, m: int):
+def status(inbox_id: Id, hook: SmsHook, session: DB, m: Int):
     """A delivery status callback for outbound message `m` (the StatusCallback URL names it)."""
     service.delivery_status(session, hook, message_id=m)
     return twiml()
 
 
 @router.get("/media/{attachment_id}")
-def outbound_media(attachment_id: int, exp: int, sig: str, session: DB):
+def outbound_media(attachment_id: Id, exp: Int, sig: Str, session: DB):
     """An outbound attachment for Twilio to fetch, through a signed, expiring link; always a download."""
     att = media.open_link(session, attachment_id, exp=exp, sig=sig)
     return FileResponse(

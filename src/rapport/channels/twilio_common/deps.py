@@ -7,14 +7,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from rapport.channels.twilio_common.webhook import Webhook, receive
+from rapport.kit.schema import Id
 
 
-async def sms_webhook(request: Request, inbox_id: int) -> Webhook:
+async def sms_webhook(request: Request, inbox_id: Id) -> Webhook:
     """A verified webhook for an SMS inbox."""
     return await receive(request, inbox_id, "sms")
 
 
-async def voice_webhook(request: Request, inbox_id: int) -> Webhook:
+async def voice_webhook(request: Request, inbox_id: Id) -> Webhook:
     """A verified webhook for a phone inbox."""
     return await receive(request, inbox_id, "phone")
 

@@ -12,8 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from rapport.agents.permissions import SYSTEM
 from rapport.channels.whatsapp import service
 from rapport.conversations.intake import Delivery
+from rapport.web.deps import PUBLIC, requires
 
-router = APIRouter(prefix="/channels/whatsapp", tags=["whatsapp"])
+router = APIRouter(prefix="/channels/whatsapp", tags=["whatsapp"], dependencies=[requires(PUBLIC)])
 
 
 @router.get("/webhook", response_class=PlainTextResponse)

@@ -16,7 +16,9 @@ depends_on = None
 def upgrade() -> None:
     """Add the flag; every existing conversation is as it was (not flagged)."""
     # A plain ADD COLUMN, not batch mode: on SQLite a batch copies the table and drops its full-text triggers.
-    op.add_column("conversations", sa.Column("sender_unverified", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column(
+        "conversations", sa.Column("sender_unverified", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
 
 
 def downgrade() -> None:
