@@ -66,12 +66,13 @@ def check(session: Session, *keys: Key) -> None:
     stamp = now()
     for key in keys:
         since = stamp - key.window
+        # A use exactly one window old has left it: after waiting the Retry-After it names, a client gets through.
         session.execute(
-            delete(RateHit).where(RateHit.kind == key.kind, RateHit.key == key.value, RateHit.created_at < since)
+            delete(RateHit).where(RateHit.kind == key.kind, RateHit.key == key.value, RateHit.created_at <= since)
         )
         used, oldest = session.execute(
             select(func.count(), func.min(RateHit.created_at)).where(
-                RateHit.kind == key.kind, RateHit.key == key.value, RateHit.created_at >= since
+                RateHit.kind == key.kind, RateHit.key == key.value, RateHit.created_at > since
             )
         ).one()
         if used >= key.limit:

@@ -1,7 +1,7 @@
 """All ORM classes, one module per aggregate; importing this package registers every table."""
 
 from rapport.models.agents import Agent, AgentSession, ApiToken, Team, agent_teams
-from rapport.models.chat import ChatStart, ChatVerification, ChatVisitor
+from rapport.models.chat import ChatVerification, ChatVisitor
 from rapport.models.consumers import EventCursor
 from rapport.models.conversations import Attachment, Conversation, ConversationTag, Message
 from rapport.models.customers import Customer, Identity
@@ -23,7 +23,6 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "Callback",
-    "ChatStart",
     "ChatVerification",
     "ChatVisitor",
     "Conversation",

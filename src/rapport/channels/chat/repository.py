@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from rapport.kit.problems import NotFound, Unauthorized
 from rapport.kit.secrets import token_hash
-from rapport.models import Attachment, ChatStart, ChatVerification, ChatVisitor, Conversation, Identity, Inbox, Message
+from rapport.models import Attachment, ChatVerification, ChatVisitor, Conversation, Identity, Inbox, Message
 from rapport.realtime.pushes import message_shape, shown_messages
 
 
@@ -119,20 +117,3 @@ def pending_verification(session: Session, visitor_id: int) -> ChatVerification 
         .limit(1)
         .with_for_update()
     ).first()
-
-
-def starts_since(session: Session, kind: str, client: str, since: datetime) -> tuple[int, datetime | None]:
-    """How many `kind` starts came from `client` after `since`, and the oldest of them.
-
-    Every older start of `kind` (whichever client) is deleted on the way, so the table holds about an hour.
-    """
-    session.execute(delete(ChatStart).where(ChatStart.kind == kind, ChatStart.created_at <= since))
-    count, oldest = session.execute(
-        select(func.count(), func.min(ChatStart.created_at)).where(ChatStart.kind == kind, ChatStart.client == client)
-    ).one()
-    return count, oldest
-
-
-def add_start(session: Session, kind: str, client: str, at: datetime) -> None:
-    """Count one `kind` start from `client`."""
-    session.add(ChatStart(kind=kind, client=client, created_at=at))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,8 +13,10 @@ from rapport.config import get_settings
 from rapport.conversations import human
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.inbound import Inbound, Received, receive_inbound
+from rapport.kit import ratelimit
 from rapport.kit.clock import now
 from rapport.kit.problems import NotFound, TooManyRequests, Unauthorized
+from rapport.kit.ratelimit import Key
 from rapport.kit.secrets import new_token, token_hash
 from rapport.models import Attachment, ChatVisitor, Conversation
 from rapport.models.enums import ACTIVE_STATUSES, Status
@@ -25,7 +25,6 @@ from rapport.routing.wait import Wait, expected_wait
 
 PERSON_TEXT = "I would like to talk to a person."
 UNKNOWN = "unknown"
-HOUR = timedelta(hours=1)
 VISITOR, CONVERSATION = "visitor", "conversation"
 # What each per-address limit counts: the Settings field and its environment variable.
 LIMITS = {
@@ -54,7 +53,7 @@ def start(
 ) -> tuple[ChatVisitor, str]:
     """A new anonymous visitor of the inbox: a random chat identity address and a secret token (kept hashed)."""
     inbox = repository.inbox_by_key(session, inbox_key)
-    _limit_starts(session, VISITOR, client)
+    ratelimit.check(session, _start_key(VISITOR, client))  # counted once the visitor exists
     token = new_token("rcv")
     visitor = ChatVisitor(
         inbox_id=inbox.id,
@@ -67,7 +66,7 @@ def start(
     )
     session.add(visitor)
     session.flush()
-    repository.add_start(session, VISITOR, client, visitor.created_at)
+    ratelimit.spend(session, _start_key(VISITOR, client))
     return visitor, token
 
 
@@ -103,7 +102,7 @@ def post(
     """Store the visitor's message through the inbound pipeline (limits, threading, events) in this transaction."""
     _count_message(visitor)
     if _starts_conversation(session, visitor):
-        _limit_starts(session, CONVERSATION, client)
+        ratelimit.check(session, _start_key(CONVERSATION, client))  # counted only if one is opened
     msg = Inbound(
         inbox_id=visitor.inbox_id,
         sender_kind="chat",
@@ -116,7 +115,7 @@ def post(
     got = receive_inbound(session, SYSTEM, msg)
     visitor.conversation_id = got.conversation_id
     if got.new_conversation:
-        repository.add_start(session, CONVERSATION, client, now())
+        ratelimit.spend(session, _start_key(CONVERSATION, client))
     return got
 
 
@@ -129,21 +128,10 @@ def _starts_conversation(session: Session, visitor: ChatVisitor) -> bool:
     return status not in ACTIVE_STATUSES
 
 
-def _limit_starts(session: Session, kind: str, client: str) -> None:
-    """Refuse a new visitor or conversation beyond the client address's hourly limit (429 with Retry-After)."""
+def _start_key(kind: str, client: str) -> Key:
+    """The client address's hourly budget of new visitors or conversations (kit.ratelimit)."""
     field, setting = LIMITS[kind]
-    limit = getattr(get_settings(), field)
-    stamp = now()
-    count, oldest = repository.starts_since(session, kind, client, stamp - HOUR)
-    if count >= limit:
-        retry = max(1, math.ceil((oldest + HOUR - stamp).total_seconds())) if oldest else 60
-        raise TooManyRequests(
-            f"This address started {count} chat {kind}s within the hour, the most {setting} allows; "
-            f"please try again in {retry} seconds.",
-            limit=limit,
-            setting=setting,
-            retry_after=retry,
-        )
+    return Key(f"chat.{kind}", client, getattr(get_settings(), field), setting, f"new chat {kind}s from this address")
 
 
 def _count_message(visitor: ChatVisitor) -> None:

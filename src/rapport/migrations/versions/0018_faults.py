@@ -10,7 +10,7 @@ from alembic import op
 from rapport.db.types import UTCDateTime
 
 revision = "0018"
-down_revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
