@@ -8,6 +8,7 @@ the waits below are guards against a hang, never measurements.
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections.abc import Iterator
 
@@ -181,3 +182,24 @@ def test_a_send_whose_outcome_is_unknown_is_sent_again_with_the_same_message_id(
     run_due(db)
     first, second = smtp_server.messages  # at least once: the customer's client shows one (same Message-ID)
     assert first["Message-ID"] == second["Message-ID"]
+
+
+def test_saving_a_webhook_or_a_mail_server_looks_up_no_name(client, world, monkeypatch):
+    """Saving runs in a write transaction: a slow DNS server must not hold it (names are resolved at send time)."""
+    lookups = []
+    real = socket.getaddrinfo
+
+    def resolver(host, *args, **kwargs):
+        lookups.append(host)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    auth = {"Authorization": f"Bearer {world.admin_token}"}
+    r = client.post(
+        "/api/v1/webhooks", json={"url": "https://hooks.example.com/in", "event_types": ["*"]}, headers=auth
+    )
+    assert r.status_code == 201, r.text
+    smtp = {"host": "smtp.example.com", "port": 587, "security": "starttls"}
+    r = client.patch(f"/api/v1/inboxes/{world.email_inbox.id}", json={"settings": {"smtp": smtp}}, headers=auth)
+    assert r.status_code == 200, r.text
+    assert lookups == []

@@ -125,7 +125,9 @@ def check_host(host: str, port: int, *, allow_private: bool, what: str, allowanc
     return check_addresses(host, addresses, allow_private=allow_private, what=what, allowance=allowance, field=field)
 
 
-def check_static(host: str, *, allow_private: bool, what: str, allowance: str, field: str) -> None:
+def check_static(
+    host: str, *, allow_private: bool, what: str, allowance: str, field: str, refused: type[Refused] = Refused
+) -> None:
     """The check that needs no lookup (on save): an address literal or a localhost name; Refused when it fails."""
     name = host.strip().rstrip(".").lower()
     if name in LOCALHOST_NAMES or name.endswith(".localhost"):
@@ -133,7 +135,9 @@ def check_static(host: str, *, allow_private: bool, what: str, allowance: str, f
     else:
         address = literal(name)
     if address is not None:
-        check_addresses(host, [address], allow_private=allow_private, what=what, allowance=allowance, field=field)
+        check_addresses(
+            host, [address], allow_private=allow_private, what=what, allowance=allowance, field=field, refused=refused
+        )
 
 
 def checked_base_url(base: str, *, allow_private: bool, what: str, allowance: str, field: str) -> str:

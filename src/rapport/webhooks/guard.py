@@ -74,6 +74,23 @@ def resolve(url: httpx2.URL) -> list[IPAddress]:
     return netguard.resolve(url.raw_host.decode("ascii"), port, what="The webhook host", refused=Refused)
 
 
+def check_on_save(url: str, *, allow_private: bool) -> httpx2.URL:
+    """Parse a webhook URL and check what needs no lookup (an address literal, localhost); Refused otherwise.
+
+    Saving runs inside a transaction, where no DNS lookup may wait on the network: the name is resolved and every
+    address checked before each attempt (`check`)."""
+    parsed = parse(url)
+    netguard.check_static(
+        parsed.raw_host.decode("ascii"),
+        allow_private=allow_private,
+        what="The webhook host",
+        allowance="this endpoint",
+        field="url",
+        refused=Refused,
+    )
+    return parsed
+
+
 def check(url: str, *, allow_private: bool) -> Target:
     """Parse, resolve and check a webhook URL; the Target to connect to, or Refused naming the reason.
 

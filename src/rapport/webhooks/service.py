@@ -224,7 +224,8 @@ def delivery_log(
 def _checked(
     *, url: str | None, allow_private: bool, event_types: list[str] | None
 ) -> tuple[str | None, list[str] | None]:
-    """The URL (through the SSRF guard) and the event types, each checked when given; every wrong one is reported.
+    """The URL (the SSRF guard's checks that need no lookup) and the event types, each checked when given; every
+    wrong one is reported.
 
     One wrong field raises its own problem; several raise one Invalid whose `errors` carry each field's detail.
     """
@@ -239,7 +240,7 @@ def _checked(
         try:
             if not url.strip():
                 raise Invalid("Enter the URL to send events to.", errors=[{"field": "url"}])
-            checked_url = str(guard.check(url, allow_private=allow_private).url)
+            checked_url = str(guard.check_on_save(url, allow_private=allow_private))
         except (Invalid, guard.Refused) as problem:
             problems.append(problem)
     if len(problems) == 1:
