@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import threading
 import time
 
@@ -14,6 +13,7 @@ from aiosmtpd.controller import Controller
 
 from rapport.agents.permissions import SYSTEM
 from rapport.inboxes import service as inboxes
+from tests.conftest import free_port
 
 KEY = "pk_test_chat_0123456789"
 SHOP = "https://shop.example"
@@ -33,13 +33,6 @@ def new_visitor(client, key: str = KEY) -> dict[str, str]:
     r = client.post(f"/chat/api/{key}/visitors", json={})
     assert r.status_code == 201, r.text
     return {"X-Rapport-Visitor": r.json()["token"]}
-
-
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Mailbox:

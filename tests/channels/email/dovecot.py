@@ -24,14 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.conftest import free_port
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _account(*names: str) -> pwd.struct_passwd:
