@@ -160,3 +160,27 @@ def check_base_url_static(base: str, *, allow_private: bool, what: str, allowanc
     """On save: the checks of an API base URL's host that need no lookup; Refused when one fails."""
     host = urlsplit(base).hostname or ""
     check_static(host, allow_private=allow_private, what=what, allowance=allowance, field=field)
+
+
+def same_origin(url: str, base: str) -> bool:
+    """True when `url` has the scheme, host and port of `base` (an allowance for `base` reaches no other host)."""
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+def checked_url(url: str, *, allow_private: bool, what: str, allowance: str, field: str) -> tuple[str, dict[str, str]]:
+    """A URL a provider handed over (a media link, a redirect), to fetch now: (URL to call, headers to add).
+
+    Only http and https; the host is resolved and checked like an API base's. Plain http goes to the checked
+    address with the name in the Host header; https keeps the name, which TLS verifies.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Refused(f"{what} '{url[:200]}' is not an http(s) URL.", field=field)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = check_host(parts.hostname, port, allow_private=allow_private, what=what, allowance=allowance,
+                         field=field)  # fmt: skip
+    if parts.scheme == "https":
+        return url, {}
+    host = f"[{address}]" if address.version == 6 else str(address)
+    return parts._replace(netloc=f"{host}:{port}").geturl(), {"Host": parts.netloc.rpartition("@")[2]}

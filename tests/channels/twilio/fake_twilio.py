@@ -31,6 +31,7 @@ class FakeTwilio:
         self.fail_next: list[tuple[int, int, str]] = []  # (HTTP status, Twilio error code, message)
         self.media: dict[str, tuple[bytes, str]] = {}
         self.media_gets = 0
+        self.redirects: dict[str, str] = {}  # media path -> Location, as Twilio redirects media to its CDN
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -68,6 +69,12 @@ class FakeTwilio:
 
             def do_GET(self):
                 path = urlparse(self.path).path
+                if path in fake.redirects:
+                    self.send_response(307)
+                    self.send_header("Location", fake.redirects[path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 match = MEDIA.match(path)
                 if not match or path not in fake.media:
                     return self._error(404, 20404, "The requested resource was not found")

@@ -32,6 +32,7 @@ class FakeGraph:
         self.problems: list[str] = []
         self.fail_next: list[tuple[int, dict]] = []  # (HTTP status, error object) for the next sends
         self.lie_about_size = False
+        self.media_base: str | None = None  # where the media URLs it hands out point (default: itself)
         self._n = 0
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -88,7 +89,7 @@ def _handler(fake: FakeGraph):
                 200,
                 {
                     "messaging_product": "whatsapp",
-                    "url": f"{fake.base}/media-file/{m.group(1)}",
+                    "url": f"{fake.media_base or fake.base}/media-file/{m.group(1)}",
                     "mime_type": mime,
                     "sha256": hashlib.sha256(data).hexdigest(),
                     "file_size": size,

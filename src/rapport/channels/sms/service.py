@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import mimetypes
+from urllib.parse import urljoin
 
 import requests
 from sqlalchemy.orm import Session
 
 from rapport.channels.sms import repository
-from rapport.channels.twilio_common.config import TwilioSettings, checked_base
+from rapport.channels.twilio_common.config import TwilioSettings
 from rapport.channels.twilio_common.webhook import Webhook
 from rapport.config import get_settings
 from rapport.conversations import delivery
@@ -31,6 +32,8 @@ STATUSES = {
     "failed": DeliveryStatus.failed,
     "canceled": DeliveryStatus.failed,
 }
+# Twilio answers a media URL with one redirect to its CDN; more is not Twilio.
+MAX_MEDIA_REDIRECTS = 3
 # A status only moves forward, so replayed or late callbacks change nothing.
 RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
@@ -90,12 +93,9 @@ def fetch_media(cfg: TwilioSettings, index: int, url: str, declared: str | None)
         limit=limit,
         setting="RAPPORT_MAX_ATTACHMENT_BYTES",
     )
-    timeout = get_settings().twilio_http_timeout_seconds
     try:
-        # Through the SSRF guard, right before the request (http: to the address it checked).
-        url = checked_base(cfg) + url[len(cfg.api_base.rstrip("/")) :]
-        # HTTP Basic auth for accounts that protect media; requests drops it on the redirect to Twilio's CDN.
-        with requests.get(url, auth=(cfg.account_sid, cfg.auth_token), stream=True, timeout=timeout) as r:
+        r = _open_media(cfg, url, index)
+        with r:
             if r.status_code != 200:
                 raise MediaUnavailable(f"Twilio answered {r.status_code} for MediaUrl{index}; try again later.")
             if int(r.headers.get("content-length") or 0) > limit:
@@ -112,6 +112,29 @@ def fetch_media(cfg: TwilioSettings, index: int, url: str, declared: str | None)
     ctype = declared or r.headers.get("content-type")
     ext = mimetypes.guess_extension((ctype or "").split(";")[0].strip()) or ""
     return IncomingFile(filename=f"mms-{index}{ext}", data=bytes(data), content_type=ctype)
+
+
+def _open_media(cfg: TwilioSettings, url: str, index: int) -> requests.Response:
+    """GET a media URL, following Twilio's redirect to its CDN by hand: every hop passes the SSRF guard."""
+    timeout = get_settings().twilio_http_timeout_seconds
+    for _ in range(MAX_MEDIA_REDIRECTS + 1):
+        own = netguard.same_origin(url, cfg.api_base)
+        # The inbox's private-network allowance is for its api_base only; a host a redirect names gets none, and
+        # the account's credentials go to Twilio's API alone (requests would drop them too).
+        target, headers = netguard.checked_url(
+            url,
+            allow_private=cfg.allow_private and own,
+            what=f"MediaUrl{index}",
+            allowance="the inbox's api_base only",
+            field=f"MediaUrl{index}",
+        )
+        auth = (cfg.account_sid, cfg.auth_token) if own else None
+        r = requests.get(target, auth=auth, headers=headers, stream=True, timeout=timeout, allow_redirects=False)
+        if not r.is_redirect:
+            return r
+        r.close()
+        url = urljoin(url, r.headers["location"])
+    raise MediaUnavailable(f"MediaUrl{index} redirected more than {MAX_MEDIA_REDIRECTS} times; not fetched.")
 
 
 def delivery_status(session: Session, hook: Webhook, *, message_id: int) -> None:

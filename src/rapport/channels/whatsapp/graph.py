@@ -73,7 +73,8 @@ class Graph:
         if declared > limit:
             raise _too_large(declared, limit)
         chunks, size = [], 0
-        with self.http.stream("GET", info["url"]) as response:
+        url, headers = self._media_url(str(info.get("url") or ""))
+        with self.http.stream("GET", url, headers=headers) as response:
             if response.status_code != 200:
                 raise GraphError(f"Fetching media {media_id} answered HTTP {response.status_code}.", status=502)
             for chunk in response.iter_bytes():
@@ -82,6 +83,19 @@ class Graph:
                     raise _too_large(size, limit, at_least=True)
                 chunks.append(chunk)
         return b"".join(chunks), info.get("mime_type")
+
+    def _media_url(self, url: str) -> tuple[str, dict]:
+        """Meta's media URL through the SSRF guard; the inbox's private allowance covers its api_base only."""
+        try:
+            return netguard.checked_url(
+                url,
+                allow_private=self.cfg.allow_private and netguard.same_origin(url, self.cfg.api_base),
+                what="The media URL Meta gave",
+                allowance="the inbox's api_base only",
+                field="url",
+            )
+        except netguard.Refused as exc:
+            raise GraphError(f"Media not fetched: {exc.detail}", status=422, permanent=True) from None
 
     @staticmethod
     def _json(response: httpx2.Response) -> dict:
