@@ -84,3 +84,58 @@ def test_the_chat_history_shows_a_visitor_only_their_own_messages(client, db, wo
     _move(db, other["message_id"], mine["conversation_id"])
     items = client.get(f"/chat/api/{KEY}/messages", headers=me).json()["items"]
     assert [m["text"] for m in items] == ["Hello"]
+
+
+def _legacy_reply(client, db, world, conversation_id: int, text: str) -> int:
+    """An agent's reply as it was stored before it named its addressee (customer_id NULL)."""
+    r = client.post(
+        f"/api/v1/conversations/{conversation_id}/replies", json={"text": text}, headers=World.auth(world.agent_token)
+    )
+    assert r.status_code == 201, r.text
+    with db.write() as s:
+        s.execute(update(Message).where(Message.id == r.json()["id"]).values(customer_id=None))
+    return r.json()["id"]
+
+
+def _legacy_merge(db, source_id: int, target_id: int) -> None:
+    """A merge across customers as it was made before the refusal: every message moved, the source closed."""
+    with db.write() as s:
+        s.execute(update(Message).where(Message.conversation_id == source_id).values(conversation_id=target_id))
+        s.execute(update(Conversation).where(Conversation.id == source_id).values(merged_into_id=target_id))
+
+
+def _run_migration_0019(db) -> None:
+    import importlib
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    module = importlib.import_module("rapport.migrations.versions.0019_message_addressee")
+    with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        module.upgrade()
+
+
+def test_replies_written_to_another_customer_never_show_after_a_legacy_merge(client, db, world, portal, smtp_server):
+    alice = make_customer(db, portal.id, "alice@example.net", text="Alice's order")
+    bob = make_customer(db, portal.id, "bob@example.net", text="Bob's question")
+    to_alice = _legacy_reply(client, db, world, alice["conversation_id"], "Alice, your card ending 4711 is refunded")
+    to_bob = _legacy_reply(client, db, world, bob["conversation_id"], "Bob, here is your answer")
+    _legacy_merge(db, alice["conversation_id"], bob["conversation_id"])
+    _run_migration_0019(db)
+    with db.read() as s:
+        assert s.get(Message, to_alice).customer_id == alice["customer_id"]
+        assert s.get(Message, to_bob).customer_id == bob["customer_id"]
+    sign_in(client, db, smtp_server, "bob@example.net")
+    page = client.get(f"/portal/conversations/{bob['conversation_id']}")
+    assert page.status_code == 200 and "here is your answer" in page.text
+    assert "4711" not in page.text and "Alice" not in page.text
+
+
+def test_a_new_reply_names_its_addressee(client, db, world):
+    got = inbound(client, world.agent_token, world.api_inbox.id, address="carol@example.net", text="Hi")
+    r = client.post(
+        f"/api/v1/conversations/{got['conversation_id']}/replies", json={"text": "Hello"},
+        headers=World.auth(world.agent_token),
+    )  # fmt: skip
+    with db.read() as s:
+        assert s.get(Message, r.json()["id"]).customer_id == got["customer_id"]

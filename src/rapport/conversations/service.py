@@ -136,6 +136,8 @@ def _append(
         channel=channel_value,
         author_kind=AuthorKind.agent.value if actor.kind == "agent" else AuthorKind.system.value,
         agent_id=actor.id if actor.kind == "agent" else None,
+        # The addressee: the portal and chat show a customer only the messages from and to them (a merge).
+        customer_id=conv.customer_id if direction == Direction.outbound else None,
         inbox_id=conv.inbox_id,
         body_text=body_text,
         body_html=body_html,

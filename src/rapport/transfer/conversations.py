@@ -338,13 +338,14 @@ _MOVED = {(a, b): f'{{"from":"{a}","to":"{b}"}}' for a in _STATES for b in _STAT
 
 def _message(store: Store, target: _Target, conv_id: int, msg_id: int, msg: MessageSpec, events: _Events) -> tuple:
     inbound = msg.direction == "inbound"
+    addressee = None if msg.direction == "note" else target.customer_id  # from them, or to them
     channel = msg.channel or target.channel
     stamp = store.ts(msg.created_at)
     payload = store.json({"direction": msg.direction, "channel": channel, "external_id": msg.external_id})
     events.add(stamp, MESSAGE_EVENT[msg.direction], conv_id, target.customer_id, msg_id, payload)
     return (
         msg_id, conv_id, msg.direction, channel, "customer" if inbound else ("agent" if msg.agent_id else "system"),
-        target.customer_id if inbound else None, msg.agent_id, target.inbox_id, msg.external_id, msg.text, msg.html,
+        addressee, msg.agent_id, target.inbox_id, msg.external_id, msg.text, msg.html,
         msg.delivery_status, store.json(msg.meta) if msg.meta else "{}", stamp,
     )  # fmt: skip
 

@@ -70,9 +70,9 @@ def history(
         .where(
             Message.direction != "note",
             Message.id > after,
-            # Only the conversation's own customer's messages (and agents' replies): another customer's, moved in by
-            # a merge, never reach this visitor.
-            or_(Message.customer_id.is_(None), Message.customer_id == Conversation.customer_id),
+            # Only messages from and to the conversation's own customer: another customer's (and the replies written
+            # to them), moved in by a merge, never reach this visitor.
+            Message.customer_id == Conversation.customer_id,
         )
     )
     scope = []

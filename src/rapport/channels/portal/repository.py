@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from rapport.models import Conversation, Customer, Identity, Inbox, Message, PortalLink, PortalSession
@@ -98,8 +98,8 @@ def visible_messages(session: Session, conversation_id: int, customer_id: int, *
             .where(
                 Message.conversation_id == conversation_id,
                 Message.direction.in_((Direction.inbound.value, Direction.outbound.value)),
-                # Another customer's messages never show, whatever conversation they ended up in (a merge).
-                or_(Message.customer_id.is_(None), Message.customer_id == customer_id),
+                # Only messages from and to this customer, whatever conversation they ended up in (a merge).
+                Message.customer_id == customer_id,
             )
             .order_by(Message.id.desc())
             .limit(limit)
