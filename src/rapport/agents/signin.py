@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from rapport.agents import auth, repository
 from rapport.config import get_settings
+from rapport.kit import ratelimit
 from rapport.kit.clock import now
 from rapport.kit.problems import Invalid, Problem, Unauthorized
 from rapport.kit.secrets import verify_password
@@ -55,6 +56,8 @@ def sign_in(session: Session, email: str, password: str, *, ip: str) -> tuple[Ag
 
 def refuse_when_locked(session: Session, *, email: str, ip: str) -> None:
     """Raise LockedOut (with the seconds to wait) when the account or the client used up its failures."""
+    # Concurrent guesses at one account wait for each other's outcome, so none counts before the others commit.
+    ratelimit.hold(session, f"signin:{email}")
     settings = get_settings()
     window = timedelta(minutes=settings.login_lockout_minutes)
     stamp = now()

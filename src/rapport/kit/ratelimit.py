@@ -88,12 +88,27 @@ def check(session: Session, *keys: Key) -> None:
 
 def spend(session: Session, *keys: Key) -> None:
     """Check every key, then count one use of each (nothing is counted when one refuses)."""
+    hold(session, *(f"ratelimit:{k.kind}:{k.value[:320]}" for k in keys))
     check(session, *keys)
     stamp = now()
     # Keys that are never used again would keep their rows: a use also drops every row older than any window.
     session.execute(delete(RateHit).where(RateHit.created_at < stamp - KEEP))
     session.add_all(RateHit(kind=k.kind, key=k.value[:320], created_at=stamp) for k in keys)
     session.flush()
+
+
+def hold(session: Session, *names: str) -> None:
+    """On PostgreSQL, hold a lock per name until commit, so two spends of a budget cannot both count below it.
+
+    Counting then inserting is a race under READ COMMITTED: each transaction sees none of the other's uncommitted
+    use. A transaction-scoped advisory lock per key (taken in one order, so two spends cannot deadlock) makes the
+    second wait for the first's commit and then count it. SQLite needs none: its writes take the database lock
+    when they begin (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for name in sorted(set(names)):
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(name, 0))))
 
 
 def mail_keys(to: str, client: str) -> tuple[Key, Key]:
