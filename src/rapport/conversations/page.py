@@ -18,8 +18,8 @@ from rapport.conversations.wording import describe
 from rapport.customers import repository as customers
 from rapport.events.outbox import record
 from rapport.inboxes import repository as inboxes
-from rapport.kit.html import sanitize
-from rapport.kit.problems import Invalid
+from rapport.kit.html import sanitize_bounded
+from rapport.kit.problems import Invalid, TooLarge
 from rapport.models import Agent, Conversation, Customer, Event, Identity, Message
 from rapport.models.enums import Channel, Priority, Status
 
@@ -137,8 +137,16 @@ def timeline_items(session: Session, conversation_id: int, names: dict[int, str]
 
 
 def safe_body(message: Message) -> str | None:
-    """Stored HTML is sanitised on the way in; sanitising again on the way out costs little and trusts nothing."""
-    return sanitize(message.body_html) if message.body_html else None
+    """Stored HTML is sanitised on the way in; sanitising again on the way out costs little and trusts nothing.
+
+    HTML over the bounds (stored before they existed) is not parsed again: the page shows the message's text.
+    """
+    if not message.body_html:
+        return None
+    try:
+        return sanitize_bounded(message.body_html)
+    except TooLarge:
+        return None
 
 
 def write(

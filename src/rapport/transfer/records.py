@@ -9,7 +9,7 @@ from typing import Any
 
 from rapport.customers.identities import normalise
 from rapport.kit import html as htmlkit
-from rapport.kit.problems import Invalid
+from rapport.kit.problems import Invalid, TooLarge
 from rapport.models.enums import Channel, DeliveryStatus, Direction, FieldKind, IdentityKind, Priority, Role, Status
 
 CHANNELS = frozenset(c.value for c in Channel)
@@ -219,7 +219,10 @@ def message(obj: Any, ref: str, prefix: str, max_chars: int) -> MessageSpec:
         text, html = obj.get("text"), obj.get("html")
         if html:
             # Imported HTML is shown to agents, so it is sanitised like every other HTML Rapport stores.
-            html = htmlkit.sanitize(_text(obj, "html", max_chars * 2))
+            try:
+                html = htmlkit.sanitize_bounded(_text(obj, "html", max_chars * 2))
+            except TooLarge as exc:  # too deep or too long to render safely: the record is refused, named
+                raise RecordError(f"html: {exc.detail}") from None
             if not text:
                 text = htmlkit.to_text(html)
         else:
