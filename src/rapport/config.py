@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(default=15, ge=1)
     # How long the link an admin sends a new agent (to choose a password and sign in) works; it works once.
     agent_invite_hours: int = Field(default=72, ge=1)
+    # How long a "forgot password" link works (it works once; asking is limited like every mail to a typed address).
+    password_reset_minutes: int = Field(default=60, ge=5, le=1440)
     # Live push (realtime/): Redis fans pushes out across processes when set; otherwise in-process only.
     redis_url: str | None = None
     redis_channel: str = "rapport:live"

@@ -145,7 +145,8 @@ def test_every_main_page_meets_the_bar(new_page, db, world, server, viewport):
     summary: dict[str, list] = {}
 
     anonymous = new_page(viewport=VIEWPORTS[viewport])
-    for name, path in [("sign-in", "/sign-in"), ("portal-new", "/portal/new"), ("portal-sign-in", "/portal/sign-in")]:
+    for name, path in [("sign-in", "/sign-in"), ("forgot-password", "/forgot-password"), ("portal-new", "/portal/new"),
+                       ("portal-sign-in", "/portal/sign-in")]:  # fmt: skip
         visit(anonymous, name, path, viewport, found, summary)
     page = new_page(viewport=VIEWPORTS[viewport])
     sign_in(page, *ADA)

@@ -8,9 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
-from rapport.agents import admin_views, auth, invite, service, signin, token_views
+from rapport.agents import admin_views, auth, invite, reset_views, service, signin, token_views
+from rapport.agents.cookies import signed_in
 from rapport.agents.signin import LockedOut
-from rapport.config import get_settings
 from rapport.kit.problems import Invalid, Unauthorized
 from rapport.web.deps import DB, SESSION_COOKIE, client_address
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
@@ -19,6 +19,7 @@ from rapport.web.pages import Page, WorkspaceRoute, nav, redirect, render, viewe
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 router.include_router(admin_views.router)
 router.include_router(token_views.router)
+router.include_router(reset_views.router)
 nav("profile", "Profile", "/profile", order=900)
 Short = Annotated[str, Form(max_length=320)]
 AVAILABILITY = ("online", "away", "offline")
@@ -52,21 +53,7 @@ def sign_in(request: Request, session: DB, email: Short = "", password: Short = 
         if problem.extra.get("retry_after"):
             page.headers["Retry-After"] = str(problem.extra["retry_after"])
         return page
-    return _signed_in(redirect(_safe_next(next)), plain)
-
-
-def _signed_in(response, plain: str):
-    settings = get_settings()
-    response.set_cookie(
-        SESSION_COOKIE,
-        plain,
-        max_age=settings.session_days * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        path="/",
-    )
-    return response
+    return signed_in(redirect(_safe_next(next)), plain)
 
 
 @router.get("/welcome/{token}")
@@ -93,7 +80,7 @@ def choose_password(request: Request, session: DB, token: str, password: Short =
         errors = field_errors(problem)
         return render(request, "agents/welcome.html", status=422, agent=agent, token=token, errors=errors,
                       focus="password")  # fmt: skip
-    return _signed_in(redirect("/", "Welcome to Rapport: your password is set."), plain)
+    return signed_in(redirect("/", "Welcome to Rapport: your password is set."), plain)
 
 
 @router.post("/sign-out")
