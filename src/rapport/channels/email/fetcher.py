@@ -27,6 +27,7 @@ from rapport.models import Inbox
 
 log = logging.getLogger(__name__)
 MAX_BATCH_BYTES = 16 * 1024 * 1024
+HEADER_BYTES = 64 * 1024  # what is fetched of a mail over RAPPORT_EMAIL_MAX_MESSAGE_BYTES: its header, cut there
 
 
 def lease_seconds() -> float:
@@ -118,13 +119,21 @@ def fetch_pass(
             last_uid = state.last_uid
     _finish_leftovers(client, cfg, last_uid)
     pending = client.sizes_after(last_uid)
+    limit = get_settings().email_max_message_bytes
     for chunk in _chunks(pending, batch_size or cfg.batch_size):
-        bodies = client.fetch(chunk)
-        uids = [uid for uid in chunk if uid in bodies]
+        sizes = dict(chunk)
+        # A mail over the size limit is never downloaded: its header is enough to quarantine it with the reason.
+        bodies = client.fetch([uid for uid, size in chunk if size <= limit])
+        bodies |= client.fetch_headers([uid for uid, size in chunk if size > limit], limit=HEADER_BYTES)
+        uids = [uid for uid in sizes if uid in bodies]
         if not uids:
             continue
-        mails = [RawMail(bodies[uid], mailbox=cfg.mailbox, uidvalidity=uidvalidity, uid=uid) for uid in uids]
-        outcomes = ingest(db, inbox_id, mails, position=Position(cfg.mailbox, uidvalidity, max(chunk)))
+        mails = [
+            RawMail(bodies[uid], mailbox=cfg.mailbox, uidvalidity=uidvalidity, uid=uid,
+                    declared_size=sizes[uid] if sizes[uid] > limit else None)
+            for uid in uids
+        ]  # fmt: skip
+        outcomes = ingest(db, inbox_id, mails, position=Position(cfg.mailbox, uidvalidity, max(sizes)))
         stats.add(outcomes)
         _after_commit(client, cfg, uids)
         if owner is not None and not _lease(db, inbox_id, cfg.mailbox, owner):
@@ -133,13 +142,16 @@ def fetch_pass(
 
 
 def _chunks(pending: list[tuple[int, int]], size: int):
+    """Batches of (uid, size): up to `size` mails and MAX_BATCH_BYTES fetched (a mail too large counts its header)."""
+    limit = get_settings().email_max_message_bytes
     chunk, total = [], 0
     for uid, nbytes in pending:
-        if chunk and (len(chunk) >= size or total + nbytes > MAX_BATCH_BYTES):
+        fetched = min(nbytes, HEADER_BYTES) if nbytes > limit else nbytes
+        if chunk and (len(chunk) >= size or total + fetched > MAX_BATCH_BYTES):
             yield chunk
             chunk, total = [], 0
-        chunk.append(uid)
-        total += nbytes
+        chunk.append((uid, nbytes))
+        total += fetched
     if chunk:
         yield chunk
 

@@ -89,11 +89,12 @@ class Parsed:
     # A bound the mail is over, as (quarantine reason, detail naming the setting): it is read no further.
     refused: tuple[str, str] | None = None
     html_sanitized: bool = False  # `html` is the sanitiser's output already (reading.read)
+    server_size: int | None = None  # the size the IMAP server gave a mail too large to fetch (`raw` is its header)
 
     @property
     def size(self) -> int:
-        """Bytes of the raw mail."""
-        return len(self.raw)
+        """Bytes of the raw mail (as the server counts them when only its header was fetched)."""
+        return self.server_size if self.server_size is not None else len(self.raw)
 
     @property
     def refs(self) -> list[str]:

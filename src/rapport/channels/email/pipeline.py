@@ -51,6 +51,8 @@ class RawMail:
     uidvalidity: int | None = None
     uid: int | None = None
     source: str = "imap"
+    # Set when the mail was over RAPPORT_EMAIL_MAX_MESSAGE_BYTES on the server: `raw` is then only its header.
+    declared_size: int | None = None
 
 
 @dataclass
@@ -90,6 +92,9 @@ class _Item:
 def ingest(db: Database, inbox_id: int, mails: list[RawMail], *, position: Position | None = None) -> list[Outcome]:
     """Parse, keep the raw bytes, and receive a batch in one transaction; one outcome per mail, in order."""
     parsed = [read(m.raw) for m in mails]  # all the CPU a mail costs, before the transaction (reading.py)
+    for mail, p in zip(mails, parsed, strict=True):
+        if mail.declared_size is not None:
+            _oversized_on_server(p, mail.declared_size)
     root = get_settings().mail_dir
     for p in parsed:
         blobs.store(root, p.raw)  # on disk before the commit, so before \Seen or a move
@@ -190,6 +195,16 @@ def _skip_stored(conn, inbox: Inbox, items: list[_Item]) -> None:
         if where in stored:
             item.outcome = Outcome("skipped", detail="already stored from this mailbox position")
         stored.add(where)
+
+
+def _oversized_on_server(p: Parsed, size: int) -> None:
+    limit = get_settings().email_max_message_bytes
+    p.server_size = size
+    p.refused = (
+        "oversized",
+        f"The mail is {size} bytes on the server; the limit is {limit} bytes (RAPPORT_EMAIL_MAX_MESSAGE_BYTES). "
+        "Only its header was fetched and is kept here; the mail stays in the mailbox.",
+    )
 
 
 def _group(items, key) -> dict:
