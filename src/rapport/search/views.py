@@ -9,7 +9,7 @@ from rapport.conversations.page import CHANNEL_ICONS
 from rapport.customers.directory import IDENTITY_ICONS, IDENTITY_LABELS
 from rapport.kit.problems import Invalid
 from rapport.models.enums import Channel
-from rapport.search import page
+from rapport.search import page, palette
 from rapport.web.deps import DB
 from rapport.web.pages import Page, WorkspaceRoute, is_htmx, nav, render
 
@@ -44,3 +44,13 @@ def search(request: Request, session: DB, viewer: Page, cursor: str = ""):
     return render(
         request, "search/page.html", viewer, status=status, choices=choices, kinds=kinds, channels=channels, **context
     )
+
+
+@router.get("/palette")
+def command_palette(request: Request, session: DB, viewer: Page, q: str = ""):
+    """The command palette's results for what was typed (a fragment of options)."""
+    try:
+        found, error = palette.entries(session, viewer.actor, q), None
+    except Invalid as problem:
+        found, error = [], problem.detail
+    return render(request, "search/_palette.html", viewer, entries=found, q=q[:200], error=error)
