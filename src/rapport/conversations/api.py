@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
 from rapport.conversations import delivery, present, repository, service
 from rapport.conversations import merge as merging
@@ -26,6 +25,7 @@ from rapport.conversations.schemas import (
     OpenQuery,
     ReplyIn,
 )
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid, NotFound
 from rapport.kit.schema import Id, Int, Page

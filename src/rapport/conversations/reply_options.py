@@ -20,9 +20,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.conversations import repository
 from rapport.customers.identities import normalise
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.problems import Conflict, Invalid
 from rapport.kit.schema import Id
 from rapport.models import Conversation, Identity, Inbox, Message

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations import delivery
 from rapport.conversations.status import move
 from rapport.db.session import Database
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation, Job, Message
 from rapport.models.enums import DeliveryStatus, Status
 from rapport.worker.runner import handler, on_failure

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from rapport.agents.permissions import authorize
 from rapport.config import get_settings
 from rapport.demo import mailcatcher
+from rapport.kernel.permissions import authorize
 from rapport.kit.problems import NotFound
 from rapport.web.pages import Page, WorkspaceRoute, nav, render
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 import rapport
 from rapport.agents import auth
 from rapport.agents import repository as agents
-from rapport.agents.permissions import Actor
+from rapport.kernel.permissions import Actor
 from rapport.kit.clock import now
 from rapport.kit.problems import Forbidden, Invalid, NotFound, Problem, Unauthorized
 from rapport.web import icons
@@ -93,11 +93,14 @@ def nav_for(actor: Actor, section: str = "main") -> list[NavEntry]:
 
 def load_views() -> list:
     """The `router` of every `rapport.<domain>.views` module, importing each (which registers its nav entries)."""
+    import rapport.workspace
+
     routers = []
-    for info in sorted(pkgutil.iter_modules(rapport.__path__), key=lambda i: i.name):
-        name = f"rapport.{info.name}.views"
-        if info.ispkg and importlib.util.find_spec(name) is not None:
-            routers.append(importlib.import_module(name).router)
+    for package in (rapport, rapport.workspace):
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            name = f"{package.__name__}.{info.name}.views"
+            if info.ispkg and importlib.util.find_spec(name) is not None:
+                routers.append(importlib.import_module(name).router)
     return routers
 
 

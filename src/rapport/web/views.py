@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from rapport.agents.permissions import authorize
+from rapport.kernel.permissions import authorize
 from rapport.web.pages import Page, WorkspaceRoute, nav, render
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)

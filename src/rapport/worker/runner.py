@@ -66,7 +66,7 @@ def load_handlers() -> None:
     """Import every module that registers job handlers or event consumers."""
     import rapport.channels
     import rapport.conversations.tasks
-    import rapport.kit.mailer
+    import rapport.mail.mailer
     import rapport.notifications.listeners
     import rapport.webhooks.tasks  # noqa: F401  (event consumers and the jobs they queue)
 

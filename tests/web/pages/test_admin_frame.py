@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rapport.agents.permissions import Actor
+from rapport.kernel.permissions import Actor
 from rapport.models.enums import Role
 from rapport.web import pages
 from rapport.web.pages import nav, nav_for

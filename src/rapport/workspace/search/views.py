@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from rapport.conversations import inbox
-from rapport.conversations.page import CHANNEL_ICONS
 from rapport.customers.directory import IDENTITY_ICONS, IDENTITY_LABELS
 from rapport.kit.problems import Invalid
 from rapport.models.enums import Channel
-from rapport.search import page
 from rapport.web.deps import DB
 from rapport.web.pages import Page, WorkspaceRoute, is_htmx, nav, render
+from rapport.workspace.conversations import inbox
+from rapport.workspace.conversations.page import CHANNEL_ICONS
+from rapport.workspace.search import page
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 nav("search", "Search", "/search", order=30)

@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
-from rapport.conversations.page import CHANNEL_ICONS
-from rapport.customers import directory, merging, profile
+from rapport.customers import directory, merging
 from rapport.customers.directory import IDENTITY_ICONS, IDENTITY_LABELS
 from rapport.kit.problems import Invalid
 from rapport.kit.schema import Id, Int
 from rapport.web.deps import DB
 from rapport.web.pages import Page, WorkspaceRoute, is_htmx, nav, redirect, render
+from rapport.workspace.conversations.page import CHANNEL_ICONS
+from rapport.workspace.customers import profile
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 nav("customers", "Customers", "/customers", order=20, permission="customers.read")
