@@ -13,6 +13,7 @@ from rapport.config import get_settings
 from rapport.conversations import delivery, present, repository, service
 from rapport.conversations import merge as merging
 from rapport.conversations.attachments import IncomingFile
+from rapport.conversations.reply_options import ReplyOptions, reply_options
 from rapport.conversations.schemas import (
     ConversationDetail,
     ConversationOut,
@@ -228,6 +229,14 @@ def get_attachment(attachment_id: Id, session: DB, actor: Me):
     if att is None or session.get(Message, att.message_id) is None:
         raise NotFound(f"There is no attachment {attachment_id}.")
     return attachment_response(att)
+
+
+@router.get(
+    "/conversations/{conversation_id}/reply-options", dependencies=[requires("read")], response_model=ReplyOptions
+)
+def get_reply_options(conversation_id: Id, session: DB, actor: Me) -> ReplyOptions:
+    """The channels an agent can reply on, the default one, and whether each channel's reply window is open."""
+    return reply_options(session, actor, conversation_id)
 
 
 def _files(items) -> list[IncomingFile]:

@@ -7,10 +7,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from rapport.kernel.permissions import authorize
-from rapport.web.pages import Page, WorkspaceRoute, nav, render
+from rapport.web.pages import Page, WorkspaceRoute, render
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
-nav("admin", "Admin", "/admin", order=800, permission="admin")
 
 
 @router.get("/admin")
