@@ -214,7 +214,7 @@ def _safe_url(url: str) -> str:
 
 def main() -> None:
     """Entry point of the `rapport` script."""
-    from rapport.transfer.commands import register
+    from rapport.cli_data import register
 
     register(app)
     app()
