@@ -18,7 +18,6 @@ from rapport.conversations.schemas import (
     ConversationDetail,
     ConversationOut,
     ConversationPatch,
-    EventOut,
     ListQuery,
     MergeIn,
     MessageOut,
@@ -26,6 +25,7 @@ from rapport.conversations.schemas import (
     OpenQuery,
     ReplyIn,
 )
+from rapport.events.schemas import EventOut
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid, NotFound

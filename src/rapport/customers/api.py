@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from rapport.config import get_settings
-from rapport.conversations.schemas import EventOut
 from rapport.customers import repository, service
 from rapport.customers.schemas import (
     CustomerIn,
@@ -15,6 +14,7 @@ from rapport.customers.schemas import (
     IdentityIn,
     IdentityOut,
 )
+from rapport.events.schemas import EventOut
 from rapport.kernel.permissions import authorize
 from rapport.kit.problems import Invalid
 from rapport.kit.schema import Id, Int, Page, Str
