@@ -35,13 +35,15 @@ PORT ?= 8000
 demo: setup  ## set up, load the demo organisation and serve it (make demo PORT=8123 HOST=0.0.0.0)
 	$(BIN)/rapport demo --host $(HOST) --port $(PORT)
 
-test: setup  ## set up and run lint plus the whole test suite
+test: setup  ## set up and run lint, the layer contracts (pyproject's importlinter) and the whole test suite
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: setup
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff format src tests bench

@@ -28,9 +28,9 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))  # the email benchmark drives the test suite's Dovecot starter
 
 from rapport.agents import service as agents  # noqa: E402
-from rapport.agents.permissions import SYSTEM  # noqa: E402
 from rapport.config import use_settings  # noqa: E402
 from rapport.inboxes import service as inboxes  # noqa: E402
+from rapport.kernel.permissions import SYSTEM  # noqa: E402
 from rapport.models import Agent  # noqa: E402
 from rapport.models.enums import Role  # noqa: E402
 

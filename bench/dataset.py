@@ -15,11 +15,11 @@ from sqlalchemy import func, select, text
 
 import shared_data
 from rapport.agents import service as agents
-from rapport.agents.permissions import SYSTEM
 from rapport.config import Settings, use_settings
 from rapport.db.engine import make_engine
 from rapport.db.migrate import upgrade
 from rapport.db.session import Database
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Agent, Conversation, Identity, Inbox, Message, Team
 from rapport.models.enums import Role
 

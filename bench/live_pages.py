@@ -26,7 +26,7 @@ from pathlib import Path
 
 import server
 from rapport.agents import service as agents
-from rapport.agents.permissions import SYSTEM
+from rapport.kernel.permissions import SYSTEM
 from rapport.web.deps import SESSION_COOKIE
 
 BENCH = Path(__file__).resolve().parent

@@ -40,9 +40,9 @@ sys.path.insert(0, str(BENCH.parent))
 from sqlalchemy import func, select  # noqa: E402
 
 from rapport.agents import service as agents  # noqa: E402
-from rapport.agents.permissions import SYSTEM  # noqa: E402
 from rapport.config import Settings  # noqa: E402
 from rapport.inboxes import service as inboxes  # noqa: E402
+from rapport.kernel.permissions import SYSTEM  # noqa: E402
 from rapport.models import EmailReceipt  # noqa: E402
 from rapport.models.enums import Role  # noqa: E402
 

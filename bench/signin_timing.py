@@ -34,7 +34,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
 from rapport.agents import service as agents  # noqa: E402
-from rapport.agents.permissions import SYSTEM  # noqa: E402
+from rapport.kernel.permissions import SYSTEM  # noqa: E402
 from rapport.models.enums import Role  # noqa: E402
 
 PASSWORD = "a long bench password 1"

@@ -21,11 +21,11 @@ from pathlib import Path
 
 from sqlalchemy import event, func, insert, select, text
 
-from rapport.agents.permissions import Actor
 from rapport.config import Settings, use_settings
 from rapport.db.engine import make_engine
 from rapport.db.migrate import upgrade
 from rapport.db.session import Database
+from rapport.kernel.permissions import Actor
 from rapport.models import Agent, Conversation, Customer, Inbox, Team
 from rapport.models.enums import Role
 from rapport.supervision import repository, service

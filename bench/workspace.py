@@ -19,11 +19,11 @@ import live_pages
 import server
 from rapport.agents import auth
 from rapport.agents import service as agents
-from rapport.agents.permissions import SYSTEM
-from rapport.conversations import inbox
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Agent, Conversation, Customer, Identity, Inbox, SavedView, Team
 from rapport.models.enums import Role
 from rapport.web.deps import SESSION_COOKIE
+from rapport.workspace.conversations import inbox
 
 BENCH = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"

@@ -16,7 +16,6 @@ from sqlalchemy import text
 
 import rapport.models  # noqa: F401  (registers every table on Base.metadata)
 from rapport.agents import service as agents
-from rapport.agents.permissions import SYSTEM
 from rapport.app import create_app
 from rapport.config import Settings, use_settings
 from rapport.db.base import Base
@@ -24,6 +23,7 @@ from rapport.db.engine import make_engine
 from rapport.db.migrate import upgrade
 from rapport.db.session import Database
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit import clock, secrets
 from rapport.models.enums import Role
 

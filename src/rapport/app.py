@@ -10,13 +10,14 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 
-from rapport import __version__, channels
+from rapport import __version__
 from rapport.channels.email.runtime import EmailRuntime
 from rapport.config import Settings, get_settings, use_settings
 from rapport.conversations.inbound_fast import InboundFastPath
 from rapport.conversations.intake import Intake
 from rapport.db.engine import Checkpointer, make_engine
 from rapport.db.session import Database
+from rapport.kernel import channels, registry
 from rapport.realtime.hub import Hub
 from rapport.web import errors, openapi, pages
 from rapport.web.access import AccessLog
@@ -83,11 +84,12 @@ def create_app(
         channel=settings.redis_channel,
     )
     errors.install(app)
-    for router in _routers():
+    # Every domain's routers, from its domain.py (kernel.registry): nothing here lists the domains.
+    for router in registry.api_routers():
         app.include_router(router, prefix="/api/v1")
-    for router in channels.load():
+    for router in registry.routers():  # channel adapters: webhooks, the widget, the portal
         app.include_router(router)
-    for router in pages.load_views():  # the agent workspace: every domain's views.py
+    for router in registry.page_routers():  # the agent workspace
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("rapport.web", "static")]), name="static")
 
@@ -117,7 +119,7 @@ def create_app(
         # Swagger UI from static/vendor (npm, by the lockfile) and its initialiser as a file: no CDN, no inline script.
         return pages.secure(pages.TEMPLATES.TemplateResponse(request, "api_docs.html", {"title": app.title}))
 
-    if "chat" in channels.ADAPTERS:
+    if channels.adapter("chat") is not None:
         from rapport.channels.chat.cors import ChatCors
 
         app.add_middleware(ChatCors, db=database)
@@ -135,18 +137,3 @@ def create_app(
     if settings.access_log:
         app.add_middleware(AccessLog)
     return app
-
-
-def _routers():
-    from rapport.agents.api import router as agents
-    from rapport.conversations.api import router as conversations
-    from rapport.conversations.inbound_api import router as inbound
-    from rapport.conversations.reply_options import router as reply_options
-    from rapport.customers.api import router as customers
-    from rapport.inboxes.api import router as inboxes
-    from rapport.realtime.api import router as live
-    from rapport.search.api import router as search
-    from rapport.supervision.api import router as supervision
-    from rapport.webhooks.api import router as webhooks
-
-    return [conversations, reply_options, inbound, customers, agents, inboxes, search, live, supervision, webhooks]

@@ -57,7 +57,7 @@ def create_admin(
 ) -> None:
     """Create an admin agent who can sign in."""
     from rapport.agents import service
-    from rapport.agents.permissions import SYSTEM
+    from rapport.kernel.permissions import SYSTEM
     from rapport.kit.problems import Problem
     from rapport.models.enums import Role
 
@@ -214,7 +214,7 @@ def _safe_url(url: str) -> str:
 
 def main() -> None:
     """Entry point of the `rapport` script."""
-    from rapport.transfer.commands import register
+    from rapport.cli_data import register
 
     register(app)
     app()

@@ -9,10 +9,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations.inbound import receive_inbound
 from rapport.conversations.inbound_types import Inbound
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from tests.conftest import SmtpInbox, free_port
 
 pytestmark = pytest.mark.browser

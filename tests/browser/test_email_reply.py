@@ -11,9 +11,9 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.email.pipeline import RawMail, ingest
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Inbox
 from tests.browser.conftest import shot, sign_in
 from tests.channels.email.mails import mail

@@ -16,12 +16,12 @@ import pytest
 from playwright.sync_api import expect
 
 import rapport.web
-from rapport.agents.permissions import SYSTEM, Actor, Role
 from rapport.conversations import service as conversations
 from rapport.conversations.inbound import receive_inbound
 from rapport.conversations.inbound_types import Inbound
 from rapport.conversations.service import Changes
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM, Actor, Role
 from rapport.models.enums import Priority
 from tests.browser.conftest import ARTIFACTS, sign_in
 from tests.browser.test_workspace import ADA, KEY, OPEN_SHADOW

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from rapport.agents import service as agents
-from rapport.agents.permissions import SYSTEM
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation
 from tests.browser.conftest import shot, sign_in
 from tests.browser.test_workspace import ALEX, KEY, OPEN_SHADOW, email_conversation

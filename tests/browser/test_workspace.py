@@ -7,10 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations.inbound import receive_inbound
 from rapport.conversations.inbound_types import Inbound
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation
 from tests.browser.conftest import shot, sign_in
 

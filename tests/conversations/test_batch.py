@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations.inbound import Inbound, Received, receive_batch
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit.problems import Conflict, Invalid, NotFound
 from rapport.models import Conversation, Customer, Event, Message
 

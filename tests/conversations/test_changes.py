@@ -172,9 +172,9 @@ def test_fast_read_paths_match_their_documented_shapes(client, world):
 
 def test_human_request_is_flagged_once_and_cleared_by_an_agent_reply(db, world):
     """Asking for a person flags the conversation once; the first agent reply clears it and records the wait."""
-    from rapport.agents.permissions import SYSTEM, Actor
     from rapport.conversations import human, service
     from rapport.conversations.inbound import Inbound, receive_inbound
+    from rapport.kernel.permissions import SYSTEM, Actor
     from rapport.models import Conversation, Event
 
     with db.write() as s:

@@ -174,8 +174,8 @@ def test_attachments_are_sniffed_and_active_types_never_inline(client, world, db
 
 def test_a_customer_continues_a_conversation_in_another_channel_by_mentioning_it(db, world):
     """ "[#N]" in a message on another inbox joins conversation N when it is the sender's own and not closed."""
-    from rapport.agents.permissions import SYSTEM
     from rapport.conversations.inbound import Inbound, receive_inbound
+    from rapport.kernel.permissions import SYSTEM
 
     def send(inbox_id, address, text):
         with db.write() as s:
@@ -218,8 +218,8 @@ def test_a_number_on_whatsapp_and_by_sms_is_one_customer(db, world):
     """A WhatsApp account on a number the customer already texted from joins that customer, and back."""
     from sqlalchemy import select
 
-    from rapport.agents.permissions import SYSTEM
     from rapport.conversations.inbound import Inbound, receive_inbound
+    from rapport.kernel.permissions import SYSTEM
     from rapport.models import Event, Identity
 
     def send(kind, address):

@@ -10,8 +10,8 @@ import pytest
 
 from rapport.conversations.wording import SENTENCES, describe
 from rapport.events.registry import EVENTS
+from rapport.kernel import registry
 from rapport.models import Event
-from rapport.web import pages
 
 NAMES = {7: "Alex Agent", 8: "Bo Agent"}
 TEAMS = {3: "Support"}
@@ -53,7 +53,7 @@ def event(name: str, payload: dict, actor_kind: str = "agent") -> Event:
 
 def test_every_registered_event_has_a_sentence():
     """Each event name the registry knows (every domain registered) has its own wording."""
-    pages.load_views()  # importing the domains registers their events too
+    registry.load_all()  # importing the domains registers their events too
     assert sorted(set(EVENTS) - set(SENTENCES)) == []
 
 

@@ -7,9 +7,9 @@ import re
 
 from sqlalchemy import select, text
 
-from rapport.agents.permissions import SYSTEM
 from rapport.db import deferred
 from rapport.db.migrate import upgrade
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation, DeferredIndex
 from rapport.search import service as search
 from rapport.transfer.importer import DEFERRED_TABLES, import_records

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from rapport.app import create_app
 from rapport.cli import app as cli
+from rapport.cli_data import register
 from rapport.config import Settings, use_settings
 from rapport.db.engine import make_engine
 from rapport.db.session import Database
@@ -22,7 +23,6 @@ from rapport.demo.load import DEMO_PASSWORD
 from rapport.demo.phrases import live_message
 from rapport.models import Agent, Conversation, Message
 from rapport.routing.wait import expected_wait
-from rapport.transfer.commands import register
 from tests import shared_data
 
 SRC = Path(__file__).resolve().parents[2] / "src"

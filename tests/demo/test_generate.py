@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from rapport.cli import app
+from rapport.cli_data import register
 from rapport.demo import DEMO_EMAIL, generate, records
 from rapport.kit import clock
 from rapport.models import Agent, Conversation, Customer, Inbox, Message, Team
 from rapport.models.enums import Channel
-from rapport.transfer.commands import register
 from rapport.transfer.importer import import_file
 from tests.transfer.helpers import check_event_payloads, search_messages
 

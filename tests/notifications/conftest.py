@@ -7,11 +7,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from rapport.agents.auth import actor_for
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations import service as conversations
 from rapport.conversations.inbound import receive_inbound
 from rapport.conversations.inbound_types import Inbound
 from rapport.events import consumers
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Agent, Notification
 from rapport.worker.runner import load_handlers
 from tests.web.pages.conftest import csrf_of

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import event, select
 
-from rapport.conversations import page
 from rapport.events import bus
 from rapport.events.outbox import record
 from rapport.models import Event, Notification
 from rapport.realtime.pushes import build_pushes
+from rapport.workspace.conversations import page
 from tests.conftest import inbound
 from tests.notifications.conftest import actor, assign, customer_writes, rows
 

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import event
 
-from rapport.conversations import page
+from rapport.workspace.conversations import page
 from tests.notifications.conftest import ALEX, actor, assign, customer_writes, rows, signed_in
 
 HX = {"hx-request": "true"}

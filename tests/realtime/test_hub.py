@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations.inbound import Inbound, receive_inbound
+from rapport.kernel.permissions import SYSTEM
 from rapport.realtime import sse
 from rapport.realtime.hub import Closed, Hub, TooManyStreams
 from rapport.realtime.pushes import Push

@@ -7,8 +7,8 @@ import json
 import httpx2
 import pytest
 
-from rapport.agents.permissions import Actor
 from rapport.conversations import service
+from rapport.kernel.permissions import Actor
 from tests.channels.chat.conftest import KEY, chat_inbox, live_server, new_visitor  # noqa: F401 (fixtures)
 
 API = f"/chat/api/{KEY}"

@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations.inbound import Inbound, receive_inbound
+from rapport.kernel.permissions import SYSTEM
 from rapport.realtime.hub import Hub
 from rapport.realtime.pushes import Push
 

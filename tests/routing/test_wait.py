@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from rapport.agents.permissions import SYSTEM, Actor
 from rapport.conversations import human, service
 from rapport.conversations.inbound import Inbound, receive_inbound
+from rapport.kernel.permissions import SYSTEM, Actor
 from rapport.models import Agent
 from rapport.routing.wait import expected_wait
 

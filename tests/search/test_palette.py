@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rapport.agents.permissions import Actor
+from rapport.kernel.permissions import Actor
 from rapport.kit.problems import Invalid
-from rapport.search import palette
+from rapport.workspace.search import palette
 from tests.conftest import inbound
 
 

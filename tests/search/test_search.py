@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rapport.agents import service as agents
-from rapport.agents.permissions import SYSTEM, Actor
+from rapport.kernel.permissions import SYSTEM, Actor
 from rapport.kit.problems import Invalid
 from rapport.models.enums import Role
 from rapport.search import query, service

@@ -36,7 +36,7 @@ def test_no_token_changes_a_password(client, db, world, token):
     """Whatever its scopes, a token cannot set its own agent's password (nor an admin's token another's)."""
     if token == "inbound_token":
         from rapport.agents import service
-        from rapport.agents.permissions import SYSTEM
+        from rapport.kernel.permissions import SYSTEM
 
         with db.write() as s:
             _, plain = service.create_token(s, SYSTEM, name="feed", scopes=["inbound"], agent_id=world.agent.id)
@@ -54,7 +54,7 @@ def test_no_token_changes_a_password(client, db, world, token):
 
 def test_renaming_oneself_with_a_token_needs_the_write_scope(client, db, world):
     from rapport.agents import service
-    from rapport.agents.permissions import SYSTEM
+    from rapport.kernel.permissions import SYSTEM
 
     with db.write() as s:
         _, inbound_only = service.create_token(s, SYSTEM, name="feed", scopes=["inbound"], agent_id=world.agent.id)

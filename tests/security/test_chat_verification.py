@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from rapport.agents.permissions import SYSTEM
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import ChatVerification, ChatVisitor
 from rapport.worker.runner import run_due
 from tests.channels.chat.conftest import KEY, SHOP

@@ -12,11 +12,11 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from rapport.agents.permissions import SYSTEM, Actor
 from rapport.channels.email.imap import ImapClient, ImapError
 from rapport.channels.email.settings import ImapSettings, SmtpSettings
 from rapport.conversations import service as conversations
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM, Actor
 from rapport.models import Message
 from rapport.worker.runner import load_handlers, run_due
 from tests.channels.twilio.conftest import ACCOUNT, TOKEN

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from rapport.agents.permissions import SYSTEM
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Job, Message
 from rapport.worker.runner import load_handlers, run_due
 from tests.conftest import World, free_port, inbound

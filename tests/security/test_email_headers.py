@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from rapport.agents.permissions import SYSTEM, Actor
 from rapport.channels.email.pipeline import RawMail, ingest
 from rapport.conversations import service as conversations
 from rapport.inboxes import service as inboxes
-from rapport.kit import mailer
+from rapport.kernel.permissions import SYSTEM, Actor
 from rapport.kit.ratelimit import limit_mail
+from rapport.mail import mailer
 from rapport.models import Agent, Conversation, Customer, Inbox, Message
 from rapport.models.enums import Role
 from rapport.worker.runner import run_due

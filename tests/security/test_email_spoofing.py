@@ -13,10 +13,10 @@ from email.utils import parseaddr
 import pytest
 from sqlalchemy import select
 
-from rapport.agents.permissions import SYSTEM, Actor
 from rapport.channels.email.pipeline import RawMail, ingest
 from rapport.conversations import service as conversations
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM, Actor
 from rapport.models import Conversation, EmailReceipt, Event, Inbox, Message
 from rapport.models.enums import Role
 from rapport.worker.runner import run_due

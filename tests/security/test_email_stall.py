@@ -15,10 +15,10 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import select
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.email import quotes, reading
 from rapport.channels.email.pipeline import RawMail, ingest
 from rapport.customers import service as customers
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit import html as htmlkit
 from rapport.models import EmailReceipt, Message
 from tests.channels.email.mails import mail

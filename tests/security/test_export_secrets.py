@@ -8,12 +8,12 @@ import orjson
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from rapport.agents.permissions import SYSTEM
 from rapport.cli import app, database, settings_for
+from rapport.cli_data import register
 from rapport.db.migrate import upgrade
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Inbox
-from rapport.transfer.commands import register
 from rapport.transfer.export import export_jsonl
 from rapport.transfer.importer import import_file
 from tests.transfer.helpers import empty

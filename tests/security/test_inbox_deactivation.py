@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from rapport.agents.permissions import SYSTEM
 from rapport.config import Settings, use_settings
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Inbox
 from tests.channels.twilio.conftest import ACCOUNT, PUBLIC, SMS_NUMBER, TOKEN, post, sign
 from tests.channels.whatsapp.conftest import APP_SECRET, post_signed, text_message

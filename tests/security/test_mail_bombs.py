@@ -8,8 +8,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from rapport.agents.permissions import SYSTEM
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.worker.runner import run_due
 from tests.channels.chat.conftest import KEY, SHOP
 from tests.channels.portal.conftest import csrf, make_customer

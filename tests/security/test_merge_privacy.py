@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from rapport.agents.permissions import SYSTEM
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation, Message
 from tests.channels.portal.conftest import make_customer, sign_in
 from tests.conftest import World, inbound

@@ -16,13 +16,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
-from rapport.agents.permissions import SYSTEM, Actor
 from rapport.conversations import delivery
 from rapport.conversations import service as conversations
 from rapport.customers import service as customers
 from rapport.inboxes import service as inboxes
-from rapport.kit.mailer import send_system_mail
+from rapport.kernel.permissions import SYSTEM, Actor
 from rapport.kit.ratelimit import limit_mail
+from rapport.mail.mailer import send_system_mail
 from rapport.models import Message
 from rapport.models.enums import Role
 from rapport.worker.runner import OUTSIDE_TRANSACTION, load_handlers, run_due

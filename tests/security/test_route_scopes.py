@@ -13,7 +13,7 @@ from fastapi.routing import iter_route_contexts
 from starlette.routing import Mount
 
 from rapport.agents import service as agents
-from rapport.agents.permissions import SYSTEM
+from rapport.kernel.permissions import SYSTEM
 from rapport.web.deps import ACCESS, PUBLIC, SESSION, TOKEN_SCOPES, declared_scope
 from tests.conftest import World
 

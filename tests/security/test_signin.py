@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rapport.agents import service
-from rapport.agents.permissions import SYSTEM
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit import secrets
 from rapport.models import Agent
 

@@ -11,15 +11,16 @@ import pytest
 from sqlalchemy import event
 
 from rapport.agents import service as agents
-from rapport.agents.permissions import SYSTEM, Actor
-from rapport.conversations import human, inbox
+from rapport.conversations import human
 from rapport.conversations import service as conversations
 from rapport.conversations.inbound import Inbound, receive_inbound
+from rapport.kernel.permissions import SYSTEM, Actor
 from rapport.kit.problems import Forbidden
 from rapport.models import Conversation
 from rapport.models.enums import Role, Status
 from rapport.realtime.hub import Hub
 from rapport.supervision import repository, service
+from rapport.workspace.conversations import inbox
 from tests.web.pages.conftest import csrf_of
 
 SAM_PASSWORD = "supervisor password 1"

@@ -101,6 +101,6 @@ def test_a_backup_goes_into_a_new_directory(db, settings, tmp_path):
 
 
 def test_export_does_not_claim_to_be_everything():
-    from rapport.transfer.commands import export_command
+    from rapport.cli_data import export_command
 
     assert "everything" not in export_command.__doc__.lower() and "rapport backup" in export_command.__doc__

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import select
 
-from rapport.agents.permissions import SYSTEM
 from rapport.customers import service as customers
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation, Customer
 from rapport.transfer import conversations, records
 from rapport.transfer.directory import Directory

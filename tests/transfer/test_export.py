@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import orjson
 from sqlalchemy import select
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations import service as conversations
 from rapport.demo import generate
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation
 from rapport.transfer.export import export_jsonl
 from rapport.transfer.importer import import_file

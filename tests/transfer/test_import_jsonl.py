@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations import service as conversations
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation, ConversationTag, Customer, Event, Message
 from rapport.transfer.importer import import_file, import_records
 from tests.transfer.helpers import (

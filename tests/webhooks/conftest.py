@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rapport.agents.permissions import SYSTEM
 from rapport.events import consumers
+from rapport.kernel.permissions import SYSTEM
 from rapport.webhooks import service
 from rapport.worker.runner import load_handlers, run_due
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rapport.agents import service as agents
-from rapport.agents.permissions import SYSTEM
+from rapport.kernel.permissions import SYSTEM
 from tests.conftest import World
 from tests.webhooks.conftest import work
 

@@ -18,7 +18,7 @@ import httpx2
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
-from rapport.agents.permissions import SYSTEM
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Job, WebhookDelivery, WebhookEndpoint
 from rapport.webhooks import send, service
 from rapport.worker.runner import Worker

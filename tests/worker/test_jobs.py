@@ -5,6 +5,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from rapport.conversations import tasks
+from rapport.kernel import channels
+from rapport.kernel.channels import Adapter
 from rapport.models import Conversation, Job, Message
 from rapport.worker.runner import run_due
 from tests.conftest import World, inbound
@@ -33,7 +35,9 @@ def test_reopened_conversation_is_not_closed_by_the_old_job(client, world, db, f
 
 
 def test_delivery_in_app_and_retry_without_sender(client, world, db, frozen_clock, monkeypatch):
-    monkeypatch.delitem(tasks.SENDERS, "email", raising=False)  # as if no email sender were connected
+    channels.load()
+    # As if no email sender were connected.
+    monkeypatch.setitem(channels.ADAPTERS, "email", Adapter("email"))
     h = World.auth(world.agent_token)
     api_conv = inbound(client, world.agent_token, world.api_inbox.id)["conversation_id"]
     mail_conv = inbound(client, world.agent_token, world.email_inbox.id, address="m@customer.test")["conversation_id"]
@@ -48,7 +52,9 @@ def test_delivery_in_app_and_retry_without_sender(client, world, db, frozen_cloc
         first_due = job.due_at
     assert run_due(db) == 0  # backing off
     sent = []
-    monkeypatch.setitem(tasks.SENDERS, "email", lambda session, message: sent.append(message.id))
+    monkeypatch.setitem(
+        channels.ADAPTERS, "email", Adapter("email", sender=lambda session, message: sent.append(message.id))
+    )
     frozen_clock[0] = first_due + timedelta(seconds=1)
     assert run_due(db) == 1
     assert sent == [mail_msg["id"]]

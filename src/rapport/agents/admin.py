@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from rapport.agents import repository
-from rapport.agents.permissions import Actor, authorize
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.problems import NotFound
 from rapport.models import Agent, ApiToken, Team
 from rapport.models.enums import Role

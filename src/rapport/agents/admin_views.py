@@ -12,27 +12,9 @@ from rapport.config import get_settings
 from rapport.kit.schema import Id
 from rapport.web.deps import DB, client_address
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
-from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render, render_form
+from rapport.web.pages import Page, Viewer, WorkspaceRoute, redirect, render, render_form
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
-nav(
-    "admin.agents",
-    "Agents",
-    "/admin/agents",
-    order=20,
-    permission="admin",
-    section="admin",
-    description="Who signs in: add agents, change their role, send sign-in links, deactivate.",
-)
-nav(
-    "admin.teams",
-    "Teams",
-    "/admin/teams",
-    order=30,
-    permission="admin",
-    section="admin",
-    description="Teams and their members.",
-)
 HINTS = {"email": "Enter an email address such as alex@example.com."}
 
 

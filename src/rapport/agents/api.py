@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from rapport.agents import auth, repository, service, signin
-from rapport.agents.permissions import authorize
 from rapport.agents.schemas import (
     AgentIn,
     AgentOut,
@@ -20,6 +19,7 @@ from rapport.agents.schemas import (
     TokenOut,
 )
 from rapport.config import get_settings
+from rapport.kernel.permissions import authorize
 from rapport.kit.problems import Unauthorized
 from rapport.kit.schema import Id
 from rapport.models import Agent

@@ -10,10 +10,10 @@ from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from rapport.agents import repository
-from rapport.agents.permissions import Actor
 from rapport.config import get_settings
 from rapport.events import bus
 from rapport.events.outbox import record
+from rapport.kernel.permissions import Actor
 from rapport.kit.clock import now
 from rapport.kit.problems import Unauthorized
 from rapport.kit.secrets import new_token, token_hash, verify_password

@@ -15,13 +15,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from rapport.agents import auth, repository, service
-from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
 from rapport.events.outbox import record
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import ratelimit
 from rapport.kit.clock import now
-from rapport.kit.mailer import send_system_mail
 from rapport.kit.problems import Invalid
+from rapport.mail.mailer import send_system_mail
 from rapport.models import Agent, AgentSession
 
 INVALID = (

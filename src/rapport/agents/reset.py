@@ -20,8 +20,8 @@ from rapport.agents import auth, repository, service
 from rapport.config import get_settings
 from rapport.kit import ratelimit
 from rapport.kit.clock import now
-from rapport.kit.mailer import send_system_mail
 from rapport.kit.problems import Invalid
+from rapport.mail.mailer import send_system_mail
 from rapport.models import Agent, AgentSession
 
 SENT = (

@@ -9,8 +9,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from rapport.agents import repository, signin
-from rapport.agents.permissions import ALL_SCOPES, Actor, authorize
 from rapport.events.outbox import record
+from rapport.kernel.permissions import ALL_SCOPES, Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Forbidden, Invalid, NotFound
 from rapport.kit.secrets import hash_password, new_token, token_hash

@@ -9,18 +9,9 @@ from rapport.agents.schemas import TokenIn
 from rapport.kit.schema import Id
 from rapport.web.deps import DB
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
-from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render, render_form
+from rapport.web.pages import Page, Viewer, WorkspaceRoute, redirect, render, render_form
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
-nav(
-    "admin.tokens",
-    "API tokens",
-    "/admin/tokens",
-    order=50,
-    permission="admin",
-    section="admin",
-    description="Tokens programs use to call the API: who they act as, their scopes, when last used.",
-)
 
 
 @router.get("/admin/tokens")

@@ -14,13 +14,12 @@ from rapport.agents.signin import LockedOut
 from rapport.kit.problems import Invalid, Unauthorized
 from rapport.web.deps import DB, SESSION_COOKIE, client_address
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
-from rapport.web.pages import Page, WorkspaceRoute, nav, redirect, render, viewer_for
+from rapport.web.pages import Page, WorkspaceRoute, redirect, render, viewer_for
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 router.include_router(admin_views.router)
 router.include_router(token_views.router)
 router.include_router(reset_views.router)
-nav("profile", "Profile", "/profile", order=900)
 Short = Annotated[str, Form(max_length=320)]
 AVAILABILITY = ("online", "away", "offline")
 

@@ -8,18 +8,9 @@ from rapport.channels.email import quarantine
 from rapport.channels.email.api import raw_download
 from rapport.kit.schema import Id
 from rapport.web.deps import DB
-from rapport.web.pages import Page, WorkspaceRoute, nav, render
+from rapport.web.pages import Page, WorkspaceRoute, render
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
-nav(
-    "admin.quarantine",
-    "Quarantined mail",
-    "/admin/quarantine",
-    order=60,
-    permission="admin",
-    section="admin",
-    description="Inbound mail kept out of the conversations (loops, bounces, floods, unreadable mail), with why.",
-)
 PAGE_SIZE = 50
 
 

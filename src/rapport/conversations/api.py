@@ -9,16 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
 from rapport.conversations import delivery, present, repository, service
 from rapport.conversations import merge as merging
 from rapport.conversations.attachments import IncomingFile
+from rapport.conversations.reply_options import ReplyOptions, reply_options
 from rapport.conversations.schemas import (
     ConversationDetail,
     ConversationOut,
     ConversationPatch,
-    EventOut,
     ListQuery,
     MergeIn,
     MessageOut,
@@ -26,6 +25,8 @@ from rapport.conversations.schemas import (
     OpenQuery,
     ReplyIn,
 )
+from rapport.events.schemas import EventOut
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid, NotFound
 from rapport.kit.schema import Id, Int, Page
@@ -228,6 +229,14 @@ def get_attachment(attachment_id: Id, session: DB, actor: Me):
     if att is None or session.get(Message, att.message_id) is None:
         raise NotFound(f"There is no attachment {attachment_id}.")
     return attachment_response(att)
+
+
+@router.get(
+    "/conversations/{conversation_id}/reply-options", dependencies=[requires("read")], response_model=ReplyOptions
+)
+def get_reply_options(conversation_id: Id, session: DB, actor: Me) -> ReplyOptions:
+    """The channels an agent can reply on, the default one, and whether each channel's reply window is open."""
+    return reply_options(session, actor, conversation_id)
 
 
 def _files(items) -> list[IncomingFile]:

@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM, Actor, authorize
 from rapport.events.outbox import record
+from rapport.kernel.permissions import SYSTEM, Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, NotFound
 from rapport.models import Job, Message

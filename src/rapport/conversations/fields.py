@@ -8,8 +8,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.events.outbox import record
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid, NotFound
 from rapport.models import FieldDefinition

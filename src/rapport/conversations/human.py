@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor
 from rapport.conversations import repository
 from rapport.events.outbox import record
+from rapport.kernel.permissions import Actor
 from rapport.kit.clock import now
 from rapport.models import Conversation
 

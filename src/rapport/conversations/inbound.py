@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor
 from rapport.conversations.inbound_plan import Plan, plan_batch
 from rapport.conversations.inbound_types import Inbound, Received
 from rapport.conversations.inbound_write import write_batch
+from rapport.kernel.permissions import Actor
 from rapport.kit.problems import Problem
 
 __all__ = ["Inbound", "Received", "receive_batch", "receive_inbound"]

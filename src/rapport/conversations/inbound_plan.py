@@ -13,12 +13,12 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
 from rapport.conversations import attachments
 from rapport.conversations.inbound_queries import statements
 from rapport.conversations.inbound_types import Inbound, Received
 from rapport.customers.identities import normalise
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import html as htmlkit
 from rapport.kit.clock import now
 from rapport.kit.headers import one_line

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations import attachments
 from rapport.conversations.inbound_plan import ConvState, Plan, PlanItem
 from rapport.conversations.inbound_types import Received
 from rapport.db.bulk import insert_ids, insert_rows
 from rapport.events.outbox import record_many
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit.clock import now
 from rapport.models import Conversation, Customer, IdempotencyKey, Identity, Message
 from rapport.models.enums import AuthorKind, Direction

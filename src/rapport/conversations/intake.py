@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from sqlalchemy.exc import DBAPIError
 
 from rapport.agents import auth
-from rapport.agents.permissions import Actor, authorize
 from rapport.conversations.inbound import Inbound, Received, receive_batch
 from rapport.conversations.inbound_plan import prepare
 from rapport.db.session import Database
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.problems import Problem
 
 log = logging.getLogger(__name__)

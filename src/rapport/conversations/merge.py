@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.conversations import repository
 from rapport.events.outbox import record
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict
 from rapport.models import Conversation, ConversationTag, Message

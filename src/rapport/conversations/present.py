@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from rapport.config import get_settings
 from rapport.conversations import repository
-from rapport.conversations.schemas import AttachmentOut, ConversationOut, EventOut, MessageOut
+from rapport.conversations.schemas import AttachmentOut, ConversationOut, MessageOut
+from rapport.events.schemas import EventOut
 from rapport.models import Conversation, Event, Message
 
 

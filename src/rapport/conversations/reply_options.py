@@ -1,8 +1,8 @@
 """Where an agent can reply in a conversation: the customer's channels, the default, and channel windows.
 
 Some channels only allow a free-form reply for a while after the customer last wrote (WhatsApp: 24 hours).
-An adapter registers its window in WINDOWS; replies outside an open window are refused before anything is
-written, and GET /conversations/{id}/reply-options shows agents the window before they type.
+A channel's adapter carries its window (`ChannelAdapter.window`); replies outside an open window are refused
+before anything is written, and GET /conversations/{id}/reply-options shows agents the window before they type.
 
 An email's Reply-To is where its sender asks replies to go; anyone can write one, so a Reply-To that is none of
 the customer's own addresses is only used when the agent confirms it for that reply (`confirm_reply_to`, checked
@@ -11,23 +11,20 @@ here); otherwise the reply goes to the address the mail came from. Reply options
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.conversations import repository
 from rapport.customers.identities import normalise
+from rapport.kernel import channels
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.problems import Conflict, Invalid
-from rapport.kit.schema import Id
 from rapport.models import Conversation, Identity, Inbox, Message
 from rapport.models.enums import Channel, Direction
-from rapport.web.deps import DB, Me, requires
 
 # How an identity kind is replied to.
 IDENTITY_CHANNELS = {"email": Channel.email, "phone": Channel.sms, "whatsapp": Channel.whatsapp, "chat": Channel.chat}
@@ -42,12 +39,9 @@ class ReplyWindow:
     reason: str = ""
 
 
-WINDOWS: dict[str, Callable[[Session, Conversation], ReplyWindow]] = {}
-
-
 def check_window(session: Session, conv: Conversation, channel: str) -> None:
     """Raise Conflict (409) when `channel` has a reply window for this conversation and it is closed."""
-    fn = WINDOWS.get(channel)
+    fn = _window(channel)
     if fn is None:
         return
     win = fn(session, conv)
@@ -154,21 +148,11 @@ def reply_options(session: Session, actor: Actor, conversation_id: int) -> Reply
     addresses.setdefault(default, [])
     options = []
     for channel, addrs in addresses.items():
-        win = WINDOWS[channel](session, conv) if channel in WINDOWS else ReplyWindow(open=True, closes_at=None)
+        fn = _window(channel)
+        win = fn(session, conv) if fn else ReplyWindow(open=True, closes_at=None)
         options.append(ChannelOption(channel=channel, addresses=addrs, open=win.open, window_closes_at=win.closes_at))
     reply_to = unknown_reply_to(session, conv.customer_id, latest_mail(session, conv.id))
     return ReplyOptions(conversation_id=conv.id, default=default, channels=options, reply_to=reply_to)
-
-
-router = APIRouter(tags=["conversations"])
-
-
-@router.get(
-    "/conversations/{conversation_id}/reply-options", dependencies=[requires("read")], response_model=ReplyOptions
-)
-def get_reply_options(conversation_id: Id, session: DB, actor: Me) -> ReplyOptions:
-    """The channels an agent can reply on, the default one, and whether each channel's reply window is open."""
-    return reply_options(session, actor, conversation_id)
 
 
 def default_reply_channel(session: Session, conv) -> str:
@@ -178,3 +162,8 @@ def default_reply_channel(session: Session, conv) -> str:
     """
     channel = repository.last_inbound_channel(session, conv.id) or conv.channel
     return Channel.sms.value if channel == Channel.phone else channel
+
+
+def _window(channel: str):
+    found = channels.adapter(channel)
+    return found.window if found else None

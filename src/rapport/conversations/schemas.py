@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import MISSING, BaseModel, Field, field_validator
 
+from rapport.events.schemas import EventOut
 from rapport.kit.schema import Id, In, Int, Out, Str
 from rapport.models.enums import Channel, DeliveryStatus, IdentityKind, Priority, Status
 
@@ -65,20 +66,6 @@ class MessageOut(Out):
     delivery_next_at: datetime | None = None
     created_at: datetime
     attachments: list[AttachmentOut] = []
-
-
-class EventOut(Out):
-    """One entry of the timeline / audit log."""
-
-    id: int
-    name: str
-    occurred_at: datetime
-    actor_kind: str
-    actor_id: int | None
-    conversation_id: int | None
-    customer_id: int | None
-    message_id: int | None
-    payload: dict[str, Any]
 
 
 class ConversationOut(Out):

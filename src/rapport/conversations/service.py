@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.conversations import attachments, human, repository
 from rapport.conversations.fields import validate_values
 from rapport.conversations.reply_options import check_window, confirmed_reply_to, default_reply_channel
 from rapport.conversations.status import move
 from rapport.events.outbox import record
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import html as htmlkit
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid, NotFound

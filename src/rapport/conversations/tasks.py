@@ -16,19 +16,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations import delivery
 from rapport.conversations.status import move
 from rapport.db.session import Database
+from rapport.kernel import channels
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation, Job, Message
 from rapport.models.enums import DeliveryStatus, Status
 from rapport.worker.runner import handler, on_failure
 
 # Channels whose customers read replies inside Rapport (or pull them over the API): committed is delivered.
 IN_APP = {"chat", "portal", "api"}
-# channel -> fn(session, message). It either settles the message in the transaction (no network I/O allowed there)
-# and returns None, or returns an Outgoing whose network call the job makes after the transaction committed.
-SENDERS: dict[str, Callable[[Session, Message], Outgoing | None]] = {}
 
 
 class Undeliverable(Exception):  # noqa: N818  (a verdict, not a fault)
@@ -88,7 +86,10 @@ def _prepare(session: Session, message_id: int) -> Outgoing | None:
     message = session.get(Message, message_id)
     if message is None or message.delivery_status != DeliveryStatus.queued:
         return None  # already handled: deliveries are at least once, so this must be a no-op
-    sender = SENDERS.get(message.channel)
+    # The channel adapter's sender either settles the message in the transaction (no network I/O allowed there)
+    # and returns None, or returns an Outgoing whose network call the job makes after the transaction committed.
+    found = channels.adapter(message.channel)
+    sender = found.sender if found else None
     if sender is None and message.channel not in IN_APP:
         raise LookupError(
             f"no sender is connected for the '{message.channel}' channel; the message stays "

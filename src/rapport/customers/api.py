@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from rapport.agents.permissions import authorize
 from rapport.config import get_settings
-from rapport.conversations.schemas import EventOut
 from rapport.customers import repository, service
 from rapport.customers.schemas import (
     CustomerIn,
@@ -16,6 +14,8 @@ from rapport.customers.schemas import (
     IdentityIn,
     IdentityOut,
 )
+from rapport.events.schemas import EventOut
+from rapport.kernel.permissions import authorize
 from rapport.kit.problems import Invalid
 from rapport.kit.schema import Id, Int, Page, Str
 from rapport.models import Customer

@@ -8,10 +8,10 @@ from datetime import datetime
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
 from rapport.customers import repository
 from rapport.customers.repository import Activity, Position
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid
 from rapport.models import Customer, Identity

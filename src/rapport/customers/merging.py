@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import PERMISSIONS, Actor, authorize
 from rapport.customers import directory, repository, service
 from rapport.customers.directory import CustomerRow
+from rapport.kernel.permissions import PERMISSIONS, Actor, authorize
 from rapport.kit.problems import Conflict, Invalid
 from rapport.models import Customer
 

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.customers import repository
 from rapport.customers.identities import normalise
 from rapport.events.outbox import record
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.headers import one_line
 from rapport.kit.problems import Conflict

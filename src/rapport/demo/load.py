@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 
 from rapport.agents import service as agents
-from rapport.agents.permissions import SYSTEM
 from rapport.config import Settings
 from rapport.db.session import Database
 from rapport.demo.org import DEMO_EMAIL
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Agent, Conversation, Identity, Inbox, Message
 
 DEMO_PASSWORD = "rapport-demo"  # printed by `rapport demo`; a demo data directory is not for real customers

@@ -15,10 +15,10 @@ import uuid
 
 from sqlalchemy import func, select
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations.inbound import Inbound, Received, receive_inbound
 from rapport.db.session import Database
 from rapport.demo import people, phrases
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Customer, Identity, Inbox
 
 log = logging.getLogger(__name__)

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from rapport.agents.permissions import authorize
 from rapport.config import get_settings
 from rapport.demo import mailcatcher
+from rapport.kernel.permissions import authorize
 from rapport.kit.problems import NotFound
-from rapport.web.pages import Page, WorkspaceRoute, nav, render
+from rapport.web.pages import Page, WorkspaceRoute, render
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
-nav(
-    "demo.mail",
-    "Mail catcher",
-    "/demo/mail",
-    order=900,
-    permission="admin",
-    visible=lambda: get_settings().demo_mail_catcher,
-)
 SHOWN = 100
 
 

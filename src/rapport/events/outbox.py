@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor
 from rapport.db.bulk import insert_ids
 from rapport.events.registry import EVENTS
+from rapport.kernel.permissions import Actor
 from rapport.kit.clock import now
 from rapport.models import Event
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from rapport import channels
 from rapport.agents import repository as agents
-from rapport.agents.permissions import Actor, authorize
-from rapport.channels import Connection
 from rapport.config import get_settings
 from rapport.inboxes import repository
+from rapport.kernel import channels
+from rapport.kernel.channels import Connection
+from rapport.kernel.permissions import Actor, authorize
 from rapport.models import Inbox, Team
 from rapport.models.enums import Channel
 

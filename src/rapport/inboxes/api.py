@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from rapport.agents.permissions import authorize
 from rapport.conversations import fields
 from rapport.inboxes import repository, service
 from rapport.inboxes.schemas import FieldIn, FieldOut, InboxIn, InboxOut, InboxPatch
+from rapport.kernel.permissions import authorize
 from rapport.kit.schema import Id
 from rapport.web.deps import DB, Me, requires
 

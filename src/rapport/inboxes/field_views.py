@@ -10,18 +10,9 @@ from rapport.kit.schema import Id
 from rapport.models.enums import FieldKind
 from rapport.web.deps import DB
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
-from rapport.web.pages import Page, WorkspaceRoute, nav, redirect, render_form
+from rapport.web.pages import Page, WorkspaceRoute, redirect, render_form
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
-nav(
-    "admin.fields",
-    "Custom fields",
-    "/admin/fields",
-    order=40,
-    permission="admin",
-    section="admin",
-    description="Fields agents fill in on conversations: their labels, types and choices.",
-)
 KINDS = {"text": "Text", "number": "Number", "boolean": "Yes or no", "date": "Date", "select": "Choice from a list"}
 
 

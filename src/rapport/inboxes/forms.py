@@ -12,7 +12,7 @@ import copy
 import json
 from dataclasses import dataclass
 
-from rapport.channels import SECRET_MASK, mask_secrets
+from rapport.kernel.channels import SECRET_MASK, mask_secrets
 from rapport.kit.problems import Invalid
 
 SECURITY = (

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import MISSING, Field, field_serializer
 
-from rapport.channels import mask_secrets
+from rapport.kernel.channels import mask_secrets
 from rapport.kit.schema import Id, In, Out
 from rapport.models.enums import Channel, FieldKind
 

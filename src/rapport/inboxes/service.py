@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rapport import channels
-from rapport.agents.permissions import Actor, authorize
 from rapport.events.outbox import record
 from rapport.inboxes import repository
+from rapport.kernel import channels
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, NotFound
 from rapport.models import Inbox, Team

@@ -11,19 +11,10 @@ from rapport.inboxes.schemas import InboxIn, InboxPatch
 from rapport.kit.schema import Id
 from rapport.web.deps import DB
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
-from rapport.web.pages import Page, Viewer, WorkspaceRoute, nav, redirect, render, render_form
+from rapport.web.pages import Page, Viewer, WorkspaceRoute, redirect, render, render_form
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 router.include_router(_field_views.router)
-nav(
-    "admin.inboxes",
-    "Inboxes",
-    "/admin/inboxes",
-    order=10,
-    permission="admin",
-    section="admin",
-    description="Mailboxes, chat widgets, phone and WhatsApp numbers, and how each is connected.",
-)
 STATES = {"ready": "Connected", "partial": "Partly set up", "missing": "Not connected", "off": "Inactive"}
 CHANNEL_NAMES = {
     "email": "Email",

@@ -18,9 +18,9 @@ from datetime import datetime
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM
 from rapport.events.consumers import consumer
 from rapport.events.outbox import record_many
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit.clock import now
 from rapport.notifications import repository
 

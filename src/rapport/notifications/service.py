@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.problems import Forbidden, NotFound
 from rapport.models import Notification

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.conversations import repository as conversations
 from rapport.inboxes import repository as inboxes
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.problems import Forbidden, Invalid
 from rapport.realtime.pushes import Push, signal
 

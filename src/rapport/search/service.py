@@ -14,8 +14,8 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid
 from rapport.kit.schema import Page

@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
 from rapport.conversations import service as conversations
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.problems import Invalid
 from rapport.routing.wait import Wait, expected_wait
 from rapport.supervision import repository

@@ -10,10 +10,9 @@ from rapport.kit.problems import Conflict, Invalid, NotFound
 from rapport.kit.schema import Id
 from rapport.supervision import service
 from rapport.web.deps import DB
-from rapport.web.pages import Page, WorkspaceRoute, is_htmx, nav, redirect, render
+from rapport.web.pages import Page, WorkspaceRoute, is_htmx, redirect, render
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
-nav("supervisor", "Supervisor", "/supervisor", order=40, permission="supervisor.console")
 
 
 @router.get("/supervisor")

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport.agents import service as agents
-from rapport.agents.permissions import SYSTEM
-from rapport.channels import SECRET_MASK
 from rapport.conversations import fields
 from rapport.inboxes import service as inboxes
+from rapport.kernel.channels import SECRET_MASK
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit.problems import Problem
 from rapport.models import Agent, FieldDefinition, Inbox, Team
 from rapport.transfer.report import Outcome

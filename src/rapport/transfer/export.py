@@ -10,9 +10,9 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rapport.channels import mask_secrets
 from rapport.conversations import repository as conversation_queries
 from rapport.db.session import Database
+from rapport.kernel.channels import mask_secrets
 from rapport.models import (
     Agent,
     Conversation,

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from rapport.agents import auth
-from rapport.agents.permissions import ALL_SCOPES, Actor
 from rapport.config import get_settings
 from rapport.db.session import Database
+from rapport.kernel.permissions import ALL_SCOPES, Actor
 from rapport.kit.problems import Forbidden, Unauthorized
 
 SESSION_COOKIE = "rapport_session"

@@ -1,15 +1,12 @@
 """Workspace page plumbing: templates, the navigation registry, the signed-in viewer, CSRF, errors, headers.
 
-Each domain's `views.py` (found by `load_views`) exposes `router` and registers its menu entries with `nav(...)`;
+Each domain declares its page routers and menu entries in its `domain.py` (`rapport.kernel.registry`);
 nothing here lists the domains, so a new one adds its pages without touching the others.
 """
 
 from __future__ import annotations
 
 import hmac
-import importlib
-import importlib.util
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,10 +22,11 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-import rapport
 from rapport.agents import auth
 from rapport.agents import repository as agents
-from rapport.agents.permissions import Actor
+from rapport.kernel import registry
+from rapport.kernel.permissions import Actor
+from rapport.kernel.registry import NavEntry
 from rapport.kit.clock import now
 from rapport.kit.problems import Forbidden, Invalid, NotFound, Problem, Unauthorized
 from rapport.web import icons
@@ -45,60 +43,14 @@ CSP = (
 )
 
 
-@dataclass(frozen=True)
-class NavEntry:
-    """One entry of the workspace menu: shown to agents holding `permission`."""
-
-    key: str
-    label: str
-    href: str
-    order: int
-    permission: str
-    section: str = "main"
-    description: str = ""
-    visible: Callable[[], bool] | None = None
-
-
-_NAV: dict[str, NavEntry] = {}
-
-
-def nav(
-    key: str,
-    label: str,
-    href: str,
-    *,
-    order: int = 100,
-    permission: str = "conversations.read",
-    section: str = "main",
-    description: str = "",
-    visible: Callable[[], bool] | None = None,
-) -> None:
-    """Register a menu entry (a domain's views module calls this when imported).
-
-    `section="main"` puts it in the top menu; `section="admin"` lists it on the admin pages (`/admin`) instead.
-    `visible`, when given, is asked at each render (e.g. a page that exists only while the demo runs).
-    """
-    _NAV[key] = NavEntry(key, label, href, order, permission, section, description, visible)
-
-
 def nav_for(actor: Actor, section: str = "main") -> list[NavEntry]:
-    """The menu entries of `section` this agent may see, in order."""
+    """The menu entries of `section` (from every domain's declaration) this agent may see, in order."""
     allowed = (
         e
-        for e in _NAV.values()
+        for e in registry.navigation()
         if e.section == section and actor.can(e.permission) and (e.visible is None or e.visible())
     )
     return sorted(allowed, key=lambda e: (e.order, e.label))
-
-
-def load_views() -> list:
-    """The `router` of every `rapport.<domain>.views` module, importing each (which registers its nav entries)."""
-    routers = []
-    for info in sorted(pkgutil.iter_modules(rapport.__path__), key=lambda i: i.name):
-        name = f"rapport.{info.name}.views"
-        if info.ispkg and importlib.util.find_spec(name) is not None:
-            routers.append(importlib.import_module(name).router)
-    return routers
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from rapport.agents.permissions import authorize
-from rapport.web.pages import Page, WorkspaceRoute, nav, render
+from rapport.kernel.permissions import authorize
+from rapport.web.pages import Page, WorkspaceRoute, render
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
-nav("admin", "Admin", "/admin", order=800, permission="admin")
 
 
 @router.get("/admin")

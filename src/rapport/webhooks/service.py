@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
 from rapport.events.outbox import record
 from rapport.events.registry import EVENTS
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid
 from rapport.models import WebhookDelivery, WebhookEndpoint

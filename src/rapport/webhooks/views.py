@@ -10,19 +10,11 @@ from fastapi import APIRouter, Form, Request
 from rapport.kit.problems import Invalid
 from rapport.kit.schema import Id, Int
 from rapport.web.deps import DB
-from rapport.web.pages import Page, Viewer, WorkspaceRoute, is_htmx, nav, redirect, render
+from rapport.web.pages import Page, Viewer, WorkspaceRoute, is_htmx, redirect, render
 from rapport.webhooks import service
 from rapport.webhooks.guard import Refused
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
-nav(
-    "admin.webhooks",
-    "Webhooks",
-    "/admin/webhooks",
-    permission="admin",
-    section="admin",
-    description="Send events to other systems over HTTPS, signed, with retries and a delivery log.",
-)
 Url = Annotated[str, Form(max_length=2000)]
 Description = Annotated[str, Form(max_length=500)]
 EventTypes = Annotated[list[str], Form(max_length=200)]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from rapport.db.outage import REPORTS, is_unavailable
 from rapport.db.session import Database
 from rapport.events import bus, consumers
+from rapport.kernel import channels, registry
 from rapport.worker import queue
 
 log = logging.getLogger(__name__)
@@ -63,14 +64,9 @@ def on_failure(kind: str) -> Callable[[FailureHook], FailureHook]:
 
 
 def load_handlers() -> None:
-    """Import every module that registers job handlers or event consumers."""
-    import rapport.channels
-    import rapport.conversations.tasks
-    import rapport.kit.mailer
-    import rapport.notifications.listeners
-    import rapport.webhooks.tasks  # noqa: F401  (event consumers and the jobs they queue)
-
-    rapport.channels.load()
+    """Import every module that registers job handlers or event consumers (each domain names its own)."""
+    registry.load_workers()
+    channels.load()
 
 
 class Heartbeat(threading.Thread):

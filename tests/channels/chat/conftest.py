@@ -11,8 +11,8 @@ import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
 
-from rapport.agents.permissions import SYSTEM
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from tests.conftest import free_port
 
 KEY = "pk_test_chat_0123456789"

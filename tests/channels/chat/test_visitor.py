@@ -7,9 +7,9 @@ import base64
 import pytest
 from sqlalchemy import select, update
 
-from rapport.agents.permissions import Actor
 from rapport.conversations import merge as merging
 from rapport.conversations import service
+from rapport.kernel.permissions import Actor
 from rapport.kit.problems import Conflict
 from rapport.models import Agent, Conversation, Event
 from tests.channels.chat.conftest import KEY, SHOP, new_visitor

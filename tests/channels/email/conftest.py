@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.email.pipeline import RawMail, ingest
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from tests.channels.email.dovecot import Dovecot
 
 USERS = 400  # mail users made before the server starts; each test takes a fresh one

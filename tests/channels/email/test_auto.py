@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations import service as conversations
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation, EmailReceipt, Job, Message
 from rapport.worker.runner import run_due
 from tests.channels.email.conftest import receive
@@ -35,7 +35,7 @@ def _replied(db, world, inbox) -> tuple[int, Message]:
 
 def world_actor(session, world):
     """The agent Alex as an acting session user."""
-    from rapport.agents.permissions import Actor
+    from rapport.kernel.permissions import Actor
     from rapport.models.enums import Role
 
     return Actor(kind="agent", id=world.agent.id, role=Role.agent, name="Alex Agent")

@@ -8,12 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from rapport.agents.permissions import SYSTEM
 from rapport.app import create_app
 from rapport.channels.email import fetch_once, pipeline, repository
 from rapport.channels.email.fetcher import MailboxWatcher
 from rapport.channels.email.imap import ImapClient, ImapError
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import EmailReceipt, Message
 from tests.channels.email.conftest import deliver
 from tests.channels.email.mails import mail

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.email import pipeline, tokens
 from rapport.config import get_settings
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit import blobs
 from rapport.models import Attachment, Conversation, EmailReceipt, Message
 from tests.channels.email.conftest import receive

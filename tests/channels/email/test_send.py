@@ -8,11 +8,11 @@ from email.utils import parseaddr
 import pytest
 from sqlalchemy import select, update
 
-from rapport.agents.permissions import Actor
 from rapport.channels.email import tokens
 from rapport.channels.email.smtp_in import SmtpReceiver
 from rapport.conversations import service as conversations
 from rapport.conversations.attachments import IncomingFile
+from rapport.kernel.permissions import Actor
 from rapport.models import Conversation, Customer, EmailReceipt, Message
 from rapport.models.enums import Role
 from rapport.worker.runner import run_due

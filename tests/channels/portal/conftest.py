@@ -7,10 +7,10 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations.inbound import Inbound, receive_inbound
 from rapport.customers import service as customers
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.worker.runner import run_due
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 import pytest
 from twilio.request_validator import RequestValidator
 
-from rapport.agents.permissions import SYSTEM
 from rapport.config import Settings, use_settings
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from tests.channels.twilio.fake_twilio import FakeTwilio
 
 # The app sits behind a proxy: Twilio signs the public URL, not the one the app sees (http://testserver).

@@ -176,8 +176,8 @@ def test_a_withheld_number_is_answered_but_cannot_ask_for_a_callback(client, db,
 
 def test_a_reply_to_a_call_goes_by_sms_to_the_callers_number(client, db, world, phone_inbox, fake_twilio, frozen_clock):
     """A call cannot be answered in writing on the call: the default reply channel is SMS, from the phone number."""
-    from rapport.agents.permissions import Actor
     from rapport.conversations import service
+    from rapport.kernel.permissions import Actor
     from rapport.worker.runner import load_handlers, run_due
 
     load_handlers()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations import service as conversations
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Attachment, Customer, Event, Identity, Job, Message
 from rapport.worker.runner import load_handlers, run_due
 from tests.channels.twilio.conftest import ACCOUNT, CALLER, PUBLIC, SMS_NUMBER, TOKEN, post, sign

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from rapport.agents.permissions import SYSTEM
 from rapport.inboxes import service as inboxes
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit.clock import now
 from tests.channels.whatsapp.fake_graph import PHONE_NUMBER_ID, TOKEN, VERSION, FakeGraph
 

@@ -186,8 +186,8 @@ def test_outside_the_window_a_whatsapp_reply_is_refused_before_anything_is_writt
         assert s.scalar(select(func.count()).select_from(Job)) == 0
     # Another channel is still allowed: an email reply goes through.
     with db.write() as s:
-        from rapport.agents.permissions import SYSTEM
         from rapport.customers import service as customers
+        from rapport.kernel.permissions import SYSTEM
 
         customer_id = s.scalar(select(Message.customer_id).limit(1))
         customers.add_identity(s, SYSTEM, customer_id, "email", "jo@example.net")

@@ -58,7 +58,7 @@ def admin_csrf(client, world) -> str:
 def supervisor_csrf(client, db, world) -> str:
     """The client signed in as Sam Super (given a password first); returns the CSRF token."""
     from rapport.agents import service
-    from rapport.agents.permissions import SYSTEM
+    from rapport.kernel.permissions import SYSTEM
 
     with db.write() as s:
         service.update_agent(s, SYSTEM, world.supervisor.id, password="supervisor pass 1")

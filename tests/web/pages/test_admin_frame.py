@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from rapport.agents.permissions import Actor
+from rapport.kernel import registry
+from rapport.kernel.permissions import Actor
+from rapport.kernel.registry import Domain
 from rapport.models.enums import Role
-from rapport.web import pages
-from rapport.web.pages import nav, nav_for
+from rapport.web.pages import nav_for
 
 
 def test_agent_gets_no_admin_menu_and_is_refused(client, signed_in):
@@ -25,11 +26,13 @@ def test_admin_sees_the_admin_pages(client, world):
 
 
 def test_admin_section_entries_stay_out_of_the_top_menu():
-    nav("test.admin.section", "Test section", "/admin/test-section", permission="admin", section="admin")
+    registry.domains().append(
+        Domain("test", admin_sections=(registry.admin("test.admin.section", "Test section", "/admin/test-section"),))
+    )
     try:
         admin = Actor(kind="agent", id=1, role=Role.admin)
         assert "test.admin.section" in [e.key for e in nav_for(admin, "admin")]
         assert "test.admin.section" not in [e.key for e in nav_for(admin)]
         assert nav_for(Actor(kind="agent", id=2, role=Role.agent), "admin") == []
     finally:
-        pages._NAV.pop("test.admin.section")
+        registry.domains().pop()

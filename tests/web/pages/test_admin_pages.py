@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rapport.agents.admin import SCOPE_WORDS
-from rapport.agents.permissions import ALL_SCOPES
 from rapport.channels.email.pipeline import RawMail, ingest
+from rapport.kernel.permissions import ALL_SCOPES
 
 
 @pytest.fixture

@@ -94,14 +94,14 @@ def test_sign_out_here_only(client, signed_in, app):
 
 
 def test_nav_registry_is_filled_by_domain_views(client, signed_in):
-    from rapport.web import pages
+    from rapport.kernel import registry
 
-    pages.nav("zz-test", "Test page", "/zz-test", order=999)
+    registry.domains().append(registry.Domain("zz", navigation=(registry.NavEntry("zz-test", "Test", "/zz-test"),)))
     try:
         html = client.get("/inbox/all").text
         assert 'href="/inbox"' in html and 'href="/profile"' in html and 'href="/zz-test"' in html
     finally:
-        pages._NAV.pop("zz-test")
+        registry.domains().pop()
 
 
 def test_csrf_token_is_per_session(client, signed_in, app):

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from rapport.agents.permissions import SYSTEM, Actor
 from rapport.conversations import fields
 from rapport.conversations import service as conversations
+from rapport.kernel.permissions import SYSTEM, Actor
 from rapport.models import Conversation, Event, Message
 from rapport.models.enums import FieldKind
 from rapport.realtime.pushes import build_pushes

@@ -7,10 +7,10 @@ import re
 from sqlalchemy import func, select
 
 from rapport.agents import service as agents
-from rapport.agents.permissions import SYSTEM
 from rapport.conversations import service as conversations
 from rapport.customers import repository
 from rapport.customers import service as customers
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation, Customer, Event, Identity
 from tests.conftest import LATER, World, inbound
 from tests.web.pages.conftest import csrf_of

@@ -164,8 +164,8 @@ def test_live_refresh_keeps_the_page(client, world, signed_in, settings, frozen_
 
 
 def test_segment_filter(client, world, signed_in, db):
-    from rapport.agents.permissions import SYSTEM
     from rapport.customers import service as customers
+    from rapport.kernel.permissions import SYSTEM
 
     big = inbound(client, world.agent_token, world.email_inbox.id, "big@corp.test", "from a big one")
     small = inbound(client, world.agent_token, world.email_inbox.id, "small@shop.test", "from a small one")

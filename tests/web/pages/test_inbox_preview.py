@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from rapport.agents.permissions import Actor
 from rapport.conversations import service as conversations
+from rapport.kernel.permissions import Actor
 from rapport.models import Conversation
 from rapport.models.enums import Role
 from tests.conftest import inbound

@@ -6,12 +6,11 @@ registered; `messages.deliver` marks a chat reply delivered on commit (conversat
 
 from fastapi import APIRouter
 
-from rapport.channels import SETTINGS, STATUS
 from rapport.channels.chat import api, views
 from rapport.channels.chat import settings as _settings
+from rapport.kernel.channels import Adapter, register
 
-SETTINGS["chat"] = _settings.check
-STATUS["chat"] = _settings.status
+register(Adapter("chat", check=_settings.check, status=_settings.status))
 
 router = APIRouter()
 router.include_router(api.router)

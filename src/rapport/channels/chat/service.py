@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.chat import repository
 from rapport.config import get_settings
 from rapport.conversations import human
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.inbound import Inbound, Received, receive_inbound
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit import ratelimit
 from rapport.kit.clock import now
 from rapport.kit.problems import NotFound, TooManyRequests, Unauthorized

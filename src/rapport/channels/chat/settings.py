@@ -6,7 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from rapport.channels import Connection, invalid_settings
+from rapport.channels import invalid_settings
+from rapport.kernel.channels import Connection
 
 ORIGIN = r"^(\*|https?://[^/\s]+/?)$"  # "*" allows any site
 HINTS = {

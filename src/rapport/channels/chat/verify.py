@@ -20,18 +20,18 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.chat import repository
 from rapport.config import get_settings
 from rapport.conversations import service as conversations
 from rapport.customers import service as customers
 from rapport.customers.identities import normalise
 from rapport.events.outbox import record
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit import ratelimit
 from rapport.kit.clock import now
-from rapport.kit.mailer import send_system_mail
 from rapport.kit.problems import Conflict, Invalid, TooManyRequests
 from rapport.kit.secrets import new_token, token_hash
+from rapport.mail.mailer import send_system_mail
 from rapport.models import ChatVerification, ChatVisitor, Conversation, Identity, Inbox
 
 

@@ -20,7 +20,6 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.email import authres, repository, tokens
 from rapport.channels.email import settings as email_settings
 from rapport.channels.email.parse import Parsed
@@ -30,6 +29,7 @@ from rapport.conversations import delivery
 from rapport.conversations.inbound import Inbound, Received, receive_batch
 from rapport.db.session import Database
 from rapport.events.outbox import record_many
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit import blobs
 from rapport.kit.clock import now
 from rapport.kit.problems import Invalid, NotFound, Problem, TooLarge

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.channels.email import repository
 from rapport.channels.email.parse import POLICY, _decode_raw, one_line
 from rapport.config import get_settings
 from rapport.inboxes import repository as inboxes
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import blobs
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid, NotFound

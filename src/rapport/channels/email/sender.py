@@ -1,4 +1,4 @@
-"""Sending replies by SMTP: `SENDERS["email"]`, called by the `messages.deliver` job.
+"""Sending replies by SMTP: the email adapter's sender, called by the `messages.deliver` job.
 
 The reply goes from the inbox's address with the agent's name ("Alex Agent via Support"), to the address the
 customer wrote from (or a Reply-To that is theirs), threaded under their last mail (In-Reply-To, References), as

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from rapport.channels import Connection
+from rapport.kernel.channels import Connection
 from rapport.kit import netguard
 from rapport.kit.problems import Invalid
 

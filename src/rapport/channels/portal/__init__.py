@@ -5,5 +5,8 @@ messages.deliver job marks delivered on commit.
 """
 
 from rapport.channels.portal.views import router
+from rapport.kernel.channels import Adapter, register
+
+register(Adapter("portal"))
 
 __all__ = ["router"]

@@ -12,17 +12,18 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.portal import repository
 from rapport.config import get_settings
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.inbound import Inbound, Received, receive_inbound
 from rapport.customers.identities import normalise
 from rapport.events.outbox import record
-from rapport.kit import mailer, ratelimit
+from rapport.kernel.permissions import SYSTEM
+from rapport.kit import ratelimit
 from rapport.kit.clock import now
 from rapport.kit.problems import Invalid, NotFound, Problem
 from rapport.kit.secrets import token_hash
+from rapport.mail import mailer
 from rapport.models import Conversation, Message, PortalLink, PortalSession
 from rapport.models.enums import Channel
 

@@ -1,11 +1,10 @@
 """SMS over Twilio: inbound (and MMS media) by signed webhook, outbound through the Messages API."""
 
-from rapport.channels import SETTINGS, STATUS
-from rapport.channels.sms import sender  # noqa: F401  (registers SENDERS["sms"])
 from rapport.channels.sms.api import router
+from rapport.channels.sms.sender import send_sms
 from rapport.channels.twilio_common import inbox_settings
+from rapport.kernel.channels import Adapter, register
 
-SETTINGS["sms"] = inbox_settings.check
-STATUS["sms"] = inbox_settings.status
+register(Adapter("sms", check=inbox_settings.check, status=inbox_settings.status, sender=send_sms))
 
 __all__ = ["router"]

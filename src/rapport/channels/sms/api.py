@@ -6,12 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.sms import media, service
 from rapport.channels.twilio_common.deps import SmsHook
 from rapport.channels.twilio_common.webhook import twiml
 from rapport.config import get_settings
 from rapport.conversations.intake import Delivery
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit import blobs
 from rapport.kit.problems import Problem
 from rapport.kit.schema import Id, Int, Str

@@ -1,4 +1,4 @@
-"""SENDERS["sms"]: a reply sent through Twilio's Messages API by the messages.deliver job.
+"""The SMS adapter's sender: a reply sent through Twilio's Messages API by the messages.deliver job.
 
 The job's transaction prepares the request; the call to Twilio runs after it committed (an Outgoing). Twilio's
 Messages API takes no idempotency key, so a retry after a crash between Twilio's answer and the bookkeeping sends
@@ -15,7 +15,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from rapport.channels.sms import media, repository
 from rapport.channels.twilio_common.config import client, parse
 from rapport.config import get_settings
-from rapport.conversations.tasks import SENDERS, Outgoing, Undeliverable
+from rapport.conversations.tasks import Outgoing, Undeliverable
 from rapport.kit import netguard
 from rapport.models import Inbox, Message
 
@@ -69,6 +69,3 @@ def _record(session: Session, message: Message, created, *, to: str) -> None:
     message.external_id = created.sid
     message.delivery_error = None
     message.meta = {**(message.meta or {}), "to": to, "twilio_status": created.status}
-
-
-SENDERS["sms"] = send_sms

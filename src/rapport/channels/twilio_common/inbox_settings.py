@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from rapport.channels import Connection, invalid_settings
+from rapport.channels import invalid_settings
 from rapport.channels.twilio_common.config import TwilioSettings, check_api_base
+from rapport.kernel.channels import Connection
 
 # Keys an SMS or phone inbox keeps beside its Twilio credentials (checked by their own channel).
 OTHER_KEYS = ("ivr",)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Enqueue, VoiceResponse
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.twilio_common.webhook import Webhook
 from rapport.channels.voice import repository
 from rapport.channels.voice.ivr import Ivr, render_menu, spoken_choice, wants_agent
@@ -13,6 +12,7 @@ from rapport.channels.voice.record import call_event, save, urls
 from rapport.conversations.human import request_human
 from rapport.conversations.inbound import Inbound, receive_inbound
 from rapport.customers.identities import normalise
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit.clock import now
 from rapport.kit.problems import BadRequest, Invalid, NotFound
 from rapport.models import Message

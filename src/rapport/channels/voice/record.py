@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import SYSTEM
 from rapport.config import get_settings
 from rapport.events.outbox import record
+from rapport.kernel.permissions import SYSTEM
 from rapport.models import Message
 
 EVENT_FIELDS = ("wait_seconds", "talk_seconds", "recording_url", "queue_result", "callback_id")

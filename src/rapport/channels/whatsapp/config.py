@@ -6,7 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from rapport.channels import Connection, invalid_settings
+from rapport.channels import invalid_settings
+from rapport.kernel.channels import Connection
 from rapport.kit import netguard
 from rapport.kit.problems import Invalid
 

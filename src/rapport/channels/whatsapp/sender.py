@@ -1,4 +1,4 @@
-"""SENDERS["whatsapp"]: deliver an outbound message through the Cloud API, once.
+"""The WhatsApp adapter's sender: deliver an outbound message through the Cloud API, once.
 
 Prepared by the messages.deliver job inside its transaction (the outbox pattern); the Cloud API calls run after
 that transaction committed. A message that already has a wamid was sent and is never sent again; the wamid, the
@@ -17,7 +17,7 @@ from rapport.channels.whatsapp.config import load
 from rapport.channels.whatsapp.graph import Graph, GraphError
 from rapport.config import get_settings
 from rapport.conversations import repository as conversations
-from rapport.conversations.tasks import SENDERS, Outgoing, Undeliverable
+from rapport.conversations.tasks import Outgoing, Undeliverable
 from rapport.kit import blobs
 from rapport.models import Conversation, Inbox, Message
 from rapport.models.enums import Channel, DeliveryStatus
@@ -109,6 +109,3 @@ def _media_kind(content_type: str) -> str:
     if content_type in ("audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"):
         return "audio"
     return "document"
-
-
-SENDERS[Channel.whatsapp.value] = send

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from rapport.agents.permissions import SYSTEM
 from rapport.channels.whatsapp import service
 from rapport.conversations.intake import Delivery
+from rapport.kernel.permissions import SYSTEM
 from rapport.web.deps import PUBLIC, requires
 
 router = APIRouter(prefix="/channels/whatsapp", tags=["whatsapp"], dependencies=[requires(PUBLIC)])

@@ -6,15 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
-from rapport.conversations import delivery, inbox, page
+from rapport.conversations import delivery
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.merge import merge
 from rapport.kit.schema import Id, Str
 from rapport.web.deps import DB
-from rapport.web.pages import Page, WorkspaceRoute, is_htmx, nav, redirect, render
+from rapport.web.pages import Page, WorkspaceRoute, is_htmx, redirect, render
+from rapport.workspace.conversations import inbox, page
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
-nav("inbox", "Inbox", "/inbox", order=10)
 Text = Annotated[Str, Form(max_length=200_000)]
 Short = Annotated[Str, Form(max_length=200)]
 Cursor = Annotated[str | None, Query(max_length=200)]

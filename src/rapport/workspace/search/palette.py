@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor
-from rapport.conversations import inbox
 from rapport.conversations import workspace_repository as queries
+from rapport.kernel.permissions import Actor
 from rapport.kit.problems import Invalid
 from rapport.models import Conversation, Customer
 from rapport.search import service
 from rapport.web.pages import nav_for
+from rapport.workspace.conversations import inbox
 
 MAX_QUERY = 200
 PER_KIND = 5

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from rapport.conversations import inbox
-from rapport.conversations.page import CHANNEL_ICONS
 from rapport.customers.directory import IDENTITY_ICONS, IDENTITY_LABELS
 from rapport.kit.problems import Invalid
 from rapport.models.enums import Channel
-from rapport.search import page, palette
 from rapport.web.deps import DB
-from rapport.web.pages import Page, WorkspaceRoute, is_htmx, nav, render
+from rapport.web.pages import Page, WorkspaceRoute, is_htmx, render
+from rapport.workspace.conversations import inbox
+from rapport.workspace.conversations.page import CHANNEL_ICONS
+from rapport.workspace.search import page, palette
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
-nav("search", "Search", "/search", order=30)
 FRAGMENTS = {"search-results": "search/_results.html", "search-list": "search/_more.html"}
 
 

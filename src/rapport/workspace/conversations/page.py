@@ -9,7 +9,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from rapport.agents import repository as agents
-from rapport.agents.permissions import Actor, authorize
 from rapport.conversations import attachments, present, repository, service
 from rapport.conversations import workspace_repository as queries
 from rapport.conversations.fields import definitions
@@ -18,6 +17,7 @@ from rapport.conversations.wording import describe
 from rapport.customers import repository as customers
 from rapport.events.outbox import record
 from rapport.inboxes import repository as inboxes
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.html import sanitize_bounded
 from rapport.kit.problems import Invalid, TooLarge
 from rapport.models import Agent, Conversation, Customer, Event, Identity, Message

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rapport.kit.mailer import send_system_mail
 from rapport.kit.problems import Invalid
 from rapport.kit.ratelimit import MailAllowance
+from rapport.mail.mailer import send_system_mail
 from rapport.worker.runner import run_due
 
 ALLOWED = MailAllowance("pat@example.net")  # what kit.ratelimit.limit_mail hands out after counting the mail

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
 from rapport.conversations import repository, service
 from rapport.conversations import workspace_repository as queries
 from rapport.conversations.workspace_repository import InboxFilter, Keyset
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import cursor
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid, NotFound

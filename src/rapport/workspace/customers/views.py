@@ -6,16 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
-from rapport.conversations.page import CHANNEL_ICONS
-from rapport.customers import directory, merging, profile
+from rapport.customers import directory, merging
 from rapport.customers.directory import IDENTITY_ICONS, IDENTITY_LABELS
 from rapport.kit.problems import Invalid
 from rapport.kit.schema import Id, Int
 from rapport.web.deps import DB
-from rapport.web.pages import Page, WorkspaceRoute, is_htmx, nav, redirect, render
+from rapport.web.pages import Page, WorkspaceRoute, is_htmx, redirect, render
+from rapport.workspace.conversations.page import CHANNEL_ICONS
+from rapport.workspace.customers import profile
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
-nav("customers", "Customers", "/customers", order=20, permission="customers.read")
 ICONS = {"identity_icons": IDENTITY_ICONS, "identity_labels": IDENTITY_LABELS, "icons": CHANNEL_ICONS}
 # What an htmx request for the list wants, by its target: the results (a new search) or the next rows.
 LIST_FRAGMENTS = {"customer-results": "customers/_results.html", "customer-rows": "customers/_more.html"}

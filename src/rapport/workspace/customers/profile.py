@@ -12,16 +12,16 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from rapport.agents import repository as agents
-from rapport.agents.permissions import Actor, authorize
 from rapport.config import get_settings
 from rapport.conversations import workspace_repository as conversation_queries
-from rapport.conversations.page import describe as describe_conversation_event
 from rapport.customers import repository, service
 from rapport.customers.repository import Activity, Position
 from rapport.customers.schemas import CustomerPatch
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid
 from rapport.models import Customer, Event, Identity
+from rapport.workspace.conversations.page import describe as describe_conversation_event
 
 CONVERSATIONS_PAGE = 25
 TIMELINE_PAGE = 50

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from rapport.agents.permissions import Actor, authorize
 from rapport.customers import repository as customers
+from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.problems import Invalid
 from rapport.models import Identity
 from rapport.search import service

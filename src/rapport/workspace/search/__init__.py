@@ -1,0 +1,1 @@
+"""The workspace's search pages."""
