@@ -19,6 +19,7 @@ from rapport.conversations import attachments
 from rapport.conversations.inbound_queries import statements
 from rapport.conversations.inbound_types import Inbound, Received
 from rapport.conversations.lifecycle import bulk as lifecycle
+from rapport.conversations.lifecycle import merges
 from rapport.conversations.lifecycle.core import Lifecycle
 from rapport.customers.identities import normalise
 from rapport.kit import html as htmlkit
@@ -310,13 +311,12 @@ def _reply_targets(conn: Connection, live: list[PlanItem]) -> dict[tuple, int]:
 
 
 def _load(conn: Connection, states: dict[int, ConvState], ids: set, customers: dict[int, CustomerRef]) -> None:
-    ids = {i for i in ids if i is not None and i not in states}
-    while ids:
-        rows = conn.execute(statements(conn).by_id, {"ids": list(ids)}).all()
-        for row in rows:
-            states[row.id] = _state(row, customers)
-        # Follow merges to the surviving conversation.
-        ids = {r.merged_into_id for r in rows if r.merged_into_id and r.merged_into_id not in states}
+    """The conversations `ids` name and those they were merged into (merges.follow)."""
+
+    def fetch(wanted: set[int]) -> list[ConvState]:
+        return [_state(row, customers) for row in conn.execute(statements(conn).by_id, {"ids": list(wanted)})]
+
+    states.update(merges.follow(fetch, ids, states))
 
 
 def _state(row, customers: dict[int, CustomerRef]) -> ConvState:
@@ -353,8 +353,8 @@ def _place(conn, plan: Plan, p: PlanItem, states: dict, active: dict, refs: dict
         conv = states.get(refs.get((p.inbox.id, p.msg.in_reply_to)))
     else:
         conv = _referenced(states, p, mentions)
-    while conv is not None and conv.merged_into_id:
-        conv = states[conv.merged_into_id]
+    if conv is not None:
+        conv = merges.surviving(states, conv.id)
     if conv is not None and conv.customer is not p.customer and conv.customer.id != p.customer.id:
         raise Conflict(
             f"Conversation {conv.id} belongs to another customer; a message from "
@@ -395,9 +395,7 @@ def _mentions(text: str) -> tuple[int, ...]:
 def _referenced(states: dict, p: PlanItem, mentions) -> ConvState | None:
     """The first mentioned conversation that is the sender's own and still open to messages, whatever its channel."""
     for number in mentions:
-        conv = states.get(number)
-        while conv is not None and conv.merged_into_id:
-            conv = states.get(conv.merged_into_id)
+        conv = merges.surviving(states, number)
         if conv is not None and conv.customer.id == p.customer.id and conv.status != Status.closed:
             return conv
     return None
