@@ -17,6 +17,9 @@ from rapport.config import get_settings
 from rapport.conversations import attachments
 from rapport.conversations.inbound_queries import statements
 from rapport.conversations.inbound_types import Inbound, Received
+from rapport.conversations.lifecycle import bulk as lifecycle
+from rapport.conversations.lifecycle import merges
+from rapport.conversations.lifecycle.core import Lifecycle
 from rapport.customers.identities import normalise
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import html as htmlkit
@@ -25,8 +28,6 @@ from rapport.kit.headers import one_line
 from rapport.kit.problems import Conflict, Invalid, NotFound, Problem, TooLarge
 from rapport.models import Customer
 from rapport.models.enums import Status
-
-_REOPENING = {Status.pending.value, Status.on_hold.value, Status.solved.value}
 
 
 @dataclass(eq=False)
@@ -45,23 +46,24 @@ class ConvState:
     """A conversation as the batch leaves it: a locked snapshot (or a new row) plus the batch's changes."""
 
     id: int | None
-    status: str
     customer: CustomerRef
     inbox_id: int
-    updated_at: datetime
+    life: Lifecycle  # status and times, changed only by the lifecycle (conversations.lifecycle.bulk)
     created_at: datetime | None = None
-    reopen_count: int = 0
-    solved_at: datetime | None = None
     merged_into_id: int | None = None
     new: bool = False
     added: int = 0
-    last_at: datetime | None = None
     subject: str = ""
     channel: str = ""
     team_id: int | None = None
     follow_up_of: int | None = None
     actor: Actor | None = None
     sender_unverified: bool = False
+
+    @property
+    def status(self) -> str:
+        """The status as the batch leaves it so far."""
+        return self.life.status
 
 
 @dataclass(eq=False)
@@ -309,25 +311,27 @@ def _reply_targets(conn: Connection, live: list[PlanItem]) -> dict[tuple, int]:
 
 
 def _load(conn: Connection, states: dict[int, ConvState], ids: set, customers: dict[int, CustomerRef]) -> None:
-    ids = {i for i in ids if i is not None and i not in states}
-    while ids:
-        rows = conn.execute(statements(conn).by_id, {"ids": list(ids)}).all()
-        for row in rows:
-            states[row.id] = _state(row, customers)
-        # Follow merges to the surviving conversation.
-        ids = {r.merged_into_id for r in rows if r.merged_into_id and r.merged_into_id not in states}
+    """The conversations `ids` name and those they were merged into (merges.follow)."""
+
+    def fetch(wanted: set[int]) -> list[ConvState]:
+        return [_state(row, customers) for row in conn.execute(statements(conn).by_id, {"ids": list(wanted)})]
+
+    states.update(merges.follow(fetch, ids, states))
 
 
 def _state(row, customers: dict[int, CustomerRef]) -> ConvState:
     customer = customers.get(row.customer_id)
     return ConvState(
         id=row.id,
-        status=row.status,
         customer=customer or CustomerRef(id=row.customer_id),
         inbox_id=row.inbox_id,
-        updated_at=row.updated_at,
-        reopen_count=row.reopen_count,
-        solved_at=row.solved_at,
+        life=Lifecycle(
+            id=row.id,
+            status=row.status,
+            updated_at=row.updated_at,
+            reopen_count=row.reopen_count,
+            solved_at=row.solved_at,
+        ),
         merged_into_id=row.merged_into_id,
     )
 
@@ -349,8 +353,8 @@ def _place(conn, plan: Plan, p: PlanItem, states: dict, active: dict, refs: dict
         conv = states.get(refs.get((p.inbox.id, p.msg.in_reply_to)))
     else:
         conv = _referenced(states, p, mentions)
-    while conv is not None and conv.merged_into_id:
-        conv = states[conv.merged_into_id]
+    if conv is not None:
+        conv = merges.surviving(states, conv.id)
     if conv is not None and conv.customer is not p.customer and conv.customer.id != p.customer.id:
         raise Conflict(
             f"Conversation {conv.id} belongs to another customer; a message from "
@@ -361,22 +365,14 @@ def _place(conn, plan: Plan, p: PlanItem, states: dict, active: dict, refs: dict
     if conv is None or conv.status == Status.closed:
         conv = _new(plan, p, follow_up_of=conv.id if conv else None)
         active[(p.customer.id or id(p.customer), p.inbox.id)] = conv
-    elif conv.status in _REOPENING:
-        ids = {"from_": conv.status, "to": Status.open.value}
-        p.status_events.append(("conversation.status_changed", ids))
-        if conv.status == Status.solved:
-            conv.reopen_count += 1
-            conv.solved_at = None
-            p.status_events.append(("conversation.reopened", {"reopen_count": conv.reopen_count, "by": "customer"}))
-        conv.status = Status.open.value
     _join(p, conv)
 
 
 def _join(p: PlanItem, conv: ConvState) -> None:
+    """The message joins `conv`: the lifecycle reopens what waited on the customer and moves the times."""
     p.conv = conv
     conv.added += 1
-    conv.last_at = max(conv.last_at or p.stamp, p.stamp)
-    conv.updated_at = max(conv.updated_at, p.stamp)
+    conv.life, p.status_events = lifecycle.receive(conv.life, p.stamp)
 
 
 # "#1234" or "[#1234]" in what the customer wrote: the conversation number they refer to.
@@ -399,9 +395,7 @@ def _mentions(text: str) -> tuple[int, ...]:
 def _referenced(states: dict, p: PlanItem, mentions) -> ConvState | None:
     """The first mentioned conversation that is the sender's own and still open to messages, whatever its channel."""
     for number in mentions:
-        conv = states.get(number)
-        while conv is not None and conv.merged_into_id:
-            conv = states.get(conv.merged_into_id)
+        conv = merges.surviving(states, number)
         if conv is not None and conv.customer.id == p.customer.id and conv.status != Status.closed:
             return conv
     return None
@@ -410,10 +404,9 @@ def _referenced(states: dict, p: PlanItem, mentions) -> ConvState | None:
 def _new(plan: Plan, p: PlanItem, *, follow_up_of: int | None) -> ConvState:
     conv = ConvState(
         id=None,
-        status=Status.new.value,
         customer=p.customer,
         inbox_id=p.inbox.id,
-        updated_at=p.stamp,
+        life=lifecycle.opened(p.stamp),
         created_at=p.stamp,
         new=True,
         subject=one_line(p.msg.subject)[:500],

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from rapport.conversations import attachments
-from rapport.conversations.inbound_plan import ConvState, Plan, PlanItem
+from rapport.conversations.inbound_plan import Plan, PlanItem
 from rapport.conversations.inbound_types import Received
+from rapport.conversations.lifecycle import bulk as lifecycle
 from rapport.db.bulk import insert_ids, insert_rows
 from rapport.events.outbox import record_many
 from rapport.kernel.permissions import SYSTEM
 from rapport.kit.clock import now
 from rapport.models import Conversation, Customer, IdempotencyKey, Identity, Message
 from rapport.models.enums import AuthorKind, Direction
-
-C = Conversation.__table__.c
-_TOUCH = (
-    update(Conversation.__table__)
-    .where(C.id == bindparam("b_id"))
-    .values(
-        message_count=C.message_count + bindparam("b_added"),
-        last_message_at=bindparam("b_last"),
-        last_inbound_at=bindparam("b_last"),
-        updated_at=bindparam("b_updated"),
-        status=bindparam("b_status"),
-        reopen_count=bindparam("b_reopen"),
-        solved_at=bindparam("b_solved"),
-    )
-)
 
 
 def write_batch(session: Session, plan: Plan) -> None:
@@ -97,7 +82,6 @@ def write_batch(session: Session, plan: Plan) -> None:
         rows = [
             {
                 "subject": c.subject,
-                "status": c.status,
                 "priority": "normal",
                 "channel": c.channel,
                 "inbox_id": c.inbox_id,
@@ -105,14 +89,12 @@ def write_batch(session: Session, plan: Plan) -> None:
                 "team_id": c.team_id,
                 "custom_fields": {},
                 "sender_unverified": c.sender_unverified,
-                "reopen_count": 0,
                 # Written as the batch leaves it, so a new conversation is not updated again below: each update
                 # of a conversation puts a new entry in every one of its indexes (PostgreSQL; no HOT update there).
+                **lifecycle.new_row(c.life),
                 "message_count": c.added,
-                "last_message_at": c.last_at,
-                "last_inbound_at": c.last_at,
                 "created_at": c.created_at,
-                "updated_at": c.updated_at,
+                "updated_at": c.life.updated_at,
             }
             for c in plan.convs
         ]
@@ -128,7 +110,8 @@ def write_batch(session: Session, plan: Plan) -> None:
             for c in plan.convs
         ]
     _messages(session, live)
-    _touch(conn, list({id(p.conv): p.conv for p in live if not p.conv.new}.values()))
+    touched = {id(p.conv): p.conv for p in live if not p.conv.new}.values()
+    lifecycle.touch(conn, [(c.id, c.added, c.life) for c in touched])
     for p in live:
         ids = {"conversation_id": p.conv.id, "customer_id": p.customer.id}
         events += [(name, p.actor, ids, payload) for name, payload in p.status_events]
@@ -144,52 +127,6 @@ def write_batch(session: Session, plan: Plan) -> None:
     record_many(session, events)
     _settle_repeats(plan)
     _remember_keys(session, plan, stamp)
-
-
-# PostgreSQL: one statement for the batch, its text the same for every batch (parsed and planned once).
-_TOUCH_PG = (
-    "UPDATE conversations AS c SET message_count = c.message_count + u.added, last_message_at = u.last, "
-    "last_inbound_at = u.last, updated_at = u.updated, status = u.status, reopen_count = u.reopen, "
-    "solved_at = u.solved FROM unnest(%(id)s::BIGINT[], %(added)s::INTEGER[], %(last)s::TIMESTAMPTZ[], "
-    "%(updated)s::TIMESTAMPTZ[], %(status)s::VARCHAR[], %(reopen)s::INTEGER[], %(solved)s::TIMESTAMPTZ[]) "
-    "AS u(id, added, last, updated, status, reopen, solved) WHERE c.id = u.id"
-)
-
-
-def _touch(conn, convs: list[ConvState]) -> None:
-    """Count the batch's messages into the existing conversations and set their times and status."""
-    if not convs:
-        return
-    if conn.dialect.name == "postgresql":
-        stamp = C.updated_at.type._cached_bind_processor(conn.dialect)
-        conn.exec_driver_sql(
-            _TOUCH_PG,
-            {
-                "id": [c.id for c in convs],
-                "added": [c.added for c in convs],
-                "last": [stamp(c.last_at) for c in convs],
-                "updated": [stamp(c.updated_at) for c in convs],
-                "status": [c.status for c in convs],
-                "reopen": [c.reopen_count for c in convs],
-                "solved": [stamp(c.solved_at) for c in convs],
-            },
-        )
-        return
-    conn.execute(
-        _TOUCH,
-        [
-            {
-                "b_id": c.id,
-                "b_added": c.added,
-                "b_last": c.last_at,
-                "b_updated": c.updated_at,
-                "b_status": c.status,
-                "b_reopen": c.reopen_count,
-                "b_solved": c.solved_at,
-            }
-            for c in convs
-        ],
-    )
 
 
 def _messages(session: Session, live: list[PlanItem]) -> None:

@@ -6,6 +6,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from rapport.conversations import repository
+from rapport.conversations.lifecycle import MergedAway, TookIn
+from rapport.conversations.lifecycle import orm as lifecycle
 from rapport.events.outbox import record
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
@@ -48,24 +50,8 @@ def merge(session: Session, actor: Actor, source_id: int, target_id: int) -> Con
     stamp = now()
     target.message_count += moved
     source.message_count = 0
-    for attr in ("last_message_at", "last_inbound_at"):
-        values = [v for v in (getattr(source, attr), getattr(target, attr)) if v]
-        setattr(target, attr, max(values) if values else None)
-    target.updated_at = stamp
-    previous = source.status
-    source.merged_into_id = target.id
-    source.status = Status.closed.value
-    source.closed_at = source.updated_at = stamp
-    if previous != Status.closed:
-        record(
-            session,
-            "conversation.status_changed",
-            actor,
-            conversation_id=source.id,
-            customer_id=source.customer_id,
-            from_=previous,
-            to=Status.closed.value,
-        )
+    lifecycle.apply(session, actor, target, TookIn(stamp, source.last_message_at, source.last_inbound_at))
+    lifecycle.apply(session, actor, source, MergedAway(target.id, stamp))
     for conv in (source, target):
         record(
             session,

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from rapport.conversations import attachments, human, repository
+from rapport.conversations import attachments, repository
 from rapport.conversations.fields import validate_values
+from rapport.conversations.lifecycle import Noted, Sent
+from rapport.conversations.lifecycle import orm as lifecycle
+from rapport.conversations.mentions import mention
 from rapport.conversations.reply_options import check_window, confirmed_reply_to, default_reply_channel
 from rapport.conversations.status import move
 from rapport.events.outbox import record
@@ -149,7 +152,6 @@ def _append(
     session.flush()
     attachments.save(session, message.id, files)
     conv.message_count += 1
-    conv.last_message_at = conv.updated_at = stamp
     name = "message.sent" if direction == Direction.outbound else "note.added"
     record(
         session,
@@ -162,13 +164,13 @@ def _append(
         channel=channel_value,
     )
     if direction == Direction.outbound:
-        conv.first_reply_at = conv.first_reply_at or stamp
-        human.answered(session, actor, conv)
         queue.enqueue(session, "messages.deliver", {"message_id": message.id}, dedupe_key=f"deliver:{message.id}")
-        if status is None and conv.status == Status.new:
-            status = Status.open
-    if status is not None:
-        move(session, actor, conv, status)
+        then = status.value if status is not None else None
+        lifecycle.apply(session, actor, conv, Sent(stamp, by_agent=actor.kind == "agent", then=then))
+    else:
+        lifecycle.apply(session, actor, conv, Noted(stamp))
+        # Recorded here, not by a page, so a note through the API notifies the agents it names as well.
+        mention(session, actor, message, body_text)
     return message
 
 

@@ -13,6 +13,7 @@ from operator import itemgetter
 
 from sqlalchemy.orm import Session
 
+from rapport.conversations.lifecycle import bulk as lifecycle
 from rapport.transfer.directory import Directory
 from rapport.transfer.records import ConversationSpec, MessageSpec
 from rapport.transfer.report import Outcome
@@ -291,44 +292,29 @@ def _new_conversation(store: Store, target: _Target, conv_id: int, events: _Even
     """The conversation row, with its creation event and the status moves that reach its final status."""
     spec, msgs = target.spec, target.kept
     created = spec.created_at or (msgs[0].created_at if msgs else _first_time(target))
-    last = msgs[-1].created_at if msgs else None
-    last_in = next((m.created_at for m in reversed(msgs) if m.direction == "inbound"), None)
-    first_reply = next((m.created_at for m in msgs if m.direction == "outbound"), None)
-    status = spec.status or ("open" if first_reply else "new")
-    end = last or created
-    done = status in ("solved", "closed")
-    solved = (spec.solved_at or end) if done else None
-    closed = (spec.closed_at or max(end, solved)) if status == "closed" else None
-    updated = spec.updated_at or max(t for t in (end, solved, closed) if t is not None)
-    ts = store.ts
-    created_ts, updated_ts, solved_ts, closed_ts, reply_ts = (
-        ts(created),
-        ts(updated),
-        ts(solved),
-        ts(closed),
-        ts(first_reply),
+    life = lifecycle.imported(
+        [(m.created_at, m.direction) for m in msgs],
+        created=created,
+        status=spec.status,
+        solved_at=spec.solved_at,
+        closed_at=spec.closed_at,
+        updated_at=spec.updated_at,
     )
+    ts = store.ts
+    created_ts = ts(created)
     fields = store.json(spec.custom_fields) if spec.custom_fields else "{}"
     row = (
-        conv_id, spec.subject, status, spec.priority, target.channel, target.inbox_id, target.customer_id,
-        target.assignee_id, target.team_id, spec.category, fields, 0, len(msgs), spec.ref, ts(last), ts(last_in),
-        reply_ts, solved_ts, closed_ts, created_ts, updated_ts,
+        conv_id, spec.subject, life.status, spec.priority, target.channel, target.inbox_id, target.customer_id,
+        target.assignee_id, target.team_id, spec.category, fields, 0, len(msgs), spec.ref, ts(life.last_message_at),
+        ts(life.last_inbound_at), ts(life.first_reply_at), ts(life.solved_at), ts(life.closed_at), created_ts,
+        ts(life.updated_at),
     )  # fmt: skip
     cust = target.customer_id
     payload = {"channel": target.channel, "inbox_id": target.inbox_id, "subject": spec.subject, "follow_up_of": None}
     events.rows[start][2] = created_ts
     events.rows[start][8] = store.json(payload)
-    # The status moves that reach the final state by allowed transitions: straight from new, and closed by way
-    # of solved. (The first reply's own record is its message.sent event.)
-    changed = "conversation.status_changed"
-    if status == "closed":
-        events.add(solved_ts, changed, conv_id, cust, None, _MOVED["new", "solved"])
-        events.add(closed_ts, changed, conv_id, cust, None, _MOVED["solved", "closed"])
-    elif status == "solved":
-        events.add(solved_ts, changed, conv_id, cust, None, _MOVED["new", "solved"])
-    elif status != "new":
-        events.add(updated_ts if status != "open" else (reply_ts or created_ts), changed, conv_id, cust, None,
-                   _MOVED["new", status])  # fmt: skip
+    for at, frm, to in life.moves:
+        events.add(ts(at), "conversation.status_changed", conv_id, cust, None, _MOVED[frm, to])
     return row
 
 
@@ -353,14 +339,7 @@ def _message(store: Store, target: _Target, conv_id: int, msg_id: int, msg: Mess
 def _appended(store: Store, target: _Target) -> tuple:
     """The new counters of an existing conversation that gained messages."""
     _, _, _, count, *times, _ = target.existing
-    last, last_in, first_reply, updated = (store.canonical_of(t) for t in times)
-    for msg in target.kept:
-        stamp = msg.created_at
-        last = stamp if last is None or stamp > last else last
-        updated = stamp if updated is None or stamp > updated else updated
-        if msg.direction == "inbound":
-            last_in = stamp if last_in is None or stamp > last_in else last_in
-        elif msg.direction == "outbound":
-            first_reply = stamp if first_reply is None or stamp < first_reply else first_reply
-    ts = store.ts
-    return (count + len(target.kept), ts(last), ts(last_in), ts(first_reply), ts(updated), target.existing[0])
+    now = lifecycle.appended(
+        tuple(store.canonical_of(t) for t in times), ((m.created_at, m.direction) for m in target.kept)
+    )
+    return (count + len(target.kept), *(store.ts(t) for t in now), target.existing[0])

@@ -29,6 +29,7 @@ from rapport.kernel.permissions import Actor
 from rapport.kernel.registry import NavEntry
 from rapport.kit.clock import now
 from rapport.kit.problems import Forbidden, Invalid, NotFound, Problem, Unauthorized
+from rapport.models.enums import Priority, Status
 from rapport.web import icons
 from rapport.web.deps import CSRF_HEADER, DB, SAFE_METHODS, SESSION, SESSION_COOKIE, requires
 
@@ -253,6 +254,8 @@ def iso(value: datetime | None) -> str:
 
 TEMPLATES.env.filters.update(local=local, ago=ago, iso=iso)
 TEMPLATES.env.globals["flash_text"] = lambda raw: unquote(raw)[:300]
+# The choices a page offers come from the enums, so a new status or priority reaches every select.
+TEMPLATES.env.globals.update(STATUSES=[s.value for s in Status], PRIORITIES=[p.value for p in Priority])
 icons.install(TEMPLATES.env)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from rapport.conversations.lifecycle import merges
 from rapport.kit.problems import NotFound, Unauthorized
 from rapport.kit.secrets import token_hash
 from rapport.models import Attachment, ChatVerification, ChatVisitor, Conversation, Identity, Inbox, Message
@@ -50,14 +51,7 @@ def customer_of(session: Session, visitor: ChatVisitor) -> int | None:
 
 def survivor(session: Session, conversation_id: int) -> int:
     """Follow merges to the conversation that now holds the messages."""
-    seen = set()
-    while conversation_id not in seen:
-        seen.add(conversation_id)
-        nxt = session.scalar(select(Conversation.merged_into_id).where(Conversation.id == conversation_id))
-        if nxt is None:
-            return conversation_id
-        conversation_id = nxt
-    return conversation_id
+    return merges.survivor(session, conversation_id)
 
 
 def history(

@@ -27,6 +27,7 @@ from rapport.channels.email.reading import read
 from rapport.config import get_settings
 from rapport.conversations import delivery
 from rapport.conversations.inbound import Inbound, Received, receive_batch
+from rapport.conversations.lifecycle import merges
 from rapport.db.session import Database
 from rapport.events.outbox import record_many
 from rapport.kernel.permissions import SYSTEM
@@ -346,8 +347,7 @@ def _thread(conn, inbox: Inbox, items: list[_Item]) -> None:
             item.conversation_id = None  # a new conversation, flagged: see _inbound
         elif item.p.kind in _PERSON:
             # Only a conversation of the sender's own: a forged or forwarded reference never posts elsewhere.
-            mine = owners.get(item.p.sender)
-            item.conversation_id = next((cid for cid, owner in convs if mine is not None and owner == mine), None)
+            item.conversation_id = merges.own(convs, owners.get(item.p.sender))
         else:
             item.conversation_id = convs[0][0] if convs else None
 
@@ -361,19 +361,17 @@ def _refs(item: _Item) -> list[str]:
 
 def _surviving(conn, ids: set[int]) -> dict[int, tuple[int, int]]:
     """conversation id -> (the conversation it survives as after merges, its customer)."""
-    rows: dict[int, object] = {}
-    todo = set(ids)
-    while todo:
+
+    def fetch(todo: set[int]) -> list:
         fetched = []
         for condition in _in(C.id, todo):
             fetched += conn.execute(select(C.id, C.customer_id, C.merged_into_id).where(condition)).all()
-        rows.update({r.id: r for r in fetched})
-        todo = {r.merged_into_id for r in fetched if r.merged_into_id and r.merged_into_id not in rows}
+        return fetched
+
+    rows = merges.follow(fetch, ids)
     out = {}
     for cid in ids:
-        row, hops = rows.get(cid), 0
-        while row is not None and row.merged_into_id and hops < 20:
-            row, hops = rows.get(row.merged_into_id), hops + 1
+        row = merges.surviving(rows, cid)
         if row is not None:
             out[cid] = (row.id, row.customer_id)
     return out

@@ -16,6 +16,7 @@ from rapport.channels.portal import repository
 from rapport.config import get_settings
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.inbound import Inbound, Received, receive_inbound
+from rapport.conversations.lifecycle import merges
 from rapport.customers.identities import normalise
 from rapport.events.outbox import record
 from rapport.kernel.permissions import SYSTEM
@@ -252,9 +253,7 @@ def conversations(session: Session, who: CustomerSession) -> list[Conversation]:
 
 def conversation(session: Session, who: CustomerSession, conversation_id: int) -> tuple[Conversation, list[Message]]:
     """One of the customer's own conversations and the messages they may read; NotFound for anyone else's."""
-    conv = session.get(Conversation, conversation_id)
-    while conv is not None and conv.merged_into_id:
-        conv = session.get(Conversation, conv.merged_into_id)
+    conv = session.get(Conversation, merges.survivor(session, conversation_id))
     if conv is None or conv.customer_id != who.customer_id:
         raise NotFound(f"There is no conversation {conversation_id}.")
     return conv, repository.visible_messages(session, conv.id, who.customer_id, limit=MAX_SHOWN)

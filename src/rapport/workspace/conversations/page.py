@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from rapport.agents import repository as agents
 from rapport.conversations import attachments, present, repository, service
 from rapport.conversations import workspace_repository as queries
 from rapport.conversations.fields import definitions
+from rapport.conversations.mentions import handle
 from rapport.conversations.reply_options import ReplyOptions, reply_options
 from rapport.conversations.wording import describe
 from rapport.customers import repository as customers
-from rapport.events.outbox import record
 from rapport.inboxes import repository as inboxes
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.html import sanitize_bounded
 from rapport.kit.problems import Invalid, TooLarge
-from rapport.models import Agent, Conversation, Customer, Event, Identity, Message
+from rapport.models import Conversation, Customer, Event, Identity, Message
 from rapport.models.enums import Channel, Priority, Status
 
 TIMELINE_LIMIT = 500
 # Message events duplicate the messages themselves, which the timeline shows in full.
 MESSAGE_EVENTS = {"message.received", "message.sent", "note.added", "message.delivery_changed"}
-MENTION = re.compile(r"(?<![\w.])@([a-z0-9][a-z0-9._-]{0,63})", re.IGNORECASE)
 CHANNEL_ICONS = {
     "email": "✉",
     "chat": "💬",
@@ -85,11 +82,6 @@ def repeat_contact(session: Session, conv) -> Repeat | None:
     """The repeat-contact warning, by the same rule as the API (present.repeat_contact)."""
     found = present.repeat_contact(session, conv)
     return Repeat(found["ordinal"], found["days"], found["text"]) if found else None
-
-
-def handle(agent: Agent) -> str:
-    """The @handle of an agent: their email's local part."""
-    return agent.email.split("@", 1)[0].lower()
 
 
 PARTS = frozenset({"timeline", "head", "panel", "composer"})
@@ -164,9 +156,7 @@ def write(
     if not text.strip() and not files:
         raise Invalid("Write something (or attach a file) before sending.", errors=[{"field": "text"}])
     if mode == "note":
-        message = service.add_note(session, actor, conversation_id, text=text, files=files)
-        mention(session, actor, message, text)
-        return message
+        return service.add_note(session, actor, conversation_id, text=text, files=files)
     if mode != "reply":
         raise Invalid("Choose reply or note.", errors=[{"field": "mode"}])
     chosen = None
@@ -177,24 +167,6 @@ def write(
     return service.reply(
         session, actor, conversation_id, text=text, channel=chosen, files=files, confirm_reply_to=confirm_reply_to
     )
-
-
-def mention(session: Session, actor: Actor, message: Message, text: str) -> list[int]:
-    """Record `agent.mentioned` for every active agent @named in the text (the push reaches their live topic)."""
-    wanted = {m.lower() for m in MENTION.findall(text)}
-    if not wanted:
-        return []
-    hits = [a for a in agents.all_agents(session) if a.active and handle(a) in wanted and a.id != actor.id]
-    for agent in hits:
-        record(
-            session,
-            "agent.mentioned",
-            actor,
-            conversation_id=message.conversation_id,
-            message_id=message.id,
-            agent_id=agent.id,
-        )
-    return [a.id for a in hits]
 
 
 def _typed(kind: str, raw: str):
