@@ -7,8 +7,8 @@ import re
 from sqlalchemy.orm import Session
 
 from rapport.agents import repository as agents
-from rapport.kernel.permissions import Actor
 from rapport.events.outbox import record
+from rapport.kernel.permissions import Actor
 from rapport.models import Agent, Message
 
 MENTION = re.compile(r"(?<![\w.])@([a-z0-9][a-z0-9._-]{0,63})", re.IGNORECASE)

@@ -6,10 +6,10 @@ from dataclasses import fields
 
 from sqlalchemy.orm import Session
 
-from rapport.kernel.permissions import Actor
 from rapport.config import get_settings
 from rapport.conversations.lifecycle.core import Change, Event, Lifecycle, transition
 from rapport.events.outbox import record
+from rapport.kernel.permissions import Actor
 from rapport.models import Conversation
 from rapport.models.enums import Status
 from rapport.worker import queue
