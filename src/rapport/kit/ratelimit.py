@@ -20,6 +20,7 @@ from rapport.config import get_settings
 from rapport.kit.clock import now
 from rapport.kit.problems import TooManyRequests
 from rapport.models import RateHit
+from rapport.worker.periodic import periodic
 
 HOUR = timedelta(hours=1)
 KEEP = timedelta(days=1)  # the longest window a Key may have: older rows are dropped
@@ -94,6 +95,12 @@ def spend(session: Session, *keys: Key) -> None:
     session.execute(delete(RateHit).where(RateHit.created_at < stamp - KEEP))
     session.add_all(RateHit(kind=k.kind, key=k.value[:320], created_at=stamp) for k in keys)
     session.flush()
+
+
+@periodic("ratelimit.purge_hits", every_minutes=60)
+def purge_hits(session: Session, payload: dict) -> None:
+    """Delete uses older than the longest window (KEEP): keys never used again would otherwise keep theirs."""
+    session.execute(delete(RateHit).where(RateHit.created_at < now() - KEEP))
 
 
 def mail_keys(to: str, client: str) -> tuple[Key, Key]:
