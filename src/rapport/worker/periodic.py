@@ -123,8 +123,8 @@ def _take_period(session: Session, name: str, start: datetime, moment: datetime)
     On PostgreSQL a second transaction's insert or update waits for the first's commit, then finds the row taken
     (its WHERE is checked again on the committed row); SQLite runs one write transaction at a time.
     """
-    first = dialect_insert(session, PeriodicRun).values(name=name, period=start, fired_at=moment)
-    if session.execute(first.on_conflict_do_nothing(index_elements=["name"])).rowcount == 1:
+    first = dialect_insert(session, PeriodicRun.__table__).values(name=name, period=start, fired_at=moment)
+    if session.execute(first.on_conflict_do_nothing(index_elements=["name"]).returning(PeriodicRun.name)).first():
         return True
     moved = session.execute(
         update(PeriodicRun)

@@ -23,7 +23,9 @@ def schedule(
     session: Session, kind: str, key: str, at: datetime, payload: dict | None = None, *, max_attempts: int = 8
 ) -> bool:
     """Queue job `kind` under `key` to run at `at` (in the caller's transaction); False when the key is taken."""
-    stmt = dialect_insert(session, Job).values(
+    # A Core insert of the table with RETURNING: its answer says whether the row went in on both databases (an
+    # ORM-enabled insert reports no rowcount on psycopg).
+    stmt = dialect_insert(session, Job.__table__).values(
         kind=kind,
         payload=payload or {},
         dedupe_key=key,
@@ -33,7 +35,8 @@ def schedule(
         max_attempts=max_attempts,
         created_at=now(),
     )
-    return session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])).rowcount == 1
+    inserted = session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Job.id))
+    return inserted.first() is not None
 
 
 def reschedule(session: Session, key: str, at: datetime) -> bool:
