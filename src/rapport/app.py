@@ -39,7 +39,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        worker = Worker(database) if (run_worker if run_worker is not None else settings.run_worker) else None
+        worker = (
+            Worker(database, threads=settings.worker_threads)
+            if (run_worker if run_worker is not None else settings.run_worker)
+            else None
+        )
         if worker:
             worker.start()
         # Email inboxes are fetched where the worker runs (each fetcher takes a lease, so only one fetches).
@@ -144,9 +148,22 @@ def _routers():
     from rapport.conversations.reply_options import router as reply_options
     from rapport.customers.api import router as customers
     from rapport.inboxes.api import router as inboxes
+    from rapport.jobs.api import router as jobs
     from rapport.realtime.api import router as live
     from rapport.search.api import router as search
     from rapport.supervision.api import router as supervision
     from rapport.webhooks.api import router as webhooks
 
-    return [conversations, reply_options, inbound, customers, agents, inboxes, search, live, supervision, webhooks]
+    return [
+        conversations,
+        reply_options,
+        inbound,
+        customers,
+        agents,
+        inboxes,
+        search,
+        live,
+        supervision,
+        webhooks,
+        jobs,
+    ]
