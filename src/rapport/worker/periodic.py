@@ -109,10 +109,9 @@ def fire_due(session: Session, moment: datetime | None = None) -> list[str]:
     fired = []
     for job in PERIODIC.values():
         start = job.period(moment)
-        if _take_period(session, job.name, start, moment):
-            scheduler.schedule(
-                session, job.name, key(job, start), moment, {"period": start.isoformat()}, max_attempts=job.max_attempts
-            )
+        if _take_period(session, job.name, start, moment) and scheduler.schedule(
+            session, job.name, key(job, start), moment, {"period": start.isoformat()}, max_attempts=job.max_attempts
+        ):
             fired.append(job.name)
     return fired
 
