@@ -40,7 +40,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        worker = Worker(database) if (run_worker if run_worker is not None else settings.run_worker) else None
+        worker = (
+            Worker(database, threads=settings.worker_threads)
+            if (run_worker if run_worker is not None else settings.run_worker)
+            else None
+        )
         if worker:
             worker.start()
         # Email inboxes are fetched where the worker runs (each fetcher takes a lease, so only one fetches).

@@ -1,4 +1,4 @@
-"""The `rapport` command: serve, migrate, create-admin, backup, restore, demo, import, export, bench."""
+"""The `rapport` command: serve, worker, migrate, create-admin, backup, restore, demo, import, export, bench."""
 
 from __future__ import annotations
 
@@ -76,10 +76,15 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: Annotated[int, typer.Option(help="Web processes; each also runs a job worker.")] = 1,
-    no_worker: Annotated[bool, typer.Option("--no-worker", help="Run web processes only.")] = False,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Run web processes only (run `rapport worker` beside them).")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Run web, worker and scheduler in one process (or N web processes with --workers N)."""
+    """Run the web and the job worker (consumers, periodic jobs, jobs, email fetching) in one process.
+
+    --workers N runs N web processes, each with its worker; --no-worker leaves the work to `rapport worker`.
+    """
     settings = settings_for(data_dir)
     run_server(settings, host=host, port=port, workers=workers, run_worker=not no_worker)
 
@@ -133,6 +138,31 @@ def smtp_in_supervisor(settings: Settings, *, workers: int, run_worker: bool):
     receiver.start()
     os.environ["RAPPORT_EMAIL_SMTP_LISTEN"] = ""  # the web processes read their settings from this environment
     return receiver
+
+
+@app.command()
+def worker(
+    threads: Annotated[
+        int | None, typer.Option("--threads", min=1, max=64, help="Job threads (default RAPPORT_WORKER_THREADS).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Run the job worker alone (no web): event consumers, periodic jobs, jobs on N threads, email fetching.
+
+    Run any number beside `rapport serve --no-worker`: they share the work through the jobs table.
+
+    Each periodic job fires once per period, whatever the number of workers.
+
+    A worker that dies has its jobs taken over after RAPPORT_JOB_LEASE_SECONDS.
+
+    It stops on SIGTERM or Ctrl-C once its running jobs finish. Run `rapport migrate` first.
+    """
+    from rapport import worker_main
+
+    settings = settings_for(data_dir)
+    threads = threads or settings.worker_threads
+    typer.echo(f"Worker running with {threads} job threads on {_safe_url(settings.resolved_database_url)}.")
+    worker_main.run(settings, threads=threads)
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -146,6 +147,16 @@ class Settings(BaseSettings):
     # A claimed job is the worker's for this long; a heartbeat renews it every third of it while the job runs, so a
     # job whose process died is claimed again after at most this long.
     job_lease_seconds: float = Field(default=30.0, ge=3, le=3600)
+    # The scheduler and worker (worker/): job threads of a worker (`rapport worker --threads` overrides it; `rapport
+    # serve` runs one such worker in each web process unless RAPPORT_RUN_WORKER is false); at most this many jobs of
+    # one kind run at once in one worker process, so a slow kind leaves threads for the rest; per-kind caps that
+    # replace it, as JSON ({"webhooks.deliver": 3}).
+    worker_threads: int = Field(default=4, ge=1, le=64)
+    job_kind_concurrency: int = Field(default=2, ge=1, le=64)
+    job_kind_limits: dict[str, Annotated[int, Field(ge=1, le=64)]] = Field(default_factory=dict)
+    # Sign-in attempts are kept this many days (the lockout counts only the last RAPPORT_LOGIN_LOCKOUT_MINUTES;
+    # older ones serve as a record) and then deleted by a daily job.
+    login_attempts_keep_days: int = Field(default=30, ge=1)
     # The same for an email inbox's IMAP mailbox: the fetcher renews it (IDLE waits at most a third of it).
     email_lease_seconds: float = Field(default=30.0, ge=3, le=3600)
     # Retry-After (seconds) on the 503 answered while the database cannot be reached.

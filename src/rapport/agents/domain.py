@@ -24,4 +24,5 @@ DOMAIN = Domain(
             description="Tokens programs use to call the API: who they act as, their scopes, when last used.",
         ),
     ),
+    workers=("rapport.agents.tasks",),
 )

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from rapport.events.outbox import record
 from rapport.kernel.permissions import SYSTEM, Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, NotFound
-from rapport.models import Job, Message
+from rapport.models import Message
 from rapport.models.enums import DeliveryStatus, Direction
-from rapport.worker import queue
+from rapport.worker import scheduler
 
 # Statuses that mean the message reached the provider or the customer: a leftover error no longer applies.
 SUCCESS = {DeliveryStatus.sent.value, DeliveryStatus.delivered.value, DeliveryStatus.read.value}
@@ -98,12 +97,12 @@ def retry(session: Session, actor: Actor, conversation_id: int, message_id: int)
     backing_off = message.delivery_status == DeliveryStatus.queued and message.delivery_error
     if not (failed or backing_off):
         raise Conflict(f"Reply {message_id} is {message.delivery_status}: only a failed delivery can be retried.")
-    job = session.scalar(select(Job).where(Job.dedupe_key == job_key(message_id)).with_for_update())
-    if job is not None and job.state == "claimed" and job.due_at > now():
+    job = scheduler.find(session, job_key(message_id), lock=True)
+    if job is not None and scheduler.running(job):
         raise Conflict(f"Reply {message_id} is being sent right now; wait for the outcome.")
     # A dead job (or one waiting for its backoff) gives way to a fresh one that runs at once with a full set of tries.
-    session.execute(delete(Job).where(Job.dedupe_key == job_key(message_id)))
-    queue.enqueue(session, "messages.deliver", {"message_id": message_id}, dedupe_key=job_key(message_id))
+    scheduler.cancel(session, job_key(message_id))
+    scheduler.schedule(session, "messages.deliver", job_key(message_id), now(), {"message_id": message_id})
     if failed:
         set_status(session, message, DeliveryStatus.queued.value)
     message.delivery_next_at = now()

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport.conversations import delivery
@@ -21,8 +20,9 @@ from rapport.conversations.status import move
 from rapport.db.session import Database
 from rapport.kernel import channels
 from rapport.kernel.permissions import SYSTEM
-from rapport.models import Conversation, Job, Message
+from rapport.models import Conversation, Message
 from rapport.models.enums import DeliveryStatus, Status
+from rapport.worker import scheduler
 from rapport.worker.runner import handler, on_failure
 
 # Channels whose customers read replies inside Rapport (or pull them over the API): committed is delivered.
@@ -121,5 +121,5 @@ def delivery_failed(session: Session, payload: dict, error: str, dead: bool) -> 
     if dead:
         delivery.set_status(session, message, DeliveryStatus.failed.value, error=error)
         return
-    next_at = session.scalar(select(Job.due_at).where(Job.dedupe_key == delivery.job_key(message.id)))
+    next_at = scheduler.due_at(session, delivery.job_key(message.id))
     delivery.attempt_failed(message, error, next_at=next_at)

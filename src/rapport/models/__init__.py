@@ -10,7 +10,7 @@ from rapport.models.email import EmailMailbox, EmailReceipt
 from rapport.models.events import Event
 from rapport.models.fields import FieldDefinition
 from rapport.models.inboxes import Inbox
-from rapport.models.jobs import IdempotencyKey, Job
+from rapport.models.jobs import IdempotencyKey, Job, PeriodicRun
 from rapport.models.notifications import Notification
 from rapport.models.twilio import Callback
 from rapport.models.web import LoginAttempt, RateHit, SavedView
@@ -38,6 +38,7 @@ __all__ = [
     "Identity",
     "Inbox",
     "Job",
+    "PeriodicRun",
     "LoginAttempt",
     "Message",
     "Notification",

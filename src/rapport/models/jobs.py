@@ -20,7 +20,8 @@ class Job(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict] = mapped_column(Json, default=dict)
-    # A job with a key is queued once: at-least-once delivery made idempotent at the source.
+    # A job with a key is queued once (worker.scheduler schedules, moves and cancels jobs by it): at-least-once
+    # delivery made idempotent at the source.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     state: Mapped[str] = mapped_column(String(16), default="queued")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -30,6 +31,16 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The worker holding a claimed job; its heartbeat pushes due_at (the lease's end) forward while the job runs.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class PeriodicRun(Base):
+    """The last period a periodic job was fired for: the conditional update that moves it lets one process fire."""
+
+    __tablename__ = "periodic_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class IdempotencyKey(Base):

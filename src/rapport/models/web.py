@@ -31,6 +31,7 @@ class LoginAttempt(Base):
     __table_args__ = (
         Index("ix_login_attempts_email_at", "email", "attempted_at"),
         Index("ix_login_attempts_ip_at", "ip", "attempted_at"),
+        Index("ix_login_attempts_at", "attempted_at"),  # the daily purge of old attempts (agents.tasks)
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -44,7 +45,10 @@ class RateHit(Base):
     """One use of a rate-limited action by one key (a mail's normalised target, a client address), kit.ratelimit."""
 
     __tablename__ = "rate_hits"
-    __table_args__ = (Index("ix_rate_hits_key", "kind", "key", "created_at"),)
+    __table_args__ = (
+        Index("ix_rate_hits_key", "kind", "key", "created_at"),
+        Index("ix_rate_hits_at", "created_at"),  # dropping rows past every window (kit.ratelimit)
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

@@ -1,4 +1,4 @@
-"""Webhook queries: endpoints, the delivery log, and the delivery jobs' rows."""
+"""Webhook queries: endpoints and the delivery log (their jobs are the scheduler's, worker.scheduler)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session
 
 from rapport.db.bulk import insert_ids
 from rapport.events import consumers
-from rapport.kit.clock import now
 from rapport.kit.problems import NotFound
-from rapport.models import Event, Job, WebhookDelivery, WebhookEndpoint
+from rapport.models import Event, WebhookDelivery, WebhookEndpoint
 
 FINISHED = ("delivered", "dead")
 
@@ -91,22 +90,9 @@ def event(session: Session, event_id: int):
     return session.execute(select(*consumers.COLUMNS).where(Event.id == event_id)).first()
 
 
-def job(session: Session, key: str | None) -> Job | None:
-    """The job queued under a dedupe key, if it is still there."""
-    if not key:
-        return None
-    return session.scalars(select(Job).where(Job.dedupe_key == key)).first()
-
-
-def hurry(session: Session, job_id: int) -> None:
-    """Make a waiting job due now."""
-    session.execute(update(Job).where(Job.id == job_id, Job.state == "queued").values(due_at=now()))
-
-
 def prune(session: Session, before: datetime) -> int:
-    """Forget finished deliveries created before `before`, and their dead jobs; returns how many deliveries."""
+    """Forget finished deliveries created before `before`; returns how many."""
     result = session.execute(
         delete(WebhookDelivery).where(WebhookDelivery.created_at < before, WebhookDelivery.state.in_(FINISHED))
     )
-    session.execute(delete(Job).where(Job.state == "dead", Job.kind == "webhooks.deliver", Job.created_at < before))
     return result.rowcount

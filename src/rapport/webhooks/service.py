@@ -16,7 +16,7 @@ from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid
 from rapport.models import WebhookDelivery, WebhookEndpoint
 from rapport.webhooks import guard, repository
-from rapport.worker.queue import enqueue
+from rapport.worker import scheduler
 
 ALL = "*"
 STATES = ("pending", "delivered", "failed", "dead")
@@ -178,11 +178,11 @@ def redeliver(session: Session, actor: Actor, endpoint_id: int, delivery_id: int
     delivery = repository.delivery(session, endpoint_id, delivery_id)
     if not endpoint.active:
         raise Conflict("This endpoint is switched off; switch it on to redeliver.")
-    job = repository.job(session, delivery.job_key)
-    if job is not None and job.state == "claimed":
+    job = scheduler.find(session, delivery.job_key)
+    if job is not None and job.state == scheduler.CLAIMED:
         raise Conflict("An attempt to deliver this is under way right now; its result will show in the log.")
-    if job is not None and job.state == "queued":
-        repository.hurry(session, job.id)  # the waiting retry goes now, with the retries it has left
+    if job is not None and scheduler.reschedule(session, delivery.job_key, now()):
+        # The waiting retry goes now, with the retries it has left.
         delivery.next_attempt_at = delivery.updated_at = now()
         return delivery
     # A fresh key each time (an earlier one may belong to a dead job); a second press while this one waits finds
@@ -195,7 +195,7 @@ def redeliver(session: Session, actor: Actor, endpoint_id: int, delivery_id: int
 
 def queue(session: Session, delivery_id: int, key: str, *, max_attempts: int) -> None:
     """Queue the job that sends a delivery, once per key (the key is also the delivery's `job_key`)."""
-    enqueue(session, JOB, {"delivery_id": delivery_id, "key": key}, dedupe_key=key, max_attempts=max_attempts)
+    scheduler.schedule(session, JOB, key, now(), {"delivery_id": delivery_id, "key": key}, max_attempts=max_attempts)
 
 
 def delivery_log(

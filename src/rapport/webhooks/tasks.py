@@ -20,7 +20,7 @@ from rapport.kit.clock import now
 from rapport.models import WebhookDelivery
 from rapport.webhooks import repository, send
 from rapport.webhooks.service import ALL, JOB, KEY_PREFIX, TEST_EVENT, queue
-from rapport.worker.queue import enqueue
+from rapport.worker import scheduler
 from rapport.worker.runner import handler, on_failure
 
 PRUNE = "webhooks.prune"
@@ -71,9 +71,8 @@ def queue_deliveries(session: Session, events: list) -> None:
         queue(session, delivery_id, f"{KEY_PREFIX}{delivery_id}", max_attempts=max_attempts)
     if rows:
         # Forgetting old deliveries: one job a day, keyed by the day it is due, so it is queued once.
-        tomorrow = (stamp + timedelta(days=1)).date()
-        wait = (stamp.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1) - stamp).total_seconds()
-        enqueue(session, PRUNE, {}, dedupe_key=f"{PRUNE}:{tomorrow.isoformat()}", delay_seconds=wait)
+        tomorrow = stamp.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        scheduler.schedule(session, PRUNE, f"{PRUNE}:{tomorrow.date().isoformat()}", tomorrow)
 
 
 def body(event, *, delivery: WebhookDelivery) -> bytes:
@@ -164,14 +163,16 @@ def attempt_failed(session: Session, payload: dict, error: str, dead: bool) -> N
     delivery = session.get(WebhookDelivery, payload["delivery_id"])
     if delivery is None or delivery.state == "delivered" or delivery.job_key != payload.get("key"):
         return  # an older job's news: a later one owns this delivery now
-    job = repository.job(session, payload.get("key"))
+    retry_at = scheduler.due_at(session, payload["key"]) if payload.get("key") else None
     delivery.state = "dead" if dead else "failed"
-    delivery.next_attempt_at = None if dead or job is None else job.due_at
+    delivery.next_attempt_at = None if dead else retry_at
     delivery.error = error.removeprefix(f"{DeliveryFailed.__name__}: ")[:300]
     delivery.updated_at = now()
 
 
 @handler(PRUNE)
 def prune(session: Session, payload: dict) -> None:
-    """Forget delivered and dead deliveries older than RAPPORT_WEBHOOK_LOG_DAYS."""
-    repository.prune(session, now() - timedelta(days=get_settings().webhook_log_days))
+    """Forget delivered and dead deliveries (and the dead jobs of deliveries) older than RAPPORT_WEBHOOK_LOG_DAYS."""
+    before = now() - timedelta(days=get_settings().webhook_log_days)
+    repository.prune(session, before)
+    scheduler.forget_dead(session, JOB, before)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -50,25 +51,55 @@ def any_due(session: Session) -> bool:
     )
 
 
-def claim(session: Session, *, limit: int, owner: str | None = None) -> list[Job]:
-    """Take up to `limit` due jobs for `owner`, claimed for RAPPORT_JOB_LEASE_SECONDS (renewed by `renew`).
+def claim(
+    session: Session,
+    *,
+    limit: int,
+    owner: str | None = None,
+    running: dict[str, int] | None = None,
+    caps: Callable[[str], int] | None = None,
+) -> list[Job]:
+    """Take up to `limit` due jobs for `owner`, oldest due first, claimed for RAPPORT_JOB_LEASE_SECONDS (renewed by
+    `renew`).
 
-    A claimed job whose lease ran out (its worker died, so no heartbeat renewed it) is due again and taken here.
+    With `caps`, a kind is taken only while the owner runs fewer than `caps(kind)` of it (`running` counts what it
+    runs now): the due jobs of a kind at its cap are passed over for the next ones, so a slow kind never holds every
+    thread while deadlines wait. A claimed job whose lease ran out (its worker died, so no heartbeat renewed it) is
+    due again and taken here.
     """
     stamp = now()
-    query = (
-        select(Job).where(Job.state.in_(("queued", "claimed")), Job.due_at <= stamp).order_by(Job.due_at).limit(limit)
-    )
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    jobs = list(session.scalars(query))
-    if jobs:
+    counts = dict(running or {})
+    full = {k for k, n in counts.items() if caps is not None and n >= caps(k)}
+    taken: list[Job] = []
+    while len(taken) < limit:
+        wanted = limit - len(taken)
+        query = select(Job).where(Job.state.in_(("queued", "claimed")), Job.due_at <= stamp)
+        if full:
+            query = query.where(Job.kind.not_in(full))
+        if taken:
+            query = query.where(Job.id.not_in([j.id for j in taken]))
+        query = query.order_by(Job.due_at).limit(wanted)
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        found = list(session.scalars(query))
+        passed_over = False
+        for job in found:
+            if caps is not None and counts.get(job.kind, 0) >= caps(job.kind):
+                full.add(job.kind)
+                passed_over = True
+                continue
+            counts[job.kind] = counts.get(job.kind, 0) + 1
+            taken.append(job)
+        # Another round only when a kind reached its cap: the rows it passed over may hide due jobs of other kinds.
+        if not passed_over:
+            break
+    if taken:
         session.execute(
             update(Job)
-            .where(Job.id.in_([j.id for j in jobs]))
+            .where(Job.id.in_([j.id for j in taken]))
             .values(state="claimed", claimed_by=owner, due_at=stamp + timedelta(seconds=lease_seconds()))
         )
-    return jobs
+    return taken
 
 
 def renew(session: Session, job_ids: list[int], owner: str) -> int:
@@ -83,18 +114,29 @@ def renew(session: Session, job_ids: list[int], owner: str) -> int:
     return result.rowcount
 
 
-def finish(session: Session, job_id: int) -> None:
-    """A job succeeded: remove it."""
-    session.execute(Job.__table__.delete().where(Job.id == job_id))
+def _held(job_id: int, owner: str | None):
+    """The row of `job_id` while `owner` still holds it (any owner when None)."""
+    where = [Job.id == job_id]
+    if owner is not None:
+        where += [Job.state == "claimed", Job.claimed_by == owner]
+    return where
 
 
-def fail(session: Session, job: Job, error: str) -> bool:
-    """A job failed: retry with exponential backoff, or mark it dead after max_attempts (then True)."""
+def finish(session: Session, job_id: int, owner: str | None = None) -> bool:
+    """A job succeeded: remove it. False when `owner` no longer holds it (its lease ran out and another took it)."""
+    return session.execute(Job.__table__.delete().where(*_held(job_id, owner))).rowcount == 1
+
+
+def fail(session: Session, job: Job, error: str, owner: str | None = None) -> bool | None:
+    """A job failed: retry with exponential backoff, or mark it dead after max_attempts (then True).
+
+    None when `owner` no longer holds it: whoever took it over decides what happens next.
+    """
     attempts = job.attempts + 1
     dead = attempts >= job.max_attempts
-    session.execute(
+    result = session.execute(
         update(Job)
-        .where(Job.id == job.id)
+        .where(*_held(job.id, owner))
         .values(
             attempts=attempts,
             last_error=error[:4000],
@@ -103,4 +145,4 @@ def fail(session: Session, job: Job, error: str) -> bool:
             due_at=now() + timedelta(seconds=min(3600, 2**attempts * 5)),
         )
     )
-    return dead
+    return dead if result.rowcount == 1 else None

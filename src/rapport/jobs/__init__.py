@@ -1,0 +1,1 @@
+"""Jobs that ran out of attempts, for admins: see them, queue them again or discard them."""
