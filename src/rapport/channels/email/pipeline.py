@@ -24,7 +24,7 @@ from rapport.agents.permissions import SYSTEM
 from rapport.channels.email import authres, repository, tokens
 from rapport.channels.email import settings as email_settings
 from rapport.channels.email.parse import Parsed
-from rapport.channels.email.reading import read
+from rapport.channels.email.readers import read
 from rapport.config import get_settings
 from rapport.conversations import delivery
 from rapport.conversations.inbound import Inbound, Received, receive_batch
@@ -89,7 +89,7 @@ class _Item:
 
 def ingest(db: Database, inbox_id: int, mails: list[RawMail], *, position: Position | None = None) -> list[Outcome]:
     """Parse, keep the raw bytes, and receive a batch in one transaction; one outcome per mail, in order."""
-    parsed = [read(m.raw) for m in mails]  # all the CPU a mail costs, before the transaction (reading.py)
+    parsed = [read(m.raw) for m in mails]  # all the CPU a mail costs, before the transaction (readers.py)
     root = get_settings().mail_dir
     for p in parsed:
         blobs.store(root, p.raw)  # on disk before the commit, so before \Seen or a move
