@@ -11,7 +11,8 @@ is quarantined `too_slow`; a reader that dies or fails (killed, out of memory) q
 
 Smaller mails are read here: their reading costs less than the round trip to another process (bench/mail_read.py).
 Readers are forked from multiprocessing's fork server, a clean process started once, so it is safe while this
-process runs threads and an event loop.
+process runs threads and an event loop. Like any multiprocessing user, a script that reads mail this way must guard
+its main code with `if __name__ == "__main__":` (a reader imports the main module again, as `rapport` and pytest do).
 """
 
 from __future__ import annotations
@@ -30,9 +31,7 @@ from rapport.channels.email.parse import Parsed, content_hash
 from rapport.config import Settings, get_settings, use_settings
 
 Reader = Callable[[bytes], Parsed]
-_START_SECONDS = (
-    120.0  # a reader forked from the preloaded server answers within milliseconds; this is for a broken start
-)
+_START_SECONDS = 120.0  # a new reader is ready in a second or two (its imports): this catches a broken start
 _STOP_SECONDS = 5.0
 
 
@@ -81,9 +80,8 @@ class Pool:
     def __init__(self, processes: int, reader: Reader = reading.read):
         methods = multiprocessing.get_all_start_methods()
         self.context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if self.context.get_start_method() == "forkserver":
-            # Readers are forked from a server that already imported the reading code: a new one starts in ms.
-            self.context.set_forkserver_preload(["rapport.channels.email.reading"])
+        # Nothing is preloaded into the fork server: Python 3.11's ignores the caller's sys.path, so it could import
+        # another copy of rapport than this process runs. Each reader imports the reading code itself, on its start.
         self.reader = reader
         self._slots = threading.BoundedSemaphore(processes)
         self._lock = threading.Lock()
