@@ -9,7 +9,7 @@ measurement with no mail, in the same run. The mails: 40,000 dashes (the 55 KB m
 most a mail within the bounds may cost: HTML nested exactly to RAPPORT_MAX_HTML_DEPTH, and flat HTML, both just
 under RAPPORT_MAX_HTML_CHARS.
 
-    .venv/bin/python bench/mail_stall.py [--repeat 3] [--floor-seconds 5]
+    .venv/bin/python bench/mail_stall.py [--repeat 3] [--floor-seconds 5] [--port P] [--read-processes N]
 
 Prints a table and writes JSON to bench/results/.
 """
@@ -162,6 +162,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="times each mail is sent")
     parser.add_argument("--floor-seconds", type=float, default=5.0)
+    parser.add_argument("--port", type=int, default=0, help="the web port (the SMTP port is the next); 0: any free")
+    parser.add_argument(
+        "--read-processes",
+        type=int,
+        default=None,
+        help="RAPPORT_EMAIL_READ_PROCESSES for the server (0: every mail read in the server process, as before)",
+    )
     args = parser.parse_args()
     target = dataset.fresh_database("sqlite", BENCH / "data" / "mail-stall")
     db, settings = target["db"], target["settings"]
@@ -169,8 +176,11 @@ def main() -> None:
         inbox = inboxes.create(s, SYSTEM, name="Bench desk", channel="email", address=INBOX)
         admin = agents.create_agent(s, SYSTEM, name="Bench Admin", email="admin@bench.example", role=Role.admin)
         _, token = agents.create_token(s, SYSTEM, name="bench", scopes=["read", "write", "inbound"], agent_id=admin.id)
-    port, smtp_port = _free_port(), _free_port()
+    port, smtp_port = (args.port, args.port + 1) if args.port else (_free_port(), _free_port())
     env = {"RAPPORT_EMAIL_SMTP_LISTEN": f"127.0.0.1:{smtp_port}", "RAPPORT_EMAIL_MAX_PER_SENDER_PER_HOUR": "0"}
+    if args.read_processes is not None:
+        env["RAPPORT_EMAIL_READ_PROCESSES"] = str(args.read_processes)
+        settings.email_read_processes = args.read_processes  # as the server has it, for the JSON
     rows = []
     with server.rapport(target, port, workers=1, env=env):
         time.sleep(2)  # the email runtime starts the SMTP receiver
@@ -181,6 +191,7 @@ def main() -> None:
             print(f"{name}: {len(raw):,} bytes …", flush=True)
             result = _measure(port, token, inbox.id, lambda raw=raw: _send(smtp_port, raw, args.repeat))
             rows.append({"scenario": name, "bytes": len(raw), "outcome": _outcomes(db, name), **result})
+    print(f"RAPPORT_EMAIL_READ_PROCESSES={settings.email_read_processes}")
     print(table(rows))
     out = BENCH / "results" / f"mail_stall-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     out.parent.mkdir(exist_ok=True)
@@ -193,6 +204,8 @@ def _bounds(settings: Settings) -> dict:
         "RAPPORT_MAX_HTML_CHARS": settings.max_html_chars,
         "RAPPORT_MAX_HTML_DEPTH": settings.max_html_depth,
         "RAPPORT_EMAIL_MAX_PARSE_SECONDS": settings.email_max_parse_seconds,
+        "RAPPORT_EMAIL_READ_PROCESSES": settings.email_read_processes,
+        "RAPPORT_EMAIL_READ_INLINE_BYTES": settings.email_read_inline_bytes,
     }
 
 

@@ -142,3 +142,27 @@ def test_writes_and_the_web_go_on_while_a_mail_is_read(db, world, settings, clie
         release.set()
         big.join(BUDGET)
     assert [o.outcome for o in outcomes] == ["message"]
+
+
+def test_a_read_cut_short_by_shutdown_fails_and_quarantines_nothing(db, world, settings, use_pool):
+    """Stopping the readers mid-read is not the mail's fault: the caller fails (SMTP answers 451, IMAP tries again)."""
+    settings.email_max_parse_seconds = 3600
+    context = multiprocessing.get_context("forkserver")
+    started, release = context.Event(), context.Event()
+    pool = use_pool(functools.partial(mail_readers.held, started, release))
+    failures = []
+
+    def receive():
+        try:
+            ingest(db, world.email_inbox.id, [RawMail(_big(settings), source="test")])
+        except RuntimeError as exc:
+            failures.append(str(exc))
+
+    reader = threading.Thread(target=receive, daemon=True)
+    reader.start()
+    assert started.wait(BUDGET)
+    pool.shutdown()
+    reader.join(BUDGET)
+    assert failures and "stopped" in failures[0]
+    with db.read() as s:
+        assert s.scalars(select(EmailReceipt)).all() == []

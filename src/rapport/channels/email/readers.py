@@ -52,6 +52,7 @@ class _Worker:
         self.process.start()
         theirs.close()
         self.conn: Connection = ours
+        self.stopped = False  # set by `stop`: a read cut short then is not the mail's fault
         if not ours.poll(_START_SECONDS):
             self.kill()
             raise RuntimeError(f"a mail reader process did not start within {_START_SECONDS:g} seconds")
@@ -66,6 +67,7 @@ class _Worker:
         self.conn.close()
 
     def stop(self) -> None:
+        self.stopped = True
         with contextlib.suppress(OSError):  # it died already: join and kill below still clean up
             self.conn.send(None)
         self.process.join(_STOP_SECONDS)
@@ -145,6 +147,8 @@ class Pool:
                 return _refused(raw, "too_slow", detail), False
             status, value = worker.conn.recv()
         except (EOFError, OSError):
+            if worker.stopped:  # the server is shutting down: the caller fails, and the mail is tried again later
+                raise RuntimeError("the mail reader processes were stopped while this mail was read") from None
             worker.process.join(_STOP_SECONDS)
             return _refused(raw, "read_failed", f"The process reading the mail ended ({_exit(worker)})."), False
         if status != "ok":
