@@ -21,6 +21,7 @@ import atexit
 import contextlib
 import hashlib
 import multiprocessing
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -33,6 +34,8 @@ from rapport.config import Settings, get_settings, use_settings
 Reader = Callable[[bytes], Parsed]
 _START_SECONDS = 120.0  # a new reader is ready in a second or two (its imports): this catches a broken start
 _STOP_SECONDS = 5.0
+# Reading mail is background work: on a busy machine a reader yields the CPU to the server's web and writers.
+_NICENESS = 10
 
 
 def read(raw: bytes) -> Parsed:
@@ -177,6 +180,8 @@ def _refused(raw: bytes, reason: str, detail: str) -> Parsed:
 def _serve(conn: Connection, reader: Reader) -> None:
     """A reader process: read each mail sent, answer ("ok", Parsed) or ("failed", why), until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops its readers itself
+    if hasattr(os, "nice"):
+        os.nice(_NICENESS)
     conn.send("ready")
     while True:
         try:
