@@ -11,7 +11,8 @@ is quarantined `too_slow`; a reader that dies or fails (killed, out of memory) q
 
 Smaller mails are read here: their reading costs less than the round trip to another process (bench/mail_read.py).
 Readers are forked from multiprocessing's fork server, a clean process started once, so it is safe while this
-process runs threads and an event loop. Like any multiprocessing user, a script that reads mail this way must guard
+process runs threads and an event loop; a reader runs at a lower priority (`kit/child.py`) from its start, imports
+included. Like any multiprocessing user, a script that reads mail this way must guard
 its main code with `if __name__ == "__main__":` (a reader imports the main module again, as `rapport` and pytest do).
 """
 
@@ -21,7 +22,6 @@ import atexit
 import contextlib
 import hashlib
 import multiprocessing
-import os
 import signal
 import threading
 from collections.abc import Callable
@@ -29,9 +29,11 @@ from multiprocessing.connection import Connection
 
 from rapport.channels.email import reading
 from rapport.channels.email.parse import Parsed, content_hash
-from rapport.config import Settings, get_settings, use_settings
+from rapport.config import Settings, get_settings
+from rapport.kit import child
 
-Reader = Callable[[bytes], Parsed]
+# A reader: reading.read's name (imported in the reader, after it lowered its priority), or a function (tests).
+Reader = str | Callable[[bytes], Parsed]
 _START_SECONDS = 120.0  # a new reader is ready in a second or two (its imports): this catches a broken start
 _STOP_SECONDS = 5.0
 # Reading mail is background work: on a busy machine a reader yields the CPU to the server's web and writers.
@@ -51,7 +53,9 @@ class _Worker:
 
     def __init__(self, context, reader: Reader):
         ours, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(theirs, reader), name="rapport-mail-reader", daemon=True)
+        self.process = context.Process(
+            target=child.serve, args=(theirs, reader, _NICENESS), name="rapport-mail-reader", daemon=True
+        )
         self.process.start()
         theirs.close()
         self.conn: Connection = ours
@@ -82,7 +86,7 @@ class _Worker:
 class Pool:
     """Up to `processes` reader processes, each running `reader` (tests give their own, see tests/security)."""
 
-    def __init__(self, processes: int, reader: Reader = reading.read):
+    def __init__(self, processes: int, reader: Reader = "rapport.channels.email.reading:read_for_pool"):
         methods = multiprocessing.get_all_start_methods()
         self.context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         # Nothing is preloaded into the fork server: Python 3.11's ignores the caller's sys.path, so it could import
@@ -156,7 +160,7 @@ class Pool:
             return _refused(raw, "read_failed", f"The process reading the mail ended ({_exit(worker)})."), False
         if status != "ok":
             return _refused(raw, "read_failed", f"Reading the mail failed ({value})."), False
-        value.raw = raw  # the reader sends back everything but the bytes it was given
+        value.raw = raw  # the reader need not send back the bytes it was given
         return value, True
 
 
@@ -175,31 +179,6 @@ def _refused(raw: bytes, reason: str, detail: str) -> Parsed:
     return Parsed(
         raw=raw, sha256=hashlib.sha256(raw).hexdigest(), content_hash=content_hash(raw), refused=(reason, detail)
     )
-
-
-def _serve(conn: Connection, reader: Reader) -> None:
-    """A reader process: read each mail sent, answer ("ok", Parsed) or ("failed", why), until told to stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops its readers itself
-    if hasattr(os, "nice"):
-        os.nice(_NICENESS)
-    conn.send("ready")
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return  # the server went away
-        if job is None:
-            return
-        raw, settings = job
-        use_settings(settings)  # the caller's bounds, as they are now (tests change them)
-        try:
-            parsed = reader(raw)
-            parsed.raw = b""
-            conn.send(("ok", parsed))
-        except BaseException as exc:  # noqa: BLE001  (MemoryError included: the caller quarantines, this process ends)
-            with contextlib.suppress(BaseException):  # else the caller sees the pipe close instead
-                conn.send(("failed", f"{type(exc).__name__}: {str(exc)[:200]}"))
-            return
 
 
 _pool: Pool | None = None
