@@ -239,10 +239,10 @@ def _bounds(settings: Settings) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    """The results as a text table, latencies in ms."""
+    """The results as a text table: latencies in ms, the server's CPU seconds per second, the readers' CPU seconds."""
     head = (
         f"{'scenario':38} {'bytes':>10} {'mail s':>7}  {'healthz p50/p99/max':>22}  "
-        f"{'inbound p50/p99/max':>22}  {'CPU s: server/readers':>21}  outcome"
+        f"{'inbound p50/p99/max':>22}  {'server CPU/s':>12} {'readers CPU s':>13}  outcome"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
@@ -252,7 +252,7 @@ def table(rows: list[dict]) -> str:
             f"{r['scenario']:38} {r['bytes']:>10,} {mail_s:>7}  "
             f"{h.get('p50', 0):6.1f}/{h.get('p99', 0):6.1f}/{h.get('max', 0):7.1f}  "
             f"{i.get('p50', 0):6.1f}/{i.get('p99', 0):6.1f}/{i.get('max', 0):7.1f}  "
-            f"{r['server_cpu_s']:>13.2f}/{r['readers_cpu_s']:>7.2f}  {r['outcome']}"
+            f"{r['server_cpu_s'] / r['seconds']:>12.2f} {r['readers_cpu_s']:>13.2f}  {r['outcome']}"
         )
     return "\n".join(lines)
 

@@ -34,7 +34,9 @@ from rapport.kit import child
 
 # A reader: reading.read's name (imported in the reader, after it lowered its priority), or a function (tests).
 Reader = str | Callable[[bytes], Parsed]
-_START_SECONDS = 120.0  # a new reader is ready in a second or two (its imports): this catches a broken start
+# A new reader is ready in a second or two (its imports), but it starts at a low priority: on a saturated machine
+# that can take a minute. This only catches a start that never ends (the caller fails; the mail is tried again).
+_START_SECONDS = 300.0
 _STOP_SECONDS = 5.0
 # Reading mail is background work: on a busy machine a reader yields the CPU to the server's web and writers.
 _NICENESS = 10
