@@ -98,7 +98,6 @@ class Pool:
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
-        self._closed = False
 
     def read(self, raw: bytes, settings: Settings) -> Parsed:
         """Read `raw` in a reader process under `settings`; killed past RAPPORT_EMAIL_MAX_PARSE_SECONDS."""
@@ -140,7 +139,7 @@ class Pool:
     def _give_back(self, worker: _Worker, healthy: bool) -> None:
         with self._lock:
             self._busy.discard(worker)
-            if healthy:
+            if healthy and not worker.stopped:
                 self._idle.append(worker)
                 return
         worker.kill()
