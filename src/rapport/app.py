@@ -11,6 +11,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 
 from rapport import __version__
+from rapport.channels.email import readers
 from rapport.channels.email.runtime import EmailRuntime
 from rapport.config import Settings, get_settings, use_settings
 from rapport.conversations.inbound_fast import InboundFastPath
@@ -67,6 +68,7 @@ def create_app(
             worker.join(timeout=10)
         if checkpointer:
             checkpointer.stop()
+        readers.shutdown()  # the mail reader processes, if a mail needed them
 
     app = FastAPI(
         title="Rapport API",

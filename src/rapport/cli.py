@@ -120,6 +120,9 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1, ru
     )
     if receiver is not None:
         receiver.stop()
+        from rapport.channels.email import readers
+
+        readers.shutdown()  # the supervisor's own SMTP receiver read mail here too
 
 
 def smtp_in_supervisor(settings: Settings, *, workers: int, run_worker: bool):

@@ -177,10 +177,14 @@ class Settings(BaseSettings):
     # Hardening (email headers and stalls): HTML from outside (mail, the inbound API, replies) is refused past this
     # many characters or this nesting depth before anything parses it (the sanitiser's time grows with size times
     # depth); a mail is quarantined when reading it (parsing, quote stripping, sanitising) takes longer than
-    # email_max_parse_seconds, checked after each step.
+    # email_max_parse_seconds: in a reader process (channels/email/readers.py), killed at the bound; checked after
+    # each step for a mail read in this process. A mail larger than email_read_inline_bytes is read by one of at
+    # most email_read_processes reader processes (0: every mail in this process, threads only).
     max_html_chars: int = Field(default=2_000_000, ge=1000)
     max_html_depth: int = Field(default=400, ge=10)
     email_max_parse_seconds: float = Field(default=20.0, gt=0)
+    email_read_processes: int = Field(default=2, ge=0, le=64)
+    email_read_inline_bytes: int = Field(default=32_768, ge=0)
 
     def switch_interval(self, *, serving: bool) -> float:
         """The GIL switch interval in seconds: RAPPORT_GIL_SWITCH_MS, else 0.5 ms except for a web process on SQLite.

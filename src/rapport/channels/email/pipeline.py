@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from rapport.channels.email import authres, repository, tokens
 from rapport.channels.email import settings as email_settings
 from rapport.channels.email.parse import Parsed
-from rapport.channels.email.reading import read
+from rapport.channels.email.readers import read
 from rapport.config import get_settings
 from rapport.conversations import delivery
 from rapport.conversations.inbound import Inbound, Received, receive_batch
@@ -92,7 +92,7 @@ class _Item:
 
 def ingest(db: Database, inbox_id: int, mails: list[RawMail], *, position: Position | None = None) -> list[Outcome]:
     """Parse, keep the raw bytes, and receive a batch in one transaction; one outcome per mail, in order."""
-    parsed = [read(m.raw) for m in mails]  # all the CPU a mail costs, before the transaction (reading.py)
+    parsed = [read(m.raw) for m in mails]  # all the CPU a mail costs, before the transaction (readers.py)
     for mail, p in zip(mails, parsed, strict=True):
         if mail.declared_size is not None:
             _oversized_on_server(p, mail.declared_size)

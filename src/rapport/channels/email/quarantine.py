@@ -32,6 +32,7 @@ REASONS = {
     "oversized": "Too large",
     "too_complex": "Nested too deeply",
     "too_slow": "Too slow to read",
+    "read_failed": "Reading it failed",
     "no_sender": "No sender",
     "loop": "Mail loop",
     "bounce": "Bounce",

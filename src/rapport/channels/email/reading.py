@@ -49,6 +49,13 @@ def read(raw: bytes) -> Parsed:
     return parsed
 
 
+def read_for_pool(raw: bytes) -> Parsed:
+    """`read`, in a reader process (readers.py): the result without the raw bytes, which the caller has."""
+    parsed = read(raw)
+    parsed.raw = b""
+    return parsed
+
+
 def _late(parsed: Parsed, started: float, limit: float) -> bool:
     if _clock() - started <= limit:
         return False
