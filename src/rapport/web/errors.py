@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Route
 
 from rapport.kit.problems import BadRequest, Conflict, Invalid, NotFound, Problem
 
@@ -37,6 +38,15 @@ def validation_problem(errs: list[dict]) -> Problem:
     return Invalid(f"The request has invalid fields: {detail}.", errors=errors)
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette's 405 names only the first route that matched it)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers."""
 
@@ -65,4 +75,7 @@ def install(app: FastAPI) -> None:
         else:
             problem = Problem(str(exc.detail))
             problem.status, problem.title, problem.slug = exc.status_code, str(exc.detail), "http"
-        return problem_response(request, problem, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return problem_response(request, problem, headers=headers or None)
