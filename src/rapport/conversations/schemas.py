@@ -152,7 +152,12 @@ class ReplyIn(In):
     """An agent's reply (or note); channel defaults to the customer's latest one."""
 
     # The service refuses a message with nothing in it; the document says so.
-    model_config = ConfigDict(json_schema_extra=needs_one_of("text", "html", lists=("attachments",)))
+    model_config = ConfigDict(
+        json_schema_extra={
+            **needs_one_of("text", "html", lists=("attachments",)),
+            "examples": [{"text": "Your refund is on its way.", "status": "pending"}],
+        }
+    )
 
     text: Annotated[str, Field(max_length=200_000)] | None = None
     html: Annotated[str, Field(max_length=400_000)] | None = None
@@ -215,7 +220,14 @@ class InboundIn(In):
     """A customer's message arriving through the API (or a channel adapter)."""
 
     # The service refuses a message with nothing in it; the document says so.
-    model_config = ConfigDict(json_schema_extra=needs_one_of("text", "html", lists=("attachments",)))
+    model_config = ConfigDict(
+        json_schema_extra={
+            **needs_one_of("text", "html", lists=("attachments",)),
+            "examples": [
+                {"inbox_id": 1, "sender": {"kind": "phone", "address": "+14155550100"}, "text": "Where is my order?"}
+            ],
+        }
+    )
 
     inbox_id: Id
     sender: SenderIn

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import MISSING, Field
+from pydantic import MISSING, ConfigDict, Field
 
 from rapport.kit.schema import Email, Id, In, Out, Phone
 from rapport.models.enums import IdentityKind
@@ -50,6 +50,20 @@ class IdentityOut(Out):
 
 class CustomerIn(In):
     """A new customer."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Ana Lima",
+                    "identities": [
+                        {"kind": "email", "address": "ana@example.com"},
+                        {"kind": "phone", "address": "+55 11 91234-5678"},
+                    ],
+                }
+            ]
+        }
+    )
 
     name: Annotated[str, Field(max_length=200)] = ""
     company: Annotated[str, Field(max_length=200)] | None = None

@@ -65,8 +65,8 @@ PHONE = (
 BASE64 = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 
 # The patterns are documented, not enforced here: the service checks the same rule and words its own error.
-Email = Annotated[str, Field(max_length=320, json_schema_extra={"pattern": EMAIL})]
-Phone = Annotated[str, Field(max_length=64, json_schema_extra={"pattern": PHONE})]
+Email = Annotated[str, Field(max_length=320, json_schema_extra={"pattern": EMAIL, "examples": ["ana@example.com"]})]
+Phone = Annotated[str, Field(max_length=64, json_schema_extra={"pattern": PHONE, "examples": ["+14155550100"]})]
 
 
 def needs_one_of(*fields: str, lists: tuple[str, ...] = ()) -> dict:

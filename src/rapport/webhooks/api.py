@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Response
 
-from rapport.kit.schema import Id, Int, Limit, Page, Str
+from rapport.kit.schema import Id, Int, Limit, Page
 from rapport.web.deps import DB, Me, requires
 from rapport.webhooks import service
 from rapport.webhooks.schemas import DeliveryOut, EndpointIn, EndpointOut, EndpointPatch, EndpointWithSecret
+
+DeliveryState = Literal[service.STATES]  # the service's list, so the document names exactly what it accepts
 
 router = APIRouter(tags=["webhooks"])
 
@@ -75,7 +79,12 @@ def send_test(endpoint_id: Id, session: DB, actor: Me):
     "/webhooks/{endpoint_id:int}/deliveries", dependencies=[requires("admin")], response_model=Page[DeliveryOut]
 )
 def deliveries(
-    endpoint_id: Id, session: DB, actor: Me, state: Str | None = None, cursor: Int | None = None, limit: Limit = 50
+    endpoint_id: Id,
+    session: DB,
+    actor: Me,
+    state: DeliveryState | None = None,
+    cursor: Int | None = None,
+    limit: Limit = 50,
 ):
     """The endpoint's delivery log, newest first; `state` filters (pending, delivered, failed, dead)."""
     rows, next_before = service.delivery_log(session, actor, endpoint_id, state=state, before=cursor, limit=limit)
