@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
-from starlette.routing import Match, Route
+from starlette.routing import compile_path
 
 from rapport.kit.problems import BadRequest, Conflict, Invalid, NotFound, Problem
 
@@ -41,8 +42,8 @@ def validation_problem(errs: list[dict]) -> Problem:
 def allowed_methods(request: Request) -> str:
     """Every method some route serves at this path (Starlette's 405 names only the first route that matched it)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+    for route in iter_route_contexts(request.app.routes):
+        if route.methods and route.path and compile_path(route.path)[0].match(request.url.path):
             methods |= route.methods
     return ", ".join(sorted(methods))
 
