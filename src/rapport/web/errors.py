@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -29,12 +31,22 @@ def _field(loc: tuple) -> str:
     return ".".join(parts) or "body"
 
 
+def _error(e: dict) -> dict:
+    """One field's error; a kind that picks none of a union's shapes is an error of that kind field, not the whole."""
+    if e["type"] == "union_tag_invalid":
+        ctx = e.get("ctx", {})
+        tags = ", ".join(re.findall(r"'([^']+)'>?(?:,|$)", str(ctx.get("expected_tags", ""))))
+        key = str(ctx.get("discriminator", "")).strip("'")
+        return {"field": f"{_field(e['loc'])}.{key}", "message": f"Input should be one of {tags}", "type": e["type"]}
+    return {"field": _field(e["loc"]), "message": e["msg"], "type": e["type"]}
+
+
 def validation_problem(errs: list[dict]) -> Problem:
     """The problem for a list of Pydantic errors: 400 for JSON that does not parse, else 422 naming each field."""
     if any(e.get("type") == "json_invalid" for e in errs):
         pos = next((e.get("ctx", {}).get("error") for e in errs if e.get("type") == "json_invalid"), "")
         return BadRequest(f"The request body is not valid JSON ({pos}).")
-    errors = [{"field": _field(e["loc"]), "message": e["msg"], "type": e["type"]} for e in errs]
+    errors = [_error(e) for e in errs]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     return Invalid(f"The request has invalid fields: {detail}.", errors=errors)
 
