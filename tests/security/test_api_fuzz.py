@@ -86,6 +86,7 @@ def _run(app, token: str) -> tuple[dict, list[str], dict]:
 
 def test_the_api_answers_every_generated_request_as_documented(app, world):
     cases, errors, failures = _run(app, world.admin_token)
+    print("requests per phase:", cases)  # shown with -s: how much the run covered
     assert errors == []
     assert failures == {}, "\n\n".join(failures.values()) + f"\n\n({len(failures)} distinct failures)"
     # Every phase ran: a phase silently skipped (no links, no examples) would make this test weaker than it reads.
