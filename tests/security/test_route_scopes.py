@@ -75,20 +75,22 @@ def test_a_token_lacking_the_routes_scope_is_refused(app, client, world, scoped)
         need = declared_scope(route)
         if need not in TOKEN_SCOPES:
             continue
-        url = _url(route.path, world)
-        body = BODIES.get((method, route.path), lambda w: {})(world)
+        url = _url(route.path_format, world)
+        body = BODIES.get((method, route.path_format), lambda w: {})(world)
         for held, token in scoped.items():
-            if held == need and (method, route.path) in STREAMS:
+            if held == need and (method, route.path_format) in STREAMS:
                 continue
             kwargs = {"json": body} if method in ("POST", "PUT", "PATCH") else {}
             r = client.request(method, url, headers=World.auth(token), **kwargs)
             if r.status_code >= 500:
-                wrong.append(f"{method} {route.path} with a '{held}' token: {r.status_code}")
+                wrong.append(f"{method} {route.path_format} with a '{held}' token: {r.status_code}")
             elif held != need and r.status_code != 403:
-                wrong.append(f"{method} {route.path} needs '{need}'; a '{held}' token got {r.status_code}")
+                wrong.append(f"{method} {route.path_format} needs '{need}'; a '{held}' token got {r.status_code}")
             elif held == need and (r.status_code == 401 or (r.status_code == 403 and "scope" in r.json())):
                 # (a 403 naming a `permission` is the service's own rule, e.g. another agent's profile)
-                wrong.append(f"{method} {route.path} needs '{need}'; a '{held}' token got {r.status_code}: {r.text}")
+                wrong.append(
+                    f"{method} {route.path_format} needs '{need}'; a '{held}' token got {r.status_code}: {r.text}"
+                )
     assert wrong == [], "\n".join(wrong)
 
 
@@ -98,12 +100,12 @@ def test_workspace_pages_and_session_routes_take_no_token(app, client, world, sc
     for method, route in _routes(app):
         if declared_scope(route) != SESSION:
             continue
-        url = _url(route.path, world)
+        url = _url(route.path_format, world)
         anonymous = client.request(method, url, follow_redirects=False)
         for held, token in scoped.items():
             r = client.request(method, url, headers=World.auth(token), follow_redirects=False)
             if r.status_code not in (anonymous.status_code, 403):
-                wrong.append(f"{method} {route.path} with a '{held}' token: {r.status_code}")
+                wrong.append(f"{method} {route.path_format} with a '{held}' token: {r.status_code}")
     assert wrong == [], "\n".join(wrong)
 
 

@@ -60,14 +60,14 @@ def me(session: DB, actor: Me):
     return present(session, [repository.get(session, actor.id)])[0]
 
 
-@router.get("/agents/{agent_id}", dependencies=[requires("read")], response_model=AgentOut)
+@router.get("/agents/{agent_id:int}", dependencies=[requires("read")], response_model=AgentOut)
 def get_agent(agent_id: Id, session: DB, actor: Me):
     """One agent."""
     authorize(actor, "directory.read")
     return present(session, [repository.get(session, agent_id)])[0]
 
 
-@router.patch("/agents/{agent_id}", dependencies=[requires("write")], response_model=AgentOut)
+@router.patch("/agents/{agent_id:int}", dependencies=[requires("write")], response_model=AgentOut)
 def patch_agent(agent_id: Id, body: AgentPatch, request: Request, session: DB, actor: Me):
     """Change an agent (admins), or your own availability, name and timezone (a token needs the write scope).
 

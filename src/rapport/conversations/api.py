@@ -29,7 +29,7 @@ from rapport.events.schemas import EventOut
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid, NotFound
-from rapport.kit.schema import Id, Int, Page
+from rapport.kit.schema import Id, Int, Limit, Page
 from rapport.models import Attachment, Message
 from rapport.web.deps import DB, Me, read, requires
 from rapport.web.fastjson import FastJSON
@@ -142,7 +142,7 @@ def patch_conversation(conversation_id: Id, body: ConversationPatch, session: DB
 @router.get(
     "/conversations/{conversation_id}/messages", dependencies=[requires("read")], response_model=Page[MessageOut]
 )
-def list_messages(conversation_id: Id, session: DB, actor: Me, before: Int | None = None, limit: Int = 50):
+def list_messages(conversation_id: Id, session: DB, actor: Me, before: Int | None = None, limit: Limit = 50):
     """Messages, newest page first (each page oldest-first); `before` pages back in time."""
     authorize(actor, "conversations.read")
     repository.get(session, conversation_id)
@@ -210,7 +210,7 @@ def post_merge(conversation_id: Id, body: MergeIn, session: DB, actor: Me):
 
 
 @router.get("/conversations/{conversation_id}/timeline", dependencies=[requires("read")], response_model=Page[EventOut])
-def get_timeline(conversation_id: Id, session: DB, actor: Me, after: Int | None = None, limit: Int = 100):
+def get_timeline(conversation_id: Id, session: DB, actor: Me, after: Int | None = None, limit: Limit = 100):
     """The conversation's events, oldest first; `after` is the last event id seen."""
     authorize(actor, "conversations.read")
     repository.get(session, conversation_id)

@@ -7,10 +7,10 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import MISSING, BaseModel, Field, field_validator
+from pydantic import MISSING, BaseModel, ConfigDict, Field, field_validator
 
 from rapport.events.schemas import EventOut
-from rapport.kit.schema import Id, In, Int, Out, Str
+from rapport.kit.schema import BASE64, Cursor, Email, Id, In, Limit, Out, Phone, Str, needs_one_of
 from rapport.models.enums import Channel, DeliveryStatus, IdentityKind, Priority, Status
 
 
@@ -19,7 +19,7 @@ class AttachmentIn(In):
 
     filename: Annotated[str, Field(min_length=1, max_length=255)]
     content_type: str | None = None
-    data: str = Field(description="base64 of the file's bytes")
+    data: str = Field(description="base64 of the file's bytes", json_schema_extra={"pattern": BASE64})
 
     @field_validator("data")
     @classmethod
@@ -138,6 +138,14 @@ class ConversationPatch(In):
 class ReplyIn(In):
     """An agent's reply (or note); channel defaults to the customer's latest one."""
 
+    # The service refuses a message with nothing in it; the document says so.
+    model_config = ConfigDict(
+        json_schema_extra={
+            **needs_one_of("text", "html", lists=("attachments",)),
+            "examples": [{"text": "Your refund is on its way.", "status": "pending"}],
+        }
+    )
+
     text: Annotated[str, Field(max_length=200_000)] | None = None
     html: Annotated[str, Field(max_length=400_000)] | None = None
     channel: Channel | None = None
@@ -153,6 +161,9 @@ class ReplyIn(In):
 class NoteIn(In):
     """An internal note."""
 
+    # The service refuses a message with nothing in it; the document says so.
+    model_config = ConfigDict(json_schema_extra=needs_one_of("text", "html", lists=("attachments",)))
+
     text: Annotated[str, Field(max_length=200_000)] | None = None
     html: Annotated[str, Field(max_length=400_000)] | None = None
     attachments: list[AttachmentIn] = []
@@ -164,16 +175,46 @@ class MergeIn(In):
     into_id: Id
 
 
-class SenderIn(In):
-    """Who sent an inbound message."""
+class EmailSenderIn(In):
+    """A sender known by mail address."""
 
-    kind: IdentityKind
+    kind: Literal[IdentityKind.email]
+    address: Email
+    name: Annotated[str, Field(max_length=200)] | None = None
+
+
+class PhoneSenderIn(In):
+    """A sender known by phone or WhatsApp number, E.164 (formatting such as spaces or brackets is ignored)."""
+
+    kind: Literal[IdentityKind.phone, IdentityKind.whatsapp]
+    address: Phone
+    name: Annotated[str, Field(max_length=200)] | None = None
+
+
+class OtherSenderIn(In):
+    """A sender known by a chat visitor id or an id in another system."""
+
+    kind: Literal[IdentityKind.chat, IdentityKind.external]
     address: Annotated[str, Field(min_length=1, max_length=320)]
     name: Annotated[str, Field(max_length=200)] | None = None
 
 
+# Who sent an inbound message; what its address must look like depends on its kind.
+SenderIn = Annotated[EmailSenderIn | PhoneSenderIn | OtherSenderIn, Field(discriminator="kind")]
+
+
 class InboundIn(In):
     """A customer's message arriving through the API (or a channel adapter)."""
+
+    # The service refuses a message with nothing in it; the document says so.
+    model_config = ConfigDict(
+        json_schema_extra={
+            **needs_one_of("text", "html", lists=("attachments",)),
+            "examples": [
+                {"inbox_id": 1, "sender": {"kind": "phone", "address": "+14155550100"}, "text": "Where is my order?"}
+            ],
+        }
+    )
 
     inbox_id: Id
     sender: SenderIn
@@ -213,13 +254,13 @@ class ListQuery(BaseModel):
     priority: Priority | None = None
     updated_since: datetime | None = None
     sort: Literal["updated_desc", "updated_asc", "created_desc", "created_asc"] = "updated_desc"
-    cursor: Str | None = None
-    limit: Int = 50
+    cursor: Cursor | None = None
+    limit: Limit = 50
 
 
 class OpenQuery(BaseModel):
     """GET /conversations/{id}: what to include with the conversation (query parameters)."""
 
     include: list[Literal["messages", "events"]] | None = None
-    messages_limit: Int = 20
-    events_limit: Int = 50
+    messages_limit: Limit = 20
+    events_limit: Limit = 50

@@ -17,7 +17,7 @@ from rapport.customers.schemas import (
 from rapport.events.schemas import EventOut
 from rapport.kernel.permissions import authorize
 from rapport.kit.problems import Invalid
-from rapport.kit.schema import Id, Int, Page, Str
+from rapport.kit.schema import Id, Int, Limit, Page, Str
 from rapport.models import Customer
 from rapport.web.deps import DB, Me, requires
 
@@ -45,7 +45,7 @@ def list_customers(
     segment: Str | None = None,
     email: Str | None = None,
     cursor: Int | None = None,
-    limit: Int = 50,
+    limit: Limit = 50,
 ):
     """Customers, newest first; filter by segment or exact email."""
     authorize(actor, "customers.read")
@@ -97,7 +97,7 @@ def merge_customer(customer_id: Id, body: CustomerMergeIn, session: DB, actor: M
 
 
 @router.get("/customers/{customer_id}/timeline", dependencies=[requires("read")], response_model=Page[EventOut])
-def customer_timeline(customer_id: Id, session: DB, actor: Me, before: Int | None = None, limit: Int = 100):
+def customer_timeline(customer_id: Id, session: DB, actor: Me, before: Int | None = None, limit: Limit = 100):
     """The customer's events across every conversation and channel, newest first."""
     authorize(actor, "customers.read")
     customer = repository.get(session, customer_id)

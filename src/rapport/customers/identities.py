@@ -8,7 +8,7 @@ from rapport.kit.problems import Invalid
 from rapport.models.enums import IdentityKind
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-_PHONE_JUNK = re.compile(r"[\s().\-]")
+_PHONE_JUNK = re.compile(r"[ ().\-]")  # kit.schema.PHONE says the same to API clients
 
 
 def normalise(kind: str, address: str) -> str:
@@ -24,7 +24,7 @@ def normalise(kind: str, address: str) -> str:
         if value.startswith("00"):
             value = "+" + value[2:]
         digits = value.removeprefix("+")
-        if not digits.isdigit() or not 5 <= len(digits) <= 15:
+        if not (digits.isascii() and digits.isdigit()) or not 5 <= len(digits) <= 15:
             raise Invalid(
                 f"'{address}' is not a phone number (E.164, e.g. +14155550100).",
                 errors=[{"field": "address"}],

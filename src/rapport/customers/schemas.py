@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import MISSING, Field
+from pydantic import MISSING, ConfigDict, Field
 
-from rapport.kit.schema import Id, In, Out
+from rapport.kit.schema import Email, Id, In, Out, Phone
 from rapport.models.enums import IdentityKind
 
 
-class IdentityIn(In):
-    """A way to reach the customer."""
+class EmailIdentityIn(In):
+    """A mail address of the customer."""
 
-    kind: IdentityKind
+    kind: Literal[IdentityKind.email]
+    address: Email
+    verified: bool = False
+
+
+class PhoneIdentityIn(In):
+    """A phone or WhatsApp number of the customer, E.164 (formatting such as spaces or brackets is ignored)."""
+
+    kind: Literal[IdentityKind.phone, IdentityKind.whatsapp]
+    address: Phone
+    verified: bool = False
+
+
+class OtherIdentityIn(In):
+    """A chat visitor id or an id in another system."""
+
+    kind: Literal[IdentityKind.chat, IdentityKind.external]
     address: Annotated[str, Field(min_length=1, max_length=320)]
     verified: bool = False
+
+
+# A way to reach the customer; what its address must look like depends on its kind.
+IdentityIn = Annotated[EmailIdentityIn | PhoneIdentityIn | OtherIdentityIn, Field(discriminator="kind")]
 
 
 class IdentityOut(Out):
@@ -30,6 +50,20 @@ class IdentityOut(Out):
 
 class CustomerIn(In):
     """A new customer."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Ana Lima",
+                    "identities": [
+                        {"kind": "email", "address": "ana@example.com"},
+                        {"kind": "phone", "address": "+55 11 91234-5678"},
+                    ],
+                }
+            ]
+        }
+    )
 
     name: Annotated[str, Field(max_length=200)] = ""
     company: Annotated[str, Field(max_length=200)] | None = None

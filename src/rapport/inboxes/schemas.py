@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import MISSING, Field, field_serializer
+from pydantic import MISSING, ConfigDict, Field, field_serializer
 
 from rapport.kernel.channels import mask_secrets
 from rapport.kit.schema import Id, In, Out
@@ -53,7 +53,17 @@ class InboxOut(Out):
 class FieldIn(In):
     """A new custom field definition."""
 
-    key: Annotated[str, Field(min_length=1, max_length=64)]
+    # A select field needs at least one option (the service refuses one without); the document says so.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"kind": {"not": {"const": FieldKind.select.value}}}},
+                {"required": ["options"], "properties": {"options": {"type": "array", "minItems": 1}}},
+            ]
+        }
+    )
+
+    key: Annotated[str, Field(min_length=1, max_length=64, json_schema_extra={"pattern": "^[a-z][a-z0-9_]{0,63}$"})]
     label: Annotated[str, Field(min_length=1, max_length=200)]
     kind: FieldKind
     options: list[str] = []

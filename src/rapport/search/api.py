@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from rapport.kit.schema import Id, Int, Page, Str
+from rapport.kit.schema import Cursor, Id, Limit, Page
 from rapport.models.enums import Channel, Status
 from rapport.search import service
 from rapport.search.schemas import SearchHit
@@ -28,8 +28,8 @@ def search(
     assignee_id: Id | None = None,
     team_id: Id | None = None,
     customer_id: Id | None = None,
-    limit: Int = 20,
-    cursor: Str | None = None,
+    limit: Limit = 20,
+    cursor: Cursor | None = None,
 ):
     """Full-text search over conversation subjects, messages and customers, best match first."""
     return service.search(

@@ -9,12 +9,14 @@ sends.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import iter_route_contexts
 
+from rapport.events.registry import EVENTS
 from rapport.kit.schema import MAX_INT, MIN_INT
 from rapport.web.deps import SESSION, SESSION_COOKIE, TOKEN_SCOPES, declared_scope
 
@@ -71,19 +73,51 @@ def _security(scope: str) -> list[dict]:
 NO_NUL = "^[^\\x00]*$"
 
 
-def _bound(node: Any) -> None:
-    """Say in the document what kit.schema enforces on every input: strings without NUL, 64-bit integers."""
+def _integer(node: dict, settings: Any) -> None:
+    """Exact integer bounds: FastAPI's document model turns them into floats (2**63 - 1 becomes 2.0**63, one past
+    what the API accepts); a bound named after a setting (`x-rapport-maximum`) takes the configured value."""
+    if (setting := node.get("x-rapport-maximum")) and settings is not None:
+        node["maximum"] = getattr(settings, setting)
+    low, high = node.get("minimum", MIN_INT), node.get("maximum", MAX_INT)
+    node["minimum"] = max(MIN_INT, math.ceil(low))
+    node["maximum"] = min(MAX_INT, math.floor(high))
+
+
+def _enums() -> dict[str, list[str]]:
+    """Names whose list lives in a registry filled at start-up, for `x-rapport-enum`."""
+    return {"event_types": ["*", *sorted(EVENTS)]}
+
+
+def _filled(node: dict) -> None:
+    """A body string whose length bounds count once `kit.schema.In` has stripped its whitespace: the bounds move
+    into the pattern (surrounding whitespace is accepted and not counted)."""
+    low, high = node.pop("minLength"), node.pop("maxLength", None)
+    if high is not None and high < 2:
+        node["pattern"] = "^\\s*[^\\s\\x00]\\s*$"
+        return
+    inner = f"{{{max(low - 2, 0)},{'' if high is None else high - 2}}}"
+    middle = f"[^\\x00]{inner}[^\\s\\x00]"
+    node["pattern"] = f"^\\s*[^\\s\\x00]({middle}){'?' if low <= 1 else ''}\\s*$"
+
+
+def _bound(node: Any, settings: Any = None, body: bool = False) -> None:
+    """Say in the document what kit.schema enforces on every input: strings without NUL (in a body, with their
+    whitespace stripped before a minimum length counts), 64-bit integers, registry names."""
     if isinstance(node, dict):
+        if (name := node.get("x-rapport-enum")) is not None:
+            node["enum"] = _enums()[name]
         if node.get("type") == "string" and "pattern" not in node and "format" not in node and "enum" not in node:
-            node["pattern"] = NO_NUL
+            if body and node.get("minLength"):
+                _filled(node)
+            else:
+                node["pattern"] = NO_NUL
         elif node.get("type") == "integer":
-            node.setdefault("minimum", MIN_INT)
-            node.setdefault("maximum", MAX_INT)
+            _integer(node, settings)
         for value in node.values():
-            _bound(value)
+            _bound(value, settings, body)
     elif isinstance(node, list):
         for value in node:
-            _bound(value)
+            _bound(value, settings, body)
 
 
 def _refs(node: Any) -> set[str]:
@@ -95,20 +129,21 @@ def _refs(node: Any) -> set[str]:
     return set()
 
 
-def _bound_inputs(doc: dict) -> None:
+def _bound_inputs(doc: dict, settings: Any) -> None:
     """Bound what requests carry (parameters, bodies and the schemas they use), never what responses say."""
     schemas = doc.get("components", {}).get("schemas", {})
-    inputs = [op.get(part) for item in doc.get("paths", {}).values() for op in item.values() if isinstance(op, dict)
-              for part in ("parameters", "requestBody")]  # fmt: skip
-    names, todo = set(), _refs(inputs)
-    while todo:
-        name = todo.pop()
-        if name not in names and name in schemas:
-            names.add(name)
-            todo |= _refs(schemas[name])
-    _bound(inputs)
-    for name in names:
-        _bound(schemas[name])
+    operations = [op for item in doc.get("paths", {}).values() for op in item.values() if isinstance(op, dict)]
+    for part, body in (("parameters", False), ("requestBody", True)):
+        inputs = [op.get(part) for op in operations]
+        names, todo = set(), _refs(inputs)
+        while todo:
+            name = todo.pop()
+            if name not in names and name in schemas:
+                names.add(name)
+                todo |= _refs(schemas[name])
+        _bound(inputs, settings, body)
+        for name in names:
+            _bound(schemas[name], settings, body)
 
 
 def document(app: FastAPI) -> dict:
@@ -132,11 +167,11 @@ def document(app: FastAPI) -> dict:
         "sessionCookie": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
     }
     for route in iter_route_contexts(app.routes):
-        if not getattr(route, "include_in_schema", False) or route.path not in doc.get("paths", {}):
+        if not getattr(route, "include_in_schema", False) or route.path_format not in doc.get("paths", {}):
             continue
         scope = declared_scope(route)
         for method in route.methods or ():
-            operation = doc["paths"][route.path].get(method.lower())
+            operation = doc["paths"][route.path_format].get(method.lower())
             if operation is None:
                 continue
             operation["x-rapport-scope"] = scope
@@ -145,6 +180,6 @@ def document(app: FastAPI) -> dict:
             for status, description in PROBLEMS.items():
                 # (public routes too: a chat visitor's token, a provider's signature, a wrong password)
                 responses[status] = _problem(description)
-    _bound_inputs(doc)
+    _bound_inputs(doc, getattr(app.state, "settings", None))
     app.openapi_schema = doc
     return doc

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Response
 
-from rapport.kit.schema import Id, Int, Page, Str
+from rapport.kit.schema import Id, Int, Limit, Page
 from rapport.web.deps import DB, Me, requires
 from rapport.webhooks import service
 from rapport.webhooks.schemas import DeliveryOut, EndpointIn, EndpointOut, EndpointPatch, EndpointWithSecret
+
+DeliveryState = Literal[service.STATES]  # the service's list, so the document names exactly what it accepts
 
 router = APIRouter(tags=["webhooks"])
 
@@ -35,19 +39,19 @@ def create_endpoint(body: EndpointIn, session: DB, actor: Me):
     return _with_secret(endpoint, secret)
 
 
-@router.get("/webhooks/{endpoint_id}", dependencies=[requires("admin")], response_model=EndpointOut)
+@router.get("/webhooks/{endpoint_id:int}", dependencies=[requires("admin")], response_model=EndpointOut)
 def get_endpoint(endpoint_id: Id, session: DB, actor: Me):
     """One endpoint."""
     return service.get_endpoint(session, actor, endpoint_id)
 
 
-@router.patch("/webhooks/{endpoint_id}", dependencies=[requires("admin")], response_model=EndpointOut)
+@router.patch("/webhooks/{endpoint_id:int}", dependencies=[requires("admin")], response_model=EndpointOut)
 def patch_endpoint(endpoint_id: Id, body: EndpointPatch, session: DB, actor: Me):
     """Change an endpoint's URL, description, event types, active or allow_private."""
     return service.update_endpoint(session, actor, endpoint_id, **body.model_dump(exclude_unset=True))
 
 
-@router.delete("/webhooks/{endpoint_id}", dependencies=[requires("admin")], status_code=204)
+@router.delete("/webhooks/{endpoint_id:int}", dependencies=[requires("admin")], status_code=204)
 def delete_endpoint(endpoint_id: Id, session: DB, actor: Me):
     """Delete an endpoint and its delivery log."""
     service.delete_endpoint(session, actor, endpoint_id)
@@ -55,7 +59,7 @@ def delete_endpoint(endpoint_id: Id, session: DB, actor: Me):
 
 
 @router.post(
-    "/webhooks/{endpoint_id}/rotate-secret", dependencies=[requires("admin")], response_model=EndpointWithSecret
+    "/webhooks/{endpoint_id:int}/rotate-secret", dependencies=[requires("admin")], response_model=EndpointWithSecret
 )
 def rotate_secret(endpoint_id: Id, session: DB, actor: Me):
     """Replace the signing secret; the new one is in this response only."""
@@ -64,16 +68,23 @@ def rotate_secret(endpoint_id: Id, session: DB, actor: Me):
 
 
 @router.post(
-    "/webhooks/{endpoint_id}/test", dependencies=[requires("admin")], response_model=DeliveryOut, status_code=202
+    "/webhooks/{endpoint_id:int}/test", dependencies=[requires("admin")], response_model=DeliveryOut, status_code=202
 )
 def send_test(endpoint_id: Id, session: DB, actor: Me):
     """Queue a `webhook.test` event to the endpoint; its delivery is returned."""
     return service.send_test(session, actor, endpoint_id)
 
 
-@router.get("/webhooks/{endpoint_id}/deliveries", dependencies=[requires("admin")], response_model=Page[DeliveryOut])
+@router.get(
+    "/webhooks/{endpoint_id:int}/deliveries", dependencies=[requires("admin")], response_model=Page[DeliveryOut]
+)
 def deliveries(
-    endpoint_id: Id, session: DB, actor: Me, state: Str | None = None, cursor: Int | None = None, limit: Int = 50
+    endpoint_id: Id,
+    session: DB,
+    actor: Me,
+    state: DeliveryState | None = None,
+    cursor: Int | None = None,
+    limit: Limit = 50,
 ):
     """The endpoint's delivery log, newest first; `state` filters (pending, delivered, failed, dead)."""
     rows, next_before = service.delivery_log(session, actor, endpoint_id, state=state, before=cursor, limit=limit)
@@ -83,7 +94,7 @@ def deliveries(
 
 
 @router.post(
-    "/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver",
+    "/webhooks/{endpoint_id:int}/deliveries/{delivery_id}/redeliver",
     dependencies=[requires("admin")],
     response_model=DeliveryOut,
     status_code=202,

@@ -9,9 +9,15 @@ from pydantic import MISSING, Field
 
 from rapport.kit.schema import In, Out
 
-Url = Annotated[str, Field(min_length=1, max_length=2000)]
+_LABEL = "[A-Za-z0-9]+(?:-+[A-Za-z0-9]+)*"
+# What webhooks.guard.parse accepts, narrowed to host names (an address literal is checked the same way).
+URL_PATTERN = f"^[hH][tT][tT][pP][sS]?://{_LABEL}(?:\\.{_LABEL})*(?::(?:[1-9][0-9]{{0,3}}|[1-5][0-9]{{4}}))?(?:[/?][^#\\s\\x00]*)?$"
+# (documented only: webhooks.guard checks it and says which rule a URL breaks)
+Url = Annotated[str, Field(min_length=1, max_length=2000, json_schema_extra={"pattern": URL_PATTERN})]
 Description = Annotated[str, Field(max_length=500)]
-EventTypes = Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1, max_length=200)]
+# An event type by name, or "*" for all: web.openapi lists the names from the event registry as the enum.
+EventType = Annotated[str, Field(max_length=64, json_schema_extra={"x-rapport-enum": "event_types"})]
+EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=200)]
 
 
 class EndpointIn(In):

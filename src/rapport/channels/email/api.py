@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse
 
 from rapport.channels.email import quarantine
 from rapport.channels.email.schemas import QuarantinedOut
-from rapport.kit.schema import Id, Int, Page, Str
+from rapport.kit.schema import Cursor, Id, Limit, Page, Str
 from rapport.web.deps import DB, Me, requires
 
 router = APIRouter(prefix="/api/v1/email", tags=["email"])
@@ -19,8 +19,8 @@ def list_quarantine(
     actor: Me,
     inbox_id: Id | None = None,
     reason: Str | None = None,
-    cursor: Str | None = None,
-    limit: Int = 50,
+    cursor: Cursor | None = None,
+    limit: Limit = 50,
 ):
     """Mail kept out of the conversations (unparseable, loops, bounces, rate-limited, oversized …), newest first."""
     found = quarantine.page(session, actor, limit=limit, cursor=cursor, inbox_id=inbox_id, reason=reason)
