@@ -143,10 +143,23 @@ def _routers():
     from rapport.conversations.inbound_api import router as inbound
     from rapport.conversations.reply_options import router as reply_options
     from rapport.customers.api import router as customers
+    from rapport.events.api import router as events
     from rapport.inboxes.api import router as inboxes
     from rapport.realtime.api import router as live
     from rapport.search.api import router as search
     from rapport.supervision.api import router as supervision
     from rapport.webhooks.api import router as webhooks
 
-    return [conversations, reply_options, inbound, customers, agents, inboxes, search, live, supervision, webhooks]
+    return [
+        conversations,
+        reply_options,
+        inbound,
+        customers,
+        agents,
+        inboxes,
+        search,
+        live,
+        supervision,
+        webhooks,
+        events,
+    ]
