@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from rapport.agents.permissions import SYSTEM
-from rapport.events import consumers, registry
+from rapport.events import consumers, registry, typed
 from rapport.events.outbox import record
 from rapport.events.registry import Empty, UnknownEvent
 from rapport.models import Event
@@ -18,7 +18,7 @@ from tests.conftest import World, inbound
 def test_a_handler_for_an_undeclared_event_is_refused_when_declared(monkeypatch):
     monkeypatch.setattr(consumers, "CONSUMERS", {})
     monkeypatch.setattr(consumers, "WANTS", {})
-    typo = consumers.Consumer("typo")
+    typo = typed.Consumer("typo")
     with pytest.raises(UnknownEvent, match="conversation.teleported"):
         typo.on("conversation.teleported")
     typo.on("conversation.created")  # a declared name is taken

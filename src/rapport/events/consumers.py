@@ -3,15 +3,16 @@
 A consumer is a function given, in order and in one write transaction, the events recorded since its cursor; what it
 writes (deliveries, notifications, jobs) commits together with the cursor's advance, so each event is handled once
 and a crash loses nothing. The worker runs the consumers (`run_consumers`), soon after a commit and on every poll.
-A `Consumer` is the same made of typed handlers, one per event type (`@metrics.on(STATUS_CHANGED)`).
+`events.typed.Consumer` builds one from typed handlers, one per event type (`@metrics.on(STATUS_CHANGED)`).
 
 Ids are handed out before commit, so on PostgreSQL a later id can commit first. A consumer therefore stops at a gap
 in the ids until the event after it is `RAPPORT_EVENT_GAP_WAIT_SECONDS` old; by then the transaction that held the
 missing id has committed (and is read next time) or rolled back (and the id never comes).
 
-A consumer that fails keeps its place and is tried again next round, one event at a time, so the failing event is
-known; after `RAPPORT_EVENT_MAX_ATTEMPTS` tries that event is set aside in `event_dead_letters` (admins see and retry
-it) and the cursor moves on. A database outage is not the event's fault and counts no try.
+When a consumer fails on a batch, the batch is handed over again one event at a time (each in a savepoint), so the
+events before the failing one are kept and the cursor stops just before it; each round after that tries that event
+again, and after `RAPPORT_EVENT_MAX_ATTEMPTS` failed rounds it is set aside in `event_dead_letters` (admins see and
+retry it) and the cursor moves on. A database outage is not the event's fault and counts no try.
 
 Imported history (`actor_kind` "import") is passed over: consumers react to what happens, not to old data. A
 consumer declared with `history=True` (metrics, insights) starts at the beginning of the log instead, is handed
@@ -22,9 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from datetime import UTC, timedelta
 
 from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
@@ -33,13 +32,12 @@ from rapport.config import get_settings
 from rapport.db.bulk import dialect_insert
 from rapport.db.outage import is_unavailable
 from rapport.db.session import Database
-from rapport.events.registry import EventType, Payload, lookup
 from rapport.kit.clock import now
 from rapport.models import Event, EventCursor, EventDeadLetter
 
 log = logging.getLogger(__name__)
 IMPORTED = "import"
-ERROR_CHARS = 2000
+ERROR_CHARS = 2000  # of an error kept on a cursor or a dead letter
 ConsumerFn = Callable[[Session, list[Row]], None]
 # What a consumer needs right now: the event names, or None for every event. Asked in the consumer's transaction,
 # so only those rows are read in full; a consumer wanting nothing just moves its cursor on.
@@ -60,7 +58,6 @@ COLUMNS = (
     Event.inbox_id,
     Event.team_id,
 )
-P = TypeVar("P", bound=Payload)
 
 
 class ReplayRefused(Exception):
@@ -92,52 +89,6 @@ def consumer(
     return register
 
 
-@dataclass(frozen=True)
-class Delivered(Generic[P]):
-    """An event as a typed handler receives it: the row's fields and its payload as the declared model."""
-
-    id: int
-    name: str
-    occurred_at: datetime
-    actor_kind: str
-    actor_id: int | None
-    conversation_id: int | None
-    customer_id: int | None
-    message_id: int | None
-    inbox_id: int | None
-    team_id: int | None
-    payload: P
-
-
-Handler = Callable[[Session, Delivered[Any]], None]
-
-
-class Consumer:
-    """A consumer made of one handler per event type, each given the event with its typed payload, in log order."""
-
-    def __init__(self, name: str, *, history: bool = False):
-        self.name = name
-        self.handlers: dict[str, tuple[EventType, Handler]] = {}
-        consumer(name, wants=lambda session: frozenset(self.handlers), history=history)(self.handle)
-
-    def on(self, event: EventType | str) -> Callable[[Handler], Handler]:
-        """Register the handler of `event` (a declared type, or its name: an unknown name is refused here)."""
-        declared = lookup(event) if isinstance(event, str) else event
-
-        def register(fn: Handler) -> Handler:
-            self.handlers[declared.name] = (declared, fn)
-            return fn
-
-        return register
-
-    def handle(self, session: Session, rows: list[Row]) -> None:
-        """Hand each event to its handler (the consumer's function as `run_consumers` calls it)."""
-        for row in rows:
-            declared, fn = self.handlers[row.name]
-            fields = {k: getattr(row, k) for k in Delivered.__dataclass_fields__ if k != "payload"}
-            fn(session, Delivered(**fields, payload=declared.parse(row.payload)))
-
-
 def _everything(session: Session) -> None:
     return None
 
@@ -166,19 +117,35 @@ def catch_up(db: Database, *, batch: int | None = None) -> tuple[int, bool]:
 
 
 def _step(db: Database, name: str, fn: ConsumerFn, size: int) -> tuple[int, int]:
-    """One try of one consumer; a failure is counted (and may set the event aside), never raised."""
+    """One round of one consumer: its events as one batch; when that fails, one by one to find (and count) the failing
+    event. A failure is logged and counted, never raised."""
     tried: list[int] = []
     try:
-        return _advance(db, name, fn, size, tried)
-    except Exception as exc:  # noqa: BLE001  (one consumer's failure must not stop the others; it retries next round)
+        return _advance(db, name, fn, size, isolate=False, tried=tried)
+    except Exception as exc:  # noqa: BLE001  (one consumer's failure must not stop the others)
+        if is_unavailable(exc):
+            log.warning("event consumer %s waits for the database: %s", name, exc)
+            return 0, 0
+        failed = exc
+    try:
+        if len(tried) == 1:  # that one event failed: count it, without handing it over again this round
+            _count(db, name, tried[0], failed)
+            return 0, 0
+        log.info("event consumer %s failed on a batch (%s); handing its events one by one", name, failed)
+        return _advance(db, name, fn, size, isolate=True, tried=[])
+    except Exception:  # noqa: BLE001  (its cursor stays; the next round tries again)
         log.exception("event consumer %s failed", name)
-        if not is_unavailable(exc):
-            _failed(db, name, exc, tried)
         return 0, 0
 
 
-def _advance(db: Database, name: str, fn: ConsumerFn, batch: int, tried: list[int]) -> tuple[int, int]:
-    """Handle the next settled events for one consumer: (events handed to it, events its cursor passed)."""
+def _advance(
+    db: Database, name: str, fn: ConsumerFn, batch: int, *, isolate: bool, tried: list[int]
+) -> tuple[int, int]:
+    """Handle the next settled events for one consumer: (events handed to it, events its cursor passed).
+
+    `isolate` (or an event that failed last round): each event in a savepoint of its own, so the events before a
+    failing one are kept and the cursor stops just before it.
+    """
     with db.write() as session:
         # Another process holding this cursor is already doing this round's work: skip it rather than queue
         # behind it and read the same log again (SQLite has one writer at a time anyway).
@@ -196,7 +163,6 @@ def _advance(db: Database, name: str, fn: ConsumerFn, batch: int, tried: list[in
             session.execute(dialect_insert(session, EventCursor).values(**row).on_conflict_do_nothing())
             if not history:
                 return 0, 0
-            session.flush()
             cursor = session.get(EventCursor, name)
         # Ids and times first (no payloads): enough to find how far the log is settled.
         marks = session.execute(
@@ -214,39 +180,70 @@ def _advance(db: Database, name: str, fn: ConsumerFn, batch: int, tried: list[in
             if wanted is not None:
                 query = query.where(Event.name.in_(sorted(wanted)))
             fresh = session.execute(query.order_by(Event.id)).all()
-        last = ready[-1].id
-        if cursor.attempts and fresh:
-            # After a failure, one event at a time: the one that fails again is the one to count (and set aside).
-            fresh = fresh[:1]
-            last = fresh[0].id
-        tried.extend(e.id for e in fresh)
-        if fresh:
-            fn(session, fresh)
-        cursor.last_id, cursor.updated_at = last, now()
-        cursor.attempts, cursor.last_error = 0, None
-        return len(fresh), len([m for m in ready if m.id <= last])
+        if not (isolate or cursor.attempts):
+            tried.extend(e.id for e in fresh)
+            if fresh:
+                fn(session, fresh)
+            cursor.last_id, cursor.updated_at = ready[-1].id, now()
+            return len(fresh), len(ready)
+        return _one_by_one(session, name, fn, cursor, fresh, ready)
 
 
-def _failed(db: Database, name: str, exc: Exception, tried: list[int]) -> None:
-    """Count a failed try; at RAPPORT_EVENT_MAX_ATTEMPTS, set the one event tried aside and move the cursor past it."""
-    error = f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
-    try:
-        with db.write() as session:
-            cursor = session.execute(
-                select(EventCursor).where(EventCursor.name == name).with_for_update()
-            ).scalar_one_or_none()
-            if cursor is None:
-                return
-            cursor.attempts, cursor.last_error, cursor.updated_at = cursor.attempts + 1, error, now()
-            # A batch of several events that failed does not say which one did: the next try hands one alone.
-            if len(tried) != 1 or tried[0] <= cursor.last_id or cursor.attempts < get_settings().event_max_attempts:
-                return
-            row = {"consumer": name, "event_id": tried[0], "error": error, "attempts": cursor.attempts, "at": now()}
-            session.execute(dialect_insert(session, EventDeadLetter).values(**row).on_conflict_do_nothing())
-            log.error("event consumer %s set event %s aside after %s tries", name, tried[0], cursor.attempts)
-            cursor.last_id, cursor.attempts, cursor.last_error = tried[0], 0, None
-    except Exception:  # noqa: BLE001  (counting is best effort: the next round tries again either way)
-        log.exception("could not count the failure of event consumer %s", name)
+def _one_by_one(session: Session, name: str, fn: ConsumerFn, cursor: EventCursor, fresh: list, ready: list):
+    """Hand each event alone; stop before the first that fails (counting its try), or set it aside at the limit."""
+    handled, limit = 0, get_settings().event_max_attempts
+    tries = cursor.attempts  # the failed tries of the first event, from earlier rounds
+    for row in fresh:
+        try:
+            with session.begin_nested():
+                fn(session, [row])
+        except Exception as exc:  # noqa: BLE001  (the failure is counted and shown to admins)
+            if is_unavailable(exc):
+                raise
+            tries += 1
+            if tries < limit:
+                cursor.last_id = max((m.id for m in ready if m.id < row.id), default=cursor.last_id)
+                _note(cursor, name, row.id, tries, exc)
+                return handled, len([m for m in ready if m.id < row.id])
+            _set_aside(session, name, row.id, tries, exc)
+        else:
+            handled += 1
+        tries = 0  # the next event has no failed try yet
+    cursor.last_id, cursor.updated_at, cursor.attempts, cursor.last_error = ready[-1].id, now(), 0, None
+    return handled, len(ready)
+
+
+def _count(db: Database, name: str, event_id: int, exc: Exception) -> None:
+    """Count a failed try of the one event a round handed over; at the limit, set it aside and move past it."""
+    with db.write() as session:
+        # A history consumer's first round made its cursor in the transaction that failed: make it again.
+        start = {"name": name, "last_id": 0, "updated_at": now(), "attempts": 0}
+        session.execute(dialect_insert(session, EventCursor).values(**start).on_conflict_do_nothing())
+        cursor = session.execute(select(EventCursor).where(EventCursor.name == name).with_for_update()).scalar_one()
+        tries = cursor.attempts + 1
+        if tries < get_settings().event_max_attempts:
+            _note(cursor, name, event_id, tries, exc)
+            return
+        _set_aside(session, name, event_id, tries, exc)
+        cursor.last_id, cursor.updated_at, cursor.attempts, cursor.last_error = event_id, now(), 0, None
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
+
+
+def _note(cursor: EventCursor, name: str, event_id: int, tries: int, exc: Exception) -> None:
+    """Keep the count of failed tries (and the error) on the cursor, which stays just before the event."""
+    cursor.attempts, cursor.last_error, cursor.updated_at = tries, _error(exc), now()
+    limit = get_settings().event_max_attempts
+    log.warning("event consumer %s failed on event %s (try %s of %s): %s", name, event_id, tries, limit, exc)
+
+
+def _set_aside(session: Session, name: str, event_id: int, tries: int, exc: Exception) -> None:
+    """Write the dead letter of an event the consumer failed on `tries` times."""
+    row = {"consumer": name, "event_id": event_id, "error": _error(exc), "attempts": tries, "at": now()}
+    session.execute(dialect_insert(session, EventDeadLetter).values(**row).on_conflict_do_nothing())
+    log.error("event consumer %s set event %s aside after %s tries: %s", name, event_id, tries, exc)
 
 
 def replay(db: Database, name: str, *, after: int = 0) -> int:
@@ -271,12 +268,19 @@ def replay(db: Database, name: str, *, after: int = 0) -> int:
             session.execute(dialect_insert(session, EventCursor).values(**row).on_conflict_do_nothing())
         else:
             cursor.last_id, cursor.updated_at, cursor.attempts, cursor.last_error = after, now(), 0, None
-    size, handled = get_settings().event_consumer_batch, 0
-    while True:
+    size, handled, stuck = get_settings().event_consumer_batch, 0, 0
+    # A failing event takes one round per try before it is set aside; rounds that pass nothing more than that
+    # (a database outage) end the replay, and the worker carries on from where it stopped.
+    while stuck <= get_settings().event_max_attempts:
         done, read = _step(db, name, fn, size)
         handled += done
-        if not read and not _failing(db, name):
-            return handled
+        if read:
+            stuck = 0
+        elif not _failing(db, name):
+            break
+        else:
+            stuck += 1
+    return handled
 
 
 def _failing(db: Database, name: str) -> bool:
