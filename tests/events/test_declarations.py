@@ -105,3 +105,21 @@ def test_events_keep_the_inbox_and_team_of_their_time(client, world, db):
     assert {r.team_id for r in rows[moved:]} == {None}  # the change itself and everything after it: no team
     assert rows[-1].name == "message.received"  # the bulk inbound path places its events too
     assert others and set(others) == {(None, None)}  # events without a conversation have no place
+
+
+def test_imported_events_keep_their_conversations_inbox_and_team(db, tmp_path):
+    from rapport.models import Conversation
+    from rapport.transfer.importer import import_file
+    from tests.transfer.helpers import DIRECTORY, conversation, write_jsonl
+
+    import_file(db, write_jsonl(tmp_path / "a.jsonl", [*DIRECTORY, conversation("zd-1")]))
+    line = {"type": "message", "conversation": "zd-1", "direction": "inbound", "text": "Any news?",
+            "created_at": "2026-05-03T09:00:00Z"}  # fmt: skip
+    assert import_file(db, write_jsonl(tmp_path / "b.jsonl", [line])).error_count == 0  # joins zd-1
+    with db.read() as s:
+        conv = s.scalars(select(Conversation)).one()
+        places = s.execute(select(Event.inbox_id, Event.team_id).where(Event.conversation_id == conv.id)).all()
+        customers = s.execute(select(Event.inbox_id, Event.team_id).where(Event.name == "customer.created")).all()
+    assert conv.team_id is not None and len(places) >= 6  # created, three messages, status, the appended message
+    assert set(places) == {(conv.inbox_id, conv.team_id)}
+    assert set(customers) == {(None, None)}

@@ -365,7 +365,7 @@ def _message(store: Store, target: _Target, conv_id: int, msg_id: int, msg: Mess
 
 def _appended(store: Store, target: _Target) -> tuple:
     """The new counters of an existing conversation that gained messages."""
-    _, _, _, count, *times, _ = target.existing
+    _, _, _, count, *times, _, _ = target.existing  # ends with channel and team_id
     last, last_in, first_reply, updated = (store.canonical_of(t) for t in times)
     for msg in target.kept:
         stamp = msg.created_at
