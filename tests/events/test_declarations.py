@@ -123,3 +123,15 @@ def test_imported_events_keep_their_conversations_inbox_and_team(db, tmp_path):
     assert conv.team_id is not None and len(places) >= 6  # created, three messages, status, the appended message
     assert set(places) == {(conv.inbox_id, conv.team_id)}
     assert set(customers) == {(None, None)}
+
+
+def test_webhooks_see_only_public_events(client, world):
+    from rapport.webhooks.tasks import subscribed
+
+    admin = World.auth(world.admin_token)
+    listed = client.get("/api/v1/webhooks/event-types", headers=admin).json()
+    assert "message.received" in listed and "notification.created" not in listed
+    body = {"url": "https://crm.example.com/hooks", "event_types": ["notification.created"]}
+    r = client.post("/api/v1/webhooks", json=body, headers=admin)
+    assert r.status_code == 422 and "notification.created" in r.text
+    assert subscribed(["*"], "message.received") and not subscribed(["*"], "notification.created")

@@ -82,7 +82,7 @@ def queue_deliveries(session: Session, events: list) -> None:
 
 
 def body(event, *, delivery: WebhookDelivery) -> bytes:
-    """The JSON a receiver gets: the event's id, type, time, subjects, actor and payload (`data`)."""
+    """The JSON a receiver gets: the event's id, type, time, subjects, where it happened, actor and payload."""
     if event is None:  # a test event is not in the log
         return orjson.dumps(
             {
@@ -101,6 +101,8 @@ def body(event, *, delivery: WebhookDelivery) -> bytes:
             "conversation_id": event.conversation_id,
             "customer_id": event.customer_id,
             "message_id": event.message_id,
+            "inbox_id": event.inbox_id,
+            "team_id": event.team_id,
             "data": event.payload,
         }
     )
