@@ -92,7 +92,7 @@ class EventType:
 
 _TYPES: dict[str, EventType] = {}
 _loaded = False
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a module imported by discovery may look a name up
 
 
 def declare(name: str, payload: type[Payload], describe: Sentence, **options) -> EventType:
