@@ -1,4 +1,4 @@
-"""The `rapport` command: serve, worker, migrate, create-admin, backup, restore, demo, import, export, bench."""
+"""The `rapport` command: serve, worker, migrate, create-admin, backup, restore, demo, import, export, bench, events."""
 
 from __future__ import annotations
 
@@ -243,6 +243,36 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+events_app = typer.Typer(help="The event log's consumers: replay one to backfill.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
+
+
+@events_app.command("replay")
+def events_replay(
+    consumer: Annotated[str, typer.Argument(help="The consumer's name (one declared with history=True).")],
+    from_start: Annotated[
+        bool, typer.Option("--from-start", help="From the first event of the log, imported history included.")
+    ] = False,
+    after: Annotated[int | None, typer.Option("--after", help="From the event after this id.", min=0)] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Move a consumer back and hand it the events again until it has caught up (metrics and insights backfill)."""
+    from rapport.events.consumers import ReplayRefused, replay
+    from rapport.worker.runner import load_handlers
+
+    if from_start == (after is not None):
+        typer.echo("error: give either --from-start or --after ID.", err=True)
+        raise typer.Exit(2)
+    settings = settings_for(data_dir)
+    load_handlers()
+    try:
+        handled = replay(database(settings), consumer, after=after or 0)
+    except ReplayRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Replayed {handled:,} events to the consumer {consumer}.")
 
 
 def main() -> None:

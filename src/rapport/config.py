@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # may be waited for (a later id can commit first on PostgreSQL) before it counts as rolled back.
     event_consumer_batch: int = Field(default=500, ge=1)
     event_gap_wait_seconds: float = Field(default=5.0, ge=0)
+    # Tries of one event by one consumer (a round each) before it is set aside in event_dead_letters.
+    event_max_attempts: int = Field(default=5, ge=1)
     # In-app notifications: the badge counts unread ones up to this cap (then shows "99+"), the page lists this many.
     notifications_badge_cap: int = Field(default=99, ge=1)
     notifications_page_size: int = Field(default=50, ge=1, le=500)

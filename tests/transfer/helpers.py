@@ -8,7 +8,7 @@ import orjson
 from sqlalchemy import text
 
 from rapport.db.session import Database
-from rapport.events.registry import EVENTS
+from rapport.events.registry import lookup
 from tests.conftest import TABLES
 
 DIRECTORY = [
@@ -81,7 +81,7 @@ def check_event_payloads(db: Database) -> int:
         rows = conn.execute(text("SELECT name, payload FROM events")).all()
     for name, payload in rows:
         data = payload if isinstance(payload, dict) else orjson.loads(payload)
-        EVENTS[name].model_validate(data)
+        lookup(name).payload.model_validate(data)
     return len(rows)
 
 

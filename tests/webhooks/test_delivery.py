@@ -61,6 +61,7 @@ def test_a_message_reaches_the_receiver_after_commit_through_the_worker_signed(c
     assert payload["type"] == "message.received" == got.headers["rapport-event"]
     assert payload["message_id"] == sent["message_id"] and payload["conversation_id"] == sent["conversation_id"]
     assert payload["data"]["direction"] == "inbound" and isinstance(payload["id"], int)
+    assert (payload["inbox_id"], payload["team_id"]) == (world.email_inbox.id, world.team.id)  # where it happened
     assert got.headers["user-agent"].startswith("Rapport-Webhooks/")
     assert got.headers["content-type"] == "application/json"
     [delivery] = _deliveries(db)

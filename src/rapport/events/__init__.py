@@ -1,1 +1,1 @@
-"""Event-name registry, typed payloads, the recording function and the after-commit bus."""
+"""Event types (declared by each domain's events.py), the recording function, the after-commit bus and consumers."""

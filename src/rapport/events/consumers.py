@@ -3,11 +3,20 @@
 A consumer is a function given, in order and in one write transaction, the events recorded since its cursor; what it
 writes (deliveries, notifications, jobs) commits together with the cursor's advance, so each event is handled once
 and a crash loses nothing. The worker runs the consumers (`run_consumers`), soon after a commit and on every poll.
+`events.typed.Consumer` builds one from typed handlers, one per event type (`@metrics.on(STATUS_CHANGED)`).
 
 Ids are handed out before commit, so on PostgreSQL a later id can commit first. A consumer therefore stops at a gap
 in the ids until the event after it is `RAPPORT_EVENT_GAP_WAIT_SECONDS` old; by then the transaction that held the
 missing id has committed (and is read next time) or rolled back (and the id never comes).
-Imported history (`actor_kind` "import") is passed over: consumers react to what happens, not to old data.
+
+When a consumer fails on a batch, the batch is handed over again one event at a time (each in a savepoint), so the
+events before the failing one are kept and the cursor stops just before it; each round after that tries that event
+again, and after `RAPPORT_EVENT_MAX_ATTEMPTS` failed rounds it is set aside in `event_dead_letters` (admins see and
+retry it) and the cursor moves on. A database outage is not the event's fault and counts no try.
+
+Imported history (`actor_kind` "import") is passed over: consumers react to what happens, not to old data. A
+consumer declared with `history=True` (metrics, insights) starts at the beginning of the log instead, is handed
+imported history too, and may be replayed (`rapport events replay NAME --from-start`) to backfill.
 """
 
 from __future__ import annotations
@@ -16,23 +25,26 @@ import logging
 from collections.abc import Callable, Collection
 from datetime import UTC, timedelta
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
 from rapport.config import get_settings
 from rapport.db.bulk import dialect_insert
+from rapport.db.outage import is_unavailable
 from rapport.db.session import Database
 from rapport.kit.clock import now
-from rapport.models import Event, EventCursor
+from rapport.models import Event, EventCursor, EventDeadLetter
 
 log = logging.getLogger(__name__)
 IMPORTED = "import"
-Consumer = Callable[[Session, list[Row]], None]
+ERROR_CHARS = 2000  # of an error kept on a cursor or a dead letter
+ConsumerFn = Callable[[Session, list[Row]], None]
 # What a consumer needs right now: the event names, or None for every event. Asked in the consumer's transaction,
 # so only those rows are read in full; a consumer wanting nothing just moves its cursor on.
 Wants = Callable[[Session], Collection[str] | None]
-CONSUMERS: dict[str, Consumer] = {}
+CONSUMERS: dict[str, ConsumerFn] = {}
 WANTS: dict[str, Wants] = {}
+HISTORY: set[str] = set()  # consumers that start at the beginning, see imported history and may be replayed
 COLUMNS = (
     Event.id,
     Event.name,
@@ -43,22 +55,35 @@ COLUMNS = (
     Event.customer_id,
     Event.message_id,
     Event.payload,
+    Event.inbox_id,
+    Event.team_id,
 )
 
 
-def consumer(name: str, *, wants: Wants | Collection[str] | None = None) -> Callable[[Consumer], Consumer]:
+class ReplayRefused(Exception):
+    """The consumer does not exist, or was not declared to take history (replaying it would act on old events)."""
+
+
+def consumer(
+    name: str, *, wants: Wants | Collection[str] | None = None, history: bool = False
+) -> Callable[[ConsumerFn], ConsumerFn]:
     """Register `fn(session, events)` as the consumer `name`; it must write only through `session`.
 
     `wants`: the event names it is handed (a fixed collection, or a function of the session); None: every event.
+    `history`: start at the beginning of the log, be handed imported history too, and allow replays.
     """
 
-    def register(fn: Consumer) -> Consumer:
+    def register(fn: ConsumerFn) -> ConsumerFn:
         CONSUMERS[name] = fn
         if wants is None or callable(wants):
             WANTS[name] = wants or _everything
         else:
             names = frozenset(wants)
             WANTS[name] = lambda session: names
+        if history:
+            HISTORY.add(name)
+        else:
+            HISTORY.discard(name)
         return fn
 
     return register
@@ -85,18 +110,42 @@ def catch_up(db: Database, *, batch: int | None = None) -> tuple[int, bool]:
     for name, fn in list(CONSUMERS.items()):
         if cursors.get(name, -1) >= latest:
             continue  # nothing new: no write transaction at all
-        try:
-            done, read = _advance(db, name, fn, size)
-        except Exception:  # noqa: BLE001  (one consumer's failure must not stop the others; it retries next poll)
-            log.exception("event consumer %s failed", name)
-            continue
+        done, read = _step(db, name, fn, size)
         handled += done
         more |= read >= size
     return handled, more
 
 
-def _advance(db: Database, name: str, fn: Consumer, batch: int) -> tuple[int, int]:
-    """Handle the next settled events for one consumer: (events handed to it, events its cursor passed)."""
+def _step(db: Database, name: str, fn: ConsumerFn, size: int) -> tuple[int, int]:
+    """One round of one consumer: its events as one batch; when that fails, one by one to find (and count) the failing
+    event. A failure is logged and counted, never raised."""
+    tried: list[int] = []
+    try:
+        return _advance(db, name, fn, size, isolate=False, tried=tried)
+    except Exception as exc:  # noqa: BLE001  (one consumer's failure must not stop the others)
+        if is_unavailable(exc):
+            log.warning("event consumer %s waits for the database: %s", name, exc)
+            return 0, 0
+        failed = exc
+    try:
+        if len(tried) == 1:  # that one event failed: count it, without handing it over again this round
+            _count(db, name, tried[0], failed)
+            return 0, 0
+        log.info("event consumer %s failed on a batch (%s); handing its events one by one", name, failed)
+        return _advance(db, name, fn, size, isolate=True, tried=[])
+    except Exception:  # noqa: BLE001  (its cursor stays; the next round tries again)
+        log.exception("event consumer %s failed", name)
+        return 0, 0
+
+
+def _advance(
+    db: Database, name: str, fn: ConsumerFn, batch: int, *, isolate: bool, tried: list[int]
+) -> tuple[int, int]:
+    """Handle the next settled events for one consumer: (events handed to it, events its cursor passed).
+
+    `isolate` (or an event that failed last round): each event in a savepoint of its own, so the events before a
+    failing one are kept and the cursor stops just before it.
+    """
     with db.write() as session:
         # Another process holding this cursor is already doing this round's work: skip it rather than queue
         # behind it and read the same log again (SQLite has one writer at a time anyway).
@@ -105,13 +154,16 @@ def _advance(db: Database, name: str, fn: Consumer, batch: int) -> tuple[int, in
         ).scalar_one_or_none()
         if cursor is None and session.get(EventCursor, name) is not None:
             return 0, 0
+        history = name in HISTORY
         if cursor is None:
-            # A new consumer starts at the present: it reacts to what happens from now on. Every process's worker
-            # may try this at once on a new database: the first one's row stands.
-            start = session.scalar(select(func.max(Event.id))) or 0
-            row = {"name": name, "last_id": start, "updated_at": now()}
+            # A new consumer starts at the present (it reacts to what happens from now on), or at the beginning when
+            # it takes history. Every process's worker may try this at once on a new database: the first row stands.
+            start = 0 if history else session.scalar(select(func.max(Event.id))) or 0
+            row = {"name": name, "last_id": start, "updated_at": now(), "attempts": 0}
             session.execute(dialect_insert(session, EventCursor).values(**row).on_conflict_do_nothing())
-            return 0, 0
+            if not history:
+                return 0, 0
+            cursor = session.get(EventCursor, name)
         # Ids and times first (no payloads): enough to find how far the log is settled.
         marks = session.execute(
             select(Event.id, Event.occurred_at).where(Event.id > cursor.last_id).order_by(Event.id).limit(batch)
@@ -122,16 +174,118 @@ def _advance(db: Database, name: str, fn: Consumer, batch: int) -> tuple[int, in
         wanted = WANTS.get(name, _everything)(session)
         fresh = []
         if wanted is None or wanted:
-            query = select(*COLUMNS).where(
-                Event.id > cursor.last_id, Event.id <= ready[-1].id, Event.actor_kind != IMPORTED
-            )
+            query = select(*COLUMNS).where(Event.id > cursor.last_id, Event.id <= ready[-1].id)
+            if not history:
+                query = query.where(Event.actor_kind != IMPORTED)
             if wanted is not None:
                 query = query.where(Event.name.in_(sorted(wanted)))
             fresh = session.execute(query.order_by(Event.id)).all()
-        if fresh:
-            fn(session, fresh)
-        cursor.last_id, cursor.updated_at = ready[-1].id, now()
-        return len(fresh), len(ready)
+        if not (isolate or cursor.attempts):
+            tried.extend(e.id for e in fresh)
+            if fresh:
+                fn(session, fresh)
+            cursor.last_id, cursor.updated_at = ready[-1].id, now()
+            return len(fresh), len(ready)
+        return _one_by_one(session, name, fn, cursor, fresh, ready)
+
+
+def _one_by_one(session: Session, name: str, fn: ConsumerFn, cursor: EventCursor, fresh: list, ready: list):
+    """Hand each event alone; stop before the first that fails (counting its try), or set it aside at the limit."""
+    handled, limit = 0, get_settings().event_max_attempts
+    tries = cursor.attempts  # the failed tries of the first event, from earlier rounds
+    for row in fresh:
+        try:
+            with session.begin_nested():
+                fn(session, [row])
+        except Exception as exc:  # noqa: BLE001  (the failure is counted and shown to admins)
+            if is_unavailable(exc):
+                raise
+            tries += 1
+            if tries < limit:
+                cursor.last_id = max((m.id for m in ready if m.id < row.id), default=cursor.last_id)
+                _note(cursor, name, row.id, tries, exc)
+                return handled, len([m for m in ready if m.id < row.id])
+            _set_aside(session, name, row.id, tries, exc)
+        else:
+            handled += 1
+        tries = 0  # the next event has no failed try yet
+    cursor.last_id, cursor.updated_at, cursor.attempts, cursor.last_error = ready[-1].id, now(), 0, None
+    return handled, len(ready)
+
+
+def _count(db: Database, name: str, event_id: int, exc: Exception) -> None:
+    """Count a failed try of the one event a round handed over; at the limit, set it aside and move past it."""
+    with db.write() as session:
+        # A history consumer's first round made its cursor in the transaction that failed: make it again.
+        start = {"name": name, "last_id": 0, "updated_at": now(), "attempts": 0}
+        session.execute(dialect_insert(session, EventCursor).values(**start).on_conflict_do_nothing())
+        cursor = session.execute(select(EventCursor).where(EventCursor.name == name).with_for_update()).scalar_one()
+        tries = cursor.attempts + 1
+        if tries < get_settings().event_max_attempts:
+            _note(cursor, name, event_id, tries, exc)
+            return
+        _set_aside(session, name, event_id, tries, exc)
+        cursor.last_id, cursor.updated_at, cursor.attempts, cursor.last_error = event_id, now(), 0, None
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
+
+
+def _note(cursor: EventCursor, name: str, event_id: int, tries: int, exc: Exception) -> None:
+    """Keep the count of failed tries (and the error) on the cursor, which stays just before the event."""
+    cursor.attempts, cursor.last_error, cursor.updated_at = tries, _error(exc), now()
+    limit = get_settings().event_max_attempts
+    log.warning("event consumer %s failed on event %s (try %s of %s): %s", name, event_id, tries, limit, exc)
+
+
+def _set_aside(session: Session, name: str, event_id: int, tries: int, exc: Exception) -> None:
+    """Write the dead letter of an event the consumer failed on `tries` times."""
+    row = {"consumer": name, "event_id": event_id, "error": _error(exc), "attempts": tries, "at": now()}
+    session.execute(dialect_insert(session, EventDeadLetter).values(**row).on_conflict_do_nothing())
+    log.error("event consumer %s set event %s aside after %s tries: %s", name, event_id, tries, exc)
+
+
+def replay(db: Database, name: str, *, after: int = 0) -> int:
+    """Move a history consumer's cursor back to `after` (0: the beginning) and run it until it has caught up.
+
+    Its dead letters after that point are cleared: they are handed over again. Returns the events handled.
+    """
+    fn = CONSUMERS.get(name)
+    if fn is None:
+        raise ReplayRefused(f"There is no event consumer {name!r}; known: {', '.join(sorted(CONSUMERS)) or 'none'}.")
+    if name not in HISTORY:
+        raise ReplayRefused(
+            f"The consumer {name!r} reacts to what happens now (it was not declared with history=True); "
+            "replaying it would act again on old events."
+        )
+    with db.write() as session:
+        aside = delete(EventDeadLetter).where(EventDeadLetter.consumer == name, EventDeadLetter.event_id > after)
+        session.execute(aside)
+        row = {"name": name, "last_id": after, "updated_at": now(), "attempts": 0}
+        cursor = session.get(EventCursor, name)
+        if cursor is None:
+            session.execute(dialect_insert(session, EventCursor).values(**row).on_conflict_do_nothing())
+        else:
+            cursor.last_id, cursor.updated_at, cursor.attempts, cursor.last_error = after, now(), 0, None
+    size, handled, stuck = get_settings().event_consumer_batch, 0, 0
+    # A failing event takes one round per try before it is set aside; rounds that pass nothing more than that
+    # (a database outage) end the replay, and the worker carries on from where it stopped.
+    while stuck <= get_settings().event_max_attempts:
+        done, read = _step(db, name, fn, size)
+        handled += done
+        if read:
+            stuck = 0
+        elif not _failing(db, name):
+            break
+        else:
+            stuck += 1
+    return handled
+
+
+def _failing(db: Database, name: str) -> bool:
+    with db.read() as session:
+        return bool(session.scalar(select(EventCursor.attempts).where(EventCursor.name == name)))
 
 
 def _contiguous(rows: list, last_id: int) -> list:

@@ -1,8 +1,31 @@
-"""Every event name Rapport writes, `noun.past_verb`, with the payload each carries."""
+"""The event types Rapport writes, each declared by the domain that owns it in its own `events.py`.
+
+An `EventType` says everything the rest of the system needs to know about an event: its name (`noun.past_verb`),
+its payload model, how the timeline words it, which live topics hear of it beyond the usual ones, whether the
+customer's own page may see it, whether it notifies an agent, and whether outside integrations (webhooks) see it.
+This module imports no domain: `lookup` finds the declaring modules (`rapport/**/events.py`) the first time a name
+is asked for, so adding a domain's events edits no central list.
+"""
 
 from __future__ import annotations
 
+import importlib
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
+
+import rapport
+from rapport.events.wording import Context, Sentence
+
+NAME = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
+
+
+class UnknownEvent(LookupError):
+    """No domain declares an event of this name."""
 
 
 class Payload(BaseModel):
@@ -15,23 +38,6 @@ class Empty(Payload):
     """No payload."""
 
 
-class ConversationCreated(Payload):
-    """A conversation was opened."""
-
-    channel: str
-    inbox_id: int
-    subject: str = ""
-    follow_up_of: int | None = None
-
-
-class MessageAdded(Payload):
-    """A message (inbound, outbound or note) was appended."""
-
-    direction: str
-    channel: str
-    external_id: str | None = None
-
-
 class Changed(Payload):
     """A single attribute moved from one value to another."""
 
@@ -39,86 +45,6 @@ class Changed(Payload):
 
     from_: object | None = Field(default=None, alias="from")
     to: object | None = None
-
-
-class DeliveryChanged(Changed):
-    """An outbound message's delivery status moved; `error` says why when it failed."""
-
-    error: str | None = None
-
-
-class SignedIn(Payload):
-    """A customer signed in to the portal."""
-
-    via: str
-
-
-class IdentityVerified(Payload):
-    """A customer proved they own an identity (for example by using a link mailed to it)."""
-
-    identity_id: int
-    via: str
-
-
-class TagsChanged(Payload):
-    """Tags were added or removed."""
-
-    added: list[str] = []
-    removed: list[str] = []
-
-
-class FieldsChanged(Payload):
-    """Custom field values changed: key -> [old, new]."""
-
-    changes: dict[str, list]
-
-
-class Merged(Payload):
-    """Two records became one."""
-
-    source_id: int
-    target_id: int
-
-
-class Reopened(Payload):
-    """A solved conversation was reopened."""
-
-    reopen_count: int
-    by: str
-
-
-class HumanRequested(Payload):
-    """The customer asked to talk to a person."""
-
-    channel: str
-    via: str
-
-
-class VisitorVerified(Payload):
-    """A chat visitor proved they own an email address; their chat identity now belongs to its customer."""
-
-    email: str
-    visitor_id: int
-    merged_from: int | None = None
-
-
-class ChannelSwitched(Payload):
-    """The customer asked to continue the conversation on another channel."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    from_: str = Field(alias="from")
-    to: str
-    address: str
-    verified: bool
-
-
-class SenderUnverified(Payload):
-    """A message came from a sender the channel could not authenticate (an email From failing DMARC)."""
-
-    address: str
-    reason: str
-    authserv_id: str | None = None
 
 
 class AdminChange(Payload):
@@ -129,89 +55,108 @@ class AdminChange(Payload):
     fields: dict = {}
 
 
-class CallProgress(Payload):
-    """A phone call moved on: queued, answered, abandoned, completed or turned into a callback request."""
-
-    call_sid: str
-    status: str
-    wait_seconds: int | None = None
-    talk_seconds: int | None = None
-    recording_url: str | None = None
-    queue_result: str | None = None
-    callback_id: int | None = None
+def _no_topics(payload: dict) -> tuple[str, ...]:
+    return ()
 
 
-class CallbackDone(Payload):
-    """An agent called a customer back (or the callback was cancelled)."""
+@dataclass(frozen=True, eq=False)
+class EventType:
+    """One kind of event, as its domain declares it (see `declare`)."""
 
-    callback_id: int
-    state: str
+    name: str
+    payload: type[Payload]
+    describe: Sentence
+    # Live topics that hear of it besides `all` and its conversation's, inbox's, assignee's and customer's.
+    topics: Callable[[dict], Iterable[str]] = _no_topics
+    # Only the topics above hear of it (one agent's badge, say): no other page needs it.
+    private_push: bool = False
+    # The customer's own page (chat widget, portal) may see it: a message to or from them, never a note.
+    customer_sees: bool = False
+    # Its live push carries the message it adds (with attachments), so pages need not fetch it.
+    carries_message: bool = False
+    # The in-app notification kind it raises for an agent (`assigned`, `mentioned` …), or None.
+    notifies: str | None = None
+    # Outside integrations (webhook endpoints, "*" included) may subscribe to it.
+    public: bool = True
+    # How the customer's profile timeline words it, when that differs from the conversation's timeline.
+    on_profile: Sentence | None = None
+
+    def validate(self, payload: dict) -> dict:
+        """The payload checked against its model, as stored (JSON-ready, aliases applied)."""
+        return self.payload.model_validate(payload).model_dump(mode="json", by_alias=True)
+
+    def parse(self, payload: dict) -> Payload:
+        """A stored payload as its model (what typed consumer handlers receive)."""
+        return self.payload.model_validate(payload or {})
 
 
-class Mentioned(Payload):
-    """An agent was @mentioned in a note; their live topic hears of it."""
-
-    agent_id: int
-
-
-class NotificationsCreated(Payload):
-    """An agent got new notifications (or an unread one grew); their live topic hears of it, to refresh the badge."""
-
-    agent_id: int
-    count: int
+_TYPES: dict[str, EventType] = {}
+_loaded = False
+_lock = threading.RLock()  # re-entrant: a module imported by discovery may look a name up
 
 
-EVENTS: dict[str, type[Payload]] = {
-    "customer.created": Empty,
-    "customer.updated": AdminChange,
-    "customer.merged": Merged,
-    "identity.added": AdminChange,
-    "identity.verified": IdentityVerified,
-    "conversation.created": ConversationCreated,
-    "message.received": MessageAdded,
-    "message.sent": MessageAdded,
-    "note.added": MessageAdded,
-    "message.delivery_changed": DeliveryChanged,
-    "conversation.status_changed": Changed,
-    "conversation.reopened": Reopened,
-    "conversation.priority_changed": Changed,
-    "conversation.assigned": Changed,
-    "conversation.team_changed": Changed,
-    "conversation.category_changed": Changed,
-    "conversation.subject_changed": Changed,
-    "conversation.tags_changed": TagsChanged,
-    "conversation.fields_changed": FieldsChanged,
-    "conversation.merged": Merged,
-    "conversation.human_requested": HumanRequested,
-    "conversation.human_answered": Changed,
-    "call.queued": CallProgress,
-    "call.answered": CallProgress,
-    "call.abandoned": CallProgress,
-    "call.completed": CallProgress,
-    "call.recorded": CallProgress,
-    "call.callback_requested": CallProgress,
-    "callback.completed": CallbackDone,
-    "conversation.channel_switched": ChannelSwitched,
-    "conversation.sender_unverified": SenderUnverified,
-    "visitor.verified": VisitorVerified,
-    "agent.created": AdminChange,
-    "agent.updated": AdminChange,
-    "team.created": AdminChange,
-    "team.updated": AdminChange,
-    "inbox.created": AdminChange,
-    "inbox.updated": AdminChange,
-    "field.defined": AdminChange,
-    "field.updated": AdminChange,
-    "agent.invited": AdminChange,
-    "token.created": AdminChange,
-    "token.revoked": AdminChange,
-    "webhook.created": AdminChange,
-    "webhook.updated": AdminChange,
-    "webhook.deleted": AdminChange,
-    "agent.signed_in": Empty,
-    "agent.signed_out": Empty,
-    "agent.mentioned": Mentioned,
-    "notification.created": NotificationsCreated,
-    "customer.signed_in": SignedIn,
-    "customer.signed_out": Empty,
-}
+def declare(name: str, payload: type[Payload], describe: Sentence, **options) -> EventType:
+    """Declare an event type (from its domain's `events.py`); a malformed or already declared name is refused."""
+    if not NAME.match(name):
+        raise ValueError(f"event name {name!r} is not noun.past_verb (lower case, one dot)")
+    if not (isinstance(payload, type) and issubclass(payload, Payload)):
+        raise TypeError(f"event {name!r}: the payload must be a Payload model")
+    if name in _TYPES:
+        raise ValueError(f"event {name!r} is already declared")
+    event = EventType(name, payload, describe, **options)
+    _TYPES[name] = event
+    return event
+
+
+def discover() -> None:
+    """Import every domain's `events.py` (once per process), declaring their event types."""
+    global _loaded
+    if _loaded:
+        return
+    with _lock:
+        if _loaded:
+            return
+        root = Path(rapport.__file__).parent
+        for path in sorted(root.rglob("events.py")):
+            module = ".".join(path.relative_to(root.parent).with_suffix("").parts)
+            if module != "rapport.models.events":
+                importlib.import_module(module)
+        _loaded = True
+
+
+def lookup(name: str) -> EventType:
+    """The declared type of event `name`; UnknownEvent when no domain declares it."""
+    event = _TYPES.get(name)
+    if event is None:
+        discover()
+        event = _TYPES.get(name)
+        if event is None:
+            raise UnknownEvent(f"no domain declares the event {name!r}")
+    return event
+
+
+def find(name: str) -> EventType | None:
+    """The declared type of event `name`, or None (an old or foreign row in the log)."""
+    try:
+        return lookup(name)
+    except UnknownEvent:
+        return None
+
+
+def all_types() -> list[EventType]:
+    """Every declared event type, by name."""
+    discover()
+    return [_TYPES[n] for n in sorted(_TYPES)]
+
+
+def names(*, public: bool | None = None) -> list[str]:
+    """Every declared event name, sorted; `public=True` only those outside integrations may see."""
+    return [t.name for t in all_types() if public is None or t.public == public]
+
+
+def notification_kinds() -> dict[str, str]:
+    """Event name -> the notification kind it raises."""
+    return {t.name: t.notifies for t in all_types() if t.notifies}
+
+
+__all__ = ["AdminChange", "Changed", "Context", "Empty", "EventType", "Payload", "declare", "lookup"]

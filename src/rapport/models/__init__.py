@@ -2,7 +2,7 @@
 
 from rapport.models.agents import Agent, AgentSession, ApiToken, Team, agent_teams
 from rapport.models.chat import ChatVerification, ChatVisitor
-from rapport.models.consumers import EventCursor
+from rapport.models.consumers import EventCursor, EventDeadLetter
 from rapport.models.conversations import Attachment, Conversation, ConversationTag, Message
 from rapport.models.customers import Customer, Identity
 from rapport.models.deferred import DeferredIndex
@@ -33,6 +33,7 @@ __all__ = [
     "EmailReceipt",
     "Event",
     "EventCursor",
+    "EventDeadLetter",
     "FieldDefinition",
     "IdempotencyKey",
     "Identity",

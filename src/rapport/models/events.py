@@ -31,3 +31,7 @@ class Event(Base):
     customer_id: Mapped[int | None] = mapped_column(BigId)
     message_id: Mapped[int | None] = mapped_column(BigId)
     payload: Mapped[dict] = mapped_column(Json, default=dict)
+    # Where the conversation was when it happened (None without a conversation): metrics segment by these without
+    # following later moves. Rows older than migration 0019 hold the conversation's values at that migration.
+    inbox_id: Mapped[int | None] = mapped_column(BigId)
+    team_id: Mapped[int | None] = mapped_column(BigId)

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from rapport.events.consumers import consumer
 from rapport.events.outbox import record_many
+from rapport.events.registry import notification_kinds
 from rapport.kernel.permissions import SYSTEM
 from rapport.kit.clock import now
 from rapport.notifications import repository
 
-KINDS = {"conversation.assigned": "assigned", "agent.mentioned": "mentioned", "message.received": "customer_replied"}
 SNIPPET_CHARS = 140
 SUBJECT_CHARS = 80
 NAME_CHARS = 60
@@ -49,14 +49,21 @@ class Draft:
     id: int | None = None  # set for a stored unread row that replies join
 
 
-@consumer("notifications", wants=KINDS)
+def _kinds(session: Session | None = None) -> dict[str, str]:
+    # Event name -> notification kind, as each event type declares it (`notifies`); asked at run time, so the
+    # declaring domains need not be imported before this module.
+    return notification_kinds()
+
+
+@consumer("notifications", wants=_kinds)
 def notify(session: Session, events: list[Row]) -> None:
     """Turn a batch of events into notifications, with a fixed number of queries however large the batch."""
-    wanted = [e for e in events if e.name in KINDS and e.conversation_id]
+    kinds = _kinds()
+    wanted = [e for e in events if e.name in kinds and e.conversation_id]
     if not wanted:
         return
     convs = repository.conversations(session, {e.conversation_id for e in wanted})
-    targets = [(e, agent_id) for e, agent_id in _recipients(wanted, convs) if agent_id]
+    targets = [(e, agent_id) for e, agent_id in _recipients(wanted, convs, kinds) if agent_id]
     if not targets:
         return
     names = repository.agent_names(session, {e.actor_id for e, _ in targets if e.actor_kind == "agent"})
@@ -66,14 +73,14 @@ def notify(session: Session, events: list[Row]) -> None:
     )
     stamp, drafts, joined, touched = now(), [], {}, Counter()
     stored = repository.unread_replies(
-        session, {(a, e.conversation_id) for e, a in targets if e.name == "message.received"}
+        session, {(a, e.conversation_id) for e, a in targets if kinds[e.name] == "customer_replied"}
     )
     replies = {
         (a, c): Draft(a, "customer_replied", c, r.event_id, "customer", None, "", "", r.times, stamp, stamp, r.id)
         for (a, c), r in stored.items()
     }
     for e, agent_id in targets:
-        conv, kind = convs[e.conversation_id], KINDS[e.name]
+        conv, kind = convs[e.conversation_id], kinds[e.name]
         text = _short(texts.get(e.message_id, ""), SNIPPET_CHARS)
         if kind == "customer_replied":
             customer = _short(conv.customer_name, NAME_CHARS) or "The customer"
@@ -114,20 +121,20 @@ def _fields(draft: Draft, exclude: str = "") -> dict:
     return {k: v for k, v in vars(draft).items() if k != exclude}
 
 
-def _recipients(events: list[Row], convs: dict[int, Row]):
+def _recipients(events: list[Row], convs: dict[int, Row], kinds: dict[str, str]):
     """(event, agent to notify or None), following assignments made within the batch."""
     assignee = {cid: row.assignee_id for cid, row in convs.items()}
     seen: set[int] = set()
     for e in events:  # the first assignment in the batch says who held each conversation before it
-        if e.name == "conversation.assigned" and e.conversation_id not in seen:
+        if kinds[e.name] == "assigned" and e.conversation_id not in seen:
             seen.add(e.conversation_id)
             assignee[e.conversation_id] = e.payload.get("from")
     for e in events:
         if e.conversation_id not in convs:
             continue
-        if e.name == "conversation.assigned":
+        if kinds[e.name] == "assigned":
             assignee[e.conversation_id] = target = e.payload.get("to")
-        elif e.name == "agent.mentioned":
+        elif kinds[e.name] == "mentioned":
             target = e.payload.get("agent_id")
         else:
             target = assignee.get(e.conversation_id)

@@ -3,6 +3,8 @@
 Topics: `conversation:<id>`, `customer:<id>`, `inbox:<id>`, `agent:<id>` (the conversation's assignee),
 `queue:human` (requests for a person) and `all`. A push is `public` when a customer may see it: messages to
 or from them and agents' typing, never notes or internal changes; visitor streams pass only public pushes.
+Each event type declares its own extra topics, whether only those hear of it, whether the customer may see it and
+whether its push carries its message (`rapport.events.registry.EventType`); nothing here names an event.
 """
 
 from __future__ import annotations
@@ -13,13 +15,10 @@ import orjson
 from sqlalchemy import select
 
 from rapport.db.session import Database
+from rapport.events.registry import Empty, EventType, find
 from rapport.models import Agent, Attachment, Conversation, Message
 
-# Events a customer may see: the messages themselves (notes are `note.added`, never public).
-PUBLIC_EVENTS = {"message.sent", "message.received"}
-HUMAN_QUEUE_EVENTS = {"conversation.human_requested", "conversation.human_answered"}
-# Events for one agent's eyes only (payload `agent_id`, e.g. their new notifications): `agent:<id>` and nowhere else.
-PRIVATE_EVENTS = {"notification.created"}
+_PLAIN = EventType("unknown.event", Empty, lambda who, p, c: "")  # a row no domain declares: default routing
 
 
 @dataclass(frozen=True)
@@ -54,8 +53,9 @@ class Push:
 
 def build_pushes(db: Database, events: list) -> list[Push]:
     """Pushes for a batch of committed events, reading the conversations and messages they name in one go."""
+    declared = {name: find(name) or _PLAIN for name in {e.name for e in events}}
     conv_ids = {e.conversation_id for e in events if e.conversation_id}
-    msg_ids = {e.message_id for e in events if e.message_id and e.name in PUBLIC_EVENTS | {"note.added"}}
+    msg_ids = {e.message_id for e in events if e.message_id and declared[e.name].carries_message}
     convs: dict[int, tuple] = {}
     messages: dict[int, dict] = {}
     if conv_ids or msg_ids:
@@ -71,6 +71,7 @@ def build_pushes(db: Database, events: list) -> list[Push]:
                 messages = _messages(session, msg_ids)
     pushes = []
     for e in events:
+        kind = declared[e.name]
         topics = ["all"]
         if e.conversation_id:
             topics.append(f"conversation:{e.conversation_id}")
@@ -81,14 +82,8 @@ def build_pushes(db: Database, events: list) -> list[Push]:
                 topics.append(f"agent:{assignee_id}")
         if e.customer_id:
             topics.append(f"customer:{e.customer_id}")
-        if e.name == "conversation.assigned" and e.payload.get("from"):
-            topics.append(f"agent:{e.payload['from']}")  # the previous assignee sees it leave
-        if e.name == "agent.mentioned":
-            topics.append(f"agent:{e.payload['agent_id']}")  # the mentioned agent hears of it wherever they are
-        if e.name in HUMAN_QUEUE_EVENTS:
-            topics.append("queue:human")
-        if e.name in PRIVATE_EVENTS:
-            topics = [f"agent:{e.payload['agent_id']}"]  # nobody else's page needs it (an inbox would refresh)
+        extra = list(kind.topics(e.payload or {}))
+        topics = extra if kind.private_push else topics + extra
         message = messages.get(e.message_id) if e.message_id else None
         data = {
             "event": {
@@ -104,7 +99,7 @@ def build_pushes(db: Database, events: list) -> list[Push]:
             },
             "message": message,
         }
-        public = e.name in PUBLIC_EVENTS and message is not None and message["direction"] != "note"
+        public = kind.customer_sees and message is not None and message["direction"] != "note"
         pushes.append(Push.make(e.name, topics, data, public=public, id=e.id))
     return pushes
 

@@ -34,6 +34,7 @@ MESSAGE_COLUMNS = (
 )  # fmt: skip
 EVENT_COLUMNS = (
     "id", "name", "occurred_at", "actor_kind", "actor_id", "conversation_id", "customer_id", "message_id", "payload",
+    "inbox_id", "team_id",
 )  # fmt: skip
 APPEND_COLUMNS = ("message_count", "last_message_at", "last_inbound_at", "first_reply_at", "updated_at")
 
@@ -74,13 +75,18 @@ class Plan:
 
 
 class _Events:
-    """Event rows in the order they happened, each a list whose id (first item) is filled in once known."""
+    """Event rows in the order they happened, each a list whose id (first item) is filled in once known.
+
+    Events of a conversation carry its inbox and team (`here`, set for each conversation in turn).
+    """
 
     def __init__(self):
         self.rows: list[list] = []
+        self.here: tuple[int | None, int | None] = (None, None)
 
     def add(self, occurred, name: str, conv: int | None, customer: int | None, msg: int | None, payload: str) -> None:
-        self.rows.append([None, name, occurred, "import", None, conv, customer, msg, payload])
+        place = self.here if conv is not None else (None, None)
+        self.rows.append([None, name, occurred, "import", None, conv, customer, msg, payload, *place])
 
     def mark(self) -> int:
         """Where the next conversation's events start."""
@@ -127,6 +133,7 @@ def plan(
     conversations, tags, messages = [], [], []
     for target in targets:
         start = events.mark()
+        events.here = (target.inbox_id, target.team_id)
         if target.existing is None:
             conv_id = next(next_conv)
             events.add(None, "conversation.created", conv_id, target.customer_id, None, "")
@@ -221,7 +228,14 @@ def _customers(store: Store, result: Plan, fresh: list[_Target], pending: dict, 
 def _resolve(spec: ConversationSpec, d: Directory, existing: tuple | None, out: Outcome) -> _Target | None:
     """Names and emails to ids; a conversation-level problem refuses the spec, a message-level one the message."""
     if existing is not None:
-        target = _Target(spec, inbox_id=existing[1], channel=existing[8], customer_id=existing[2], existing=existing)
+        target = _Target(
+            spec,
+            inbox_id=existing[1],
+            channel=existing[8],
+            customer_id=existing[2],
+            team_id=existing[9],
+            existing=existing,
+        )
     elif spec.append_only:
         out.errors.append((spec.line, f"conversation: there is no conversation '{spec.ref}'; a message line must "
                                       "come after its conversation (in this file or an earlier import)"))  # fmt: skip
@@ -338,7 +352,7 @@ def _message(store: Store, target: _Target, conv_id: int, msg_id: int, msg: Mess
 
 def _appended(store: Store, target: _Target) -> tuple:
     """The new counters of an existing conversation that gained messages."""
-    _, _, _, count, *times, _ = target.existing
+    _, _, _, count, *times, _, _ = target.existing  # ends with channel and team_id
     now = lifecycle.appended(
         tuple(store.canonical_of(t) for t in times), ((m.created_at, m.direction) for m in target.kept)
     )

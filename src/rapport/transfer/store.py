@@ -202,11 +202,11 @@ class Store:
 
     def conversations_by_ref(self, refs: list[str], *, lock: bool = True) -> dict[str, tuple]:
         """ref -> (id, inbox_id, customer_id, message_count, last_message_at, last_inbound_at, first_reply_at,
-        updated_at, channel) of conversations already there, locked against concurrent change on PostgreSQL."""
+        updated_at, channel, team_id) of conversations already there, locked against concurrent change on PostgreSQL."""
         if not refs:
             return {}
         columns = "id, inbox_id, customer_id, message_count, last_message_at, last_inbound_at, first_reply_at, " + (
-            "updated_at, channel"
+            "updated_at, channel, team_id"
         )
         if self.pg:
             lock_clause = " FOR UPDATE" if lock else ""

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import iter_route_contexts
 
-from rapport.events.registry import EVENTS
+from rapport.events import registry as events
 from rapport.kit.schema import MAX_INT, MIN_INT
 from rapport.web.deps import SESSION, SESSION_COOKIE, TOKEN_SCOPES, declared_scope
 
@@ -85,7 +85,7 @@ def _integer(node: dict, settings: Any) -> None:
 
 def _enums() -> dict[str, list[str]]:
     """Names whose list lives in a registry filled at start-up, for `x-rapport-enum`."""
-    return {"event_types": ["*", *sorted(EVENTS)]}
+    return {"event_types": ["*", *sorted(events.names(public=True))]}
 
 
 def _filled(node: dict) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from rapport.config import get_settings
+from rapport.events import registry
 from rapport.events.outbox import record
-from rapport.events.registry import EVENTS
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid
@@ -27,10 +27,10 @@ EDITABLE = ("url", "description", "event_types", "active", "allow_private")
 
 
 def event_groups(actor: Actor) -> dict[str, list[str]]:
-    """Every event type an endpoint may subscribe to, grouped by what it is about ('conversation', 'call' …)."""
+    """Every event type an endpoint may subscribe to (those declared public), grouped by what it is about."""
     authorize(actor, "admin")
     groups: dict[str, list[str]] = {}
-    for name in sorted(EVENTS):
+    for name in registry.names(public=True):
         groups.setdefault(name.split(".", 1)[0], []).append(name)
     return groups
 
@@ -42,7 +42,8 @@ def check_event_types(types: Iterable[str]) -> list[str]:
         raise Invalid("Choose at least one event type, or every event (*).", errors=[{"field": "event_types"}])
     if ALL in cleaned:
         return [ALL]
-    unknown = [t for t in cleaned if t not in EVENTS]
+    public = set(registry.names(public=True))
+    unknown = [t for t in cleaned if t not in public]
     if unknown:
         raise Invalid(
             f"Unknown event type{'s' if len(unknown) > 1 else ''}: {', '.join(unknown[:5])}. "

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from rapport.config import get_settings
 from rapport.db.session import Database
+from rapport.events import registry
 from rapport.events.consumers import consumer
 from rapport.kit.clock import now
 from rapport.models import WebhookDelivery
@@ -30,17 +31,21 @@ class DeliveryFailed(Exception):
     """An attempt did not get a 2xx answer; the worker retries it with backoff."""
 
 
-def subscribed(types: list, name: str) -> bool:
-    """True when an endpoint's event types take event `name`."""
-    return ALL in types or name in types
+def subscribed(types: list, name: str, public: frozenset[str] | None = None) -> bool:
+    """True when an endpoint's event types take event `name`: only events declared public go outside."""
+    return name in (public if public is not None else _public()) and (ALL in types or name in types)
 
 
-def wanted_events(session: Session) -> set[str] | None:
-    """The event names some active endpoint takes (None: every event); none at all when no endpoint is active."""
+def _public() -> frozenset[str]:
+    return frozenset(registry.names(public=True))
+
+
+def wanted_events(session: Session) -> set[str]:
+    """The event names some active endpoint takes; none at all when no endpoint is active."""
     names: set[str] = set()
     for _, types in repository.subscriptions(session):
         if ALL in types:
-            return None
+            return set(_public())
         names.update(types)
     return names
 
@@ -51,7 +56,7 @@ def queue_deliveries(session: Session, events: list) -> None:
     endpoints = repository.subscriptions(session)
     if not endpoints:
         return
-    stamp = now()
+    stamp, public = now(), _public()
     rows = [
         {
             "endpoint_id": endpoint_id,
@@ -64,7 +69,7 @@ def queue_deliveries(session: Session, events: list) -> None:
         }
         for e in events
         for endpoint_id, types in endpoints
-        if subscribed(types, e.name)
+        if subscribed(types, e.name, public)
     ]
     max_attempts = get_settings().webhook_max_attempts
     for delivery_id in repository.add_deliveries(session, rows, KEY_PREFIX):
@@ -76,7 +81,7 @@ def queue_deliveries(session: Session, events: list) -> None:
 
 
 def body(event, *, delivery: WebhookDelivery) -> bytes:
-    """The JSON a receiver gets: the event's id, type, time, subjects, actor and payload (`data`)."""
+    """The JSON a receiver gets: the event's id, type, time, subjects, where it happened, actor and payload."""
     if event is None:  # a test event is not in the log
         return orjson.dumps(
             {
@@ -95,6 +100,8 @@ def body(event, *, delivery: WebhookDelivery) -> bytes:
             "conversation_id": event.conversation_id,
             "customer_id": event.customer_id,
             "message_id": event.message_id,
+            "inbox_id": event.inbox_id,
+            "team_id": event.team_id,
             "data": event.payload,
         }
     )

@@ -17,6 +17,8 @@ from rapport.conversations import workspace_repository as conversation_queries
 from rapport.customers import repository, service
 from rapport.customers.repository import Activity, Position
 from rapport.customers.schemas import CustomerPatch
+from rapport.events.registry import find
+from rapport.events.wording import Context
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid
@@ -250,24 +252,10 @@ def _merge_echo(event: Event, customer_ids: list[int]) -> bool:
 
 
 def describe(event: Event, names: dict[int, str], teams: dict[int, str]) -> str:
-    """An event of the customer's timeline in plain words."""
-    p = event.payload or {}
-    who = _WHO.get(event.actor_kind, "Rapport")
-    if event.actor_kind == "agent":
-        who = names.get(event.actor_id, "An agent")
-    channel = p.get("channel", "")
-    fields = p.get("fields") or {}
-    words = {
-        "customer.created": "Became a customer",
-        "customer.updated": f"{who} changed {', '.join(sorted(fields)) or 'the profile'}",
-        "customer.merged": f"{who} merged customer {p.get('source_id')} into customer {p.get('target_id')}",
-        "identity.added": f"{who} added the {fields.get('kind', '')} identity {fields.get('address', '')}",
-        "identity.verified": f"Identity confirmed ({p.get('via', '')})",
-        "conversation.created": f"Started a conversation by {channel}",
-        "message.received": f"Wrote by {channel}",
-        "message.sent": f"{who} replied by {channel}",
-        "note.added": f"{who} added an internal note",
-    }
-    if event.name in words:
-        return words[event.name]
-    return describe_conversation_event(event, names, teams)
+    """An event of the customer's timeline in plain words: its type's profile wording, else the conversation's."""
+    declared = find(event.name)
+    if declared is None or declared.on_profile is None:
+        return describe_conversation_event(event, names, teams)
+    agent = event.actor_kind == "agent"
+    who = names.get(event.actor_id, "An agent") if agent else _WHO.get(event.actor_kind, "Rapport")
+    return declared.on_profile(who, event.payload or {}, Context(names, teams))
