@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import os
+import re
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -158,6 +159,45 @@ def client(app) -> Iterator[TestClient]:
     """An HTTP client for the app."""
     with TestClient(app, base_url="http://testserver") as c:
         yield c
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a workspace page carries."""
+    found = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def sign_in_as(client: TestClient, email: str, password: str, *, next: str = "/admin", page: str = "/profile") -> str:
+    """Sign the client in through the password form (sent on to `next`); returns the CSRF token read off `page`."""
+    r = client.post("/sign-in", data={"email": email, "password": password, "next": next}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == next, r.text
+    shown = client.get(page)
+    assert shown.status_code == 200, shown.text
+    return csrf_of(shown.text)
+
+
+@pytest.fixture
+def signed_in(client, world) -> str:
+    """The client signed in as Alex Agent (password sign-in through the form); returns the CSRF token."""
+    return sign_in_as(client, "alex@example.com", "agent password 1", next="/inbox", page="/inbox/all")
+
+
+@pytest.fixture
+def admin_csrf(client, world) -> str:
+    """The client signed in as Ada Admin; returns the CSRF token."""
+    return sign_in_as(client, "ada@example.com", "correct horse battery")
+
+
+SUPERVISOR_PASSWORD = "supervisor password 1"
+
+
+@pytest.fixture
+def supervisor_csrf(client, db, world) -> str:
+    """The client signed in as Sam Super (given the password SUPERVISOR_PASSWORD first); returns the CSRF token."""
+    with db.write() as s:
+        agents.update_agent(s, SYSTEM, world.supervisor.id, password=SUPERVISOR_PASSWORD)
+    return sign_in_as(client, "sam@example.com", SUPERVISOR_PASSWORD)
 
 
 def inbound(
