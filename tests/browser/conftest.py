@@ -1,23 +1,24 @@
-"""Browser tests: Debian's Chromium driven by Playwright against a real uvicorn process on a loopback port.
+"""Browser tests: Debian's Chromium driven by Playwright against a real uvicorn server on a loopback port.
 
-The server is a child process started per test on the `engine` fixture's database (SQLite file or PostgreSQL),
-so each backend is exercised, and it is stopped by its PID. Without /usr/bin/chromium the tests skip on a
-developer machine but fail in CI (CI or RAPPORT_TEST_DATABASE_URL set).
+The server is uvicorn serving `create_app` in a thread, started per test on the `engine` fixture's database
+(SQLite file or PostgreSQL) with its own engine, so each backend is exercised, and stopped after the test.
+Without /usr/bin/chromium the tests skip on a developer machine but fail in CI (CI or RAPPORT_TEST_DATABASE_URL set).
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
+import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+import uvicorn
 
+from rapport.app import create_app
+from rapport.config import Settings, use_settings
+from rapport.db.engine import make_engine
+from rapport.db.session import Database
 from tests.conftest import free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,46 +38,42 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def server(db, engine, settings, tmp_path):
-    """`rapport.app:create_app` served by uvicorn in a child process on the test database; yields its base URL."""
+def server(db, engine, settings, tmp_path, monkeypatch):
+    """`rapport.app:create_app` served by uvicorn on a loopback port, on the test database; yields its base URL.
+
+    The server runs in a thread of this process, configured from the environment as `rapport serve` is (a fixture
+    may set RAPPORT_* variables before it starts). A child process spent seconds importing the app before every
+    test; a thread reuses what is imported. Its settings are the process's settings while it runs.
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = os.environ | {
-        "RAPPORT_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+    url = engine.url.render_as_string(hide_password=False)
+    for name, value in {
+        "RAPPORT_DATABASE_URL": url,
         "RAPPORT_DATA_DIR": str(tmp_path / "server-data"),
         "RAPPORT_SECRET_KEY": "browser-test-secret",
         "RAPPORT_BASE_URL": base,
         "RAPPORT_LIVE_HEARTBEAT_SECONDS": "5",
-    }
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 (closed after the process stops)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "rapport.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    }.items():
+        monkeypatch.setenv(name, value)
+    served = Settings()
+    # Its own engine and pool, as a server process has (on SQLite its own writer lock, queued with the tests').
+    database = Database(make_engine(served.resolved_database_url, pool_size=served.db_pool_size))
+    app = create_app(served, db=database)
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=uv.run, name="browser-test-server", daemon=True)
+    thread.start()
     try:
-        for _ in range(300):
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited: {(tmp_path / 'server.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:  # refused, reset or slow to answer while it starts (URLError and timeouts are OSErrors)
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("the server did not answer /healthz")
+        while not uv.started:  # set once the lifespan has run and the socket listens
+            if not thread.is_alive():
+                raise RuntimeError("the server did not start (see the log above)")
+            time.sleep(0.01)
         yield base
     finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+        uv.should_exit = True
+        thread.join(timeout=30)
+        database.engine.dispose()
+        use_settings(settings)
 
 
 # Module scope, not session: Playwright's sync API keeps an event loop on this thread while it runs, and it must

@@ -14,7 +14,7 @@ from rapport.events import consumers
 from rapport.kernel.permissions import SYSTEM
 from rapport.models import Agent, Notification
 from rapport.worker.runner import load_handlers
-from tests.web.pages.conftest import csrf_of
+from tests.conftest import sign_in_as
 
 ALEX = ("alex@example.com", "agent password 1")
 ADA = ("ada@example.com", "correct horse battery")
@@ -71,6 +71,4 @@ def rows(db, agent_id: int | None = None) -> list[Notification]:
 def signed_in(app, email: str, password: str) -> tuple[TestClient, str]:
     """A browser-like client signed in through the form (redirects not followed), and its CSRF token."""
     client = TestClient(app, base_url="http://testserver", follow_redirects=False)
-    r = client.post("/sign-in", data={"email": email, "password": password, "next": "/inbox"})
-    assert r.status_code == 303, r.text
-    return client, csrf_of(client.get("/inbox/all").text)
+    return client, sign_in_as(client, email, password, next="/inbox", page="/inbox/all")

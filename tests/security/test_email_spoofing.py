@@ -152,7 +152,8 @@ def test_forged_authentication_results_are_ignored(db, world, open_case):
     assert bare.conversation_id != conv_id
     with db.read() as s:
         assert s.get(Conversation, conv_id).message_count == 2
-        reasons = s.scalars(select(Event.payload).where(Event.name == "conversation.sender_unverified")).all()
+        unverified = select(Event.payload).where(Event.name == "conversation.sender_unverified").order_by(Event.id)
+        reasons = s.scalars(unverified).all()
     assert "no Authentication-Results from mx.example.com" in reasons[0]["reason"]
     assert "dmarc=fail" in reasons[1]["reason"]
     assert "no Authentication-Results" in reasons[2]["reason"]

@@ -21,7 +21,7 @@ from rapport.models.enums import Role, Status
 from rapport.realtime.hub import Hub
 from rapport.supervision import repository, service
 from rapport.workspace.conversations import inbox
-from tests.web.pages.conftest import csrf_of
+from tests.conftest import csrf_of, sign_in_as
 
 SAM_PASSWORD = "supervisor password 1"
 
@@ -43,11 +43,7 @@ def sam(client, world, db):
     with db.write() as s:
         agents.update_agent(s, SYSTEM, world.supervisor.id, password=SAM_PASSWORD)
     client.follow_redirects = False
-    r = client.post("/sign-in", data={"email": "sam@example.com", "password": SAM_PASSWORD, "next": "/supervisor"})
-    assert r.status_code == 303 and r.headers["location"] == "/supervisor"
-    page = client.get("/supervisor")
-    assert page.status_code == 200, page.text
-    return csrf_of(page.text)
+    return sign_in_as(client, "sam@example.com", SAM_PASSWORD, next="/supervisor", page="/supervisor")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from rapport.models import WebhookDelivery, WebhookEndpoint
-from tests.web.pages.conftest import csrf_of
+from tests.conftest import csrf_of, sign_in_as
 from tests.webhooks.conftest import work
 
 HTMX = {"HX-Request": "true"}
@@ -23,9 +23,7 @@ def no_redirects(client):
 @pytest.fixture
 def admin(client, world) -> str:
     """The client signed in as Ada Admin; returns the CSRF token."""
-    r = client.post("/sign-in", data={"email": "ada@example.com", "password": "correct horse battery"})
-    assert r.status_code == 303
-    return csrf_of(client.get("/admin/webhooks").text)
+    return sign_in_as(client, "ada@example.com", "correct horse battery", next="/", page="/admin/webhooks")
 
 
 def _create(client, csrf, url, *, types=("message.received",), allow_private=True, active=True):

@@ -196,7 +196,9 @@ def test_status_callbacks_move_delivery_forward_once(client, db, world, sms_inbo
     def changes():
         with db.read() as s:
             rows = s.scalars(
-                select(Event.payload).where(Event.name == "message.delivery_changed", Event.message_id == message_id)
+                select(Event.payload)
+                .where(Event.name == "message.delivery_changed", Event.message_id == message_id)
+                .order_by(Event.id)
             )
             return [(p["from"], p["to"]) for p in rows]
 

@@ -12,8 +12,7 @@ from rapport.customers import repository
 from rapport.customers import service as customers
 from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation, Customer, Event, Identity
-from tests.conftest import LATER, World, inbound
-from tests.web.pages.conftest import csrf_of
+from tests.conftest import LATER, SUPERVISOR_PASSWORD, World, inbound, sign_in_as
 
 HX = {"hx-request": "true"}
 PHONE = "+447700900123"
@@ -47,10 +46,8 @@ def email_and_sms(client, world) -> tuple[int, int, int]:
 def sign_in_supervisor(client, db, world) -> str:
     """Sign the client in as Sam Super (a supervisor); returns the CSRF token."""
     with db.write() as s:
-        agents.update_agent(s, SYSTEM, world.supervisor.id, password="supervisor password 1")
-    r = client.post("/sign-in", data={"email": "sam@example.com", "password": "supervisor password 1"})
-    assert r.status_code == 303
-    return csrf_of(client.get("/customers").text)
+        agents.update_agent(s, SYSTEM, world.supervisor.id, password=SUPERVISOR_PASSWORD)
+    return sign_in_as(client, "sam@example.com", SUPERVISOR_PASSWORD, next="/", page="/customers")
 
 
 def test_menu_and_list_show_recently_active_customers(client, world, signed_in, frozen_clock):
