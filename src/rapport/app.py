@@ -139,6 +139,7 @@ def create_app(
 
 def _routers():
     from rapport.agents.api import router as agents
+    from rapport.categories.api import router as categories
     from rapport.conversations.api import router as conversations
     from rapport.conversations.inbound_api import router as inbound
     from rapport.conversations.reply_options import router as reply_options
@@ -149,4 +150,16 @@ def _routers():
     from rapport.supervision.api import router as supervision
     from rapport.webhooks.api import router as webhooks
 
-    return [conversations, reply_options, inbound, customers, agents, inboxes, search, live, supervision, webhooks]
+    return [
+        conversations,
+        reply_options,
+        inbound,
+        customers,
+        agents,
+        inboxes,
+        categories,
+        search,
+        live,
+        supervision,
+        webhooks,
+    ]
