@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,6 +30,11 @@ _NUMBERS = {"inbox_id", "team_id", "category_id"}
 
 def built_in(key: str, *, agent_id: int, team_ids: list[int]) -> tuple[Node, str]:
     """The condition and order of a built-in view (KeyError for another key)."""
+    return _built_in(key, agent_id, tuple(team_ids))
+
+
+@lru_cache(maxsize=1024)  # the trees are immutable; the inbox asks for the same ones on every page and count
+def _built_in(key: str, agent_id: int, team_ids: tuple[int, ...]) -> tuple[Node, str]:
     active = Leaf(field="status", op="in", value=ACTIVE)
     if key == "waiting":
         waiting = [Leaf(field="status", op="in", value=WAITING), Leaf(field="last_inbound_at", op="is_set")]
@@ -35,7 +42,7 @@ def built_in(key: str, *, agent_id: int, team_ids: list[int]) -> tuple[Node, str
     more = {
         "mine": lambda: [Leaf(field="assignee", op="eq", value=agent_id)],
         "unassigned": lambda: [Leaf(field="assignee", op="is_not_set")],
-        "teams": lambda: [Leaf(field="team", op="in", value=team_ids)],  # no team: matches nothing
+        "teams": lambda: [Leaf(field="team", op="in", value=list(team_ids))],  # no team: matches nothing
         "all": lambda: [],
     }[key]()
     return All(all=[active, *more]), "updated"
@@ -64,4 +71,9 @@ def from_form(raw: dict[str, str]) -> dict:
 
 def condition_of(stored: dict) -> Node:
     """A saved view's stored condition, checked as any outside input is."""
-    return parse(stored, where="filters")
+    return _parsed(json.dumps(stored, sort_keys=True))
+
+
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> Node:
+    return parse(json.loads(text), where="filters")

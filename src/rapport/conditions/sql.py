@@ -208,8 +208,19 @@ def bound(node: Node, cols=None) -> ColumnElement:
     """The condition's where-clause with its values bound in (each parameter uniquely named, so several conditions
     can sit in one statement); for statements built per request."""
     shape, params = prepare(node)
-    built = clause(shape) if cols is None else build(shape, cols)
+    if cols is None:
+        # The inbox asks for the same views again and again (its counts, every page): built once per values.
+        frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())
+        return _bound_on_table(shape, frozen)
+    return _bind_in(build(shape, cols), params)
 
+
+@lru_cache(maxsize=1024)
+def _bound_on_table(shape: tuple, frozen: tuple) -> ColumnElement:
+    return _bind_in(clause(shape), {k: list(v) if isinstance(v, tuple) else v for k, v in frozen})
+
+
+def _bind_in(built: ColumnElement, params: dict[str, Any]) -> ColumnElement:
     def swap(element):
         if isinstance(element, BindParameter) and element.key in params:
             value = params[element.key]
