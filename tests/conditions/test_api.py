@@ -66,5 +66,8 @@ def test_where_must_be_json(client, world):
 def test_the_limits_are_settings(client, world, settings):
     use_settings(Settings(**{**settings.model_dump(), "condition_max_leaves": 2}))
     three = {"all": [{"field": "vip", "op": "eq", "value": True}] * 3}
-    r = _list(client, world, where=json.dumps(three))
+    try:
+        r = _list(client, world, where=json.dumps(three))
+    finally:
+        use_settings(settings)
     assert r.status_code == 422 and "more than 2 tests (RAPPORT_CONDITION_MAX_LEAVES)" in r.json()["detail"]
