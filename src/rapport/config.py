@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # conversations and shows the matches among them as "N+" when there were more to check.
     inbox_count_cap: int = Field(default=999, ge=1)
     inbox_count_scan: int = Field(default=1000, ge=1)
+    # A condition ("conversations where …": saved views, API filters, rules) nests at most this deep, has at most
+    # this many tests, and a list of values (`in`) at most this many: every condition compiles to one statement.
+    condition_max_depth: int = Field(default=6, ge=1)
+    condition_max_leaves: int = Field(default=40, ge=1)
+    condition_max_values: int = Field(default=100, ge=1)
     # A customer's contacts within this many days are counted on the conversation ("3rd contact in 7 days").
     repeat_contact_days: int = Field(default=7, ge=1)
     # The customers page lists recently active customers by walking conversations, latest first: at most this

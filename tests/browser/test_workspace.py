@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from rapport.categories import service as categories
 from rapport.conversations.inbound import receive_inbound
 from rapport.conversations.inbound_types import Inbound
 from rapport.inboxes import service as inboxes
@@ -186,6 +187,8 @@ def test_forged_cross_site_post_is_refused(new_page, db, world, server):
 def test_header_follows_another_agents_changes(new_page, db, world):
     """Ada changes the conversation; Alex's header shows it live, but not while he edits the actions form."""
     cid = email_conversation(db, world)
+    with db.write() as s:
+        categories.create(s, SYSTEM, name="shipping")
     alex, ada = new_page(), new_page()
     sign_in(alex, *ALEX)
     sign_in(ada, *ADA)
@@ -195,7 +198,7 @@ def test_header_follows_another_agents_changes(new_page, db, world):
     alex.evaluate("window.__marker = 1")  # survives only if the page is not reloaded
     ada.get_by_label("Status").select_option("pending")
     ada.get_by_label("Priority").select_option("urgent")
-    ada.get_by_label("Category").fill("shipping")
+    ada.get_by_label("Category").select_option("shipping")
     ada.get_by_role("button", name="Save changes").click()
     expect(alex.locator('[data-head="status"]')).to_have_text("pending")
     expect(alex.locator('[data-head="priority"]')).to_have_text("urgent")

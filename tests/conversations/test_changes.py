@@ -62,6 +62,7 @@ def test_patch_records_one_event_per_change(client, world, db):
         ).status_code
         == 201
     )
+    assert client.post("/api/v1/categories", json={"name": "Billing"}, headers=admin).status_code == 201
     h = World.auth(world.sup_token)
     r = client.patch(
         f"/api/v1/conversations/{cid}",
@@ -79,6 +80,7 @@ def test_patch_records_one_event_per_change(client, world, db):
     conv = r.json()
     assert conv["tags"] == ["refund", "vip"] and conv["custom_fields"] == {"order_no": 42, "plan": "pro"}
     assert conv["assignee_id"] == world.agent2.id and conv["status"] == "on_hold"
+    assert conv["category"] == "Billing" and conv["category_id"] is not None  # matched whatever the case
     with db.read() as s:
         names = set(s.scalars(select(Event.name).where(Event.conversation_id == cid)))
     assert {

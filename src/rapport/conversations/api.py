@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
+from rapport.categories import service as categories
+from rapport.conditions import params
 from rapport.config import get_settings
 from rapport.conversations import delivery, present, repository, service
 from rapport.conversations import merge as merging
@@ -62,26 +64,17 @@ def _cursor(raw: str | None, sort: str) -> tuple | None:
 
 @router.get("/conversations", dependencies=[requires("read")], response_model=Page[ConversationOut])
 async def list_conversations(request: Request, q: Annotated[ListQuery, Query()]):
-    """An inbox view: filtered, sorted, paged by cursor."""
-    flt = repository.ListFilter(
-        status=[s.value for s in q.status] if q.status else None,
-        assignee_id=q.assignee_id,
-        unassigned=q.unassigned,
-        team_id=q.team_id,
-        inbox_id=q.inbox_id,
-        channel=q.channel.value if q.channel else None,
-        category=q.category,
-        tag=q.tag.lower() if q.tag else None,
-        customer_id=q.customer_id,
-        priority=q.priority.value if q.priority else None,
-        updated_since=q.updated_since,
-    )
+    """An inbox view: filtered (query parameters, and `where`: a condition as JSON, docs/conditions.md), sorted,
+    paged by cursor."""
+    where = params.from_json(q.where) if q.where else None
     sort = q.sort
     n, after = _limit(q.limit), _cursor(q.cursor, sort)
 
     def work(session: Session, actor: Actor) -> dict:
         authorize(actor, "conversations.read")
-        rows = repository.page(session, flt, sort=sort, after=after, limit=n + 1)
+        found = categories.by_name(session, q.category) if q.category else None
+        tests = params.from_list_query(q, category_id=found.id if found else None)
+        rows = repository.page(session, params.combined(tests, where), sort=sort, after=after, limit=n + 1)
         more = len(rows) > n
         rows = rows[:n]
         next_cursor = None

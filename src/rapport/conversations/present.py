@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from rapport.categories import service as categories
 from rapport.config import get_settings
 from rapport.conversations import repository
 from rapport.conversations.schemas import AttachmentOut, ConversationOut, MessageOut
@@ -31,7 +32,12 @@ def conversation_dicts(session: Session, rows: list) -> list[dict]:
         fields = fields[:-1]
         return [{**dict(zip(fields, c, strict=False)), "number": c.id, "tags": _tag_list(c.tag_list)} for c in rows]
     tags = repository.tags_for(session, [c.id for c in rows])
-    return [{**_columns(c, fields), "number": c.id, "tags": tags[c.id]} for c in rows]
+    named = {} if fields and "category" in fields else categories.names(session, [c.category_id for c in rows])
+    out = [{**_columns(c, fields), "number": c.id, "tags": tags[c.id]} for c in rows]
+    if named or not (fields and "category" in fields):
+        for item in out:
+            item["category"] = named.get(item["category_id"])
+    return out
 
 
 def _tag_list(value: list | None) -> list[str]:
@@ -77,7 +83,13 @@ _MESSAGE_SKIP = {"meta", "delivery_sending_since"}
 def conversations(session: Session, rows: list[Conversation]) -> list[ConversationOut]:
     """API shapes of several conversations, with their tags."""
     tags = repository.tags_for(session, [c.id for c in rows])
-    return [ConversationOut.model_validate({**_columns(c), "number": c.id, "tags": tags[c.id]}) for c in rows]
+    named = categories.names(session, [c.category_id for c in rows])
+    return [
+        ConversationOut.model_validate(
+            {**_columns(c), "number": c.id, "tags": tags[c.id], "category": named.get(c.category_id)}
+        )
+        for c in rows
+    ]
 
 
 def messages(session: Session, rows: list[Message]) -> list[MessageOut]:

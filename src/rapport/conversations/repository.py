@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Row, and_, bindparam, exists, func, or_, select, text
+from sqlalchemy import Row, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from rapport.conditions import sql
+from rapport.conditions.model import Node
 from rapport.db.types import json_array_agg
 from rapport.kit.problems import NotFound
-from rapport.models import Attachment, Conversation, ConversationTag, Event, Message
-from rapport.models.conversations import ACTIVE_SQL
+from rapport.models import Attachment, Category, Conversation, ConversationTag, Event, Message
 from rapport.models.enums import ACTIVE_STATUSES, Direction
 
 _ACTIVE = {s.value for s in ACTIVE_STATUSES}
@@ -22,23 +22,6 @@ SORTS = {
     "created_desc": (Conversation.created_at, True),
     "created_asc": (Conversation.created_at, False),
 }
-
-
-@dataclass
-class ListFilter:
-    """What an inbox view asks for; every field optional."""
-
-    status: list[str] | None = None
-    assignee_id: int | None = None
-    unassigned: bool = False
-    team_id: int | None = None
-    inbox_id: int | None = None
-    channel: str | None = None
-    category: str | None = None
-    tag: str | None = None
-    customer_id: int | None = None
-    priority: str | None = None
-    updated_since: datetime | None = None
 
 
 def get_row(session: Session, conversation_id: int) -> Row:
@@ -56,7 +39,13 @@ _TAG_LIST = (
     .scalar_subquery()
     .label("tag_list")
 )
-_CONVERSATION_BY_ID = select(*Conversation.__table__.c, _TAG_LIST).where(Conversation.id == bindparam("id"))
+# The category's name rides along too (the API gives it beside `category_id`).
+_CATEGORY_NAME = (
+    select(Category.name).where(Category.id == Conversation.category_id).scalar_subquery().label("category")
+)
+_CONVERSATION_BY_ID = select(*Conversation.__table__.c, _CATEGORY_NAME, _TAG_LIST).where(
+    Conversation.id == bindparam("id")
+)
 
 
 def get(session: Session, conversation_id: int) -> Conversation:
@@ -77,56 +66,24 @@ def get_for_update(session: Session, conversation_id: int) -> Conversation:
     return conv
 
 
-def page(session: Session, flt: ListFilter, *, sort: str, after: tuple | None, limit: int) -> list[Row]:
-    """One page of conversations (plain rows with `tag_list`: lists are hot) by keyset, after `(sort value, id)`."""
-    params: dict = {"limit": limit}
-    status_mode = None
-    if flt.status:
-        wanted = set(flt.status)
-        status_mode = "active" if wanted == _ACTIVE else "active_subset" if wanted < _ACTIVE else "list"
-        if status_mode != "active":
-            params["status"] = list(flt.status)
-    for attr in _EQUALS:
-        value = getattr(flt, attr)
-        if value is not None:
-            params[attr] = value
-    if flt.tag:
-        params["tag"] = flt.tag
-    if flt.updated_since is not None:
-        params["updated_since"] = flt.updated_since
+def page(session: Session, condition: Node, *, sort: str, after: tuple | None, limit: int) -> list[Row]:
+    """One page of the conversations meeting `condition` (plain rows with `category` and `tag_list`: lists are hot)
+    by keyset, after `(sort value, id)`; merged conversations are left out."""
+    shape, params = sql.prepare(condition)
+    params["limit"] = limit
     if after is not None:
         params["after_value"], params["after_id"] = after
-    shape = (sort, status_mode, flt.unassigned, frozenset(params))
-    return session.connection().execute(_page_statement(shape), params).all()
-
-
-_EQUALS = ("assignee_id", "team_id", "inbox_id", "channel", "category", "customer_id", "priority")
+    return session.connection().execute(_page_statement(sort, shape, after is not None), params).all()
 
 
 @lru_cache(maxsize=512)
-def _page_statement(shape: tuple):
-    """The list query for one combination of filters, built once: values are bound at execution."""
-    sort, status_mode, unassigned, given = shape
+def _page_statement(sort: str, shape: tuple, keyset: bool):
+    """The list query for one shape of condition, built once: values are bound at execution."""
     column, desc = SORTS[sort]
-    query = select(*Conversation.__table__.c, _TAG_LIST).where(Conversation.merged_into_id.is_(None))
-    if status_mode in ("active", "active_subset"):
-        # Literally the partial indexes' predicate, so they are used; for a subset of the active statuses
-        # (e.g. unassigned and new) it is redundant but still lets the planner walk a small partial index.
-        query = query.where(text(ACTIVE_SQL))
-    if status_mode in ("active_subset", "list"):
-        query = query.where(Conversation.status.in_(bindparam("status", expanding=True)))
-    if unassigned:
-        query = query.where(Conversation.assignee_id.is_(None))
-    for attr in _EQUALS:
-        if attr in given:
-            query = query.where(getattr(Conversation, attr) == bindparam(attr))
-    if "tag" in given:
-        query = query.where(
-            Conversation.id.in_(select(ConversationTag.conversation_id).where(ConversationTag.tag == bindparam("tag")))
-        )
-    if "updated_since" in given:
-        query = query.where(Conversation.updated_at >= bindparam("updated_since", type_=Conversation.updated_at.type))
-    if "after_id" in given:
+    query = select(*Conversation.__table__.c, _CATEGORY_NAME, _TAG_LIST).where(Conversation.merged_into_id.is_(None))
+    if shape != sql.EMPTY:
+        query = query.where(sql.clause(shape))
+    if keyset:
         value, last_id = bindparam("after_value", type_=column.type), bindparam("after_id")
         if desc:
             query = query.where(or_(column < value, and_(column == value, Conversation.id < last_id)))

@@ -81,7 +81,8 @@ class ConversationOut(Out):
     customer_id: int
     assignee_id: int | None
     team_id: int | None
-    category: str | None
+    category_id: int | None = Field(None, description="The category's id (GET /categories lists them).")
+    category: str | None = Field(None, description="The category's name.")
     tags: list[str] = []
     custom_fields: dict[str, Any]
     reopen_count: int
@@ -253,6 +254,7 @@ class ListQuery(BaseModel):
     customer_id: Id | None = None
     priority: Priority | None = None
     updated_since: datetime | None = None
+    where: Str | None = Field(None, description="A condition as JSON (docs/conditions.md), with the filters above.")
     sort: Literal["updated_desc", "updated_asc", "created_desc", "created_asc"] = "updated_desc"
     cursor: Cursor | None = None
     limit: Limit = 50

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from rapport.categories import service as categories
 from rapport.conversations import attachments, repository
 from rapport.conversations.fields import validate_values
 from rapport.conversations.lifecycle import Noted, Sent
@@ -34,7 +35,7 @@ class Changes:
     priority: Priority | object = UNSET
     assignee_id: int | None | object = UNSET
     team_id: int | None | object = UNSET
-    category: str | None | object = UNSET
+    category: str | None | object = UNSET  # a category's name (case aside); None clears it
     subject: str | object = UNSET
     add_tags: list[str] = field(default_factory=list)
     remove_tags: list[str] = field(default_factory=list)
@@ -182,6 +183,9 @@ def update(session: Session, actor: Actor, conversation_id: int, changes: Change
         raise Conflict(f"Conversation {conv.id} was merged into {conv.merged_into_id}; change that one.")
     ids = {"conversation_id": conv.id, "customer_id": conv.customer_id}
     _check_refs(session, actor, changes)
+    category_id = (
+        UNSET if changes.category is UNSET else categories.resolve(session, changes.category, current=conv.category_id)
+    )
     new_fields = validate_values(session, changes.fields, conv.custom_fields) if changes.fields else None
     if conv.status == Status.closed and (changes.status is UNSET or changes.status == Status.closed):
         raise Conflict(f"Conversation {conv.id} is closed; closed conversations are read-only.")
@@ -190,7 +194,6 @@ def update(session: Session, actor: Actor, conversation_id: int, changes: Change
         ("priority", "conversation.priority_changed"),
         ("assignee_id", "conversation.assigned"),
         ("team_id", "conversation.team_changed"),
-        ("category", "conversation.category_changed"),
         ("subject", "conversation.subject_changed"),
     ):
         value = getattr(changes, attr)
@@ -202,6 +205,12 @@ def update(session: Session, actor: Actor, conversation_id: int, changes: Change
             setattr(conv, attr, value)
             record(session, event, actor, from_=old, to=value, **ids)
             touched = True
+    if category_id is not UNSET and category_id != conv.category_id:
+        named = categories.names(session, [conv.category_id, category_id])
+        record(session, "conversation.category_changed", actor, from_=named.get(conv.category_id),
+               to=named.get(category_id), **ids)  # fmt: skip
+        conv.category_id = category_id
+        touched = True
     touched |= _retag(session, actor, conv, changes.add_tags, changes.remove_tags)
     if new_fields is not None and new_fields != conv.custom_fields:
         diff = {

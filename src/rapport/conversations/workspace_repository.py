@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Row, Select, and_, bindparam, case, func, or_, select, text
+from sqlalchemy import Row, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from rapport.models import Agent, Conversation, ConversationTag, Customer, Event, Inbox, Message, SavedView, Team
-from rapport.models.conversations import ACTIVE_SQL, UNASSIGNED_SQL, WAITING_SQL
-from rapport.models.enums import ACTIVE_STATUSES
+from rapport.conditions import sql
+from rapport.conditions.model import All, Node
+from rapport.models import Agent, Conversation, Customer, Event, Inbox, Message, SavedView, Team
 
 
 @dataclass
-class InboxFilter:
-    """What an inbox view shows; None leaves a filter off. `team_ids=[]` matches nothing (no teams)."""
+class InboxQuery:
+    """What an inbox view shows: the conversations meeting its condition, in its order — newest first by "updated"
+    or "created", or "waiting": oldest inbound message first (docs/conditions.md)."""
 
-    status: list[str] | None = None
-    assignee_id: int | None = None
-    unassigned: bool = False
-    team_ids: list[int] | None = None
-    inbox_id: int | None = None
-    channel: str | None = None
-    tag: str | None = None
-    category: str | None = None
-    priority: str | None = None
-    segment: str | None = None  # the customer's segment (customers.segment)
-    waiting: bool = False  # only conversations whose customer wrote last-ish: has an inbound, not on pending/hold
-    sort: str = "updated"  # newest first by "updated" or "created" (a waiting view is always oldest inbound first)
+    condition: Node
+    order: str = "updated"
+    # Its top-level tests an index answers (status, inbox, team, assignee …) and the rest, checked row by row.
+    indexed: All = field(init=False)
+    others: All = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.indexed, self.others = sql.split(self.condition)
 
 
 @dataclass(frozen=True)
@@ -40,64 +37,27 @@ class Keyset:
     newer: bool = False
 
 
-_ACTIVE = {s.value for s in ACTIVE_STATUSES}
-_WAITING = {"new", "open"}
-
-
-def _status(statuses: list[str] | None) -> list:
-    """The status condition, written literally when a partial index holds exactly those statuses."""
-    wanted = set(statuses or ())
-    if wanted == _ACTIVE:
-        return [text(ACTIVE_SQL)]
-    if wanted == _WAITING:
-        return [text(WAITING_SQL)]
-    out = [Conversation.status.in_(sorted(wanted))] if wanted else []
-    if not wanted or not wanted <= _ACTIVE:
-        # A merged conversation is closed for good, so views of active statuses never need this test (and
-        # leaving it out lets an index answer them alone).
-        out.append(Conversation.merged_into_id.is_(None))
+def _indexed(flt: InboxQuery) -> list:
+    """The view's conditions an index answers; merged conversations left out unless the statuses already are."""
+    out = [] if sql.within_active(flt.condition) else [Conversation.merged_into_id.is_(None)]
+    if flt.indexed.all:
+        out.insert(0, sql.bound(flt.indexed))
     return out
 
 
-def _indexed(flt: InboxFilter) -> list:
-    """The view's conditions an index answers: the statuses, and who or where the conversations belong."""
-    out = _status(flt.status)
-    if flt.assignee_id is not None:
-        out.append(Conversation.assignee_id == flt.assignee_id)
-    if flt.unassigned:
-        out.append(text(UNASSIGNED_SQL))  # literally, as the unassigned view's partial index has it
-    if flt.team_ids is not None:
-        out.append(Conversation.team_id.in_(flt.team_ids or [-1]))
-    if flt.inbox_id is not None:
-        out.append(Conversation.inbox_id == flt.inbox_id)
-    if flt.waiting:
-        out.append(Conversation.last_inbound_at.is_not(None))
-    return out
-
-
-_CHECKED = ("channel", "category", "priority", "tag", "segment")
-
-
-def _others(flt: InboxFilter, c) -> list:
+def _others(flt: InboxQuery, c) -> list:
     """The rest of the view's conditions, on columns `c` (the table's, or a subquery's): each row is checked."""
-    out = [c[attr] == getattr(flt, attr) for attr in ("channel", "category", "priority") if getattr(flt, attr)]
-    if flt.tag:
-        out.append(c.id.in_(select(ConversationTag.conversation_id).where(ConversationTag.tag == flt.tag)))
-    if flt.segment:
-        # Correlated, so the view's index stays the outer loop and each row's customer is looked up by key; an IN
-        # over the segment's customers would start from them, and sort all their conversations.
-        of = Customer.__table__.alias("segment_of")
-        segment = select(of.c.id).where(of.c.id == c.customer_id, of.c.segment == flt.segment)
-        out.append(segment.correlate_except(of).exists())
-    return out
+    if not flt.others.all:
+        return []
+    return [sql.bound(flt.others, None if c is Conversation.__table__.c else c)]
 
 
-def sort_column(flt: InboxFilter):
+def sort_column(flt: InboxQuery):
     """The column a view is ordered by: the last inbound message (oldest first) when waiting, else updated_at or,
     when the agent asks for it, created_at (ix_conversations_created reads it in order)."""
-    if flt.waiting:
+    if flt.order == "waiting":
         return Conversation.last_inbound_at
-    return Conversation.created_at if flt.sort == "created" else Conversation.updated_at
+    return Conversation.created_at if flt.order == "created" else Conversation.updated_at
 
 
 def listed():
@@ -125,7 +85,7 @@ def listed():
     )
 
 
-def inbox_page(session: Session, flt: InboxFilter, *, limit: int, start: Keyset | None = None) -> list[Row]:
+def inbox_page(session: Session, flt: InboxQuery, *, limit: int, start: Keyset | None = None) -> list[Row]:
     """One page of a view by keyset, with the customer's and assignee's names; waiting views oldest inbound first.
 
     Rows come in the view's order whichever way the page was reached, so a page of newer rows is read in
@@ -133,7 +93,7 @@ def inbox_page(session: Session, flt: InboxFilter, *, limit: int, start: Keyset 
     """
     query = listed().where(*_indexed(flt), *_others(flt, Conversation.__table__.c))
     column = sort_column(flt)
-    ascending = flt.waiting  # the view's own direction
+    ascending = flt.order == "waiting"  # the view's own direction
     if start is not None and start.newer:
         ascending = not ascending  # read towards the newer end, nearest first
     if start is not None:
@@ -147,7 +107,7 @@ def inbox_page(session: Session, flt: InboxFilter, *, limit: int, start: Keyset 
     return rows
 
 
-def inbox_counts(session: Session, flts: list[InboxFilter], *, cap: int, scan: int) -> list[tuple[int, bool]]:
+def inbox_counts(session: Session, flts: list[InboxQuery], *, cap: int, scan: int) -> list[tuple[int, bool]]:
     """How many conversations each view holds, and whether there may be more than that.
 
     A count stops at `cap`. A view with conditions no index answers (channel, tag, segment …) checks its `scan`
@@ -171,14 +131,14 @@ def inbox_counts(session: Session, flts: list[InboxFilter], *, cap: int, scan: i
     return [found[id(f)] for f in flts]
 
 
-def _checked(flt: InboxFilter) -> bool:
-    return any(getattr(flt, attr) for attr in _CHECKED)
+def _checked(flt: InboxQuery) -> bool:
+    return bool(flt.others.all)
 
 
-def _scanned_count(session: Session, flt: InboxFilter, *, cap: int, scan: int) -> tuple[int, bool]:
+def _scanned_count(session: Session, flt: InboxQuery, *, cap: int, scan: int) -> tuple[int, bool]:
     column = sort_column(flt)
     scanned = (
-        select(*(Conversation.__table__.c[name] for name in _SCANNED))
+        select(*(Conversation.__table__.c[name] for name in sorted(sql.columns(flt.others) | {"id"})))
         .where(*_indexed(flt))
         .order_by(column.desc(), Conversation.id.desc())  # the newest: read along the view's index, not the table
         .limit(scan + 1)
@@ -187,10 +147,6 @@ def _scanned_count(session: Session, flt: InboxFilter, *, cap: int, scan: int) -
     matched = func.count(case((and_(*_others(flt, scanned.c)), 1)))
     rows, n = session.execute(select(func.count(), matched).select_from(scanned)).one()
     return min(n, cap), n > cap or rows > scan
-
-
-# The columns a filtered count reads of each conversation it checks.
-_SCANNED = ("id", "channel", "category", "priority", "customer_id")
 
 
 def saved_views(session: Session, agent_id: int) -> list[SavedView]:

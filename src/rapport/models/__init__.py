@@ -1,6 +1,7 @@
 """All ORM classes, one module per aggregate; importing this package registers every table."""
 
 from rapport.models.agents import Agent, AgentSession, ApiToken, Team, agent_teams
+from rapport.models.categories import Category
 from rapport.models.chat import ChatVerification, ChatVisitor
 from rapport.models.consumers import EventCursor, EventDeadLetter
 from rapport.models.conversations import Attachment, Conversation, ConversationTag, Message
@@ -23,6 +24,7 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "Callback",
+    "Category",
     "ChatVerification",
     "ChatVisitor",
     "Conversation",

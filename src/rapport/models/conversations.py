@@ -92,7 +92,7 @@ class Conversation(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
-    category: Mapped[str | None] = mapped_column(String(100))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     custom_fields: Mapped[dict] = mapped_column(Json, default=dict)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     message_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -13,6 +13,7 @@ from operator import itemgetter
 
 from sqlalchemy.orm import Session
 
+from rapport.categories import service as categories
 from rapport.conversations.lifecycle import bulk as lifecycle
 from rapport.transfer.directory import Directory
 from rapport.transfer.records import ConversationSpec, MessageSpec
@@ -25,7 +26,7 @@ CUSTOMER_COLUMNS = (
 IDENTITY_COLUMNS = ("id", "customer_id", "kind", "address", "verified", "created_at")
 CONVERSATION_COLUMNS = (
     "id", "subject", "status", "priority", "channel", "inbox_id", "customer_id", "assignee_id", "team_id",
-    "category", "custom_fields", "reopen_count", "message_count", "source_ref", "last_message_at",
+    "category_id", "custom_fields", "reopen_count", "message_count", "source_ref", "last_message_at",
     "last_inbound_at", "first_reply_at", "solved_at", "closed_at", "created_at", "updated_at",
 )  # fmt: skip
 MESSAGE_COLUMNS = (
@@ -55,6 +56,7 @@ class _Target:
     customer_id: int = 0
     team_id: int | None = None
     assignee_id: int | None = None
+    category: int | str | None = None  # its id, or its name while the category is still to be added
     existing: tuple | None = None
     messages: list[MessageSpec] = field(default_factory=list)
     kept: list[MessageSpec] = field(default_factory=list)
@@ -72,6 +74,8 @@ class Plan:
     created: dict[tuple[str, str], int] = field(default_factory=dict)
     refs: set[str] = field(default_factory=set)
     appends: bool = False
+    # Category names no category has yet: apply() adds them and puts their ids in the rows.
+    new_categories: set[str] = field(default_factory=set)
 
 
 class _Events:
@@ -141,6 +145,8 @@ def plan(
                 messages.append(_message(store, target, conv_id, next(next_msg), msg, events))
             # Status events last, so a reply sorts before the status change it caused at the same instant.
             conversations.append(_new_conversation(store, target, conv_id, events, start))
+            if isinstance(target.category, str):
+                result.new_categories.add(target.category)
             tags.extend((conv_id, t) for t in target.spec.tags)
             result.refs.add(target.spec.ref)
             out.counts["conversation.created"] += 1
@@ -176,10 +182,25 @@ def apply(session: Session, planned: Plan, *, checked: bool = True) -> Outcome:
         for table, first in planned.first_ids.items():
             if store.max_id(table) >= first:
                 raise Stale(f"another writer took {table} ids")
+    if planned.new_categories:
+        _add_categories(session, planned)
     for table, columns, rows in planned.tables:
         store.insert(table, columns, rows)
     store.update_many("conversations", APPEND_COLUMNS, planned.updates)
     return planned.outcome
+
+
+_CATEGORY = CONVERSATION_COLUMNS.index("category_id")
+
+
+def _add_categories(session: Session, planned: Plan) -> None:
+    """Add the categories the batch names that do not exist yet, and file its conversations under them."""
+    ids = categories.ensure(session, planned.new_categories)
+    for table, _, rows in planned.tables:
+        if table == "conversations":
+            for i, row in enumerate(rows):
+                if isinstance(row[_CATEGORY], str):
+                    rows[i] = (*row[:_CATEGORY], ids[row[_CATEGORY].lower()], *row[_CATEGORY + 1 :])
 
 
 def write(session: Session, directory: Directory, specs: list[ConversationSpec]) -> Outcome:
@@ -256,6 +277,10 @@ def _resolve(spec: ConversationSpec, d: Directory, existing: tuple | None, out: 
             if target.team_id is None:
                 out.errors.append((spec.line, f"team: there is no team named '{spec.team}'"))
                 return None
+        if spec.category is not None and spec.category.strip():
+            # A name no category has yet stays a name until apply() adds it (the file brings its own list).
+            name = spec.category.strip()[:100]
+            target.category = d.categories.get(name.lower(), name)
         if spec.assignee is not None:
             target.assignee_id = d.agents.get(spec.assignee.strip().lower())
             if target.assignee_id is None:
@@ -319,7 +344,7 @@ def _new_conversation(store: Store, target: _Target, conv_id: int, events: _Even
     fields = store.json(spec.custom_fields) if spec.custom_fields else "{}"
     row = (
         conv_id, spec.subject, life.status, spec.priority, target.channel, target.inbox_id, target.customer_id,
-        target.assignee_id, target.team_id, spec.category, fields, 0, len(msgs), spec.ref, ts(life.last_message_at),
+        target.assignee_id, target.team_id, target.category, fields, 0, len(msgs), spec.ref, ts(life.last_message_at),
         ts(life.last_inbound_at), ts(life.first_reply_at), ts(life.solved_at), ts(life.closed_at), created_ts,
         ts(life.updated_at),
     )  # fmt: skip

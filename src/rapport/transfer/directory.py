@@ -14,7 +14,7 @@ from rapport.inboxes import service as inboxes
 from rapport.kernel.channels import SECRET_MASK
 from rapport.kernel.permissions import SYSTEM
 from rapport.kit.problems import Problem
-from rapport.models import Agent, FieldDefinition, Inbox, Team
+from rapport.models import Agent, Category, FieldDefinition, Inbox, Team
 from rapport.transfer.report import Outcome
 
 
@@ -27,6 +27,7 @@ class Directory:
     inboxes: dict[str, tuple[int, str, int | None]] = field(default_factory=dict)
     by_channel: dict[str, tuple[int, str, int | None]] = field(default_factory=dict)
     fields: set[str] = field(default_factory=set)
+    categories: dict[str, int] = field(default_factory=dict)  # by lower-cased name
 
     @classmethod
     def load(cls, session: Session) -> Directory:
@@ -40,6 +41,7 @@ class Directory:
             d.inboxes[name] = (inbox_id, channel, team_id)
             d.by_channel.setdefault(channel, (inbox_id, channel, team_id))
         d.fields = set(session.scalars(select(FieldDefinition.key)))
+        d.categories = {name.lower(): cid for name, cid in session.execute(select(Category.name, Category.id))}
         return d
 
 

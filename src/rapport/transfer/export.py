@@ -15,6 +15,7 @@ from rapport.db.session import Database
 from rapport.kernel.channels import mask_secrets
 from rapport.models import (
     Agent,
+    Category,
     Conversation,
     Customer,
     FieldDefinition,
@@ -135,6 +136,7 @@ def _customers(session: Session) -> Iterator[dict]:
 
 def _conversations(session: Session, agents: dict, inboxes: dict, teams: dict) -> Iterator[dict]:
     """Conversations with their messages; merged ones are left out, their messages live in the target."""
+    category_names = dict(session.execute(select(Category.id, Category.name)).all())
     for page in _pages(session, Conversation):
         ids = [c.id for c in page]
         identities = _identities(session, sorted({c.customer_id for c in page}))
@@ -156,7 +158,7 @@ def _conversations(session: Session, agents: dict, inboxes: dict, teams: dict) -
                 "priority": c.priority,
                 "assignee": agents.get(c.assignee_id),
                 "team": teams.get(c.team_id),
-                "category": c.category,
+                "category": category_names.get(c.category_id),
                 "tags": tags.get(c.id, []),
                 "fields": c.custom_fields,
                 "created_at": _time(c.created_at),

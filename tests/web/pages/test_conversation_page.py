@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from rapport.categories import service as categories
 from rapport.conversations import fields
 from rapport.conversations import service as conversations
 from rapport.kernel.permissions import SYSTEM, Actor
@@ -115,6 +116,8 @@ def test_actions_change_the_conversation(client, world, signed_in, db):
     conv = inbound(client, world.agent_token, world.email_inbox.id)["conversation_id"]
     with db.write() as s:
         fields.define(s, SYSTEM, key="order", label="Order number", kind=FieldKind.number)
+        shipping = categories.create(s, SYSTEM, name="shipping")
+    assert '<option value="shipping">shipping</option>' in client.get(f"/conversations/{conv}").text
     r = client.post(
         f"/conversations/{conv}/actions",
         data={
@@ -131,12 +134,12 @@ def test_actions_change_the_conversation(client, world, signed_in, db):
     assert r.status_code == 200 and "Saved." in r.text and r.headers["hx-trigger"] == "timeline-changed, head-changed"
     with db.read() as s:
         c = s.get(Conversation, conv)
-        assert (c.status, c.priority, c.assignee_id, c.team_id, c.category) == (
+        assert (c.status, c.priority, c.assignee_id, c.team_id, c.category_id) == (
             "pending",
             "urgent",
             world.agent.id,
             None,
-            "shipping",
+            shipping.id,
         )
         assert c.custom_fields == {"order": 1234}
     timeline = client.get(f"/conversations/{conv}/timeline").text
@@ -168,6 +171,8 @@ def test_header_fragment_follows_changes(client, world, signed_in, db):
     assert f'<header id="thread-head" class="thread-head" hx-get="/conversations/{conv}/head"' in html
     assert 'hx-trigger="head-changed from:body"' in html and 'data-head="assignee">nobody<' in html
     other = Actor(kind="agent", id=world.agent2.id, role=world.agent2.role, name=world.agent2.name)
+    with db.write() as s:
+        categories.create(s, SYSTEM, name="billing")
     with db.write() as s:  # another agent changes everything the header shows
         conversations.update(
             s,

@@ -187,8 +187,11 @@ def test_segment_filter(client, world, signed_in, db):
     assert ids_in(client.get(r.headers["location"]).text) == [cid(small)]
     with db.read() as s:
         assert s.scalar(select(SavedView.filters).where(SavedView.name == "Small email")) == {
-            "channel": "email",
-            "segment": "small_business",
+            "all": [
+                {"field": "status", "op": "in", "value": ["new", "on_hold", "open", "pending"]},
+                {"field": "channel", "op": "eq", "value": "email"},
+                {"field": "segment", "op": "eq", "value": "small_business"},
+            ]
         }
 
 

@@ -8,18 +8,19 @@ from datetime import datetime
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from rapport.categories import service as categories
+from rapport.conditions import saved as saved_views
 from rapport.config import get_settings
 from rapport.conversations import repository, service
 from rapport.conversations import workspace_repository as queries
-from rapport.conversations.workspace_repository import InboxFilter, Keyset
+from rapport.conversations.workspace_repository import InboxQuery, Keyset
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import cursor
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid, NotFound
 from rapport.models import SavedView
-from rapport.models.enums import ACTIVE_STATUSES, Channel, Priority, Status
+from rapport.models.enums import Status
 
-ACTIVE = [s.value for s in ACTIVE_STATUSES]
 BUILT_IN = {
     "mine": "Mine",
     "unassigned": "Unassigned",
@@ -35,7 +36,6 @@ EMPTY = {
     "waiting": "No customer is waiting for an answer right now.",
 }
 SORTS = {"updated": "Last updated", "created": "Newest first"}
-FILTER_KEYS = ("status", "channel", "inbox_id", "team_id", "tag", "category", "priority", "segment")
 SEGMENT_CHOICES = 100  # segments offered in the saved-view form
 
 
@@ -115,29 +115,14 @@ class ViewCount:
         return f"{self.count}+" if self.more else str(self.count)
 
 
-def _filter(actor: Actor, key: str, saved: SavedView | None) -> InboxFilter:
+def _filter(actor: Actor, key: str, saved: SavedView | None) -> InboxQuery:
     if saved is not None:
-        f = saved.filters
-        return InboxFilter(
-            status=[f["status"]] if f.get("status") else ACTIVE,
-            channel=f.get("channel"),
-            inbox_id=f.get("inbox_id"),
-            team_ids=[f["team_id"]] if f.get("team_id") else None,
-            tag=f.get("tag"),
-            category=f.get("category"),
-            priority=f.get("priority"),
-            segment=f.get("segment"),
-        )
-    return {
-        "mine": lambda: InboxFilter(status=ACTIVE, assignee_id=actor.id),
-        "unassigned": lambda: InboxFilter(status=ACTIVE, unassigned=True),
-        "teams": lambda: InboxFilter(status=ACTIVE, team_ids=sorted(actor.team_ids)),
-        "all": lambda: InboxFilter(status=ACTIVE),
-        "waiting": lambda: InboxFilter(status=[Status.new.value, Status.open.value], waiting=True),
-    }[key]()
+        return InboxQuery(saved_views.condition_of(saved.filters))
+    condition, order = saved_views.built_in(key, agent_id=actor.id, team_ids=sorted(actor.team_ids))
+    return InboxQuery(condition, order)
 
 
-def _resolve(session: Session, actor: Actor, key: str) -> tuple[str, InboxFilter, SavedView | None]:
+def _resolve(session: Session, actor: Actor, key: str) -> tuple[str, InboxQuery, SavedView | None]:
     if key in BUILT_IN:
         return BUILT_IN[key], _filter(actor, key, None), None
     if key.startswith("saved-") and key[6:].isdigit():
@@ -147,16 +132,16 @@ def _resolve(session: Session, actor: Actor, key: str) -> tuple[str, InboxFilter
     raise NotFound(f"There is no inbox view '{key}'. Pick one from the list on the left.")
 
 
-def _kind(flt: InboxFilter) -> str:
-    return "waiting" if flt.waiting else flt.sort
+def _kind(flt: InboxQuery) -> str:
+    return flt.order
 
 
-def _cursor(flt: InboxFilter, row: Row) -> str:
+def _cursor(flt: InboxQuery, row: Row) -> str:
     value = {"waiting": row.last_inbound_at, "created": row.created_at}.get(_kind(flt), row.updated_at)
     return cursor.encode([_kind(flt), value.isoformat(), row.id])
 
 
-def _keyset(flt: InboxFilter, raw: str, *, newer: bool) -> Keyset:
+def _keyset(flt: InboxQuery, raw: str, *, newer: bool) -> Keyset:
     try:
         kind, value, last_id = cursor.decode(raw)
         if kind != _kind(flt):
@@ -184,7 +169,8 @@ def view(
     if sort not in SORTS:
         raise Invalid(f"Sort by {' or '.join(SORTS)}.", errors=[{"field": "sort"}])
     title, flt, saved = _resolve(session, actor, key)
-    flt.sort = sort
+    if flt.order != "waiting":
+        flt.order = sort
     start = _keyset(flt, before, newer=True) if before else _keyset(flt, after, newer=False) if after else None
     size = get_settings().inbox_page_size
     rows = queries.inbox_page(session, flt, limit=size + 1, start=start)
@@ -211,7 +197,7 @@ def view(
         empty,
         saved.filters if saved else {},
         lines_for(session, rows),
-        "updated" if flt.waiting else sort,
+        "updated" if flt.order == "waiting" else sort,
     )
 
 
@@ -236,6 +222,7 @@ class Choices:
     inboxes: list
     statuses: list[str]
     segments: list[str]
+    categories: list = field(default_factory=list)
 
 
 def choices(session: Session, actor: Actor) -> Choices:
@@ -247,27 +234,13 @@ def choices(session: Session, actor: Actor) -> Choices:
         queries.inbox_rows(session),
         [s.value for s in Status],
         queries.segments(session, limit=SEGMENT_CHOICES),
+        categories.listed(session, active_only=True),
     )
 
 
 def clean_filters(raw: dict[str, str]) -> dict:
-    """Validated filters of a saved view; blank values are dropped, a wrong one is named."""
-    out: dict = {}
-    allowed = {"status": Status, "channel": Channel, "priority": Priority}
-    for key in FILTER_KEYS:
-        value = (raw.get(key) or "").strip()
-        if not value:
-            continue
-        if key in allowed and value not in {m.value for m in allowed[key]}:
-            choices = ", ".join(m.value for m in allowed[key])
-            raise Invalid(f"{key} must be one of {choices}.", errors=[{"field": key, "message": "not a choice"}])
-        if key in ("inbox_id", "team_id"):
-            if not value.isdigit():
-                raise Invalid(f"Choose a {key[:-3]} from the list.", errors=[{"field": key}])
-            out[key] = int(value)
-        else:
-            out[key] = value[:64] if key == "segment" else value[:100]
-    return out
+    """The condition a saved-view form asks for (conditions/saved.py); a wrong value is named."""
+    return saved_views.from_form(raw)
 
 
 def save_view(session: Session, actor: Actor, *, name: str, filters: dict[str, str]) -> SavedView:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from rapport.categories import service as categories
 from rapport.conversations import attachments, present, repository, service
 from rapport.conversations import workspace_repository as queries
 from rapport.conversations.fields import definitions
@@ -74,6 +75,8 @@ class ConversationPage:
     inbox_name: str = ""
     assignee_name: str | None = None
     team_name: str | None = None
+    category_name: str | None = None
+    categories: list = field(default_factory=list)  # those offered: the active ones, and the conversation's own
     handles: list[tuple[str, str]] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)  # every agent by id: who wrote each reply and note
 
@@ -101,6 +104,7 @@ def load(session: Session, actor: Actor, conversation_id: int, parts: frozenset[
         p.items = timeline_items(session, conv.id, p.names, team_names)
     if parts & {"head", "panel"}:
         p.tags = repository.tags_for(session, [conv.id])[conv.id]
+        p.category_name = categories.names(session, [conv.category_id]).get(conv.category_id)
     if "head" in parts:
         p.inbox_name = inboxes.get(session, conv.inbox_id).name
         p.assignee_name = next((a.name for a in everyone if a.id == conv.assignee_id), None)
@@ -111,6 +115,7 @@ def load(session: Session, actor: Actor, conversation_id: int, parts: frozenset[
         p.repeat = repeat_contact(session, conv)
         p.agents = [a for a in everyone if a.active]
         p.fields = definitions(session)
+        p.categories = [c for c in categories.listed(session) if c.active or c.id == conv.category_id]
     if "composer" in parts:
         p.options = reply_options(session, actor, conv.id)
         p.handles = [(handle(a), a.name) for a in everyone if a.active and a.id != actor.id]
@@ -198,7 +203,7 @@ def apply_actions(session: Session, actor: Actor, conversation_id: int, form: di
                 raise Invalid(f"Choose a {key[:-3]} from the list.", errors=[{"field": key}])
             setattr(changes, key, int(raw) if raw else None)
     if "category" in form:
-        changes.category = form["category"].strip()[:100] or None
+        changes.category = form["category"].strip()[:100] or None  # a name from the list the panel offers
     if form.get("add_tag", "").strip():
         changes.add_tags = [form["add_tag"].strip()]
     if form.get("remove_tag", "").strip():
