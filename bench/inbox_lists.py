@@ -25,7 +25,7 @@ import rapport.models  # noqa: F401  (registers every table)
 from rapport.agents import service as agents
 from rapport.conditions.model import All, Leaf
 from rapport.config import Settings, use_settings
-from rapport.conversations import inbox, repository
+from rapport.conversations import repository
 from rapport.db.engine import make_engine
 from rapport.db.migrate import upgrade
 from rapport.db.session import Database
@@ -33,6 +33,7 @@ from rapport.inboxes import service as inboxes
 from rapport.kernel.permissions import SYSTEM, Actor
 from rapport.models import Conversation, Customer
 from rapport.models.enums import Role
+from rapport.workspace.conversations import inbox
 
 RESULTS = Path(__file__).parent / "results"
 MIX = (["new", "open", "pending", "on_hold", "solved", "closed"], [3, 4, 2, 1, 20, 70])

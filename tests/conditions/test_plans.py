@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import event, insert
 
 from rapport.conditions.model import All, Leaf
-from rapport.conversations import inbox, repository
+from rapport.conversations import repository
 from rapport.kernel.permissions import Actor
 from rapport.models import Conversation, Customer
+from rapport.workspace.conversations import inbox
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 # Partial indexes all (a partial index is only usable when the query repeats its predicate): SQLite reads IS NULL

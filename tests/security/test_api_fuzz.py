@@ -27,6 +27,10 @@ UNSTATABLE = {
     ("GET /api/v1/conversations", "cursor"): "a cursor is valid only as the API issued it, for the same sort",
     ("GET /api/v1/search", "cursor"): "a cursor is valid only as the API issued it, for the same search",
     ("GET /api/v1/email/quarantine", "cursor"): "a cursor is valid only as the API issued it",
+    ("GET /api/v1/conversations", "where"): (
+        "a condition tree sent as JSON text: which operators and values a test takes depends on its field, and its "
+        "depth and size on settings (docs/conditions.md); a query string's schema cannot say so"
+    ),
 }
 
 
