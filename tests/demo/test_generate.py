@@ -65,13 +65,17 @@ def test_demo_command_loads_once_and_prints_the_login(tmp_path, monkeypatch):
     register(app)
     runner = CliRunner()
     args = ["demo", "--data-dir", str(tmp_path / "demo"), "--conversations", "60", "--customers", "20", "--no-serve"]
-    first = runner.invoke(app, args)
-    assert first.exit_code == 0, first.output
-    assert DEMO_EMAIL in first.output and "rapport-demo" in first.output
-    second = runner.invoke(app, args)
-    assert second.exit_code == 0 and "already loaded" in second.output and "load it again" not in second.output
-    clock.set_clock(lambda: datetime.now(UTC) + timedelta(days=30))  # a month later, its dates are stale
+    # A Wednesday noon: the demo's latest message is then within the two days that count as fresh (on a Monday
+    # morning it can be Friday's, whatever the code does).
+    wednesday = datetime(2026, 11, 4, 12, 0, tzinfo=UTC)
+    clock.set_clock(lambda: wednesday)
     try:
+        first = runner.invoke(app, args)
+        assert first.exit_code == 0, first.output
+        assert DEMO_EMAIL in first.output and "rapport-demo" in first.output
+        second = runner.invoke(app, args)
+        assert second.exit_code == 0 and "already loaded" in second.output and "load it again" not in second.output
+        clock.set_clock(lambda: wednesday + timedelta(days=30))  # a month later, its dates are stale
         later = runner.invoke(app, args)
     finally:
         clock.set_clock(None)
