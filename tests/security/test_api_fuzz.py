@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 
 import orjson
+import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
@@ -50,7 +51,8 @@ def _config(token: str) -> SchemathesisConfig:
         {
             "seed": 13,  # the same requests on every run: a failure in CI reproduces locally
             "headers": {"Authorization": f"Bearer {token}"},
-            "generation": {"max-examples": EXAMPLES},
+            # No example database: what an earlier run stored (.hypothesis/) would change what this one sends.
+            "generation": {"max-examples": EXAMPLES, "database": "none"},
             "phases": {"stateful": {"max-steps": 6}},
         }
     )
@@ -65,7 +67,8 @@ def _run(app, token: str) -> tuple[dict, list[str], dict]:
     errors: list[str] = []
     for event in from_schema(schema).execute():
         if isinstance(event, events.NonFatalError | events.FatalError):
-            errors.append(str(getattr(event, "value", None) or getattr(event, "exception", event)))
+            where = getattr(event, "label", None) or ""
+            errors.append(f"{where}: {getattr(event, 'value', None) or getattr(event, 'exception', event)}")
         if not isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
             continue
         phase = str(getattr(event, "phase", "fuzz"))
@@ -88,7 +91,30 @@ def _run(app, token: str) -> tuple[dict, list[str], dict]:
     return cases, errors, failures
 
 
-def test_the_api_answers_every_generated_request_as_documented(app, world):
+@pytest.fixture
+def no_source_constants(monkeypatch):
+    """Requests that depend on the document and the seed only.
+
+    Hypothesis also draws string and number literals it finds in the project's source, cached in .hypothesis/:
+    what that cache holds (which runs came before) changed what one operation could generate, and its generation
+    then failed. Its internal collector is replaced by an empty set for this test (there is no public switch yet:
+    HypothesisWorks/hypothesis#4627); where the internals differ, nothing is replaced.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:
+        return
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "Constants"):
+        empty = providers.Constants(
+            integers=providers.SortedSet(),
+            floats=providers.SortedSet(key=providers.float_to_int),
+            bytes=providers.SortedSet(),
+            strings=providers.SortedSet(),
+        )
+        monkeypatch.setattr(providers, "_get_local_constants", lambda: empty)
+
+
+def test_the_api_answers_every_generated_request_as_documented(app, world, no_source_constants):
     cases, errors, failures = _run(app, world.admin_token)
     print("requests per phase:", cases)  # shown with -s: how much the run covered
     assert errors == []

@@ -62,6 +62,8 @@ class _Worker:
         theirs.close()
         self.conn: Connection = ours
         self.stopped = False  # set by `stop`: a read cut short then is not the mail's fault
+        # `stop` (a shutdown) and the reading thread's own `kill` may close the pipe at the same moment.
+        self._closing = threading.Lock()
         if not ours.poll(_START_SECONDS):
             self.kill()
             raise RuntimeError(f"a mail reader process did not start within {_START_SECONDS:g} seconds")
@@ -73,7 +75,11 @@ class _Worker:
     def kill(self) -> None:
         self.process.kill()
         self.process.join(_STOP_SECONDS)
-        self.conn.close()
+        self._close()
+
+    def _close(self) -> None:
+        with self._closing, contextlib.suppress(OSError):
+            self.conn.close()
 
     def stop(self) -> None:
         self.stopped = True
@@ -82,7 +88,7 @@ class _Worker:
         self.process.join(_STOP_SECONDS)
         if self.process.is_alive():
             self.kill()
-        self.conn.close()
+        self._close()
 
 
 class Pool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -10,9 +11,10 @@ from rapport.config import get_settings
 from rapport.conversations.lifecycle.core import Change, Event, Lifecycle, transition
 from rapport.events.outbox import record
 from rapport.kernel.permissions import Actor
+from rapport.kit.clock import now
 from rapport.models import Conversation
 from rapport.models.enums import Status
-from rapport.worker import queue
+from rapport.worker import scheduler
 
 _WRITTEN = tuple(f.name for f in fields(Lifecycle) if f.name != "id")
 
@@ -41,10 +43,10 @@ def _schedule_auto_close(session: Session, conv: Conversation) -> None:
     days = get_settings().auto_close_after_days
     if days:
         # Keyed by the solve time: a reopen and a later solve schedule a fresh close.
-        queue.enqueue(
+        scheduler.schedule(
             session,
             "conversations.auto_close",
+            f"auto_close:{conv.id}:{conv.solved_at.timestamp():.0f}",
+            now() + timedelta(days=days),
             {"conversation_id": conv.id},
-            delay_seconds=days * 86400,
-            dedupe_key=f"auto_close:{conv.id}:{conv.solved_at.timestamp():.0f}",
         )
