@@ -1,5 +1,5 @@
-"""The admin frame: `/admin` lists the admin pages that domains register with `nav(..., section="admin")`; and the
-favicon browsers ask for at a fixed address."""
+"""The admin frame: `/admin` lists the admin pages that domains declare (`admin_sections=` in their domain.py); and
+the favicon browsers ask for at a fixed address."""
 
 from __future__ import annotations
 
