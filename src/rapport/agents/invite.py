@@ -1,25 +1,20 @@
 """Sign-in links an admin sends an agent: open it once, choose a password, and be signed in.
 
-The link stores nothing: it is the agent's id, an expiry and an HMAC (under RAPPORT_SECRET_KEY) over those, the
-agent's email and their current password hash. Setting a password changes the hash, so a link works once;
-changing the email or sending nothing more lets it lapse after RAPPORT_AGENT_INVITE_HOURS.
+The link is built by agents/links.py (nothing stored; it works once); changing the email or sending nothing more
+lets it lapse after RAPPORT_AGENT_INVITE_HOURS.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from base64 import urlsafe_b64encode
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from rapport.agents import auth, repository, service
+from rapport.agents import auth, links, repository, service
 from rapport.config import get_settings
 from rapport.events.outbox import record
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import ratelimit
-from rapport.kit.clock import now
 from rapport.kit.problems import Invalid
 from rapport.mail.mailer import send_system_mail
 from rapport.models import Agent, AgentSession
@@ -30,17 +25,9 @@ INVALID = (
 )
 
 
-def _signature(agent: Agent, expires: int) -> str:
-    key = get_settings().resolved_secret_key().encode()
-    text = f"agent-invite:{agent.id}:{expires}:{agent.email}:{agent.password_hash or ''}".encode()
-    return urlsafe_b64encode(hmac.new(key, text, hashlib.sha256).digest()).decode().rstrip("=")
-
-
 def make_link(agent: Agent) -> str:
     """The sign-in link for `agent`, valid RAPPORT_AGENT_INVITE_HOURS from now."""
-    settings = get_settings()
-    expires = int((now() + timedelta(hours=settings.agent_invite_hours)).timestamp())
-    return f"{settings.base_url.rstrip('/')}/welcome/{agent.id}.{expires}.{_signature(agent, expires)}"
+    return links.make("agent-invite", "/welcome", agent, timedelta(hours=get_settings().agent_invite_hours))
 
 
 def send(session: Session, actor: Actor, agent_id: int) -> Agent:
@@ -69,17 +56,7 @@ def send(session: Session, actor: Actor, agent_id: int) -> Agent:
 
 def agent_for(session: Session, token: str) -> Agent:
     """The active agent a sign-in link is for; Invalid when it was used, expired or is not ours."""
-    try:
-        agent_id, expires, signature = token.split(".", 2)
-        agent = session.get(Agent, int(agent_id))
-        expired = datetime.fromtimestamp(int(expires), UTC) <= now()
-    except (ValueError, OverflowError, OSError):
-        raise _invalid() from None
-    if agent is None or not agent.active or expired:
-        raise _invalid()
-    if not hmac.compare_digest(_signature(agent, int(expires)).encode(), signature.encode()):
-        raise _invalid()
-    return agent
+    return links.agent_for(session, "agent-invite", token, _invalid())
 
 
 def _invalid() -> Invalid:

@@ -1,25 +1,20 @@
 """Forgotten passwords: an agent asks for a link by email, opens it once, chooses a new password.
 
-The link stores nothing, like an admin's sign-in link (agents/invite.py): the agent's id, an expiry and an HMAC
-(under RAPPORT_SECRET_KEY) over those, the agent's email and their current password hash, so setting a password
-spends it, and it lapses after RAPPORT_PASSWORD_RESET_MINUTES. Asking answers the same whether or not the address
+The link is built like an admin's sign-in link, for its own purpose (agents/links.py: nothing stored, it works
+once), and lapses after RAPPORT_PASSWORD_RESET_MINUTES. Asking answers the same whether or not the address
 has an account, and spends the mail limits (per normalised address and per client) either way, so neither the
 answer nor a refusal tells who has an account. Choosing the password ends every session of the agent.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from base64 import urlsafe_b64encode
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from rapport.agents import auth, repository, service
+from rapport.agents import auth, links, repository, service
 from rapport.config import get_settings
 from rapport.kit import ratelimit
-from rapport.kit.clock import now
 from rapport.kit.problems import Invalid
 from rapport.mail.mailer import send_system_mail
 from rapport.models import Agent, AgentSession
@@ -34,17 +29,10 @@ INVALID = (
 )
 
 
-def _signature(agent: Agent, expires: int) -> str:
-    key = get_settings().resolved_secret_key().encode()
-    text = f"agent-reset:{agent.id}:{expires}:{agent.email}:{agent.password_hash or ''}".encode()
-    return urlsafe_b64encode(hmac.new(key, text, hashlib.sha256).digest()).decode().rstrip("=")
-
-
 def make_link(agent: Agent) -> str:
     """The password link for `agent`, valid RAPPORT_PASSWORD_RESET_MINUTES from now."""
-    settings = get_settings()
-    expires = int((now() + timedelta(minutes=settings.password_reset_minutes)).timestamp())
-    return f"{settings.base_url.rstrip('/')}/reset-password/{agent.id}.{expires}.{_signature(agent, expires)}"
+    minutes = get_settings().password_reset_minutes
+    return links.make("agent-reset", "/reset-password", agent, timedelta(minutes=minutes))
 
 
 def request(session: Session, email: str, *, client: str) -> str:
@@ -76,17 +64,7 @@ def request(session: Session, email: str, *, client: str) -> str:
 
 def agent_for(session: Session, token: str) -> Agent:
     """The active agent a password link is for; Invalid when it was used, expired or is not ours."""
-    try:
-        agent_id, expires, signature = token.split(".", 2)
-        agent = session.get(Agent, int(agent_id))
-        expired = datetime.fromtimestamp(int(expires), UTC) <= now()
-    except (ValueError, OverflowError, OSError):
-        raise _invalid() from None
-    if agent is None or not agent.active or expired:
-        raise _invalid()
-    if not hmac.compare_digest(_signature(agent, int(expires)).encode(), signature.encode()):
-        raise _invalid()
-    return agent
+    return links.agent_for(session, "agent-reset", token, _invalid())
 
 
 def _invalid() -> Invalid:
