@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from rapport.events import bus
+# What runs after a write commits, with the events it recorded (events.bus registers its publisher here): db/
+# knows no event module, so the two do not import each other.
+_after_commit: list[Callable[[list], None]] = []
+
+
+def after_commit(hook: Callable[[list], None]) -> None:
+    """Call `hook(events)` after every write transaction that recorded events commits."""
+    if hook not in _after_commit:
+        _after_commit.append(hook)
 
 
 class Database:
@@ -41,7 +49,8 @@ class Database:
                 raise
             committed = session.info.pop("events", [])
         if committed:
-            bus.publish(committed)
+            for hook in _after_commit:
+                hook(committed)
 
     def writer_turn(self):
         """Wait for this database's writer turn and keep it (SQLite; nothing to wait for on PostgreSQL).

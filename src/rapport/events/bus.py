@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from rapport.db import session as db_session
+
 if TYPE_CHECKING:
     from rapport.events.outbox import Recorded
 
@@ -31,3 +33,6 @@ def publish(events: list[Recorded]) -> None:
             fn(events)
         except Exception:  # noqa: BLE001  (after commit nothing may undo the write)
             log.exception("event subscriber %r failed", fn)
+
+
+db_session.after_commit(publish)  # every commit that recorded events hands them here

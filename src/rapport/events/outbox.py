@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from rapport.db.bulk import insert_ids
+from rapport.events import bus  # noqa: F401 (imported for its after-commit hook: what is recorded gets published)
 from rapport.events.registry import lookup
 from rapport.kernel.permissions import Actor
 from rapport.kit.clock import now
