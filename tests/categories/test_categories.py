@@ -87,3 +87,30 @@ def test_the_migration_turns_flat_saved_view_filters_into_conditions():
         {"field": "status", "op": "in", "value": ["new", "open", "on_hold", "pending"]},
         {"field": "category", "op": "in", "value": []},
     ]
+
+
+def test_parallel_import_batches_adding_one_new_category_both_succeed(db):
+    """Two import batches (transactions at once) both bring a new category: the second files under the first's row."""
+    import threading
+
+    from rapport.categories import service as category_service
+    from tests.security.test_ratelimit_race import _waiting_on_a_lock
+
+    postgres = db.engine.dialect.name == "postgresql"
+    outcome: list = []
+
+    def second() -> None:
+        try:
+            with db.write() as s:
+                outcome.append(category_service.ensure(s, ["Delivery"])["delivery"])
+        except Exception as exc:  # the bug this guards against: a unique violation rolling the batch back
+            outcome.append(exc)
+
+    with db.write() as s:
+        first = category_service.ensure(s, ["Delivery"])["delivery"]
+        thread = threading.Thread(target=second)
+        thread.start()
+        while postgres and thread.is_alive() and not _waiting_on_a_lock(db):
+            thread.join(0.02)
+    thread.join(30)
+    assert outcome == [first]

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from rapport.db.bulk import dialect_insert
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid, NotFound
@@ -64,12 +65,17 @@ def resolve(session: Session, name: str | None, *, current: int | None = None) -
 def ensure(session: Session, wanted: Iterable[str]) -> dict[str, int]:
     """Ids of these category names (by lower-cased name), adding the missing ones: an import brings its own list."""
     found = {c.name.lower(): c.id for c in listed(session)}
-    for name in {n.strip()[:NAME_CHARS] for n in wanted if n and n.strip()}:
-        if name.lower() not in found:
-            row = Category(name=name, description="", active=True, created_at=now())
-            session.add(row)
-            session.flush()
-            found[name.lower()] = row.id
+    missing = {n.strip()[:NAME_CHARS] for n in wanted if n and n.strip()}
+    missing = sorted(n for n in missing if n.lower() not in found)
+    if missing:
+        # Import batches are written in parallel: another may add the same name first. Its row wins, whole;
+        # this batch then files under it (a failed insert would roll the whole batch back).
+        stmt = dialect_insert(session, Category.__table__).values(
+            [{"name": n, "description": "", "active": True, "created_at": now()} for n in missing]
+        )
+        session.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+        rows = session.execute(select(Category.name, Category.id).where(Category.name.in_(missing)))
+        found |= {name.lower(): category_id for name, category_id in rows}
     return found
 
 
