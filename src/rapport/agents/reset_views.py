@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
-from rapport.agents import reset
-from rapport.agents.cookies import signed_in
+from rapport.agents import link_pages, reset
 from rapport.kit.problems import Invalid, TooManyRequests
 from rapport.web.deps import DB, client_address
-from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
-from rapport.web.pages import WorkspaceRoute, redirect, render
+from rapport.web.forms import refused
+from rapport.web.pages import WorkspaceRoute, render
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 Short = Annotated[str, Form(max_length=320)]
@@ -42,25 +41,13 @@ def send_link(request: Request, session: DB, email: Short = ""):
 @router.get("/reset-password/{token}")
 def reset_form(request: Request, session: DB, token: str):
     """The form to choose a new password (nothing changes until it is sent)."""
-    try:
-        agent = reset.agent_for(session, token)
-    except Invalid as problem:
-        return render(request, "agents/reset_password.html", status=410, agent=None, invalid=problem.detail, errors={})
-    return render(request, "agents/reset_password.html", agent=agent, token=token, errors={}, focus="password")
+    return link_pages.form(request, session, token, find=reset.agent_for, template="agents/reset_password.html")
 
 
 @router.post("/reset-password/{token}")
 def choose_password(request: Request, session: DB, token: str, password: Short = ""):
     """Set the new password, end every other session and sign in; the link is spent."""
-    try:
-        row, plain = reset.accept(session, token, password)
-    except FORM_PROBLEMS as problem:
-        refused(session)
-        try:
-            agent = reset.agent_for(session, token)
-        except Invalid as gone:
-            return render(request, "agents/reset_password.html", status=410, agent=None, invalid=gone.detail,
-                          errors={})  # fmt: skip
-        return render(request, "agents/reset_password.html", status=422, agent=agent, token=token,
-                      errors=field_errors(problem), focus="password")  # fmt: skip
-    return signed_in(redirect("/", "Your new password is set; every other session was signed out."), plain)
+    return link_pages.submit(
+        request, session, token, password, find=reset.agent_for, accept=reset.accept,
+        template="agents/reset_password.html", done="Your new password is set; every other session was signed out.",
+    )  # fmt: skip

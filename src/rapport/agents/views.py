@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
-from rapport.agents import admin_views, auth, invite, reset_views, service, signin, token_views
+from rapport.agents import admin_views, auth, invite, link_pages, reset_views, service, signin, token_views
 from rapport.agents.cookies import signed_in
 from rapport.agents.signin import LockedOut
 from rapport.kit.problems import Invalid, Unauthorized
@@ -58,28 +58,16 @@ def sign_in(request: Request, session: DB, email: Short = "", password: Short = 
 @router.get("/welcome/{token}")
 def welcome(request: Request, session: DB, token: str):
     """A sign-in link from an admin: the form to choose a password (nothing changes until it is sent)."""
-    try:
-        agent = invite.agent_for(session, token)
-    except Invalid as problem:
-        return render(request, "agents/welcome.html", status=410, agent=None, invalid=problem.detail, errors={})
-    return render(request, "agents/welcome.html", agent=agent, token=token, errors={}, focus="password")
+    return link_pages.form(request, session, token, find=invite.agent_for, template="agents/welcome.html")
 
 
 @router.post("/welcome/{token}")
 def choose_password(request: Request, session: DB, token: str, password: Short = ""):
     """Set the chosen password and sign in; the link is spent."""
-    try:
-        row, plain = invite.accept(session, token, password)
-    except FORM_PROBLEMS as problem:
-        refused(session)
-        try:
-            agent = invite.agent_for(session, token)
-        except Invalid as gone:
-            return render(request, "agents/welcome.html", status=410, agent=None, invalid=gone.detail, errors={})
-        errors = field_errors(problem)
-        return render(request, "agents/welcome.html", status=422, agent=agent, token=token, errors=errors,
-                      focus="password")  # fmt: skip
-    return signed_in(redirect("/", "Welcome to Rapport: your password is set."), plain)
+    return link_pages.submit(
+        request, session, token, password, find=invite.agent_for, accept=invite.accept,
+        template="agents/welcome.html", done="Welcome to Rapport: your password is set.",
+    )  # fmt: skip
 
 
 @router.post("/sign-out")
