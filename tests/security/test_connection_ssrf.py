@@ -6,9 +6,6 @@ DNS is the edge faked here: a resolver that maps made-up names, as an attacker's
 
 from __future__ import annotations
 
-import socket
-import threading
-
 import pytest
 from sqlalchemy import select
 
@@ -26,50 +23,6 @@ from tests.conftest import World, inbound
 IMAP = {"host": "imap.example.com", "port": 993, "username": "help", "password": "s3cret"}
 TWILIO = {"account_sid": ACCOUNT, "auth_token": TOKEN, "phone_number": "+14155550100"}
 WHATSAPP = {"phone_number_id": "123456", "access_token": "EAAx", "app_secret": "s", "verify_token": "v"}
-
-
-@pytest.fixture
-def dns(monkeypatch):
-    """A resolver answering made-up names as an attacker's DNS would (each name: a list of answers, in turn)."""
-    answers: dict[str, list[str]] = {}
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host in answers:
-            queue = answers[host]
-            address = queue.pop(0) if len(queue) > 1 else queue[0]
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(port)))]
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return answers
-
-
-@pytest.fixture
-def listener():
-    """A loopback TCP port that records every connection it accepts (and closes it)."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.2)
-    accepted: list = []
-    stop = threading.Event()
-
-    def run():
-        while not stop.is_set():
-            try:
-                conn, peer = server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            accepted.append(peer)
-            conn.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], accepted
-    stop.set()
-    thread.join(timeout=5)
-    server.close()
 
 
 @pytest.mark.parametrize(

@@ -6,62 +6,12 @@ DNS is the edge faked here: a made-up name resolves to loopback, where a listene
 
 from __future__ import annotations
 
-import socket
-import threading
-
-import pytest
 from sqlalchemy import func, select
 
 from rapport.models import Attachment, Message
 from tests.channels.twilio.conftest import ACCOUNT, post
 from tests.channels.twilio.test_sms import sms
 from tests.channels.whatsapp.conftest import media_message, post_signed
-
-
-@pytest.fixture
-def dns(monkeypatch):
-    """Made-up names answered as an attacker's DNS would."""
-    answers: dict[str, str] = {}
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host in answers:
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], int(port)))]
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return answers
-
-
-@pytest.fixture
-def listener():
-    """A loopback port that records every connection (and what it was sent first)."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.2)
-    seen: list[bytes] = []
-    stop = threading.Event()
-
-    def run():
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn.settimeout(1)
-            try:
-                seen.append(conn.recv(4096))
-            except OSError:
-                seen.append(b"")
-            conn.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], seen
-    stop.set()
-    thread.join(timeout=5)
-    server.close()
 
 
 def _count(db, model) -> int:
@@ -73,7 +23,7 @@ def test_a_twilio_media_redirect_to_another_host_gets_no_private_allowance(
     client, db, sms_inbox, fake_twilio, dns, listener
 ):
     port, seen = listener
-    dns["cdn.evil.test"] = "127.0.0.1"
+    dns["cdn.evil.test"] = ["127.0.0.1"]
     url = fake_twilio.add_media(ACCOUNT, b"GIF89a", "image/gif")
     fake_twilio.redirects[url[len(fake_twilio.url) :]] = f"http://cdn.evil.test:{port}/latest/meta-data/"
     r = post(client, f"/channels/twilio/sms/{sms_inbox.id}/inbound", sms(sms_inbox.id, NumMedia="1", MediaUrl0=url))
@@ -105,7 +55,7 @@ def test_a_graph_media_url_on_another_host_is_not_fetched_nor_given_the_token(
     client, db, wa_inbox, graph, dns, listener
 ):
     port, seen = listener
-    dns["lookaside.evil.test"] = "127.0.0.1"
+    dns["lookaside.evil.test"] = ["127.0.0.1"]
     graph.media_base = f"http://lookaside.evil.test:{port}"
     graph.add_media("4242", b"\xff\xd8\xff" + b"\0" * 16, "image/jpeg")
     r = post_signed(client, media_message("wamid.SSRF", "image", {"id": "4242", "mime_type": "image/jpeg"}))
