@@ -95,9 +95,6 @@ class Settings(BaseSettings):
     supervisor_board_rows: int = Field(default=15, ge=1, le=200)
     # Web chat: messages a visitor may send per hour (the email verification's settings are at the end).
     chat_max_messages_per_hour: int = Field(default=1200, ge=1)
-    # How long a process reuses a channel's inbox settings on its webhook path (an inbox change here forgets them).
-    channel_settings_cache_seconds: float = Field(default=30.0, ge=0)
-    chat_verify_hours: int = Field(default=24, ge=1)
     # Outside HTTP APIs (WhatsApp Graph API): how long one request may take.
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     # Outgoing webhooks (webhooks/): the whole of one delivery attempt (connect, send, read) may take this long
