@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 STATUS_WORDS = {"on_hold": "on hold"}
-ADMIN_OBJECTS = {"webhook": "webhook endpoint", "field": "custom field", "token": "API token"}
+ADMIN_OBJECTS = {
+    "webhook": "webhook endpoint",
+    "field": "custom field",
+    "token": "API token",
+    "sla_policy": "service policy",
+}
 
 
 class Context:

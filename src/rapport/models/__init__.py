@@ -1,6 +1,7 @@
 """All ORM classes, one module per aggregate; importing this package registers every table."""
 
 from rapport.models.agents import Agent, AgentSession, ApiToken, Team, agent_teams
+from rapport.models.calendars import BusinessCalendar, CalendarVersion
 from rapport.models.categories import Category
 from rapport.models.chat import ChatVerification, ChatVisitor
 from rapport.models.consumers import EventCursor, EventDeadLetter
@@ -13,6 +14,7 @@ from rapport.models.fields import FieldDefinition
 from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job, PeriodicRun
 from rapport.models.notifications import Notification
+from rapport.models.sla import SlaClock, SlaPolicy, SlaPolicyVersion
 from rapport.models.twilio import Callback
 from rapport.models.web import LoginAttempt, RateHit, SavedView
 from rapport.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -22,6 +24,8 @@ __all__ = [
     "Agent",
     "AgentSession",
     "ApiToken",
+    "BusinessCalendar",
+    "CalendarVersion",
     "Attachment",
     "Callback",
     "Category",
@@ -49,6 +53,9 @@ __all__ = [
     "PortalSession",
     "RateHit",
     "SavedView",
+    "SlaClock",
+    "SlaPolicy",
+    "SlaPolicyVersion",
     "Team",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -81,6 +81,14 @@ class Conversation(Base):
         Index("ix_conversations_customer_inbox", "customer_id", "inbox_id"),
         # The human queue: conversations whose customer asked for a person, oldest request first.
         Index("ix_conversations_human_requested", "human_requested_at"),
+        # Due soon and "sort by due": active conversations with a running target, nearest deadline first.
+        Index(
+            "ix_conversations_active_due",
+            "sla_due_at",
+            "id",
+            sqlite_where=text(f"{ACTIVE_SQL} AND sla_due_at IS NOT NULL"),
+            postgresql_where=text(f"{ACTIVE_SQL} AND sla_due_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -107,6 +115,9 @@ class Conversation(Base):
     human_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Opened by a message whose sender the channel could not authenticate (an email From failing DMARC).
     sender_unverified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The service-target policy that applies (sla/ alone writes these) and the nearest deadline of its clocks.
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
