@@ -266,11 +266,3 @@ def reorder(session: Session, actor: Actor, ordered_ids: list[int]) -> list[SlaP
     record(session, events.POLICY_UPDATED.name, actor, object="sla_policy", object_id=0, fields={"order": ordered_ids})
     return sorted(rows, key=lambda p: p.position)
 
-
-def using_calendar(session: Session, calendar_id: int) -> list[str]:
-    """The names of the policies any version of which counts on this calendar (a calendar in use stays)."""
-    names = []
-    for policy in listed(session):
-        if any(calendar_id in target_spec.calendar_ids(v.targets) for v in versions(session, policy.id)):
-            names.append(policy.name)
-    return names
