@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     customer_list_scan: int = Field(default=5000, ge=100)
     # The profile form's attributes text ('name: value' lines).
     customer_attributes_max_chars: int = Field(default=20_000, ge=100)
+    # An iCal feed imported into a business-hours calendar (uploaded or pasted; never fetched) is refused beyond this.
+    ical_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     # The system's own outgoing mail (sign-in links, verification links), not an inbox's replies.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -33,6 +33,16 @@ UNSTATABLE = {
         "depth and size on settings (docs/conditions.md); a query string's schema cannot say so"
     ),
 }
+# A calendar spec (docs/calendars.md): whether a zone is a real IANA name, intervals overlap, a country has a
+# subdivision, a date or an instant exists; and whether a text is a readable iCal feed.
+_CALENDAR_RULES = (
+    "timezone", "weekly", "weekly.mon", "weekly.tue", "weekly.wed", "weekly.thu", "weekly.fri", "weekly.sat",
+    "weekly.sun", "holidays.country", "holidays.subdivision", "dates", "closures", "effective_from",
+)  # fmt: skip
+for _operation in ("POST /api/v1/calendars", "POST /api/v1/calendars/{calendar_id}/versions"):
+    UNSTATABLE.update({(_operation, f): "a calendar's validity beyond its shape" for f in _CALENDAR_RULES})
+UNSTATABLE[("POST /api/v1/calendars/{calendar_id}/ical", "ical")] = "whether a text is a readable iCal feed"
+UNSTATABLE[("POST /api/v1/calendars/{calendar_id}/ical", "effective_from")] = "whether an instant exists"
 
 
 def _unstatable(ctx, failure, case, response) -> bool:

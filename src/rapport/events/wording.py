@@ -10,6 +10,7 @@ ADMIN_OBJECTS = {
     "field": "custom field",
     "token": "API token",
     "sla_policy": "service policy",
+    "calendar": "business-hours calendar",
 }
 
 
