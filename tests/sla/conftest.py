@@ -61,10 +61,12 @@ def policy(db, world, calendar_id, frozen_clock):
         return made.id
 
 
-def write_in(db, world, text: str = "Help please", *, conversation_id: int | None = None, address="jo@customer.test"):
-    """A customer's message through the inbound pipeline; the conversation's id."""
+def write_in(
+    db, world, text: str = "Help please", *, conversation_id: int | None = None, address="jo@customer.test", inbox=None
+):
+    """A customer's message through the inbound pipeline (the API inbox unless `inbox`); the conversation's id."""
     msg = Inbound(
-        inbox_id=world.api_inbox.id,
+        inbox_id=(inbox or world.api_inbox).id,
         sender_kind="email",
         sender_address=address,
         text=text,

@@ -332,6 +332,7 @@ def _state(row, customers: dict[int, CustomerRef]) -> ConvState:
             updated_at=row.updated_at,
             reopen_count=row.reopen_count,
             solved_at=row.solved_at,
+            first_reply_at=row.first_reply_at,
         ),
         merged_into_id=row.merged_into_id,
     )
