@@ -4,6 +4,6 @@ from rapport.kernel.registry import Domain
 
 DOMAIN = Domain(
     "sla",
-    workers=("rapport.sla.due",),
+    workers=("rapport.sla.due", "rapport.sla.reevaluate"),
     lifecycle_hooks=("rapport.sla.lifecycle",),
 )
