@@ -50,11 +50,22 @@ def test_periods_every_n_minutes_and_daily_in_a_timezone():
     assert daily.next_period(datetime(2026, 3, 7, 15, 0, tzinfo=UTC)) == datetime(2026, 3, 8, 13, 0, tzinfo=UTC)
 
 
+def test_periods_every_n_seconds():
+    every = periodic.Periodic("s", lambda s, p: None, every=timedelta(seconds=1))
+    moment = datetime(2026, 11, 2, 9, 7, 30, 500000, tzinfo=UTC)
+    assert every.period(moment) == datetime(2026, 11, 2, 9, 7, 30, tzinfo=UTC)
+    assert every.next_period(moment) == datetime(2026, 11, 2, 9, 7, 31, tzinfo=UTC)
+
+
 def test_a_declaration_needs_one_period_and_a_real_zone():
-    with pytest.raises(ValueError, match="every_minutes or daily_at"):
+    with pytest.raises(ValueError, match="one of every_minutes, every_seconds or daily_at"):
         periodic.periodic("x", every_minutes=5, daily_at="03:00")
+    with pytest.raises(ValueError, match="one of every_minutes, every_seconds or daily_at"):
+        periodic.periodic("x", every_minutes=5, every_seconds=5)
     with pytest.raises(ValueError, match="at least 1"):
         periodic.periodic("x", every_minutes=0)
+    with pytest.raises(ValueError, match="every_seconds must be at least 1"):
+        periodic.periodic("x", every_seconds=0)
     with pytest.raises(Exception, match="Nowhere"):
         periodic.periodic("x", daily_at="03:00", timezone="Europe/Nowhere")
 

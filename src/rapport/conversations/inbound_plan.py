@@ -85,6 +85,7 @@ class PlanItem:
     duplicate_of: PlanItem | None = None
     status_events: list[tuple[str, dict]] = field(default_factory=list)
     message_id: int | None = None
+    lives: tuple[Lifecycle, Lifecycle] | None = None  # the conversation's state before and after this message
 
 
 @dataclass
@@ -331,6 +332,7 @@ def _state(row, customers: dict[int, CustomerRef]) -> ConvState:
             updated_at=row.updated_at,
             reopen_count=row.reopen_count,
             solved_at=row.solved_at,
+            first_reply_at=row.first_reply_at,
         ),
         merged_into_id=row.merged_into_id,
     )
@@ -372,7 +374,9 @@ def _join(p: PlanItem, conv: ConvState) -> None:
     """The message joins `conv`: the lifecycle reopens what waited on the customer and moves the times."""
     p.conv = conv
     conv.added += 1
+    before = conv.life
     conv.life, p.status_events = lifecycle.receive(conv.life, p.stamp)
+    p.lives = (before, conv.life)
 
 
 # "#1234" or "[#1234]" in what the customer wrote: the conversation number they refer to.

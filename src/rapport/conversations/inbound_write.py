@@ -125,8 +125,22 @@ def write_batch(session: Session, plan: Plan) -> None:
         )
         p.outcome = Received(p.message_id, p.conv.id, p.customer.id, p.new_conversation)
     record_many(session, events)
+    lifecycle.after_batch(session, _steps(live))
     _settle_repeats(plan)
     _remember_keys(session, plan, stamp)
+
+
+def _steps(live: list[PlanItem]) -> list:
+    """Each message's lifecycle step, in the batch's order; a new conversation's first one says it opened it."""
+    opened: set[int] = set()
+    steps = []
+    for p in live:
+        first = p.conv.new and p.conv.id not in opened
+        opened.add(p.conv.id)
+        before, after = p.lives
+        created = p.conv.created_at if first else None
+        steps.append(lifecycle.received_step(p.conv.id, p.stamp, before, after, p.status_events, created_at=created))
+    return steps
 
 
 def _messages(session: Session, live: list[PlanItem]) -> None:

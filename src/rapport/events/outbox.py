@@ -94,6 +94,8 @@ def record_many(session: Session, events: list[tuple[str, Actor, dict, dict]]) -
     """Append several events in one statement; each is (name, actor, subject ids, payload).
 
     The subject ids may include `inbox_id` and `team_id`; otherwise they are the conversation's (one query for all).
+    They may include `occurred_at`, when the event happened at an instant computed rather than now (a response
+    target breached at its deadline, recorded by the job that noticed).
     """
     if not events:
         return []
@@ -101,7 +103,7 @@ def record_many(session: Session, events: list[tuple[str, Actor, dict, dict]]) -
     rows = [
         {
             "name": name,
-            "occurred_at": stamp,
+            "occurred_at": ids.get("occurred_at") or stamp,
             "actor_kind": actor.kind,
             "actor_id": actor.id,
             "conversation_id": ids.get("conversation_id"),

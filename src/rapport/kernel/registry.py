@@ -48,7 +48,8 @@ class Domain:
     `api_routers` are mounted under /api/v1, `routers` at the root (webhooks, the widget, the portal),
     `page_routers` are the workspace's pages. `workers` are modules that register job handlers, event consumers
     and periodic jobs when imported (the worker imports them); `channels` are modules that register a
-    `ChannelAdapter` when imported.
+    `ChannelAdapter` when imported; `lifecycle_hooks` are modules that register a conversation lifecycle hook
+    (`conversations.lifecycle.hooks`) when imported, loaded by the lifecycle itself so every process has them.
     """
 
     name: str
@@ -59,6 +60,7 @@ class Domain:
     admin_sections: tuple[NavEntry, ...] = ()
     workers: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
+    lifecycle_hooks: tuple[str, ...] = ()
 
 
 _DOMAINS: list[Domain] | None = None
@@ -128,8 +130,16 @@ def load_channels() -> None:
             importlib.import_module(name)
 
 
+def load_lifecycle_hooks() -> None:
+    """Import every module that registers a conversation lifecycle hook."""
+    for d in domains():
+        for name in d.lifecycle_hooks:
+            importlib.import_module(name)
+
+
 def load_all() -> None:
     """Import everything every domain declares (routers, workers, channel adapters): all registrations are made."""
     api_routers(), routers(), page_routers()
     load_workers()
     load_channels()
+    load_lifecycle_hooks()

@@ -1,4 +1,4 @@
-"""Periodic jobs, declared by the domain that owns them: every N minutes, or daily at a time in a timezone.
+"""Periodic jobs, declared by the domain that owns them: every N minutes (or seconds), or daily at a time in a timezone.
 
 Each period fires once, whatever the number of worker processes: the process that moves the job's row in
 `periodic_runs` forward to the new period (a conditional update, or the insert of its first row) queues the job in
@@ -66,23 +66,30 @@ def periodic(
     name: str,
     *,
     every_minutes: int | None = None,
+    every_seconds: int | None = None,
     daily_at: str | None = None,
     timezone: str = "UTC",
     max_attempts: int = 3,
 ) -> Callable[[Task], Task]:
-    """Declare `fn(session, payload)` as the periodic job `name`: `every_minutes=N`, or `daily_at="HH:MM"` in
-    `timezone` (an IANA name); the payload carries the period's start (`period`, ISO 8601)."""
-    if (every_minutes is None) == (daily_at is None):
-        raise ValueError(f"periodic job {name!r}: give every_minutes or daily_at, not both or neither")
+    """Declare `fn(session, payload)` as the periodic job `name`: `every_minutes=N` (or `every_seconds=N`, for
+    work due to the second, like response deadlines), or `daily_at="HH:MM"` in `timezone` (an IANA name); the
+    payload carries the period's start (`period`, ISO 8601)."""
+    given = [w for w in (every_minutes, every_seconds, daily_at) if w is not None]
+    if len(given) != 1:
+        raise ValueError(f"periodic job {name!r}: give one of every_minutes, every_seconds or daily_at")
     if every_minutes is not None and every_minutes < 1:
         raise ValueError(f"periodic job {name!r}: every_minutes must be at least 1")
+    if every_seconds is not None and every_seconds < 1:
+        raise ValueError(f"periodic job {name!r}: every_seconds must be at least 1")
+    every = timedelta(minutes=every_minutes) if every_minutes is not None else None
+    every = timedelta(seconds=every_seconds) if every_seconds is not None else every
     ZoneInfo(timezone)  # an unknown zone fails at declaration, not at the first tick
 
     def register(fn: Task) -> Task:
         PERIODIC[name] = Periodic(
             name,
             fn,
-            every=timedelta(minutes=every_minutes) if every_minutes is not None else None,
+            every=every,
             daily_at=time.fromisoformat(daily_at) if daily_at is not None else None,
             timezone=timezone,
             max_attempts=max_attempts,

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, update
+from sqlalchemy.orm import Session
 
-from rapport.conversations.lifecycle.core import Lifecycle, Received, path_to, transition
+from rapport.conversations.lifecycle import hooks
+from rapport.conversations.lifecycle.core import Event, Lifecycle, Received, path_to, transition
 from rapport.models import Conversation
 from rapport.models.enums import Status
 
@@ -29,6 +31,26 @@ def receive(state: Lifecycle, at: datetime) -> tuple[Lifecycle, list[tuple[str, 
     """A customer's message at `at`: the new state and its events as (name, payload)."""
     state, events = transition(state, Received(at))
     return state, [(e.name, e.payload) for e in events]
+
+
+def received_step(
+    conversation_id: int,
+    at: datetime,
+    before: Lifecycle,
+    after: Lifecycle,
+    events: list[tuple[str, dict]],
+    *,
+    created_at: datetime | None = None,
+) -> hooks.Step:
+    """A customer's message written to a conversation, as the lifecycle hooks see it."""
+    return hooks.Step(
+        conversation_id, Received(at), before, after, tuple(Event(n, p) for n, p in events), created_at=created_at
+    )
+
+
+def after_batch(session: Session, steps: list[hooks.Step]) -> None:
+    """Tell the lifecycle hooks (response clocks) what a batch wrote, in its transaction, once for the batch."""
+    hooks.run(session, steps)
 
 
 def new_row(state: Lifecycle) -> dict:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from rapport.config import get_settings
+from rapport.conversations.lifecycle import hooks
 from rapport.conversations.lifecycle.core import Change, Event, Lifecycle, transition
 from rapport.events.outbox import record
 from rapport.kernel.permissions import Actor
@@ -25,7 +26,8 @@ def state_of(conv: Conversation) -> Lifecycle:
 
 
 def apply(session: Session, actor: Actor, conv: Conversation, change: Change) -> list[Event]:
-    """Run `change` on `conv`: set what changed, record its events, queue what follows (an auto-close)."""
+    """Run `change` on `conv`: set what changed, record its events, queue what follows (an auto-close), and tell
+    the lifecycle hooks (response clocks) in the same transaction."""
     before = state_of(conv)
     after, events = transition(before, change)
     for name in _WRITTEN:
@@ -36,6 +38,7 @@ def apply(session: Session, actor: Actor, conv: Conversation, change: Change) ->
         record(session, event.name, actor, conversation_id=conv.id, customer_id=conv.customer_id, **event.payload)
     if after.status == Status.solved and after.solved_at != before.solved_at:
         _schedule_auto_close(session, conv)
+    hooks.run(session, [hooks.Step(conv.id, change, before, after, tuple(events))])
     return events
 
 

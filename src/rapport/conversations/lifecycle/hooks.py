@@ -1,0 +1,68 @@
+"""What other domains do in the lifecycle's transaction when a conversation's lifecycle moves (response clocks).
+
+A domain above conversations declares a module in its `Domain(lifecycle_hooks=...)`; importing it calls `register`.
+The front-ends (`orm.apply`, and `bulk.after_batch` for inbound batches) call `run` with every step they wrote, in
+the order they happened, so a hook sees what changed without conversations importing it. The modules are loaded on
+the first run through the kernel registry, so the web, the worker, the CLI and tests all have them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from rapport.conversations.lifecycle.core import Change, Event, Lifecycle
+from rapport.kernel import registry
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One change written to one conversation: the state before and after it and the events it caused.
+
+    `created_at` is set when the change opened the conversation (the first message of a new one).
+    """
+
+    conversation_id: int
+    change: Change
+    before: Lifecycle
+    after: Lifecycle
+    events: tuple[Event, ...] = ()
+    created_at: datetime | None = None
+
+
+Hook = Callable[[Session, list[Step]], None]
+HOOKS: dict[str, Hook] = {}
+_loaded = False
+_LOCK = threading.Lock()
+
+
+def register(name: str) -> Callable[[Hook], Hook]:
+    """Register `fn(session, steps)` under `name` (a second registration under the name replaces the first)."""
+
+    def add(fn: Hook) -> Hook:
+        HOOKS[name] = fn
+        return fn
+
+    return add
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        with _LOCK:
+            if not _loaded:
+                registry.load_lifecycle_hooks()
+                _loaded = True
+
+
+def run(session: Session, steps: list[Step]) -> None:
+    """Hand the steps to every hook, in the caller's transaction."""
+    if not steps:
+        return
+    _load()
+    for hook in list(HOOKS.values()):
+        hook(session, steps)

@@ -1,0 +1,250 @@
+"""The clocks carried out on conversations: read the open clocks, run the plan, write what changed, record events.
+
+A `Run` is one transaction's work on some conversations' clocks: it reads their open clocks with one query, the
+policies once, and writes new clocks, changed clocks, their sla.* events and the conversations' nearest deadline
+(`sla_due_at`) with a statement each, however many conversations a batch touches. The lifecycle hook
+(sla.lifecycle), the due-time job (sla.due) and re-evaluation (sla.reevaluate) all go through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from rapport.db.bulk import insert_ids
+from rapport.events.outbox import record_many
+from rapport.kernel.permissions import SYSTEM
+from rapport.kit.clock import now
+from rapport.models import Conversation, SlaClock, SlaPolicyVersion
+from rapport.sla import calendars, core, plan, rows
+from rapport.sla import policies as policy_service
+from rapport.sla.core import BREACHED, OPEN_STATES, RUNNING, Clock, Happened
+from rapport.sla.plan import Promise, Signal
+from rapport.sla.policies import Effective
+
+T = SlaClock.__table__
+C = Conversation.__table__.c
+_CONV_UPDATE = (
+    update(Conversation.__table__)
+    .where(C.id == bindparam("b_id"))
+    .values(sla_due_at=bindparam("b_due"), sla_policy_id=bindparam("b_policy"))
+)
+
+
+@dataclass(eq=False)
+class Tracked:
+    """A clock being carried: its value, the policy version it runs under, its row once written."""
+
+    clock: Clock
+    policy_id: int
+    version_id: int
+    calendar_version_id: int | None
+    row_id: int | None = None
+    dirty: bool = False
+
+
+@dataclass(eq=False)
+class Carried:
+    """One conversation's clocks in a run."""
+
+    id: int
+    policy_id: int | None
+    due_at: datetime | None
+    open: dict[str, Tracked] = field(default_factory=dict)
+    closed: list[Tracked] = field(default_factory=list)
+    policy_changed: bool = False
+
+
+def open_clocks_query(conversation_ids: list[int]):
+    """The open clocks of some conversations with the policy each runs under."""
+    return (
+        select(*T.c, SlaPolicyVersion.policy_id)
+        .join(SlaPolicyVersion, SlaPolicyVersion.id == T.c.policy_version_id)
+        .where(
+            T.c.conversation_id.in_(conversation_ids),
+            T.c.stopped_at.is_(None),
+            T.c.state.in_(sorted(OPEN_STATES)),
+        )
+        .order_by(T.c.id)
+    )
+
+
+def due_of(carried: Carried) -> datetime | None:
+    """The nearest deadline of a conversation's running or breached (not yet stopped) clocks."""
+    dues = [t.clock.due_at for t in carried.open.values() if t.clock.state in (RUNNING, BREACHED) and t.clock.due_at]
+    return min(dues) if dues else None
+
+
+class Run:
+    """One transaction's work on the clocks of some conversations (read once, written once)."""
+
+    def __init__(self, session: Session, at: datetime | None = None):
+        self.session = session
+        self.at = at or now()
+        self.convs: dict[int, Carried] = {}
+        self._policies: list[Effective] | None = None
+        self._promises: dict[int, tuple[Effective | None, dict[str, Promise], dict[str, int | None]]] = {}
+        self._log: list[tuple] = []  # events to record, in order: ("applied", conv, payload) or ("clock", …)
+
+    @property
+    def policies(self) -> list[Effective]:
+        """The active policies in force now, in order (read once per run)."""
+        if self._policies is None:
+            self._policies = policy_service.effective(self.session, self.at)
+        return self._policies
+
+    def load(self, conversation_ids: set[int]) -> None:
+        """Read the conversations' policy, deadline and open clocks (locked on PostgreSQL: a due-time job that
+        holds one is waited for, never overwritten)."""
+        wanted = sorted(i for i in conversation_ids if i not in self.convs)
+        if not wanted:
+            return
+        query = select(C.id, C.sla_policy_id, C.sla_due_at).where(C.id.in_(wanted))
+        for row in self.session.execute(query):
+            self.convs[row.id] = Carried(row.id, row.sla_policy_id, row.sla_due_at)
+        clocks_query = open_clocks_query(wanted)
+        if self.session.get_bind().dialect.name == "postgresql":
+            clocks_query = clocks_query.with_for_update(of=T)
+        found = list(self.session.execute(clocks_query))
+        parsed = calendars.by_version(self.session, {r.calendar_version_id for r in found})
+        for r in found:
+            clock = rows.clock_of(r, parsed.get(r.calendar_version_id))
+            tracked = Tracked(clock, r.policy_id, r.policy_version_id, r.calendar_version_id, row_id=r.id)
+            carried = self.convs[r.conversation_id]
+            if clock.target in carried.open:  # two open clocks of one target: keep the newest, close the older
+                older = carried.open[clock.target]
+                older.clock, older.dirty = core.cancel(older.clock, self.at), True
+                carried.closed.append(older)
+            carried.open[clock.target] = tracked
+
+    def promises(self, policy_id: int | None) -> tuple[Effective | None, dict[str, Promise], dict[str, int | None]]:
+        """The policy in force, its targets as promises with their calendars, and each target's calendar version."""
+        if policy_id is None:
+            return None, {}, {}
+        if policy_id not in self._promises:
+            effective = next((p for p in self.policies if p.policy_id == policy_id), None)
+            promises: dict[str, Promise] = {}
+            versions: dict[str, int | None] = {}
+            if effective is not None:
+                ids = {t.calendar_id for t in effective.targets if t.business and t.calendar_id}
+                in_force = calendars.InForce(self.session, ids)
+                for target in effective.targets:
+                    found = in_force.at(target.calendar_id, self.at) if target.business and target.calendar_id else None
+                    promises[target.kind] = Promise(target, found[1] if found else None)
+                    versions[target.kind] = found[0] if found else None
+            self._promises[policy_id] = (effective, promises, versions)
+        return self._promises[policy_id]
+
+    def signal(self, conversation_id: int, signal: Signal) -> None:
+        """Run one lifecycle signal on a loaded conversation's clocks."""
+        carried = self.convs[conversation_id]
+        effective, promises, versions = self.promises(carried.policy_id)
+        out = plan.react(promises, {k: t.clock for k, t in carried.open.items()}, signal)
+        replaced: dict[str, Tracked] = {}
+        for old in out.stopped:
+            tracked = carried.open.pop(old.target)
+            tracked.clock, tracked.dirty = old, True
+            carried.closed.append(tracked)
+            replaced[old.target] = tracked
+        for kind, clock in out.clocks.items():
+            tracked = carried.open.get(kind)
+            if tracked is None:
+                tracked = Tracked(clock, effective.policy_id, effective.version_id, versions.get(kind))
+                carried.open[kind] = tracked
+            tracked.clock, tracked.dirty = clock, True
+        for kind, happened in out.happened:
+            stopping = happened.name in ("sla.met", "sla.breached") and kind in replaced
+            tracked = replaced[kind] if stopping else carried.open[kind]
+            self._log.append(("clock", carried.id, tracked, happened, tracked.clock.due_at))
+        for kind in [k for k, t in carried.open.items() if not t.clock.open]:
+            carried.closed.append(carried.open.pop(kind))
+
+    def apply_policy(self, conversation_id: int, effective: Effective | None, facts: plan.Facts, reason: str) -> bool:
+        """Let `effective` (None: no policy) set the conversation's targets: the old policy's clocks are withdrawn,
+        the new one's start from the facts' instants. False when it is the policy already applying."""
+        carried = self.convs[conversation_id]
+        new_id = effective.policy_id if effective is not None else None
+        if new_id == carried.policy_id:
+            return False
+        previous = carried.policy_id
+        if carried.open:
+            self.signal(conversation_id, plan.Withdrawn(self.at))
+        carried.policy_id, carried.policy_changed = new_id, True
+        payload = {
+            "policy_id": new_id,
+            "previous_id": previous,
+            "policy": effective and effective.name,
+            "reason": reason,
+        }
+        self._log.append(("applied", carried.id, payload))
+        if effective is not None:
+            self.signal(conversation_id, plan.Applied(self.at, facts))
+        return True
+
+    def flush(self) -> None:
+        """Write the new and changed clocks, their events and the conversations' nearest deadline."""
+        stamp = now()
+        conn = self.session.connection()
+        every = [t for c in self.convs.values() for t in (*c.closed, *c.open.values())]
+        fresh = [(c, t) for c in self.convs.values() for t in (*c.closed, *c.open.values()) if t.row_id is None]
+        if fresh:
+            new_rows = [rows.new_row(t.clock, c.id, t.version_id, t.calendar_version_id, stamp) for c, t in fresh]
+            for (_, t), row_id in zip(fresh, insert_ids(conn, T, new_rows), strict=True):
+                t.row_id, t.dirty = row_id, False
+        changed = [t for t in every if t.dirty]
+        if changed:
+            conn.execute(rows.UPDATE, [rows.update_params(t.row_id, t.clock, stamp) for t in changed])
+            for t in changed:
+                t.dirty = False
+        self._record()
+        self._deadlines()
+
+    def _record(self) -> None:
+        events = []
+        for entry in self._log:
+            if entry[0] == "applied":
+                events.append(("sla.applied", SYSTEM, {"conversation_id": entry[1]}, entry[2]))
+                continue
+            _, conversation_id, tracked, happened, due = entry
+            events.append(
+                (
+                    happened.name,
+                    SYSTEM,
+                    {"conversation_id": conversation_id, "occurred_at": happened.at},
+                    clock_payload(tracked, happened, due),
+                )
+            )
+        self._log = []
+        record_many(self.session, events)
+
+    def _deadlines(self) -> None:
+        params = []
+        for carried in self.convs.values():
+            due = due_of(carried)
+            if due == carried.due_at and not carried.policy_changed:
+                continue
+            carried.due_at, carried.policy_changed = due, False
+            loaded = self.session.identity_map.get(identity_key(Conversation, carried.id))
+            if loaded is not None:  # the ORM front-end's conversation: set it there, so its flush agrees
+                loaded.sla_due_at, loaded.sla_policy_id = due, carried.policy_id
+            else:
+                params.append({"b_id": carried.id, "b_due": due, "b_policy": carried.policy_id})
+        if params:
+            self.session.connection().execute(_CONV_UPDATE, params)
+
+
+def clock_payload(tracked: Tracked, happened: Happened, due: datetime | None) -> dict:
+    """The payload of a clock's event (sla.events.ClockEvent)."""
+    return {
+        "target": tracked.clock.target,
+        "policy_id": tracked.policy_id,
+        "clock_id": tracked.row_id,
+        "due_at": due.isoformat() if due else None,
+        "reason": happened.reason,
+        "late_seconds": happened.late_seconds,
+        "measured_seconds": happened.measured_seconds,
+    }
