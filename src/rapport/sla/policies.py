@@ -265,3 +265,4 @@ def reorder(session: Session, actor: Actor, ordered_ids: list[int]) -> list[SlaP
             by_id[policy_id].updated_at = now()
     record(session, events.POLICY_UPDATED.name, actor, object="sla_policy", object_id=0, fields={"order": ordered_ids})
     return sorted(rows, key=lambda p: p.position)
+
