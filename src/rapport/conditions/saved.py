@@ -39,6 +39,10 @@ def _built_in(key: str, agent_id: int, team_ids: tuple[int, ...]) -> tuple[Node,
     if key == "waiting":
         waiting = [Leaf(field="status", op="in", value=WAITING), Leaf(field="last_inbound_at", op="is_set")]
         return All(all=waiting), "waiting"
+    if key == "due":
+        # Due soon: the order "due_soon" keeps only conversations with a deadline (the conversation's own
+        # `sla_due_at`, which the service targets keep; not a field conditions test), nearest first.
+        return All(all=[active]), "due_soon"
     more = {
         "mine": lambda: [Leaf(field="assignee", op="eq", value=agent_id)],
         "unassigned": lambda: [Leaf(field="assignee", op="is_not_set")],

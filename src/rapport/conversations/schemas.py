@@ -102,6 +102,14 @@ class ConversationOut(Out):
         description="Opened by a message whose sender could not be authenticated (an email failing DMARC at the "
         "inbox's trusted server): its From may be forged. The reason is the `conversation.sender_unverified` event.",
     )
+    sla_policy_id: int | None = Field(
+        None, description="The service-target policy that applies (null: none); its clocks: GET …/{id}/clocks."
+    )
+    sla_due_at: datetime | None = Field(
+        None,
+        description="The nearest deadline of the conversation's running or breached (not yet stopped) service-target "
+        "clocks; null when none runs.",
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Row, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from rapport.conditions import sql
@@ -16,7 +16,8 @@ from rapport.models import Agent, Conversation, Customer, Event, Inbox, Message,
 @dataclass
 class InboxQuery:
     """What an inbox view shows: the conversations meeting its condition, in its order — newest first by "updated"
-    or "created", or "waiting": oldest inbound message first (docs/conditions.md)."""
+    or "created"; "waiting": oldest inbound message first (docs/conditions.md); "due": nearest deadline first, those
+    without one last; "due_soon": only those with a deadline, nearest first (the Due soon view)."""
 
     condition: Node
     order: str = "updated"
@@ -30,11 +31,17 @@ class InboxQuery:
 
 @dataclass(frozen=True)
 class Keyset:
-    """Where a page starts: strictly past the row with this (sort value, id), older ones, or newer when `newer`."""
+    """Where a page starts: strictly past the row with this (sort value, id), older ones, or newer when `newer`.
+    The value is None only in the "due" order, past its deadlines (rows without one come last)."""
 
-    value: datetime
+    value: datetime | None
     id: int
     newer: bool = False
+
+
+# Written as the partial index `ix_conversations_active_due` says it, so the planner can prove the index holds the rows.
+HAS_DUE_SQL = "sla_due_at IS NOT NULL"
+ASCENDING = frozenset({"waiting", "due", "due_soon"})
 
 
 def _indexed(flt: InboxQuery) -> list:
@@ -42,6 +49,8 @@ def _indexed(flt: InboxQuery) -> list:
     out = [] if sql.within_active(flt.condition) else [Conversation.merged_into_id.is_(None)]
     if flt.indexed.all:
         out.insert(0, sql.bound(flt.indexed))
+    if flt.order == "due_soon":
+        out.append(text(HAS_DUE_SQL))
     return out
 
 
@@ -54,9 +63,11 @@ def _others(flt: InboxQuery, c) -> list:
 
 def sort_column(flt: InboxQuery):
     """The column a view is ordered by: the last inbound message (oldest first) when waiting, else updated_at or,
-    when the agent asks for it, created_at (ix_conversations_created reads it in order)."""
+    when the agent asks for it, created_at (ix_conversations_created reads it in order), or the nearest deadline."""
     if flt.order == "waiting":
         return Conversation.last_inbound_at
+    if flt.order in ("due", "due_soon"):
+        return Conversation.sla_due_at
     return Conversation.created_at if flt.order == "created" else Conversation.updated_at
 
 
@@ -74,6 +85,7 @@ def listed():
             Conversation.team_id,
             Conversation.last_inbound_at,
             Conversation.human_requested_at,
+            Conversation.sla_due_at,
             Conversation.updated_at,
             Conversation.created_at,
             Conversation.message_count,
@@ -86,25 +98,50 @@ def listed():
 
 
 def inbox_page(session: Session, flt: InboxQuery, *, limit: int, start: Keyset | None = None) -> list[Row]:
-    """One page of a view by keyset, with the customer's and assignee's names; waiting views oldest inbound first.
+    """One page of a view by keyset, with the customer's and assignee's names; waiting views oldest inbound first,
+    due orders nearest deadline first.
 
     Rows come in the view's order whichever way the page was reached, so a page of newer rows is read in
     reverse and turned round.
     """
     query = listed().where(*_indexed(flt), *_others(flt, Conversation.__table__.c))
-    column = sort_column(flt)
-    ascending = flt.order == "waiting"  # the view's own direction
+    ascending = flt.order in ASCENDING  # the view's own direction
     if start is not None and start.newer:
         ascending = not ascending  # read towards the newer end, nearest first
-    if start is not None:
-        past = column > start.value if ascending else column < start.value
-        tie = Conversation.id > start.id if ascending else Conversation.id < start.id
-        query = query.where(or_(past, and_(column == start.value, tie)))
-    order = (column.asc(), Conversation.id.asc()) if ascending else (column.desc(), Conversation.id.desc())
-    rows = list(session.execute(query.order_by(*order).limit(limit)))
+    if flt.order == "due":
+        query = _due_order(query, start, ascending)
+    else:
+        column = sort_column(flt)
+        if start is not None:
+            past = column > start.value if ascending else column < start.value
+            tie = Conversation.id > start.id if ascending else Conversation.id < start.id
+            query = query.where(or_(past, and_(column == start.value, tie)))
+        order = (column.asc(), Conversation.id.asc()) if ascending else (column.desc(), Conversation.id.desc())
+        query = query.order_by(*order)
+    rows = list(session.execute(query.limit(limit)))
     if start is not None and start.newer:
         rows.reverse()
     return rows
+
+
+def _due_order(query: Select, start: Keyset | None, ascending: bool) -> Select:
+    """Sort by due: the nearest deadline first, rows without one after them (by id); `ascending` False reads the
+    same order backwards. Portable: "no deadline" is an explicit first sort key, not NULLS LAST."""
+    due, ident = Conversation.sla_due_at, Conversation.id
+    none = case((due.is_(None), 1), else_=0)
+    if start is not None and ascending:
+        if start.value is None:
+            query = query.where(due.is_(None), ident > start.id)
+        else:
+            query = query.where(or_(due > start.value, and_(due == start.value, ident > start.id), due.is_(None)))
+    elif start is not None:
+        if start.value is None:
+            query = query.where(or_(due.is_not(None), and_(due.is_(None), ident < start.id)))
+        else:
+            query = query.where(due.is_not(None), or_(due < start.value, and_(due == start.value, ident < start.id)))
+    if ascending:
+        return query.order_by(none.asc(), due.asc(), ident.asc())
+    return query.order_by(none.desc(), due.desc(), ident.desc())
 
 
 def inbox_counts(session: Session, flts: list[InboxQuery], *, cap: int, scan: int) -> list[tuple[int, bool]]:

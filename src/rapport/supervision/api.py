@@ -13,7 +13,8 @@ router = APIRouter(tags=["supervision"])
 
 @router.get("/supervisor/board", dependencies=[requires("read")], response_model=BoardOut)
 def get_board(session: DB, actor: Me):
-    """Queues per inbox and channel, the human queue, the longest waits and agents' load (supervisors)."""
+    """Queues per inbox and channel (with service targets breached and about to breach), the human queue, the
+    longest waits, agents' load and targets per team (supervisors)."""
     b = service.board(session, actor)
     return BoardOut(
         totals=b.totals,
@@ -22,4 +23,5 @@ def get_board(session: DB, actor: Me):
         human_queue=b.human,
         waiting_longest=b.waiting,
         expected_wait=b.wait,
+        targets_by_team=b.targets,
     )

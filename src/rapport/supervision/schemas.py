@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field
+
 from rapport.kit.schema import Out
 
 
@@ -17,6 +19,17 @@ class QueueOut(Out):
     waiting: int
     unassigned: int
     oldest_waiting: datetime | None
+    breached: int = Field(0, description="Conversations with a breached service target not yet met.")
+    due_soon: int = Field(0, description="Conversations not breached whose target's warning has come.")
+
+
+class TeamTargetsOut(Out):
+    """A team's conversations with a breached service target and those about to breach (team_id null: no team)."""
+
+    team_id: int | None
+    team: str
+    breached: int
+    due_soon: int
 
 
 class AgentLoadOut(Out):
@@ -55,6 +68,8 @@ class TotalsOut(Out):
     human: int
     online: int
     agents: int
+    breached: int = 0
+    due_soon: int = 0
 
 
 class ExpectedWaitOut(Out):
@@ -74,3 +89,4 @@ class BoardOut(Out):
     human_queue: list[WaitingOut]
     waiting_longest: list[WaitingOut]
     expected_wait: ExpectedWaitOut
+    targets_by_team: list[TeamTargetsOut] = []

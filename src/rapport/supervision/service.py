@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import Row
@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from rapport.config import get_settings
 from rapport.conversations import service as conversations
 from rapport.kernel.permissions import Actor, authorize
+from rapport.kit.clock import now
 from rapport.kit.problems import Invalid
 from rapport.routing.wait import Wait, expected_wait
+from rapport.sla import repository as clocks
 from rapport.supervision import repository
 
 # Online agents first: they are the ones who can take work now.
@@ -31,6 +33,19 @@ class Queue:
     waiting: int = 0
     unassigned: int = 0
     oldest_waiting: datetime | None = None
+    breached: int = 0
+    due_soon: int = 0
+
+
+@dataclass(frozen=True)
+class TeamTargets:
+    """A team's active conversations with a breached service target, and those about to breach (team_id None: no
+    team)."""
+
+    team_id: int | None
+    team: str
+    breached: int
+    due_soon: int
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,8 @@ class Totals:
     human: int
     online: int
     agents: int
+    breached: int = 0
+    due_soon: int = 0
 
 
 @dataclass
@@ -74,6 +91,7 @@ class Board:
     teams: list[Row]
     rows: int
     errors: dict = field(default_factory=dict)
+    targets: list[TeamTargets] = field(default_factory=list)
 
 
 def board(session: Session, actor: Actor) -> Board:
@@ -81,7 +99,9 @@ def board(session: Session, actor: Actor) -> Board:
     authorize(actor, "supervisor.console")
     rows = get_settings().supervisor_board_rows
     groups = repository.load(session)
-    queues = _queues(groups, repository.inboxes(session))
+    risk = clocks.at_risk(session, now())
+    queues = _with_targets(_queues(groups, repository.inboxes(session)), risk)
+    teams = repository.teams(session)
     agents = _agents(groups, repository.agents(session))
     human_total = repository.human_queue_size(session)
     oldest = [q.oldest_waiting for q in queues if q.oldest_waiting is not None]
@@ -92,6 +112,8 @@ def board(session: Session, actor: Actor) -> Board:
         human=human_total,
         online=sum(1 for a in agents if a.availability == "online"),
         agents=len(agents),
+        breached=sum(r.breached for r in risk),
+        due_soon=sum(r.due_soon for r in risk),
     )
     return Board(
         totals=totals,
@@ -100,9 +122,36 @@ def board(session: Session, actor: Actor) -> Board:
         human=repository.human_queue(session, limit=rows),
         waiting=repository.oldest_waiting(session, limit=rows),
         wait=expected_wait(session),
-        teams=repository.teams(session),
+        teams=teams,
         rows=rows,
+        targets=_team_targets(risk, teams),
     )
+
+
+def _with_targets(queues: list[Queue], risk: list[Row]) -> list[Queue]:
+    """Each queue with its conversations breached and about to breach (sla.repository.at_risk)."""
+    late: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for r in risk:
+        late[(r.inbox_id, r.channel)][0] += r.breached
+        late[(r.inbox_id, r.channel)][1] += r.due_soon
+    return [
+        replace(q, breached=late[k][0], due_soon=late[k][1]) if (k := (q.inbox_id, q.channel)) in late else q
+        for q in queues
+    ]
+
+
+def _team_targets(risk: list[Row], teams: list[Row]) -> list[TeamTargets]:
+    """Breached and about to breach per team, the most breached first; teams with neither are left out."""
+    names = {t.id: t.name for t in teams}
+    sums: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    for r in risk:
+        sums[r.team_id][0] += r.breached
+        sums[r.team_id][1] += r.due_soon
+    out = [
+        TeamTargets(team_id, names.get(team_id, "No team") if team_id else "No team", b, s)
+        for team_id, (b, s) in sums.items()
+    ]
+    return sorted(out, key=lambda t: (-t.breached, -t.due_soon, t.team.lower()))
 
 
 @dataclass

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from rapport.db.bulk import insert_ids
 from rapport.events import consumers
 from rapport.kit.problems import NotFound
-from rapport.models import Event, WebhookDelivery, WebhookEndpoint
+from rapport.models import Conversation, Event, WebhookDelivery, WebhookEndpoint
 
 FINISHED = ("delivered", "dead")
 
@@ -88,6 +88,16 @@ def latest(session: Session, endpoint_ids: list[int]) -> dict[int, WebhookDelive
 def event(session: Session, event_id: int):
     """The event row a delivery carries, or None."""
     return session.execute(select(*consumers.COLUMNS).where(Event.id == event_id)).first()
+
+
+def conversation_targets(session: Session, conversation_id: int | None) -> dict:
+    """The conversation's service-target fields as a delivery carries them (nulls without a conversation)."""
+    row = None
+    if conversation_id is not None:
+        query = select(Conversation.sla_due_at, Conversation.sla_policy_id).where(Conversation.id == conversation_id)
+        row = session.execute(query).first()
+    due = row.sla_due_at if row is not None else None
+    return {"sla_due_at": due.isoformat() if due else None, "sla_policy_id": row.sla_policy_id if row else None}
 
 
 def prune(session: Session, before: datetime) -> int:

@@ -80,8 +80,9 @@ def queue_deliveries(session: Session, events: list) -> None:
         scheduler.schedule(session, PRUNE, f"{PRUNE}:{tomorrow.date().isoformat()}", tomorrow)
 
 
-def body(event, *, delivery: WebhookDelivery) -> bytes:
-    """The JSON a receiver gets: the event's id, type, time, subjects, where it happened, actor and payload."""
+def body(event, *, delivery: WebhookDelivery, targets: dict | None = None) -> bytes:
+    """The JSON a receiver gets: the event's id, type, time, subjects, where it happened, actor and payload, and
+    its conversation's service-target fields (`targets`: sla_due_at, sla_policy_id) as the delivery is sent."""
     if event is None:  # a test event is not in the log
         return orjson.dumps(
             {
@@ -102,6 +103,7 @@ def body(event, *, delivery: WebhookDelivery) -> bytes:
             "message_id": event.message_id,
             "inbox_id": event.inbox_id,
             "team_id": event.team_id,
+            **(targets or {"sla_due_at": None, "sla_policy_id": None}),
             "data": event.payload,
         }
     )
@@ -145,7 +147,11 @@ def _plan(session: Session, delivery_id: int) -> tuple[send.Request | None, str 
     settings = get_settings()
     request = send.Request(
         url=endpoint.url,
-        body=body(event, delivery=delivery),
+        body=body(
+            event,
+            delivery=delivery,
+            targets=repository.conversation_targets(session, event.conversation_id) if event is not None else None,
+        ),
         secret=endpoint.secret,
         event_type=delivery.event_type,
         delivery_id=delivery.id,

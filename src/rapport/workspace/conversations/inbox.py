@@ -20,6 +20,8 @@ from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid, NotFound
 from rapport.models import SavedView
 from rapport.models.enums import Status
+from rapport.sla import repository as clocks
+from rapport.sla.present import DueCell, due_cell
 
 BUILT_IN = {
     "mine": "Mine",
@@ -27,6 +29,7 @@ BUILT_IN = {
     "teams": "My teams",
     "all": "All active",
     "waiting": "Waiting longest",
+    "due": "Due soon",
 }
 EMPTY = {
     "mine": "Nothing is assigned to you. Pick a conversation from Unassigned or Waiting longest.",
@@ -34,8 +37,11 @@ EMPTY = {
     "teams": "Your teams have no open conversations (or you are in no team: an admin adds you to one).",
     "all": "No open conversations. New messages appear here as soon as they arrive.",
     "waiting": "No customer is waiting for an answer right now.",
+    "due": "No open conversation has a service target running. Deadlines appear here, the nearest first.",
 }
-SORTS = {"updated": "Last updated", "created": "Newest first"}
+SORTS = {"updated": "Last updated", "created": "Newest first", "due": "Due first"}
+# Views whose order is their point: the agent's sort does not apply to them.
+FIXED_ORDER = frozenset({"waiting", "due_soon"})
 SEGMENT_CHOICES = 100  # segments offered in the saved-view form
 
 
@@ -55,6 +61,7 @@ class View:
     filters: dict = field(default_factory=dict)
     lines: dict[int, Line] = field(default_factory=dict)
     sort: str = "updated"
+    due: dict[int, DueCell] = field(default_factory=dict)
 
     @property
     def query(self) -> str:
@@ -137,8 +144,13 @@ def _kind(flt: InboxQuery) -> str:
 
 
 def _cursor(flt: InboxQuery, row: Row) -> str:
-    value = {"waiting": row.last_inbound_at, "created": row.created_at}.get(_kind(flt), row.updated_at)
-    return cursor.encode([_kind(flt), value.isoformat(), row.id])
+    value = {
+        "waiting": row.last_inbound_at,
+        "created": row.created_at,
+        "due": row.sla_due_at,
+        "due_soon": row.sla_due_at,
+    }.get(_kind(flt), row.updated_at)
+    return cursor.encode([_kind(flt), value.isoformat() if value is not None else None, row.id])
 
 
 def _keyset(flt: InboxQuery, raw: str, *, newer: bool) -> Keyset:
@@ -146,7 +158,9 @@ def _keyset(flt: InboxQuery, raw: str, *, newer: bool) -> Keyset:
         kind, value, last_id = cursor.decode(raw)
         if kind != _kind(flt):
             raise ValueError(kind)
-        return Keyset(datetime.fromisoformat(value), int(last_id), newer=newer)
+        if value is None and kind != "due":  # only sort by due lists rows without a value (no deadline)
+            raise ValueError(value)
+        return Keyset(None if value is None else datetime.fromisoformat(value), int(last_id), newer=newer)
     except (ValueError, TypeError) as exc:
         raise Invalid(
             "This page link is out of date; start again from the view's first page.",
@@ -162,14 +176,15 @@ def view(
     after: str | None = None,
     before: str | None = None,
     sort: str = "updated",
+    tz: str | None = None,
 ) -> View:
     """One page of a view (built-in or saved by this agent): the first, or the one after or before a cursor;
-    newest first by last update or by creation (`sort`)."""
+    newest first by last update or by creation, or the nearest deadline first (`sort`); deadlines in `tz`."""
     authorize(actor, "conversations.read")
     if sort not in SORTS:
-        raise Invalid(f"Sort by {' or '.join(SORTS)}.", errors=[{"field": "sort"}])
+        raise Invalid(f"Sort by {', '.join(SORTS)}.", errors=[{"field": "sort"}])
     title, flt, saved = _resolve(session, actor, key)
-    if flt.order != "waiting":
+    if flt.order not in FIXED_ORDER:
         flt.order = sort
     start = _keyset(flt, before, newer=True) if before else _keyset(flt, after, newer=False) if after else None
     size = get_settings().inbox_page_size
@@ -197,8 +212,18 @@ def view(
         empty,
         saved.filters if saved else {},
         lines_for(session, rows),
-        "updated" if flt.order == "waiting" else sort,
+        "updated" if flt.order in FIXED_ORDER else sort,
+        due_cells(session, rows, tz=tz),
     )
+
+
+def due_cells(session: Session, rows: list[Row], *, tz: str | None) -> dict[int, DueCell]:
+    """The Due column: each listed conversation's nearest deadline, how near, and whether its warning has come."""
+    timed = [r.id for r in rows if r.sla_due_at is not None]
+    warnings = clocks.warn_times(session, timed)
+    at = now()
+    cells = {r.id: due_cell(r.sla_due_at, warnings.get(r.id), now=at, tz=tz) for r in rows}
+    return {k: cell for k, cell in cells.items() if cell is not None}
 
 
 def counts(session: Session, actor: Actor) -> list[ViewCount]:

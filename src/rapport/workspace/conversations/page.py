@@ -17,10 +17,13 @@ from rapport.conversations.wording import describe
 from rapport.customers import repository as customers
 from rapport.inboxes import repository as inboxes
 from rapport.kernel.permissions import Actor, authorize
+from rapport.kit.clock import now
 from rapport.kit.html import sanitize_bounded
 from rapport.kit.problems import Invalid, TooLarge
 from rapport.models import Conversation, Customer, Event, Identity, Message
 from rapport.models.enums import Channel, Priority, Status
+from rapport.sla import repository as clocks
+from rapport.sla.present import ClockView, clock_views
 
 TIMELINE_LIMIT = 500
 # Message events duplicate the messages themselves, which the timeline shows in full.
@@ -79,6 +82,8 @@ class ConversationPage:
     categories: list = field(default_factory=list)  # those offered: the active ones, and the conversation's own
     handles: list[tuple[str, str]] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)  # every agent by id: who wrote each reply and note
+    clocks: list[ClockView] = field(default_factory=list)  # the latest clock of each service target
+    policy_name: str | None = None
 
 
 def repeat_contact(session: Session, conv) -> Repeat | None:
@@ -90,9 +95,11 @@ def repeat_contact(session: Session, conv) -> Repeat | None:
 PARTS = frozenset({"timeline", "head", "panel", "composer"})
 
 
-def load(session: Session, actor: Actor, conversation_id: int, parts: frozenset[str] = PARTS) -> ConversationPage:
+def load(
+    session: Session, actor: Actor, conversation_id: int, parts: frozenset[str] = PARTS, *, tz: str | None = None
+) -> ConversationPage:
     """The conversation page's data, for an agent who may read conversations: every part, or only those named
-    (a live refresh of the timeline reads no customer panel, and the other way round)."""
+    (a live refresh of the timeline reads no customer panel, and the other way round); deadlines in `tz`."""
     authorize(actor, "conversations.read")
     conv = repository.get(session, conversation_id)
     p = ConversationPage(conv=conv, customer=customers.get(session, conv.customer_id))
@@ -116,6 +123,8 @@ def load(session: Session, actor: Actor, conversation_id: int, parts: frozenset[
         p.agents = [a for a in everyone if a.active]
         p.fields = definitions(session)
         p.categories = [c for c in categories.listed(session) if c.active or c.id == conv.category_id]
+        p.clocks = clock_views(clocks.current(session, conv.id), now=now(), tz=tz)
+        p.policy_name = clocks.policy_name(session, conv.sla_policy_id)
     if "composer" in parts:
         p.options = reply_options(session, actor, conv.id)
         p.handles = [(handle(a), a.name) for a in everyone if a.active and a.id != actor.id]

@@ -45,7 +45,9 @@ def inbox_view(
     sort: Cursor = None,
 ):
     """One inbox view, a page at a time (after/before a cursor); htmx asks for the list alone (live refresh)."""
-    shown = inbox.view(session, viewer.actor, key, after=after, before=before, sort=sort or "updated")
+    shown = inbox.view(
+        session, viewer.actor, key, after=after, before=before, sort=sort or "updated", tz=viewer.timezone
+    )
     if is_htmx(request) and request.headers.get("hx-target") == "conversation-list":
         return render(request, "conversations/_list.html", viewer, view=shown)
     return render(
@@ -77,7 +79,7 @@ async def bulk(request: Request, session: DB, viewer: Page, key: str):
         ids, action, value = [int(form["assign_me"])], "assign", str(viewer.id)
     done = inbox.bulk(session, viewer.actor, ids, action=action, value=value)
     session.flush()
-    shown = inbox.view(session, viewer.actor, key)
+    shown = inbox.view(session, viewer.actor, key, tz=viewer.timezone)
     response = render(request, "conversations/_list.html", viewer, view=shown, notice=f"Updated {done} conversations.")
     response.headers["HX-Trigger"] = "counts-changed"
     return response
@@ -101,7 +103,7 @@ def delete_view(session: DB, viewer: Page, view_id: Id):
 @router.get("/conversations/{conversation_id}")
 def conversation(request: Request, session: DB, viewer: Page, conversation_id: Id):
     """The conversation page."""
-    data = page.load(session, viewer.actor, conversation_id)
+    data = page.load(session, viewer.actor, conversation_id, tz=viewer.timezone)
     return render(request, "conversations/page.html", viewer, p=data, icons=page.CHANNEL_ICONS)
 
 
@@ -122,7 +124,7 @@ def head(request: Request, session: DB, viewer: Page, conversation_id: Id):
 @router.get("/conversations/{conversation_id}/panel")
 def panel(request: Request, session: DB, viewer: Page, conversation_id: Id):
     """The actions and customer panel alone."""
-    data = page.load(session, viewer.actor, conversation_id, PANEL)
+    data = page.load(session, viewer.actor, conversation_id, PANEL, tz=viewer.timezone)
     return render(request, "conversations/_panel.html", viewer, p=data)
 
 
@@ -174,7 +176,7 @@ async def actions(request: Request, session: DB, viewer: Page, conversation_id: 
     if not is_htmx(request):
         return redirect(f"/conversations/{conversation_id}", "Saved.")
     session.flush()
-    data = page.load(session, viewer.actor, conversation_id, PANEL)
+    data = page.load(session, viewer.actor, conversation_id, PANEL, tz=viewer.timezone)
     response = render(request, "conversations/_panel.html", viewer, p=data, notice="Saved.")
     response.headers["HX-Trigger"] = "timeline-changed, head-changed"
     return response
