@@ -209,7 +209,7 @@ def replay(
 def _stream(session: Session, node, since: datetime, until: datetime) -> Iterator[tuple[int, datetime, list]]:
     """Each matching conversation created in the window with its lifecycle events, in order, read in batches."""
     c, e = Conversation.__table__.c, Event.__table__.c
-    on = and_(e.conversation_id == c.id, e.name.in_(SIGNALS), e.occurred_at < until)
+    on = and_(e.conversation_id == c.id, e.name.in_(SIGNALS), e.occurred_at <= until)
     query = (
         select(c.id, c.created_at, e.name, e.occurred_at, e.actor_kind, e.payload)
         .select_from(Conversation.__table__.outerjoin(Event.__table__, on))
