@@ -168,10 +168,8 @@ def replay(
     authorize(actor, "admin")
     cap = get_settings().sla_whatif_max_days
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= cap:
-        raise Invalid(
-            f"Replay 1 to {cap} days (RAPPORT_SLA_WHATIF_MAX_DAYS).",
-            errors=[{"field": "days", "message": f"1 to {cap} days"}],
-        )
+        message = f"Replay 1 to {cap} days (RAPPORT_SLA_WHATIF_MAX_DAYS)."
+        raise Invalid(message, errors=[{"field": "days", "message": message}])
     stored_condition, stored_targets = policies.checked_version(session, condition, targets)
     node = conditions.parse(stored_condition)
     parsed = tuple(target_spec.parse_one(t, i) for i, t in enumerate(stored_targets))
