@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     condition_max_depth: int = Field(default=6, ge=1)
     condition_max_leaves: int = Field(default=40, ge=1)
     condition_max_values: int = Field(default=100, ge=1)
+    # A service policy's what-if replays at most this many days of history (a longer one reads too much at once).
+    sla_whatif_max_days: int = Field(default=90, ge=1, le=3660)
     # A customer's contacts within this many days are counted on the conversation ("3rd contact in 7 days").
     repeat_contact_days: int = Field(default=7, ge=1)
     # The customers page lists recently active customers by walking conversations, latest first: at most this

@@ -100,3 +100,23 @@ def sla_events(db, conversation_id: int) -> list[tuple[str, dict, datetime]]:
     with db.read() as s:
         query = select(Event).where(Event.conversation_id == conversation_id, Event.name.like("sla.%"))
         return [(e.name, e.payload, e.occurred_at) for e in s.scalars(query.order_by(Event.id))]
+
+
+SINCE = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def add_calendar(db, name: str = "Office hours", spec: dict | None = None, since: datetime = SINCE) -> int:
+    """A calendar with one version (by default Monday to Friday 09:00-17:00 UTC) in force from `since`."""
+    spec = Calendar.from_dict(spec or OFFICE).to_dict()
+    with db.write() as s:
+        row = BusinessCalendar(name=name, description="", created_at=since, updated_at=since)
+        s.add(row)
+        s.flush()
+        s.add(CalendarVersion(calendar_id=row.id, effective_from=since, spec=spec, created_at=since))
+        return row.id
+
+
+@pytest.fixture
+def office(db) -> int:
+    """The id of an office-hours calendar (Monday to Friday, 09:00-17:00 UTC)."""
+    return add_calendar(db)

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from rapport.kit.schema import Id, Int, Limit, Page
 from rapport.sla import clock_read
-from rapport.sla.schemas import ClockOut
+from rapport.sla.clock_schemas import ClockOut
 from rapport.web.deps import DB, Me, requires
 
 router = APIRouter(tags=["service targets"])

@@ -1,41 +1,167 @@
-"""The API shapes of service targets' clocks (`GET /api/v1/conversations/{id}/clocks`)."""
+"""Service policies, their versions and the what-if replay in and out of the API."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import MISSING, AfterValidator, Field
 
-from rapport.kit.schema import Out
+from rapport.kit.business_time import MAX_TARGET_SECONDS
+from rapport.kit.schema import Id, In, Out
+from rapport.sla.targets import KINDS
+
+Kind = Literal[KINDS]  # type: ignore[valid-type]  (the tuple of promise kinds)
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Description = Annotated[str, Field(max_length=500)]
+CONDITION_DOC = (
+    "A condition tree (docs/conditions.md): which conversations the policy applies to. Omitted or null: all."
+)
 
 
-class ClockOut(Out):
-    """One clock of one target on a conversation: its state, deadline, what it spent or measured, and the same in
-    words as the workspace says it."""
+class TargetIn(In):
+    """One promise: `kind` within `seconds`, in business time on `calendar_id` or in calendar time."""
+
+    kind: Kind
+    seconds: Annotated[int, Field(ge=1, le=MAX_TARGET_SECONDS, description="1 second to a year")]
+    business: bool | MISSING = MISSING
+    calendar_id: Id | None = None
+    pause_on: list[Literal["pending", "on_hold"]] | MISSING = Field(
+        default=MISSING, description="Statuses that pause the clock (default: resolution pauses on both)."
+    )
+    warn_share: Annotated[float, Field(gt=0, lt=1)] | None | MISSING = Field(
+        default=MISSING, description="The share of the target left when the warning comes (default 0.25)."
+    )
+
+
+Targets = Annotated[list[TargetIn], Field(min_length=1, max_length=len(KINDS))]
+
+
+def targets_json(targets: list[TargetIn]) -> list[dict[str, Any]]:
+    """The targets as the service reads them: fields not sent take the service's defaults."""
+    return [t.model_dump(exclude_unset=True) for t in targets]
+
+
+class PolicyIn(In):
+    """A new policy: tried after the existing ones, with its first version."""
+
+    name: Name
+    description: Description = ""
+    condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC)
+    targets: Targets
+    effective_from: datetime | None = Field(default=None, description="When the first version applies (now).")
+    active: bool = True
+
+
+class PolicyPatch(In):
+    """Changes to a policy; omitted fields stay as they are. Its condition and targets change by a new version."""
+
+    name: Name | MISSING = MISSING
+    description: Description | MISSING = MISSING
+    active: bool | MISSING = MISSING
+
+
+class VersionIn(In):
+    """A new version of a policy's condition and targets, in force from `effective_from` (now)."""
+
+    condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC)
+    targets: Targets
+    effective_from: datetime | None = None
+
+
+class OrderIn(In):
+    """The order policies are tried in: every policy's id once, first tried first."""
+
+    ids: Annotated[list[Id], Field(max_length=1000)]
+
+
+def whatif_days(value: int) -> int:
+    """Refuse a replay longer than RAPPORT_SLA_WHATIF_MAX_DAYS, naming the setting."""
+    from rapport.config import get_settings
+
+    cap = get_settings().sla_whatif_max_days
+    if value > cap:
+        raise ValueError(f"days must be between 1 and {cap} (RAPPORT_SLA_WHATIF_MAX_DAYS)")
+    return value
+
+
+# The cap is a setting: web.openapi writes its configured value into the document as `maximum`.
+WhatIfDays = Annotated[
+    int,
+    Field(ge=1, le=3660, json_schema_extra={"x-rapport-maximum": "sla_whatif_max_days"}),
+    AfterValidator(whatif_days),
+]
+
+
+class WhatIfIn(In):
+    """A condition and targets to replay over the last `days` days (at most RAPPORT_SLA_WHATIF_MAX_DAYS)."""
+
+    condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC)
+    targets: Targets
+    days: WhatIfDays = 30
+
+
+class VersionOut(Out):
+    """What a policy says from `effective_from` on."""
 
     id: int
+    effective_from: datetime
+    condition: dict[str, Any]
+    targets: list[dict[str, Any]]
+    created_by_id: int | None
+    created_at: datetime
+
+
+class PolicyOut(Out):
+    """A policy and the version in force now (null when its first version is still ahead)."""
+
+    id: int
+    name: str
+    description: str
+    position: int
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    current: VersionOut | None = None
+
+
+class PolicyDetail(PolicyOut):
+    """A policy with every version, newest effective date first."""
+
+    versions: list[VersionOut]
+
+
+class Breach(Out):
+    """A conversation the replayed policy would have breached."""
+
     conversation_id: int
-    policy_version_id: int
-    target: str = Field(description="first_reply, next_reply, periodic_update, resolution or human.")
-    label: str = Field(description="The target as pages name it ('First reply').")
-    state: str = Field(description="running, paused, met, breached or cancelled.")
-    word: str = Field(description="The state as a person reads it: On track, Due soon, Breached, Paused, Met …")
-    summary: str = Field(description="'due in 25 min', 'late by 1 h 5 min', 'paused (pending), 2 h left' …")
-    goal: str = Field(description="The target in words: '4 business hours', '1 day'.")
-    target_seconds: int
-    business: bool = Field(description="Counts business time on a calendar version (else around the clock).")
-    calendar_version_id: int | None
-    seconds_left: int | None = Field(
-        description="Running: seconds to the deadline; paused: target less time spent (in the clock's units); "
-        "negative when late; null once met or cancelled."
-    )
-    started_at: datetime
-    spent_seconds: int
-    running_since: datetime | None
-    due_at: datetime | None
-    warn_at: datetime | None
-    warned_at: datetime | None
-    breached_at: datetime | None
-    stopped_at: datetime | None
-    paused_reason: str | None
-    measured_seconds: int | None
+    subject: str
+    target: str
+
+
+class TargetResult(Out):
+    """How one target would have done: clocks that ended, met and breached, and what they measured (seconds)."""
+
+    kind: str
+    label: str
+    count: int
+    met: int
+    breached: int
+    open: int
+    percent_met: float | None
+    median_seconds: int | None
+    p90_seconds: int | None
+
+
+class WhatIfOut(Out):
+    """The replay's result: per target, and the conversations it would have breached (capped)."""
+
+    days: int
+    since: datetime
+    until: datetime
+    conversations: int
+    targets: list[TargetResult]
+    breaches: list[Breach]
+    breaches_shown: int
+    breaches_total: int
+    note: str

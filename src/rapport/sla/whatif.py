@@ -1,0 +1,273 @@
+"""What-if: replay a policy's condition and targets over the last N days of the event log, before saving it.
+
+The conversations created in the window that the condition matches (checked in SQL on each conversation as it is
+now: the log does not keep every field's past) are read with their lifecycle events in one statement, streamed in
+(conversation, event) order, and each conversation's events are folded through `plan.react`, with `core.fire` at
+each instant so a deadline that passed before the next event is a breach at its own instant. Calendars are parsed
+once per version; a clock counts on the version in force when it starts, as the live clocks do.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from rapport.conditions import model as conditions
+from rapport.conditions import sql as condition_sql
+from rapport.config import get_settings
+from rapport.kernel.permissions import Actor, authorize
+from rapport.kit.calendar_spec import Calendar
+from rapport.kit.clock import now
+from rapport.kit.problems import Invalid
+from rapport.models import CalendarVersion, Conversation, Event
+from rapport.sla import core, plan, policies
+from rapport.sla import targets as target_spec
+from rapport.sla.core import Clock
+from rapport.sla.targets import LABELS, Target
+
+BREACHES_SHOWN = 50  # the breached conversations a result lists (the total is given beside them)
+STREAM_BATCH = 2000
+SIGNALS = (
+    "message.received",
+    "message.sent",
+    "conversation.status_changed",
+    "conversation.human_requested",
+    "conversation.human_answered",
+)
+NOTE = (
+    "The condition was checked against each conversation as it is now (its priority, team, tags and customer "
+    "today), not as it was when it was created. Conversations merged into another are left out. Clocks still "
+    "running at the end of the window count as open, neither met nor breached."
+)
+
+
+@dataclass
+class Tally:
+    """One target's replayed clocks: how many were met and breached, and what the stopped ones measured."""
+
+    kind: str
+    met: int = 0
+    breached: int = 0
+    open: int = 0
+    measured: list[int] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """Clocks with an outcome (met or breached)."""
+        return self.met + self.breached
+
+    @property
+    def label(self) -> str:
+        """The target's name as pages show it."""
+        return LABELS[self.kind]
+
+    @property
+    def percent_met(self) -> float | None:
+        """The share met, in percent (None when no clock ended)."""
+        return round(100 * self.met / self.count, 1) if self.count else None
+
+    @property
+    def median_seconds(self) -> int | None:
+        """The median of what the stopped clocks measured."""
+        return _rank(self.measured, 0.5)
+
+    @property
+    def p90_seconds(self) -> int | None:
+        """The 90th percentile of what the stopped clocks measured."""
+        return _rank(self.measured, 0.9)
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A conversation whose `target` the policy would have breached."""
+
+    conversation_id: int
+    subject: str
+    target: str
+
+
+@dataclass
+class Result:
+    """What the policy would have achieved over the window."""
+
+    days: int
+    since: datetime
+    until: datetime
+    conversations: int
+    targets: list[Tally]
+    breaches: list[Breach]
+    breaches_total: int
+    note: str = NOTE
+
+    @property
+    def breaches_shown(self) -> int:
+        """How many breached conversations are listed (at most BREACHES_SHOWN)."""
+        return len(self.breaches)
+
+
+def _rank(values: list[int], share: float) -> int | None:
+    """The nearest-rank percentile (a value that was measured, never an interpolation)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+class Calendars:
+    """The versions of the calendars the targets count on, each parsed once, looked up by instant."""
+
+    def __init__(self, session: Session, ids: set[int]) -> None:
+        self._starts: dict[int, list[datetime]] = {i: [] for i in ids}
+        self._parsed: dict[int, list[Calendar]] = {i: [] for i in ids}
+        if ids:
+            query = select(CalendarVersion).where(CalendarVersion.calendar_id.in_(ids))
+            for v in session.scalars(query.order_by(CalendarVersion.effective_from)):
+                self._starts[v.calendar_id].append(v.effective_from)
+                self._parsed[v.calendar_id].append(Calendar.from_dict(v.spec))
+        for calendar_id, parsed in self._parsed.items():
+            if not parsed:
+                raise Invalid(
+                    f"Calendar {calendar_id} has no business hours yet; give it hours before replaying on it.",
+                    errors=[{"field": "targets", "message": f"calendar {calendar_id} has no hours"}],
+                )
+
+    def at(self, calendar_id: int, at: datetime) -> tuple[int, Calendar]:
+        """The version in force at `at` (the first one before any was), with its index."""
+        index = max(0, bisect.bisect_right(self._starts[calendar_id], at) - 1)
+        return index, self._parsed[calendar_id][index]
+
+
+class Promises:
+    """The policy's targets as `plan.Promise`s at an instant: each on its calendar's version in force then."""
+
+    def __init__(self, targets: tuple[Target, ...], calendars: Calendars) -> None:
+        self._targets = targets
+        self._calendars = calendars
+        self._cache: dict[tuple, dict[str, plan.Promise]] = {}
+
+    def at(self, at: datetime) -> dict[str, plan.Promise]:
+        """Promises for clocks starting at `at`."""
+        picked = [self._calendars.at(t.calendar_id, at) if t.calendar_id else (None, None) for t in self._targets]
+        key = tuple(i for i, _ in picked)
+        if key not in self._cache:
+            self._cache[key] = {t.kind: plan.Promise(t, cal) for t, (_, cal) in zip(self._targets, picked, strict=True)}
+        return self._cache[key]
+
+
+def replay(
+    session: Session, actor: Actor, *, condition: dict | None, targets: list, days: int, shown: int = BREACHES_SHOWN
+) -> Result:
+    """What the condition and targets would have achieved over the last `days` days (nothing is written)."""
+    authorize(actor, "admin")
+    cap = get_settings().sla_whatif_max_days
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= cap:
+        message = f"Replay 1 to {cap} days (RAPPORT_SLA_WHATIF_MAX_DAYS)."
+        raise Invalid(message, errors=[{"field": "days", "message": message}])
+    stored_condition, stored_targets = policies.checked_version(session, condition, targets)
+    node = conditions.parse(stored_condition)
+    parsed = tuple(target_spec.parse_one(t, i) for i, t in enumerate(stored_targets))
+    promises = Promises(parsed, Calendars(session, {t.calendar_id for t in parsed if t.calendar_id}))
+    until = now()
+    since = until - timedelta(days=days)
+    tallies = {t.kind: Tally(t.kind) for t in parsed}
+    breached: list[tuple[int, str]] = []
+    conversations = 0
+    for conversation_id, created_at, rows in _stream(session, node, since, until):
+        conversations += 1
+        for clock in _fold(promises, created_at, rows, until):
+            tally = tallies[clock.target]
+            if clock.state == core.MET:
+                tally.met += 1
+                tally.measured.append(clock.measured)
+            elif clock.state == core.BREACHED:
+                tally.breached += 1
+                breached.append((conversation_id, clock.target))
+                if clock.measured is not None:
+                    tally.measured.append(clock.measured)
+            elif clock.state != core.CANCELLED:
+                tally.open += 1
+    return Result(
+        days=days,
+        since=since,
+        until=until,
+        conversations=conversations,
+        targets=[tallies[t.kind] for t in parsed],
+        breaches=_named(session, breached[:shown]),
+        breaches_total=len(breached),
+    )
+
+
+def _stream(session: Session, node, since: datetime, until: datetime) -> Iterator[tuple[int, datetime, list]]:
+    """Each matching conversation created in the window with its lifecycle events, in order, read in batches."""
+    c, e = Conversation.__table__.c, Event.__table__.c
+    on = and_(e.conversation_id == c.id, e.name.in_(SIGNALS), e.occurred_at <= until)
+    query = (
+        select(c.id, c.created_at, e.name, e.occurred_at, e.actor_kind, e.payload)
+        .select_from(Conversation.__table__.outerjoin(Event.__table__, on))
+        .where(c.created_at >= since, c.created_at < until, c.merged_into_id.is_(None), condition_sql.bound(node))
+        .order_by(c.id, e.id)
+    )
+    result = session.execute(query.execution_options(yield_per=STREAM_BATCH))
+    for (conversation_id, created_at), rows in groupby(result, key=lambda r: (r[0], r[1])):
+        yield conversation_id, created_at, [r for r in rows if r[2] is not None]
+
+
+def _signal(row, status: str, replied: bool) -> plan.Signal | None:
+    name, at, actor_kind, payload = row[2], row[3], row[4], row[5] or {}
+    if name == "message.received":
+        return plan.CustomerWrote(at, status, replied)
+    if name == "message.sent":
+        # An auto-reply or a system message keeps no promise: only a person's reply does.
+        return plan.PersonReplied(at, status) if actor_kind == "agent" else None
+    if name == "conversation.status_changed":
+        return plan.StatusMoved(at, str(payload.get("from") or status), str(payload.get("to") or status))
+    if name == "conversation.human_requested":
+        return plan.HumanAsked(at, status)
+    if name == "conversation.human_answered":
+        return plan.HumanAnswered(at)
+    return None
+
+
+def _fold(promises: Promises, created_at: datetime, rows: list, until: datetime) -> list[Clock]:
+    """Every clock the policy would have run on one conversation, as it stood at `until`."""
+    status, replied = "new", False
+    clocks: dict[str, Clock] = {}
+    done: list[Clock] = []
+
+    def apply(signal: plan.Signal) -> None:
+        for kind, clock in list(clocks.items()):
+            clocks[kind], _ = core.fire(clock, signal.at)
+        out = plan.react(promises.at(signal.at), clocks, signal)
+        done.extend(out.stopped)
+        for kind, clock in out.clocks.items():
+            if clock.open:
+                clocks[kind] = clock
+            else:
+                clocks.pop(kind, None)
+                done.append(clock)
+
+    apply(plan.Applied(created_at, plan.Facts(status=status, created_at=created_at)))
+    for row in rows:
+        signal = _signal(row, status, replied)
+        if signal is None:
+            continue
+        apply(signal)
+        if isinstance(signal, plan.PersonReplied):
+            replied = True
+        elif isinstance(signal, plan.StatusMoved):
+            status = signal.to
+    return done + [core.fire(clock, until)[0] for clock in clocks.values()]
+
+
+def _named(session: Session, breached: list[tuple[int, str]]) -> list[Breach]:
+    ids = {conversation_id for conversation_id, _ in breached}
+    query = select(Conversation.id, Conversation.subject).where(Conversation.id.in_(ids))
+    subjects = dict(session.execute(query).all())
+    return [Breach(cid, subjects.get(cid) or "", target) for cid, target in breached]
