@@ -125,6 +125,7 @@ def demo_command(
     )
     from rapport.demo.mailcatcher import MailCatcher
     from rapport.demo.org import CHAT_KEY, DEMO_EMAIL
+    from rapport.demo.sla import ensure_targets
     from rapport.kit import clock
 
     console = Console(stderr=True)
@@ -156,6 +157,8 @@ def demo_command(
             raise typer.Exit(1)
     ensure_login(db)
     online(db)
+    if ensure_targets(db):
+        console.print("Service targets: two calendars and three policies, running on the open conversations.")
     customer_email = verify_customer_emails(db)
     url = follow_served_address(settings, host=host, port=port)
     console.print(
