@@ -23,9 +23,11 @@ from rapport.sla.plan import (
     StatusMoved,
     Withdrawn,
 )
+from rapport.sla.reevaluate import rematch
 from rapport.sla.runtime import Run
 
 NEW_CONVERSATION = "new conversation"
+IMPORTED = "imported"
 
 
 def signals(step: hooks.Step) -> list[Signal]:
@@ -62,6 +64,15 @@ def signals(step: hooks.Step) -> list[Signal]:
 @hooks.register("sla")
 def on_lifecycle(session: Session, steps: list[hooks.Step]) -> None:
     """Carry the clocks of every conversation the steps touched (a batch: one read and one write for all)."""
+    imported = [s.conversation_id for s in steps if s.imported]
+    if imported:
+        # History written as it was: the policy matching the conversation as it stands starts its clocks from the
+        # conversation's own instants, as re-evaluation does.
+        if policies.effective(session):
+            rematch(session, dict.fromkeys(imported, IMPORTED))
+        steps = [s for s in steps if not s.imported]
+        if not steps:
+            return
     run = Run(session)
     created = {s.conversation_id for s in steps if s.created_at is not None}
     existing = {s.conversation_id for s in steps} - created
