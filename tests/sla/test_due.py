@@ -120,3 +120,28 @@ def test_two_postgresql_sessions_never_fire_one_clock_twice(db, world, policy, f
     assert len(names) == 2
     for conv_id in (first, second):
         assert [n for n, _, _ in sla_events(db, conv_id)].count("sla.breached") == 1
+
+
+def test_the_documented_timeline_end_to_end(db, world, policy, frozen_clock):
+    """docs/sla.md: Friday 16:30 on Mon–Fri 09–17, 1 business hour: due Monday 09:30, warned 09:15, breached 09:30,
+    replied 10:00, measured 1 h 30 min."""
+    from tests.sla.test_runtime import reply
+
+    friday = datetime(2026, 11, 6, 16, 30, tzinfo=UTC)
+    monday = datetime(2026, 11, 9, 9, 0, tzinfo=UTC)
+    frozen_clock[0] = friday
+    conv_id = write_in(db, world)
+    assert conversation(db, conv_id).sla_due_at == monday + timedelta(minutes=30)
+    for minutes in (16, 31):
+        frozen_clock[0] = monday + timedelta(minutes=minutes)
+        fire(db, frozen_clock[0])
+    frozen_clock[0] = monday + timedelta(hours=1)
+    reply(db, world, conv_id)
+    events = [(n, p.get("target"), at) for n, p, at in sla_events(db, conv_id)]
+    assert events == [
+        ("sla.applied", None, friday),
+        ("sla.warned", "first_reply", monday + timedelta(minutes=15)),
+        ("sla.breached", "first_reply", monday + timedelta(minutes=30)),
+    ]
+    first = clocks(db, conv_id)["first_reply"][0]
+    assert first.state == "breached" and first.measured_seconds == 90 * 60

@@ -22,14 +22,15 @@ _COLUMNS = tuple(f for f in Snapshot.__dataclass_fields__ if f not in _OWN)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def snapshots(session: Session, conversation_ids: Iterable[int]) -> dict[int, Snapshot]:
-    """What a policy's condition sees of each conversation and its customer, by conversation id."""
+def snapshots(session: Session, conversation_ids: Iterable[int], *, tagged: bool = True) -> dict[int, Snapshot]:
+    """What a policy's condition sees of each conversation and its customer, by conversation id (`tagged=False`:
+    conversations known to have no tags yet, such as those an inbound batch just created)."""
     ids = sorted(set(conversation_ids))
     if not ids:
         return {}
     tags: dict[int, set[str]] = {}
     query = select(ConversationTag.conversation_id, ConversationTag.tag).where(ConversationTag.conversation_id.in_(ids))
-    for conversation_id, tag in session.execute(query):
+    for conversation_id, tag in session.execute(query) if tagged else ():
         tags.setdefault(conversation_id, set()).add(tag)
     query = (
         select(C.id, *(C[name] for name in _COLUMNS), Customer.segment, Customer.vip, Customer.attributes)

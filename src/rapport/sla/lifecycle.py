@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from rapport.conversations.lifecycle import hooks
 from rapport.conversations.lifecycle.core import MergedAway, Move, Received, Sent
+from rapport.kit.clock import now
 from rapport.sla import facts as conversation_facts
 from rapport.sla import policies
 from rapport.sla.plan import (
@@ -23,9 +24,11 @@ from rapport.sla.plan import (
     StatusMoved,
     Withdrawn,
 )
-from rapport.sla.runtime import Run
+from rapport.sla.reevaluate import rematch
+from rapport.sla.runtime import Run, in_force
 
 NEW_CONVERSATION = "new conversation"
+IMPORTED = "imported"
 
 
 def signals(step: hooks.Step) -> list[Signal]:
@@ -62,19 +65,28 @@ def signals(step: hooks.Step) -> list[Signal]:
 @hooks.register("sla")
 def on_lifecycle(session: Session, steps: list[hooks.Step]) -> None:
     """Carry the clocks of every conversation the steps touched (a batch: one read and one write for all)."""
+    imported = [s.conversation_id for s in steps if s.imported]
+    if imported:
+        # History written as it was: the policy matching the conversation as it stands starts its clocks from the
+        # conversation's own instants, as re-evaluation does.
+        if in_force(session, now()):
+            rematch(session, dict.fromkeys(imported, IMPORTED))
+        steps = [s for s in steps if not s.imported]
+        if not steps:
+            return
     run = Run(session)
     created = {s.conversation_id for s in steps if s.created_at is not None}
     existing = {s.conversation_id for s in steps} - created
     if not run.policies:
         # No policy applies to anything new; only clocks already running can move.
-        if not existing:
-            return
-        run.load(existing)
-        if not any(c.open for c in run.convs.values()):
+        if not existing or not run.any_open(existing):
             return
         created = set()
-    run.load(created | existing)
-    snaps = conversation_facts.snapshots(session, created) if created else {}
+    # A conversation this batch created has no tags, policy or clocks yet: its snapshot is all there is to read.
+    snaps = conversation_facts.snapshots(session, created, tagged=False) if created else {}
+    for conversation_id, snap in snaps.items():
+        run.adopt(conversation_id, snap.inbox_id, snap.team_id)
+    run.load(existing)
     for step in steps:
         if step.conversation_id not in run.convs:
             continue

@@ -19,7 +19,7 @@ from rapport.db.bulk import insert_ids
 from rapport.events.outbox import record_many
 from rapport.kernel.permissions import SYSTEM
 from rapport.kit.clock import now
-from rapport.models import Conversation, SlaClock, SlaPolicyVersion
+from rapport.models import Conversation, SlaClock, SlaPolicy, SlaPolicyVersion
 from rapport.sla import calendars, core, plan, rows
 from rapport.sla import policies as policy_service
 from rapport.sla.core import BREACHED, OPEN_STATES, RUNNING, Clock, Happened
@@ -32,6 +32,12 @@ _CONV_UPDATE = (
     update(Conversation.__table__)
     .where(C.id == bindparam("b_id"))
     .values(sla_due_at=bindparam("b_due"), sla_policy_id=bindparam("b_policy"))
+)
+# PostgreSQL: one statement for the batch, its text the same for every batch (as lifecycle.bulk.touch does).
+_CONV_UPDATE_PG = (
+    "UPDATE conversations AS c SET sla_due_at = u.due, sla_policy_id = u.policy "
+    "FROM unnest(%(id)s::BIGINT[], %(due)s::TIMESTAMPTZ[], %(policy)s::BIGINT[]) AS u(id, due, policy) "
+    "WHERE c.id = u.id"
 )
 
 
@@ -54,6 +60,8 @@ class Carried:
     id: int
     policy_id: int | None
     due_at: datetime | None
+    inbox_id: int | None = None  # where its events are placed (events.outbox), read with it
+    team_id: int | None = None
     open: dict[str, Tracked] = field(default_factory=dict)
     closed: list[Tracked] = field(default_factory=list)
     policy_changed: bool = False
@@ -87,15 +95,29 @@ class Run:
         self.at = at or now()
         self.convs: dict[int, Carried] = {}
         self._policies: list[Effective] | None = None
+        self._calendars: calendars.InForce | None = None
         self._promises: dict[int, tuple[Effective | None, dict[str, Promise], dict[str, int | None]]] = {}
         self._log: list[tuple] = []  # events to record, in order: ("applied", conv, payload) or ("clock", …)
 
     @property
     def policies(self) -> list[Effective]:
-        """The active policies in force now, in order (read once per run)."""
+        """The active policies in force now, in order (read once per run, with one statement)."""
         if self._policies is None:
-            self._policies = policy_service.effective(self.session, self.at)
+            self._policies = in_force(self.session, self.at)
         return self._policies
+
+    def adopt(self, conversation_id: int, inbox_id: int | None, team_id: int | None) -> None:
+        """A conversation this transaction created: no policy, no deadline and no clocks yet (nothing to read)."""
+        self.convs.setdefault(conversation_id, Carried(conversation_id, None, None, inbox_id, team_id))
+
+    def any_open(self, conversation_ids: set[int]) -> bool:
+        """Whether any of the conversations has an open clock (one statement; nothing is loaded)."""
+        query = select(T.c.id).where(
+            T.c.conversation_id.in_(sorted(conversation_ids)),
+            T.c.stopped_at.is_(None),
+            T.c.state.in_(sorted(OPEN_STATES)),
+        )
+        return self.session.execute(query.limit(1)).first() is not None
 
     def load(self, conversation_ids: set[int]) -> None:
         """Read the conversations' policy, deadline and open clocks (locked on PostgreSQL: a due-time job that
@@ -103,9 +125,9 @@ class Run:
         wanted = sorted(i for i in conversation_ids if i not in self.convs)
         if not wanted:
             return
-        query = select(C.id, C.sla_policy_id, C.sla_due_at).where(C.id.in_(wanted))
+        query = select(C.id, C.sla_policy_id, C.sla_due_at, C.inbox_id, C.team_id).where(C.id.in_(wanted))
         for row in self.session.execute(query):
-            self.convs[row.id] = Carried(row.id, row.sla_policy_id, row.sla_due_at)
+            self.convs[row.id] = Carried(row.id, row.sla_policy_id, row.sla_due_at, row.inbox_id, row.team_id)
         clocks_query = open_clocks_query(wanted)
         if self.session.get_bind().dialect.name == "postgresql":
             clocks_query = clocks_query.with_for_update(of=T)
@@ -121,6 +143,14 @@ class Run:
                 carried.closed.append(older)
             carried.open[clock.target] = tracked
 
+    @property
+    def calendars(self) -> calendars.InForce:
+        """The versions of every calendar the policies count on (read once per run, with one statement)."""
+        if self._calendars is None:
+            ids = {t.calendar_id for p in self.policies for t in p.targets if t.business and t.calendar_id}
+            self._calendars = calendars.InForce(self.session, ids)
+        return self._calendars
+
     def promises(self, policy_id: int | None) -> tuple[Effective | None, dict[str, Promise], dict[str, int | None]]:
         """The policy in force, its targets as promises with their calendars, and each target's calendar version."""
         if policy_id is None:
@@ -130,10 +160,9 @@ class Run:
             promises: dict[str, Promise] = {}
             versions: dict[str, int | None] = {}
             if effective is not None:
-                ids = {t.calendar_id for t in effective.targets if t.business and t.calendar_id}
-                in_force = calendars.InForce(self.session, ids)
                 for target in effective.targets:
-                    found = in_force.at(target.calendar_id, self.at) if target.business and target.calendar_id else None
+                    wanted = target.business and target.calendar_id
+                    found = self.calendars.at(target.calendar_id, self.at) if wanted else None
                     promises[target.kind] = Promise(target, found[1] if found else None)
                     versions[target.kind] = found[0] if found else None
             self._promises[policy_id] = (effective, promises, versions)
@@ -206,18 +235,14 @@ class Run:
     def _record(self) -> None:
         events = []
         for entry in self._log:
+            carried = self.convs[entry[1]]
+            ids = {"conversation_id": carried.id, "inbox_id": carried.inbox_id, "team_id": carried.team_id}
             if entry[0] == "applied":
-                events.append(("sla.applied", SYSTEM, {"conversation_id": entry[1]}, entry[2]))
+                events.append(("sla.applied", SYSTEM, ids, entry[2]))
                 continue
-            _, conversation_id, tracked, happened, due = entry
-            events.append(
-                (
-                    happened.name,
-                    SYSTEM,
-                    {"conversation_id": conversation_id, "occurred_at": happened.at},
-                    clock_payload(tracked, happened, due),
-                )
-            )
+            _, _, tracked, happened, due = entry
+            ids["occurred_at"] = happened.at
+            events.append((happened.name, SYSTEM, ids, clock_payload(tracked, happened, due)))
         self._log = []
         record_many(self.session, events)
 
@@ -233,8 +258,34 @@ class Run:
                 loaded.sla_due_at, loaded.sla_policy_id = due, carried.policy_id
             else:
                 params.append({"b_id": carried.id, "b_due": due, "b_policy": carried.policy_id})
-        if params:
-            self.session.connection().execute(_CONV_UPDATE, params)
+        if not params:
+            return
+        conn = self.session.connection()
+        if conn.dialect.name == "postgresql":
+            stamp = C.sla_due_at.type._cached_bind_processor(conn.dialect)
+            columns = {
+                "id": [p["b_id"] for p in params],
+                "due": [stamp(p["b_due"]) for p in params],
+                "policy": [p["b_policy"] for p in params],
+            }
+            conn.exec_driver_sql(_CONV_UPDATE_PG, columns)
+        else:
+            conn.execute(_CONV_UPDATE, params)
+
+
+def in_force(session: Session, at: datetime) -> list[Effective]:
+    """The active policies in force at `at`, in the order they are tried, each with its version (one statement)."""
+    query = (
+        select(SlaPolicy, SlaPolicyVersion)
+        .join(SlaPolicyVersion, SlaPolicyVersion.policy_id == SlaPolicy.id)
+        .where(SlaPolicy.active.is_(True), SlaPolicyVersion.effective_from <= at)
+        .order_by(SlaPolicy.position, SlaPolicy.id, SlaPolicyVersion.effective_from.desc())
+    )
+    out: dict[int, Effective] = {}
+    for policy, version in session.execute(query):
+        if policy.id not in out:
+            out[policy.id] = policy_service.parsed(policy, version)
+    return list(out.values())
 
 
 def clock_payload(tracked: Tracked, happened: Happened, due: datetime | None) -> dict:

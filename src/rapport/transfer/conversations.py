@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from rapport.categories import service as categories
 from rapport.conversations.lifecycle import bulk as lifecycle
+from rapport.models.enums import ACTIVE_STATUSES
 from rapport.transfer.directory import Directory
 from rapport.transfer.records import ConversationSpec, MessageSpec
 from rapport.transfer.report import Outcome
@@ -187,6 +188,12 @@ def apply(session: Session, planned: Plan, *, checked: bool = True) -> Outcome:
     for table, columns, rows in planned.tables:
         store.insert(table, columns, rows)
     store.update_many("conversations", APPEND_COLUMNS, planned.updates)
+    # Conversations still active after their history are carried on from here (their response clocks).
+    active = {s.value for s in ACTIVE_STATUSES}
+    written = [
+        row[0] for table, _, rows in planned.tables if table == "conversations" for row in rows if row[2] in active
+    ]
+    lifecycle.after_import(session, written + [row[-1] for row in planned.updates])
     return planned.outcome
 
 

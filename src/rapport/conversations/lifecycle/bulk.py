@@ -53,6 +53,11 @@ def after_batch(session: Session, steps: list[hooks.Step]) -> None:
     hooks.run(session, steps)
 
 
+def after_import(session: Session, conversation_ids: list[int]) -> None:
+    """Tell the lifecycle hooks which conversations an import wrote (new active ones and those it appended to)."""
+    hooks.run(session, [hooks.Step(i, None, None, None) for i in dict.fromkeys(conversation_ids)])
+
+
 def new_row(state: Lifecycle) -> dict:
     """The lifecycle columns of a conversation inserted as the batch leaves it."""
     return {

@@ -1,8 +1,9 @@
 """What other domains do in the lifecycle's transaction when a conversation's lifecycle moves (response clocks).
 
 A domain above conversations declares a module in its `Domain(lifecycle_hooks=...)`; importing it calls `register`.
-The front-ends (`orm.apply`, and `bulk.after_batch` for inbound batches) call `run` with every step they wrote, in
-the order they happened, so a hook sees what changed without conversations importing it. The modules are loaded on
+The front-ends (`orm.apply`, `bulk.after_batch` for inbound batches, `bulk.after_import` for the importer) call `run`
+with every step they wrote, in the order they happened, so a hook sees what changed without conversations importing
+it. The modules are loaded on
 the first run through the kernel registry, so the web, the worker, the CLI and tests all have them.
 """
 
@@ -23,15 +24,22 @@ from rapport.kernel import registry
 class Step:
     """One change written to one conversation: the state before and after it and the events it caused.
 
-    `created_at` is set when the change opened the conversation (the first message of a new one).
+    `created_at` is set when the change opened the conversation (the first message of a new one). An import writes
+    history as it was: its step has no change and no states (`imported`), and a hook reads the conversation as it
+    now stands.
     """
 
     conversation_id: int
-    change: Change
-    before: Lifecycle
-    after: Lifecycle
+    change: Change | None
+    before: Lifecycle | None
+    after: Lifecycle | None
     events: tuple[Event, ...] = ()
     created_at: datetime | None = None
+
+    @property
+    def imported(self) -> bool:
+        """The importer wrote this conversation's history (no change to react to, only where it now stands)."""
+        return self.change is None
 
 
 Hook = Callable[[Session, list[Step]], None]
