@@ -103,9 +103,9 @@ async def add_version(request: Request, session: DB, viewer: Page, calendar_id: 
     form = await _form(request)
     try:
         row = service.get(session, calendar_id)
-        feed = service.calendar_of(service.latest(session, row.id))
+        previous = service.calendar_of(service.latest(session, row.id))
         version = service.revise(
-            session, viewer.actor, calendar_id, spec=spec_from(form, feed),
+            session, viewer.actor, calendar_id, spec=spec_from(form, previous),
             effective_from=effective_from(form.get("effective_from", ""), form.get("timezone", "")),
         )  # fmt: skip
     except FORM_PROBLEMS as exc:
