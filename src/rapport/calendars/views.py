@@ -36,7 +36,8 @@ def timezones() -> tuple[str, ...]:
 def calendar_list(request: Request, session: DB, viewer: Page):
     """Every calendar, with the policies counting on each."""
     authorize(viewer.actor, "admin")
-    rows = [(row, service.using(session, row.id)) for row in service.listed(session)]
+    used = service.usage(session)
+    rows = [(row, used.get(row.id, [])) for row in service.listed(session)]
     return render_form(request, "calendars/list.html", viewer, calendars=rows)
 
 
