@@ -155,6 +155,7 @@ def test_a_bad_or_oversized_feed_is_refused_on_the_page(client, world, db, froze
     big = feed(*[INVENTORY.replace("inventory@", f"i{n}@") for n in range(20)])
     r = client.post(f"/admin/calendars/{cid}/ical", data={**data, "action": "import", "ical_text": big})
     assert r.status_code == 422 and "RAPPORT_ICAL_MAX_BYTES" in r.text
+    assert "i19@example.com" not in r.text  # the oversized feed is not sent back
     assert _counts(db) == (1, 1)
 
 

@@ -234,3 +234,31 @@ def test_a_feed_larger_than_the_setting_is_refused_naming_it(db, frozen_clock, s
     assert caught.value.status == 413 and "1,024" in caught.value.detail
     with db.read() as s:
         assert _count(s, CalendarVersion) == 1
+
+
+def test_a_calendar_a_clock_measured_on_stays_even_when_no_policy_names_it_any_more(db, world, frozen_clock):
+    from rapport.conversations.inbound import receive_inbound
+    from rapport.conversations.inbound_types import Inbound
+    from rapport.models import SlaClock, SlaPolicy, SlaPolicyVersion
+
+    with db.write() as s:
+        cid = service.create(s, SYSTEM, name="Office", spec=OFFICE).id
+        version_id = service.latest(s, cid).id
+        got = receive_inbound(
+            s, SYSTEM, Inbound(inbox_id=world.api_inbox.id, sender_kind="email", sender_address="jo@customer.test",
+                               sender_name="Jo", subject="Hi", text="Hello")
+        )  # fmt: skip
+        around_the_clock = {"kind": "first_reply", "seconds": 60, "business": False}
+        policy = policies.create(s, SYSTEM, name="Gold", targets=[around_the_clock])
+        policy_version = s.scalar(select(SlaPolicyVersion.id).where(SlaPolicyVersion.policy_id == policy.id))
+        s.add(
+            SlaClock(
+                conversation_id=got.conversation_id, policy_version_id=policy_version, target="first_reply",
+                state="running", target_seconds=60, calendar_version_id=version_id, started_at=frozen_clock[0],
+                updated_at=frozen_clock[0],
+            )
+        )  # fmt: skip
+    with pytest.raises(Conflict, match="measured 1 service clock"), db.write() as s:
+        service.delete(s, SYSTEM, cid)
+    with db.read() as s:
+        assert s.get(BusinessCalendar, cid) is not None and _count(s, SlaPolicy) == 1

@@ -50,8 +50,9 @@ def _date_line(number: int, line: str) -> dict:
     return {"date": day.isoformat(), "hours": hours, "label": " ".join(rest)[:200]}
 
 
-def spec_from(form: dict[str, str], feed: Calendar | None = None) -> dict:
-    """The spec a submitted calendar form describes; a previous version's feed items (`feed`) are kept."""
+def spec_from(form: dict[str, str], previous: Calendar | None = None) -> dict:
+    """The spec a submitted calendar form describes; the `previous` version's feed items and closures (which the
+    form does not show as own dates) are kept."""
     if form.get("always_open") == "on":
         weekly = {d: ["00:00-24:00"] for d in WEEKDAYS}
     else:
@@ -69,11 +70,11 @@ def spec_from(form: dict[str, str], feed: Calendar | None = None) -> dict:
         "dates": dates,
         "closures": [],
     }
-    if feed is not None:
+    if previous is not None:
         own = {d["date"] for d in dates}
-        feed_spec = feed.to_dict()
-        spec["dates"] += [d for d in feed_spec["dates"] if d["uid"] and d["date"] not in own]
-        spec["closures"] = feed_spec["closures"]
+        kept = previous.to_dict()
+        spec["dates"] += [d for d in kept["dates"] if d["uid"] and d["date"] not in own]
+        spec["closures"] = kept["closures"]
     return spec
 
 

@@ -111,21 +111,29 @@ def latest(session: Session, calendar_id: int) -> CalendarVersion:
     return version
 
 
-def using(session: Session, calendar_id: int) -> list[str]:
-    """The names of the service policies any version of which counts business time on this calendar."""
+def usage(session: Session) -> dict[int, list[str]]:
+    """Calendar id -> the names of the service policies any version of which counts business time on it (one query).
+
+    (calendars sit below sla: the policies' stored targets, {"business": true, "calendar_id": N}, are read directly.)
+    """
     rows = session.execute(
         select(SlaPolicy.name, SlaPolicyVersion.targets)
         .join(SlaPolicyVersion, SlaPolicyVersion.policy_id == SlaPolicy.id)
         .order_by(SlaPolicy.position, SlaPolicy.id)
     )
-    names: list[str] = []
+    found: dict[int, list[str]] = {}
     for name, targets in rows:
-        counts = any(
-            isinstance(t, dict) and t.get("business") and t.get("calendar_id") == calendar_id for t in targets or []
-        )
-        if counts and name not in names:
-            names.append(name)
-    return names
+        for t in targets or []:
+            if isinstance(t, dict) and t.get("business") and isinstance(t.get("calendar_id"), int):
+                names = found.setdefault(t["calendar_id"], [])
+                if name not in names:
+                    names.append(name)
+    return found
+
+
+def using(session: Session, calendar_id: int) -> list[str]:
+    """The names of the service policies any version of which counts business time on this calendar."""
+    return usage(session).get(calendar_id, [])
 
 
 def _checked_text(name: str | None, description: str | None) -> tuple[str | None, str | None]:

@@ -36,7 +36,8 @@ def timezones() -> tuple[str, ...]:
 def calendar_list(request: Request, session: DB, viewer: Page):
     """Every calendar, with the policies counting on each."""
     authorize(viewer.actor, "admin")
-    rows = [(row, service.using(session, row.id)) for row in service.listed(session)]
+    used = service.usage(session)
+    rows = [(row, used.get(row.id, [])) for row in service.listed(session)]
     return render_form(request, "calendars/list.html", viewer, calendars=rows)
 
 
@@ -99,13 +100,13 @@ async def save_calendar(request: Request, session: DB, viewer: Page, calendar_id
 @router.post("/admin/calendars/{calendar_id:int}/versions")
 async def add_version(request: Request, session: DB, viewer: Page, calendar_id: Id):
     """A new version of the hours from the chosen date; earlier versions (and clocks under them) stay."""
+    authorize(viewer.actor, "admin")
     form = await _form(request)
     try:
-        authorize(viewer.actor, "admin")
         row = service.get(session, calendar_id)
-        feed = service.calendar_of(service.latest(session, row.id))
+        previous = service.calendar_of(service.latest(session, row.id))
         version = service.revise(
-            session, viewer.actor, calendar_id, spec=spec_from(form, feed),
+            session, viewer.actor, calendar_id, spec=spec_from(form, previous),
             effective_from=effective_from(form.get("effective_from", ""), form.get("timezone", "")),
         )  # fmt: skip
     except FORM_PROBLEMS as exc:
@@ -120,6 +121,7 @@ async def add_version(request: Request, session: DB, viewer: Page, calendar_id: 
 @router.post("/admin/calendars/{calendar_id:int}/ical")
 async def ical(request: Request, session: DB, viewer: Page, calendar_id: Id):
     """Read an uploaded or pasted iCal feed: list its items to opt out of, or import it as a new version."""
+    authorize(viewer.actor, "admin")
     raw = await request.form()
     form = {k: str(v) for k, v in raw.items() if k != "csrf_token" and not isinstance(v, UploadFile)}
     opt_out = [str(u) for u in raw.getlist("opt_out")]
@@ -131,7 +133,6 @@ async def ical(request: Request, session: DB, viewer: Page, calendar_id: Id):
     row = service.get(session, calendar_id)
     base = _with_hours(session, calendar_id, form)
     try:
-        authorize(viewer.actor, "admin")
         if not data:
             raise Invalid("Choose an iCal file or paste the feed's text.", errors=[{"field": "ical"}])
         when = effective_from(form.get("feed_effective_from", ""), base.get("timezone", "UTC"))
@@ -144,14 +145,20 @@ async def ical(request: Request, session: DB, viewer: Page, calendar_id: Id):
         )  # fmt: skip
     except FEED_PROBLEMS as exc:
         refused(session)
+        if isinstance(exc, TooLarge):
+            base["ical_text"] = ""  # a feed over the limit is not sent back into the page
         return _edit(request, session, viewer, service.get(session, calendar_id), base, field_errors(exc))
-    kept = len(service.calendar_of(version).dates) + len(service.calendar_of(version).closures)
-    return redirect(f"/admin/calendars/{calendar_id}", f"Imported the feed as a new version ({kept} dates and spans).")
+    cal = service.calendar_of(version)
+    kept = sum(1 for item in (*cal.dates, *cal.closures) if item.uid)
+    return redirect(
+        f"/admin/calendars/{calendar_id}", f"Imported the feed as a new version ({kept} closed dates or spans)."
+    )
 
 
 @router.post("/admin/calendars/{calendar_id:int}/delete")
 async def delete_calendar(request: Request, session: DB, viewer: Page, calendar_id: Id):
     """Delete the calendar, unless a service policy counts on it (then the page says which)."""
+    authorize(viewer.actor, "admin")
     form = await _form(request)
     try:
         name = service.get(session, calendar_id).name
