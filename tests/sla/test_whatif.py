@@ -11,7 +11,8 @@ from rapport.conversations.inbound import receive_inbound
 from rapport.conversations.inbound_types import Inbound
 from rapport.conversations.service import Changes
 from rapport.kernel.permissions import SYSTEM, Actor, Role
-from rapport.models import Event
+from rapport.kit.calendar_spec import Calendar
+from rapport.models import CalendarVersion, Event
 from rapport.models.enums import Priority, Status
 from rapport.sla import whatif
 from tests.conftest import World
@@ -172,3 +173,30 @@ def test_the_api_replays_and_refuses_a_window_beyond_the_setting(client, world, 
     assert r.status_code == 422 and "unknown field 'mood'" in r.json()["detail"]
     r = client.post("/api/v1/sla/what-if", json=body, headers=World.auth(world.agent_token))
     assert r.status_code == 403
+
+
+def test_a_clock_counts_on_the_calendar_version_in_force_when_it_starts(db, world, frozen_clock, office):
+    start = frozen_clock[0]  # Monday 09:00; office hours until noon, then around the clock
+    always = {
+        "timezone": "UTC",
+        "weekly": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    }
+    with db.write() as s:
+        spec = Calendar.from_dict(always).to_dict()
+        s.add(
+            CalendarVersion(calendar_id=office, effective_from=start + timedelta(hours=3), spec=spec, created_at=start)
+        )
+    early = _write_in(db, world, "Before noon", "ja")  # 09:00, on office hours
+    frozen_clock[0] = start + timedelta(hours=4)
+    late = _write_in(db, world, "After noon", "ko")  # 13:00, around the clock
+    frozen_clock[0] = start + timedelta(hours=9)  # 18:00
+    _reply(db, world, early)
+    _reply(db, world, late)
+    with db.write() as s:
+        result = whatif.replay(
+            s, _admin(world), condition=None, days=1,
+            targets=[{"kind": "first_reply", "seconds": 10 * HOUR, "calendar_id": office}],
+        )  # fmt: skip
+    (first,) = result.targets
+    # 09:00-17:00 on office hours (8 h), 13:00-18:00 around the clock (5 h)
+    assert (first.met, first.median_seconds, first.p90_seconds) == (2, 5 * HOUR, 8 * HOUR)

@@ -13,7 +13,7 @@ import bisect
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import groupby
 
 from sqlalchemy import and_, select
@@ -138,6 +138,11 @@ class Calendars:
                     errors=[{"field": "targets", "message": f"calendar {calendar_id} has no hours"}],
                 )
 
+    @property
+    def fixed(self) -> bool:
+        """Whether every calendar has a single version (so the instant never changes which one counts)."""
+        return all(len(parsed) == 1 for parsed in self._parsed.values())
+
     def at(self, calendar_id: int, at: datetime) -> tuple[int, Calendar]:
         """The version in force at `at` (the first one before any was), with its index."""
         index = max(0, bisect.bisect_right(self._starts[calendar_id], at) - 1)
@@ -151,9 +156,14 @@ class Promises:
         self._targets = targets
         self._calendars = calendars
         self._cache: dict[tuple, dict[str, plan.Promise]] = {}
+        self._fixed = None
+        # Most calendars have one version in the window: then every clock counts on the same promises.
+        self._fixed = self.at(datetime.min.replace(tzinfo=UTC)) if calendars.fixed else None
 
     def at(self, at: datetime) -> dict[str, plan.Promise]:
         """Promises for clocks starting at `at`."""
+        if self._fixed is not None:
+            return self._fixed
         picked = [self._calendars.at(t.calendar_id, at) if t.calendar_id else (None, None) for t in self._targets]
         key = tuple(i for i, _ in picked)
         if key not in self._cache:
@@ -243,7 +253,9 @@ def _fold(promises: Promises, created_at: datetime, rows: list, until: datetime)
 
     def apply(signal: plan.Signal) -> None:
         for kind, clock in list(clocks.items()):
-            clocks[kind], _ = core.fire(clock, signal.at)
+            due = clock.next_at
+            if due is not None and due <= signal.at:  # a warning or a deadline came before this signal
+                clocks[kind], _ = core.fire(clock, signal.at)
         out = plan.react(promises.at(signal.at), clocks, signal)
         done.extend(out.stopped)
         for kind, clock in out.clocks.items():
