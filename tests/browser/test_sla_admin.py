@@ -1,6 +1,6 @@
-"""The service policies' admin pages in a browser, on a laptop and a phone: the list, a new policy, the edit form
-and its what-if result fit the screen, log no console error and have no serious axe violation; screenshots under
-test-artifacts/pages/."""
+"""The service policies' admin pages and the targets report in a browser, on a laptop and a phone: the list, a new
+policy, the edit form, its what-if result and the report fit the screen, log no console error and have no serious
+axe violation; screenshots under test-artifacts/pages/."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from tests.browser.conftest import sign_in
 from tests.browser.test_pages_quality import VIEWPORTS, check, visit
 from tests.browser.test_workspace import ADA
 from tests.sla.conftest import add_calendar
+from tests.sla.test_report import _clock
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +38,9 @@ def seed(db, world) -> int:
         policies.create(
             s, admin, name="Everyone else", targets=[{"kind": "first_reply", "seconds": 4 * 3600, "business": False}]
         )
+        version = policies.versions(s, urgent.id)[0].id
         for n, who in enumerate(("ana", "bo", "cy")):
-            receive_inbound(
+            got = receive_inbound(
                 s,
                 SYSTEM,
                 Inbound(
@@ -46,6 +48,7 @@ def seed(db, world) -> int:
                     subject=f"Order {n} has not arrived and the tracking page says nothing at all", text="Help.",
                 ),
             )  # fmt: skip
+            _clock(s, got.conversation_id, version, "first_reply", ("met", "breached", "met")[n], 1800 * (n + 1))
         return urgent.id
 
 
@@ -57,11 +60,13 @@ def test_the_policy_pages_meet_the_bar(new_page, db, world, viewport):
     page = new_page(viewport=VIEWPORTS[viewport])
     sign_in(page, *ADA)
     for name, path in [
-        ("sla-list", "/admin/sla"),
-        ("sla-new", "/admin/sla/new"),
-        ("sla-edit", f"/admin/sla/{policy_id}"),
+        ("admin-sla-list", "/admin/sla"),
+        ("admin-sla-new", "/admin/sla/new"),
+        ("admin-sla-edit", f"/admin/sla/{policy_id}"),
+        ("report-sla", "/reports/sla"),
+        ("report-sla-breaches", f"/reports/sla/breaches?value={policy_id}&target=first_reply&business=0"),
     ]:
-        visit(page, f"admin-{name}", path, viewport, found, summary)
+        visit(page, name, path, viewport, found, summary)
 
     # What if: the replay's result shows above the form, and nothing is saved.
     errors: list[str] = []

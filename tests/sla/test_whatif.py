@@ -200,3 +200,16 @@ def test_a_clock_counts_on_the_calendar_version_in_force_when_it_starts(db, worl
     (first,) = result.targets
     # 09:00-17:00 on office hours (8 h), 13:00-18:00 around the clock (5 h)
     assert (first.met, first.median_seconds, first.p90_seconds) == (2, 5 * HOUR, 8 * HOUR)
+
+
+def test_batches_of_conversations_give_the_same_result(db, world, frozen_clock, monkeypatch):
+    _history(db, world, frozen_clock)
+    targets = [{"kind": "first_reply", "seconds": HOUR, "business": False}]
+    with db.write() as s:
+        whole = whatif.replay(s, _admin(world), condition=None, days=1, targets=targets)
+    monkeypatch.setattr(whatif, "STREAM_BATCH", 1)
+    with db.read() as s:  # a read session too: on PostgreSQL it runs in autocommit
+        batched = whatif.replay(s, _admin(world), condition=None, days=1, targets=targets)
+    assert batched.conversations == whole.conversations == 4
+    assert (batched.targets[0].met, batched.targets[0].breached) == (whole.targets[0].met, whole.targets[0].breached)
+    assert batched.breaches == whole.breaches

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 
-from sqlalchemy import and_, select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from rapport.conditions import model as conditions
@@ -33,7 +33,7 @@ from rapport.sla.core import Clock
 from rapport.sla.targets import LABELS, Target
 
 BREACHES_SHOWN = 50  # the breached conversations a result lists (the total is given beside them)
-STREAM_BATCH = 2000
+STREAM_BATCH = 1000  # conversations per batch (their ids are one IN list)
 SIGNALS = (
     "message.received",
     "message.sent",
@@ -76,12 +76,12 @@ class Tally:
     @property
     def median_seconds(self) -> int | None:
         """The median of what the stopped clocks measured."""
-        return _rank(self.measured, 0.5)
+        return nearest_rank(self.measured, 0.5)
 
     @property
     def p90_seconds(self) -> int | None:
         """The 90th percentile of what the stopped clocks measured."""
-        return _rank(self.measured, 0.9)
+        return nearest_rank(self.measured, 0.9)
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class Result:
         return len(self.breaches)
 
 
-def _rank(values: list[int], share: float) -> int | None:
+def nearest_rank(values: list[int], share: float) -> int | None:
     """The nearest-rank percentile (a value that was measured, never an interpolation)."""
     if not values:
         return None
@@ -215,18 +215,32 @@ def replay(
 
 
 def _stream(session: Session, node, since: datetime, until: datetime) -> Iterator[tuple[int, datetime, list]]:
-    """Each matching conversation created in the window with its lifecycle events, in order, read in batches."""
+    """Each matching conversation created in the window with its lifecycle events in order, read in batches.
+
+    Keyset batches (by creation time, then id: the order of ix_conversations_created), not a server-side cursor:
+    PostgreSQL reads run in autocommit, where a cursor cannot stay open, and each batch is one short statement.
+    """
     c, e = Conversation.__table__.c, Event.__table__.c
-    on = and_(e.conversation_id == c.id, e.name.in_(SIGNALS), e.occurred_at <= until)
-    query = (
-        select(c.id, c.created_at, e.name, e.occurred_at, e.actor_kind, e.payload)
-        .select_from(Conversation.__table__.outerjoin(Event.__table__, on))
-        .where(c.created_at >= since, c.created_at < until, c.merged_into_id.is_(None), condition_sql.bound(node))
-        .order_by(c.id, e.id)
-    )
-    result = session.execute(query.execution_options(yield_per=STREAM_BATCH))
-    for (conversation_id, created_at), rows in groupby(result, key=lambda r: (r[0], r[1])):
-        yield conversation_id, created_at, [r for r in rows if r[2] is not None]
+    matching = (c.created_at >= since, c.created_at < until, c.merged_into_id.is_(None), condition_sql.bound(node))
+    after: tuple[datetime, int] | None = None
+    while True:
+        query = select(c.id, c.created_at).where(*matching)
+        if after is not None:
+            query = query.where(tuple_(c.created_at, c.id) > tuple_(*after))
+        batch = session.execute(query.order_by(c.created_at, c.id).limit(STREAM_BATCH)).all()
+        if not batch:
+            return
+        after = (batch[-1].created_at, batch[-1].id)
+        events = session.execute(
+            select(e.conversation_id, e.id, e.name, e.occurred_at, e.actor_kind, e.payload)
+            .where(e.conversation_id.in_([r.id for r in batch]), e.name.in_(SIGNALS), e.occurred_at <= until)
+            .order_by(e.conversation_id, e.id)
+        )
+        by_conversation = {key: list(rows) for key, rows in groupby(events, key=lambda r: r[0])}
+        for row in batch:
+            yield row.id, row.created_at, by_conversation.get(row.id, [])
+        if len(batch) < STREAM_BATCH:
+            return
 
 
 def _signal(row, status: str, replied: bool) -> plan.Signal | None:
