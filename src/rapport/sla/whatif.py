@@ -10,13 +10,14 @@ once per version; a clock counts on the version in force when it starts, as the 
 from __future__ import annotations
 
 import bisect
+import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Text, cast, select, tuple_
 from sqlalchemy.orm import Session
 
 from rapport.conditions import model as conditions
@@ -232,7 +233,8 @@ def _stream(session: Session, node, since: datetime, until: datetime) -> Iterato
             return
         after = (batch[-1].created_at, batch[-1].id)
         events = session.execute(
-            select(e.conversation_id, e.id, e.name, e.occurred_at, e.actor_kind, e.payload)
+            # The payload as text, parsed only for the status changes that need it (the other events need none).
+            select(e.conversation_id, e.id, e.name, e.occurred_at, e.actor_kind, cast(e.payload, Text))
             .where(e.conversation_id.in_([r.id for r in batch]), e.name.in_(SIGNALS), e.occurred_at <= until)
             .order_by(e.conversation_id, e.id)
         )
@@ -244,13 +246,14 @@ def _stream(session: Session, node, since: datetime, until: datetime) -> Iterato
 
 
 def _signal(row, status: str, replied: bool) -> plan.Signal | None:
-    name, at, actor_kind, payload = row[2], row[3], row[4], row[5] or {}
+    name, at, actor_kind = row[2], row[3], row[4]
     if name == "message.received":
         return plan.CustomerWrote(at, status, replied)
     if name == "message.sent":
         # An auto-reply or a system message keeps no promise: only a person's reply does.
         return plan.PersonReplied(at, status) if actor_kind == "agent" else None
     if name == "conversation.status_changed":
+        payload = json.loads(row[5]) if row[5] else {}
         return plan.StatusMoved(at, str(payload.get("from") or status), str(payload.get("to") or status))
     if name == "conversation.human_requested":
         return plan.HumanAsked(at, status)
