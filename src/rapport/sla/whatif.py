@@ -44,8 +44,8 @@ SIGNALS = (
 )
 NOTE = (
     "The condition was checked against each conversation as it is now (its priority, team, tags and customer "
-    "today), not as it was when it was created. Conversations merged into another are left out. Clocks still "
-    "running at the end of the window count as open, neither met nor breached."
+    "today), not as it was when it was created. Conversations merged into another are left out. A clock still "
+    "running at the end of the window counts as breached when its deadline has passed, else as open."
 )
 
 
