@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from rapport.conversations import service as conversations
+from rapport.conversations.human import request_human
 from rapport.conversations.inbound import receive_inbound
 from rapport.conversations.inbound_types import Inbound
 from rapport.conversations.service import Changes
@@ -213,3 +214,34 @@ def test_batches_of_conversations_give_the_same_result(db, world, frozen_clock, 
     assert batched.conversations == whole.conversations == 4
     assert (batched.targets[0].met, batched.targets[0].breached) == (whole.targets[0].met, whole.targets[0].breached)
     assert batched.breaches == whole.breaches
+
+
+def test_next_reply_and_time_to_a_person(db, world, frozen_clock):
+    start = frozen_clock[0]
+    cid = _write_in(db, world, "Second question", "lu")  # 09:00
+    frozen_clock[0] = start + timedelta(minutes=30)
+    _reply(db, world, cid)  # the first reply; no next reply is owed yet
+    frozen_clock[0] = start + timedelta(hours=1)
+    with db.write() as s:  # 10:00 the customer writes again, 10:05 asks for a person
+        receive_inbound(
+            s,
+            SYSTEM,
+            Inbound(
+                inbox_id=world.email_inbox.id, sender_kind="email", sender_address="lu@customer.test",
+                conversation_id=cid, text="And another thing.",
+            ),
+        )  # fmt: skip
+    frozen_clock[0] = start + timedelta(hours=1, minutes=5)
+    with db.write() as s:
+        request_human(s, SYSTEM, cid, channel="email", via="chat_button")
+    frozen_clock[0] = start + timedelta(hours=2, minutes=30)
+    _reply(db, world, cid)  # 11:30 answers both
+    with db.write() as s:
+        result = whatif.replay(
+            s, _admin(world), condition=None, days=1,
+            targets=[{"kind": "next_reply", "seconds": HOUR, "business": False},
+                     {"kind": "human", "seconds": 2 * HOUR, "business": False}],
+        )  # fmt: skip
+    next_reply, human = result.targets
+    assert (next_reply.met, next_reply.breached, next_reply.median_seconds) == (0, 1, 90 * 60)
+    assert (human.met, human.breached, human.median_seconds) == (1, 0, 85 * 60)
