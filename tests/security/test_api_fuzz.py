@@ -13,6 +13,7 @@ hence the engine. The only failures accepted are the rules JSON Schema cannot st
 from __future__ import annotations
 
 import os
+import re
 
 import orjson
 import pytest
@@ -32,6 +33,7 @@ UNSTATABLE = {
         "a condition tree sent as JSON text: which operators and values a test takes depends on its field, and its "
         "depth and size on settings (docs/conditions.md); a query string's schema cannot say so"
     ),
+    ("POST /api/v1/sla/policies/order", "order"): "the ids must be those of the policies that exist, each once",
 }
 # A calendar spec (docs/calendars.md): whether a zone is a real IANA name, intervals overlap, a country has a
 # subdivision, a date or an instant exists; and whether a text is a readable iCal feed.
@@ -43,6 +45,15 @@ for _operation in ("POST /api/v1/calendars", "POST /api/v1/calendars/{calendar_i
     UNSTATABLE.update({(_operation, f): "a calendar's validity beyond its shape" for f in _CALENDAR_RULES})
 UNSTATABLE[("POST /api/v1/calendars/{calendar_id}/ical", "ical")] = "whether a text is a readable iCal feed"
 UNSTATABLE[("POST /api/v1/calendars/{calendar_id}/ical", "effective_from")] = "whether an instant exists"
+# Service policies (docs/sla-policies.md): a condition tree, as above; targets name calendars that must exist, each
+# kind at most once, and a first reply is never paused. The problem names the place (`condition.1`, `targets[0].…`).
+for _operation in (
+    "POST /api/v1/sla/policies",
+    "POST /api/v1/sla/policies/{policy_id}/versions",
+    "POST /api/v1/sla/what-if",
+):
+    UNSTATABLE[(_operation, "condition")] = "a condition tree: its tests' operators and values depend on their field"
+    UNSTATABLE[(_operation, "targets")] = "calendars that exist, one target of each kind, a first reply never paused"
 
 
 def _unstatable(ctx, failure, case, response) -> bool:
@@ -53,7 +64,13 @@ def _unstatable(ctx, failure, case, response) -> bool:
         fields = {e.get("field") for e in orjson.loads(response.content).get("errors", [])}
     except (orjson.JSONDecodeError, AttributeError):
         return True
-    return not fields or not all((case.operation.label, f) in UNSTATABLE for f in fields)
+    label = case.operation.label
+    return not fields or not all((label, f) in UNSTATABLE or (label, _root(f)) in UNSTATABLE for f in fields)
+
+
+def _root(field) -> str:
+    """A problem field's root: `condition.0.value` and `targets[1].calendar_id` are named by `condition`, `targets`."""
+    return re.split(r"[.\[]", field, maxsplit=1)[0] if isinstance(field, str) else field
 
 
 def _config(token: str) -> SchemathesisConfig:

@@ -7,11 +7,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from rapport.conversations import service as conversations
+from rapport.conversations.human import request_human
 from rapport.conversations.inbound import receive_inbound
 from rapport.conversations.inbound_types import Inbound
 from rapport.conversations.service import Changes
 from rapport.kernel.permissions import SYSTEM, Actor, Role
-from rapport.models import Event
+from rapport.kit.calendar_spec import Calendar
+from rapport.models import CalendarVersion, Event
 from rapport.models.enums import Priority, Status
 from rapport.sla import whatif
 from tests.conftest import World
@@ -172,3 +174,74 @@ def test_the_api_replays_and_refuses_a_window_beyond_the_setting(client, world, 
     assert r.status_code == 422 and "unknown field 'mood'" in r.json()["detail"]
     r = client.post("/api/v1/sla/what-if", json=body, headers=World.auth(world.agent_token))
     assert r.status_code == 403
+
+
+def test_a_clock_counts_on_the_calendar_version_in_force_when_it_starts(db, world, frozen_clock, office):
+    start = frozen_clock[0]  # Monday 09:00; office hours until noon, then around the clock
+    always = {
+        "timezone": "UTC",
+        "weekly": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    }
+    with db.write() as s:
+        spec = Calendar.from_dict(always).to_dict()
+        s.add(
+            CalendarVersion(calendar_id=office, effective_from=start + timedelta(hours=3), spec=spec, created_at=start)
+        )
+    early = _write_in(db, world, "Before noon", "ja")  # 09:00, on office hours
+    frozen_clock[0] = start + timedelta(hours=4)
+    late = _write_in(db, world, "After noon", "ko")  # 13:00, around the clock
+    frozen_clock[0] = start + timedelta(hours=9)  # 18:00
+    _reply(db, world, early)
+    _reply(db, world, late)
+    with db.write() as s:
+        result = whatif.replay(
+            s, _admin(world), condition=None, days=1,
+            targets=[{"kind": "first_reply", "seconds": 10 * HOUR, "calendar_id": office}],
+        )  # fmt: skip
+    (first,) = result.targets
+    # 09:00-17:00 on office hours (8 h), 13:00-18:00 around the clock (5 h)
+    assert (first.met, first.median_seconds, first.p90_seconds) == (2, 5 * HOUR, 8 * HOUR)
+
+
+def test_batches_of_conversations_give_the_same_result(db, world, frozen_clock, monkeypatch):
+    _history(db, world, frozen_clock)
+    targets = [{"kind": "first_reply", "seconds": HOUR, "business": False}]
+    with db.write() as s:
+        whole = whatif.replay(s, _admin(world), condition=None, days=1, targets=targets)
+    monkeypatch.setattr(whatif, "STREAM_BATCH", 1)
+    with db.read() as s:  # a read session too: on PostgreSQL it runs in autocommit
+        batched = whatif.replay(s, _admin(world), condition=None, days=1, targets=targets)
+    assert batched.conversations == whole.conversations == 4
+    assert (batched.targets[0].met, batched.targets[0].breached) == (whole.targets[0].met, whole.targets[0].breached)
+    assert batched.breaches == whole.breaches
+
+
+def test_next_reply_and_time_to_a_person(db, world, frozen_clock):
+    start = frozen_clock[0]
+    cid = _write_in(db, world, "Second question", "lu")  # 09:00
+    frozen_clock[0] = start + timedelta(minutes=30)
+    _reply(db, world, cid)  # the first reply; no next reply is owed yet
+    frozen_clock[0] = start + timedelta(hours=1)
+    with db.write() as s:  # 10:00 the customer writes again, 10:05 asks for a person
+        receive_inbound(
+            s,
+            SYSTEM,
+            Inbound(
+                inbox_id=world.email_inbox.id, sender_kind="email", sender_address="lu@customer.test",
+                conversation_id=cid, text="And another thing.",
+            ),
+        )  # fmt: skip
+    frozen_clock[0] = start + timedelta(hours=1, minutes=5)
+    with db.write() as s:
+        request_human(s, SYSTEM, cid, channel="email", via="chat_button")
+    frozen_clock[0] = start + timedelta(hours=2, minutes=30)
+    _reply(db, world, cid)  # 11:30 answers both
+    with db.write() as s:
+        result = whatif.replay(
+            s, _admin(world), condition=None, days=1,
+            targets=[{"kind": "next_reply", "seconds": HOUR, "business": False},
+                     {"kind": "human", "seconds": 2 * HOUR, "business": False}],
+        )  # fmt: skip
+    next_reply, human = result.targets
+    assert (next_reply.met, next_reply.breached, next_reply.median_seconds) == (0, 1, 90 * 60)
+    assert (human.met, human.breached, human.median_seconds) == (1, 0, 85 * 60)

@@ -57,21 +57,21 @@ def reorder_policies(body: OrderIn, session: DB, actor: Me):
     return [_out(session, p) for p in policies.reorder(session, actor, body.ids)]
 
 
-@router.get("/policies/{policy_id}", dependencies=[requires("read")], response_model=PolicyDetail)
+@router.get("/policies/{policy_id:int}", dependencies=[requires("read")], response_model=PolicyDetail)
 def get_policy(policy_id: Id, session: DB, actor: Me):
     """One policy with every version, newest effective date first."""
     authorize(actor, "directory.read")
     return _detail(session, policies.get(session, policy_id))
 
 
-@router.patch("/policies/{policy_id}", dependencies=[requires("admin")], response_model=PolicyOut)
+@router.patch("/policies/{policy_id:int}", dependencies=[requires("admin")], response_model=PolicyOut)
 def patch_policy(policy_id: Id, body: PolicyPatch, session: DB, actor: Me):
     """Rename, describe, switch off (`active: false`) or on a policy (admins); its versions stay as they are."""
     return _out(session, policies.update(session, actor, policy_id, **body.model_dump(exclude_unset=True)))
 
 
 @router.post(
-    "/policies/{policy_id}/versions", dependencies=[requires("admin")], response_model=VersionOut, status_code=201
+    "/policies/{policy_id:int}/versions", dependencies=[requires("admin")], response_model=VersionOut, status_code=201
 )
 def add_version(policy_id: Id, body: VersionIn, session: DB, actor: Me):
     """A new version of the policy's condition and targets, in force from `effective_from` (now) (admins)."""

@@ -1,7 +1,7 @@
 """Service targets: policies on business-hours calendars, the clocks they run on conversations, where people see
-them."""
+them, and the achievement report."""
 
-from rapport.kernel.registry import Domain, admin
+from rapport.kernel.registry import Domain, NavEntry, admin
 
 DOMAIN = Domain(
     "sla",
@@ -12,7 +12,8 @@ DOMAIN = Domain(
         "rapport.sla.api:router",  # policies and what-if
         "rapport.sla.clock_api:router",  # a conversation's clocks (read side)
     ),
-    page_routers=("rapport.sla.admin_views:router",),
+    page_routers=("rapport.sla.admin_views:router", "rapport.sla.report_views:router"),
+    navigation=(NavEntry("reports.sla", "Targets", "/reports/sla", order=45, permission="supervisor.console"),),
     admin_sections=(
         admin(
             "admin.sla",

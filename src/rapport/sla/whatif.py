@@ -10,13 +10,14 @@ once per version; a clock counts on the version in force when it starts, as the 
 from __future__ import annotations
 
 import bisect
+import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import groupby
 
-from sqlalchemy import and_, select
+from sqlalchemy import Text, cast, select, tuple_
 from sqlalchemy.orm import Session
 
 from rapport.conditions import model as conditions
@@ -33,7 +34,7 @@ from rapport.sla.core import Clock
 from rapport.sla.targets import LABELS, Target
 
 BREACHES_SHOWN = 50  # the breached conversations a result lists (the total is given beside them)
-STREAM_BATCH = 2000
+STREAM_BATCH = 1000  # conversations per batch (their ids are one IN list)
 SIGNALS = (
     "message.received",
     "message.sent",
@@ -43,8 +44,8 @@ SIGNALS = (
 )
 NOTE = (
     "The condition was checked against each conversation as it is now (its priority, team, tags and customer "
-    "today), not as it was when it was created. Conversations merged into another are left out. Clocks still "
-    "running at the end of the window count as open, neither met nor breached."
+    "today), not as it was when it was created. Conversations merged into another are left out. A clock still "
+    "running at the end of the window counts as breached when its deadline has passed, else as open."
 )
 
 
@@ -76,12 +77,12 @@ class Tally:
     @property
     def median_seconds(self) -> int | None:
         """The median of what the stopped clocks measured."""
-        return _rank(self.measured, 0.5)
+        return nearest_rank(self.measured, 0.5)
 
     @property
     def p90_seconds(self) -> int | None:
         """The 90th percentile of what the stopped clocks measured."""
-        return _rank(self.measured, 0.9)
+        return nearest_rank(self.measured, 0.9)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class Result:
         return len(self.breaches)
 
 
-def _rank(values: list[int], share: float) -> int | None:
+def nearest_rank(values: list[int], share: float) -> int | None:
     """The nearest-rank percentile (a value that was measured, never an interpolation)."""
     if not values:
         return None
@@ -138,6 +139,11 @@ class Calendars:
                     errors=[{"field": "targets", "message": f"calendar {calendar_id} has no hours"}],
                 )
 
+    @property
+    def fixed(self) -> bool:
+        """Whether every calendar has a single version (so the instant never changes which one counts)."""
+        return all(len(parsed) == 1 for parsed in self._parsed.values())
+
     def at(self, calendar_id: int, at: datetime) -> tuple[int, Calendar]:
         """The version in force at `at` (the first one before any was), with its index."""
         index = max(0, bisect.bisect_right(self._starts[calendar_id], at) - 1)
@@ -151,9 +157,14 @@ class Promises:
         self._targets = targets
         self._calendars = calendars
         self._cache: dict[tuple, dict[str, plan.Promise]] = {}
+        self._fixed = None
+        # Most calendars have one version in the window: then every clock counts on the same promises.
+        self._fixed = self.at(datetime.min.replace(tzinfo=UTC)) if calendars.fixed else None
 
     def at(self, at: datetime) -> dict[str, plan.Promise]:
         """Promises for clocks starting at `at`."""
+        if self._fixed is not None:
+            return self._fixed
         picked = [self._calendars.at(t.calendar_id, at) if t.calendar_id else (None, None) for t in self._targets]
         key = tuple(i for i, _ in picked)
         if key not in self._cache:
@@ -205,28 +216,44 @@ def replay(
 
 
 def _stream(session: Session, node, since: datetime, until: datetime) -> Iterator[tuple[int, datetime, list]]:
-    """Each matching conversation created in the window with its lifecycle events, in order, read in batches."""
+    """Each matching conversation created in the window with its lifecycle events in order, read in batches.
+
+    Keyset batches (by creation time, then id: the order of ix_conversations_created), not a server-side cursor:
+    PostgreSQL reads run in autocommit, where a cursor cannot stay open, and each batch is one short statement.
+    """
     c, e = Conversation.__table__.c, Event.__table__.c
-    on = and_(e.conversation_id == c.id, e.name.in_(SIGNALS), e.occurred_at <= until)
-    query = (
-        select(c.id, c.created_at, e.name, e.occurred_at, e.actor_kind, e.payload)
-        .select_from(Conversation.__table__.outerjoin(Event.__table__, on))
-        .where(c.created_at >= since, c.created_at < until, c.merged_into_id.is_(None), condition_sql.bound(node))
-        .order_by(c.id, e.id)
-    )
-    result = session.execute(query.execution_options(yield_per=STREAM_BATCH))
-    for (conversation_id, created_at), rows in groupby(result, key=lambda r: (r[0], r[1])):
-        yield conversation_id, created_at, [r for r in rows if r[2] is not None]
+    matching = (c.created_at >= since, c.created_at < until, c.merged_into_id.is_(None), condition_sql.bound(node))
+    after: tuple[datetime, int] | None = None
+    while True:
+        query = select(c.id, c.created_at).where(*matching)
+        if after is not None:
+            query = query.where(tuple_(c.created_at, c.id) > tuple_(*after))
+        batch = session.execute(query.order_by(c.created_at, c.id).limit(STREAM_BATCH)).all()
+        if not batch:
+            return
+        after = (batch[-1].created_at, batch[-1].id)
+        events = session.execute(
+            # The payload as text, parsed only for the status changes that need it (the other events need none).
+            select(e.conversation_id, e.id, e.name, e.occurred_at, e.actor_kind, cast(e.payload, Text))
+            .where(e.conversation_id.in_([r.id for r in batch]), e.name.in_(SIGNALS), e.occurred_at <= until)
+            .order_by(e.conversation_id, e.id)
+        )
+        by_conversation = {key: list(rows) for key, rows in groupby(events, key=lambda r: r[0])}
+        for row in batch:
+            yield row.id, row.created_at, by_conversation.get(row.id, [])
+        if len(batch) < STREAM_BATCH:
+            return
 
 
 def _signal(row, status: str, replied: bool) -> plan.Signal | None:
-    name, at, actor_kind, payload = row[2], row[3], row[4], row[5] or {}
+    name, at, actor_kind = row[2], row[3], row[4]
     if name == "message.received":
         return plan.CustomerWrote(at, status, replied)
     if name == "message.sent":
         # An auto-reply or a system message keeps no promise: only a person's reply does.
         return plan.PersonReplied(at, status) if actor_kind == "agent" else None
     if name == "conversation.status_changed":
+        payload = json.loads(row[5]) if row[5] else {}
         return plan.StatusMoved(at, str(payload.get("from") or status), str(payload.get("to") or status))
     if name == "conversation.human_requested":
         return plan.HumanAsked(at, status)
@@ -243,7 +270,9 @@ def _fold(promises: Promises, created_at: datetime, rows: list, until: datetime)
 
     def apply(signal: plan.Signal) -> None:
         for kind, clock in list(clocks.items()):
-            clocks[kind], _ = core.fire(clock, signal.at)
+            due = clock.next_at
+            if due is not None and due <= signal.at:  # a warning or a deadline came before this signal
+                clocks[kind], _ = core.fire(clock, signal.at)
         out = plan.react(promises.at(signal.at), clocks, signal)
         done.extend(out.stopped)
         for kind, clock in out.clocks.items():
