@@ -92,3 +92,27 @@ def test_service_targets_meet_the_bar(new_page, db, world, server, viewport):
     (OUT / f"axe-summary-sla-{viewport}.json").write_text(json.dumps(summary, indent=1))
     problems = {name: issues for name, issues in found.items() if issues}
     assert not problems, json.dumps(problems, indent=1)
+
+
+def test_deadlines_move_on_while_the_page_is_open(new_page, db, world, server):
+    """A deadline's words follow the clock between refreshes: 'due in 25 min' becomes 'late by …', and Breached."""
+    ids = seed(db, world)
+    page = new_page(viewport=VIEWPORTS["laptop"])
+    sign_in(page, *ADA)
+    page.clock.install(time=datetime.now(UTC))
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto("/inbox/due")
+    row = page.locator(f'tr[data-href="/conversations/{ids["soon"]}"] .due-cell')
+    expect(row).to_contain_text("Due soon")
+    page.clock.fast_forward("30:00")
+    expect(row.locator(".pill")).to_have_text("Breached")
+    expect(row.locator("time")).to_have_text(re.compile(r"late by \d+ min"))
+    page.goto(f"/conversations/{ids['soon']}")
+    first = page.locator('[data-clock="first_reply"]')
+    expect(first).to_contain_text(re.compile(r"due in 2\d min"))
+    page.clock.fast_forward("31:00")
+    expect(first.locator(".pill")).to_have_text("Breached")
+    expect(first.locator("time[data-due]")).to_have_text(re.compile(r"late by \d+ min"))
+    expect(page.locator('[data-clock="resolution"]')).to_contain_text("paused (pending), 23 h left")  # stands still
+    assert errors == []

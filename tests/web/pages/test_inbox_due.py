@@ -107,7 +107,7 @@ def test_the_inbox_page_has_the_due_column_the_view_and_the_sort(client, world, 
     row = html[html.index(f'data-href="/conversations/{due["soon"]}"') :]
     row = row[: row.index("</tr>")]
     assert re.search(
-        r'class="pill sla-warn">Due soon</span>\s*<time datetime="[^"]+" title="Due [^"]+">due in 25 min', row
+        r'class="pill sla-warn">Due soon</span>\s*<time datetime="[^"]+" title="Due [^"]+" data-due>due in 25 min', row
     )
     late = html[html.index(f'data-href="/conversations/{due["late"]}"') :]
     assert "Breached</span>" in late[: late.index("</tr>")] and "late by 5 min" in late[: late.index("</tr>")]
