@@ -114,6 +114,7 @@ def main() -> None:
     cases = {"floor: SELECT 1": lambda s: s.execute(text("SELECT 1"))}
     for key in ("all", "mine", "unassigned", "teams", "waiting", "due"):
         cases[f"view {key}"] = lambda s, key=key: inbox.view(s, actor, key)
+    cases["view all by due"] = lambda s: inbox.view(s, actor, "all", sort="due")
     cases["view mine by due"] = lambda s: inbox.view(s, actor, "mine", sort="due")
     cases["view counts"] = lambda s: inbox.counts(s, actor)
     cases["api active"] = lambda s: repository.page(s, All(all=[active]), sort="updated_desc", after=None, limit=51)
