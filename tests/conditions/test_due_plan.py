@@ -81,3 +81,14 @@ def test_the_due_soon_count(db, world, settings):
     with db.read() as s:
         counts = {c.key: c.count for c in inbox.counts(s, _agent(world))}
     assert counts["due"] == 1000  # of the 2,000 active ones, every other has a deadline
+
+
+def test_sort_by_due_reads_indexes_in_order_never_sorting_the_view(db, world):
+    """Sort by due on All active: the deadlines off the due index, then the rest off the view's own index."""
+    _conversations(db, world)
+    agent = _agent(world)
+    plan = _plan(db, lambda s: inbox.view(s, agent, "all", sort="due"))
+    assert "ix_conversations_active_due" in plan and "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+    rest = cursor.encode(["due", None, 10**6, (T0 + timedelta(days=30)).isoformat()])  # past the deadlines
+    plan = _plan(db, lambda s: inbox.view(s, agent, "all", sort="due", after=rest))
+    assert "ix_conversations_active_all" in plan and "TEMP B-TREE" not in plan and "Sort" not in plan, plan

@@ -17,7 +17,7 @@ from rapport.models import Agent, Conversation, Customer, Event, Inbox, Message,
 class InboxQuery:
     """What an inbox view shows: the conversations meeting its condition, in its order — newest first by "updated"
     or "created"; "waiting": oldest inbound message first (docs/conditions.md); "due": nearest deadline first, those
-    without one last; "due_soon": only those with a deadline, nearest first (the Due soon view)."""
+    without one after them by last update; "due_soon": only those with a deadline, nearest first (Due soon)."""
 
     condition: Node
     order: str = "updated"
@@ -32,16 +32,17 @@ class InboxQuery:
 @dataclass(frozen=True)
 class Keyset:
     """Where a page starts: strictly past the row with this (sort value, id), older ones, or newer when `newer`.
-    The value is None only in the "due" order, past its deadlines (rows without one come last)."""
+    In the "due" order the value is None past the deadlines, where rows go by `updated` (then id)."""
 
     value: datetime | None
     id: int
     newer: bool = False
+    updated: datetime | None = None
 
 
 # Written as the partial index `ix_conversations_active_due` says it, so the planner can prove the index holds the rows.
 HAS_DUE_SQL = "sla_due_at IS NOT NULL"
-ASCENDING = frozenset({"waiting", "due", "due_soon"})
+ASCENDING = frozenset({"waiting", "due_soon"})
 
 
 def _indexed(flt: InboxQuery) -> list:
@@ -105,43 +106,60 @@ def inbox_page(session: Session, flt: InboxQuery, *, limit: int, start: Keyset |
     reverse and turned round.
     """
     query = listed().where(*_indexed(flt), *_others(flt, Conversation.__table__.c))
+    if flt.order == "due":
+        return _due_page(session, query, limit=limit, start=start)
+    column = sort_column(flt)
     ascending = flt.order in ASCENDING  # the view's own direction
     if start is not None and start.newer:
         ascending = not ascending  # read towards the newer end, nearest first
-    if flt.order == "due":
-        query = _due_order(query, start, ascending)
-    else:
-        column = sort_column(flt)
-        if start is not None:
-            past = column > start.value if ascending else column < start.value
-            tie = Conversation.id > start.id if ascending else Conversation.id < start.id
-            query = query.where(or_(past, and_(column == start.value, tie)))
-        order = (column.asc(), Conversation.id.asc()) if ascending else (column.desc(), Conversation.id.desc())
-        query = query.order_by(*order)
-    rows = list(session.execute(query.limit(limit)))
+    if start is not None:
+        past = column > start.value if ascending else column < start.value
+        tie = Conversation.id > start.id if ascending else Conversation.id < start.id
+        query = query.where(or_(past, and_(column == start.value, tie)))
+    order = (column.asc(), Conversation.id.asc()) if ascending else (column.desc(), Conversation.id.desc())
+    rows = list(session.execute(query.order_by(*order).limit(limit)))
     if start is not None and start.newer:
         rows.reverse()
     return rows
 
 
-def _due_order(query: Select, start: Keyset | None, ascending: bool) -> Select:
-    """Sort by due: the nearest deadline first, rows without one after them (by id); `ascending` False reads the
-    same order backwards. Portable: "no deadline" is an explicit first sort key, not NULLS LAST."""
-    due, ident = Conversation.sla_due_at, Conversation.id
-    none = case((due.is_(None), 1), else_=0)
-    if start is not None and ascending:
-        if start.value is None:
-            query = query.where(due.is_(None), ident > start.id)
+def _due_page(session: Session, query: Select, *, limit: int, start: Keyset | None) -> list[Row]:
+    """Sort by due: the rows with a deadline, nearest first by (sla_due_at, id), then those without one in the
+    view's usual order (latest update first).
+
+    Two statements rather than one sort key, so each reads an index in order — the deadlines
+    `ix_conversations_active_due` (its predicate written literally), the rest the view's own index — and a page
+    never sorts the whole view. A page read backwards takes the parts the other way round.
+    """
+    due, updated, ident = Conversation.sla_due_at, Conversation.updated_at, Conversation.id
+    forward = start is None or not start.newer
+    in_rest = start is not None and start.value is None
+    parts = ["due", "rest"] if forward else ["rest", "due"]
+    rows: list[Row] = []
+    for part in parts:
+        if start is not None and (
+            part == "due" and forward and in_rest or part == "rest" and not forward and not in_rest
+        ):
+            continue  # the cursor is past this part already
+        if part == "due":
+            page = query.where(text(HAS_DUE_SQL))
+            if start is not None and not in_rest:
+                past, tie = (due > start.value, ident > start.id) if forward else (due < start.value, ident < start.id)
+                page = page.where(or_(past, and_(due == start.value, tie)))
+            page = page.order_by(*((due.asc(), ident.asc()) if forward else (due.desc(), ident.desc())))
         else:
-            query = query.where(or_(due > start.value, and_(due == start.value, ident > start.id), due.is_(None)))
-    elif start is not None:
-        if start.value is None:
-            query = query.where(or_(due.is_not(None), and_(due.is_(None), ident < start.id)))
-        else:
-            query = query.where(due.is_not(None), or_(due < start.value, and_(due == start.value, ident < start.id)))
-    if ascending:
-        return query.order_by(none.asc(), due.asc(), ident.asc())
-    return query.order_by(none.desc(), due.desc(), ident.desc())
+            page = query.where(due.is_(None))
+            if in_rest:
+                value = start.updated
+                past, tie = (updated < value, ident < start.id) if forward else (updated > value, ident > start.id)
+                page = page.where(or_(past, and_(updated == value, tie)))
+            page = page.order_by(*((updated.desc(), ident.desc()) if forward else (updated.asc(), ident.asc())))
+        rows += session.execute(page.limit(limit - len(rows)))
+        if len(rows) >= limit:
+            break
+    if not forward:
+        rows.reverse()
+    return rows
 
 
 def inbox_counts(session: Session, flts: list[InboxQuery], *, cap: int, scan: int) -> list[tuple[int, bool]]:

@@ -41,6 +41,8 @@ class ClockView:
     seconds_left: int | None
     business: bool
     paused_reason: str | None
+    # Its deadline moves on with the clock (running, or breached and not stopped): pages keep the words fresh.
+    counting: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ def clock_view(clock, *, now: datetime, tz: str | None = None) -> ClockView:
     """
     due_at = _aware(clock.due_at)
     state, left, reason = clock.state, None, clock.paused_reason
+    counting = due_at is not None and (state == "running" or (state == "breached" and clock.stopped_at is None))
     if state == "running" and due_at is not None:
         left = int((due_at - now).total_seconds())
         if left <= 0:  # the due-time job has not got to it yet: it is late all the same
@@ -162,6 +165,7 @@ def clock_view(clock, *, now: datetime, tz: str | None = None) -> ClockView:
         seconds_left=left,
         business=clock.calendar_version_id is not None,
         paused_reason=reason if state == "paused" else None,
+        counting=counting,
     )
 
 

@@ -60,33 +60,35 @@ def test_the_due_soon_view_is_counted_and_ignores_the_agents_sort(db, world, due
     assert [r.id for r in shown.rows] == [due["late"], due["soon"], due["later"]]
 
 
-def test_sort_by_due_puts_rows_without_a_deadline_last(db, world, due):
+def test_sort_by_due_puts_rows_without_a_deadline_last_by_update(db, world, due):
     with db.read() as s:
         shown = inbox.view(s, _agent(world), "all", sort="due")
-    none_last = sorted([due["paused"], due["none"]])
-    assert [r.id for r in shown.rows] == [due["late"], due["soon"], due["later"], *none_last]
+    rest = [due["none"], due["paused"]]  # then the view's usual order: latest update first
+    assert [r.id for r in shown.rows] == [due["late"], due["soon"], due["later"], *rest]
     assert shown.sort == "due" and due["none"] not in shown.due
 
 
+@pytest.mark.parametrize("size", [1, 2, 3])
 @pytest.mark.parametrize("key", ["all", "due"])
-def test_sort_by_due_pages_by_keyset_both_ways(db, world, due, settings, key):
-    settings.inbox_page_size = 2
-    actor, seen, after = _agent(world), [], None
-    pages = []
+def test_sort_by_due_pages_by_keyset_both_ways(db, world, due, settings, key, size):
+    """Forward to the end and back to the start again, across the turn from deadlines to the rest."""
+    settings.inbox_page_size = size
+    actor = _agent(world)
+    forward, backward = [], []
     with db.read() as s:
-        while True:
-            page = inbox.view(s, actor, key, sort="due", after=after)
-            pages.append(page)
-            seen += [r.id for r in page.rows]
-            if page.older is None:
-                break
-            after = page.older
-        back = inbox.view(s, actor, key, sort="due", before=pages[-1].newer)
+        page = inbox.view(s, actor, key, sort="due")
+        forward.append([r.id for r in page.rows])
+        while page.older:
+            page = inbox.view(s, actor, key, sort="due", after=page.older)
+            forward.append([r.id for r in page.rows])
+        while page.newer:
+            page = inbox.view(s, actor, key, sort="due", before=page.newer)
+            backward.append([r.id for r in page.rows])
     expected = [due["late"], due["soon"], due["later"]]
     if key == "all":
-        expected += sorted([due["paused"], due["none"]])
-    assert seen == expected
-    assert [r.id for r in back.rows] == [r.id for r in pages[-2].rows]
+        expected += [due["none"], due["paused"]]
+    assert [i for p in forward for i in p] == expected
+    assert backward == forward[-2::-1]  # each page back is the page it came from
 
 
 def test_a_cursor_of_another_order_is_refused(db, world, due, settings):
@@ -107,7 +109,7 @@ def test_the_inbox_page_has_the_due_column_the_view_and_the_sort(client, world, 
     row = html[html.index(f'data-href="/conversations/{due["soon"]}"') :]
     row = row[: row.index("</tr>")]
     assert re.search(
-        r'class="pill sla-warn">Due soon</span>\s*<time datetime="[^"]+" title="Due [^"]+">due in 25 min', row
+        r'class="pill sla-warn">Due soon</span>\s*<time datetime="[^"]+" title="Due [^"]+" data-due>due in 25 min', row
     )
     late = html[html.index(f'data-href="/conversations/{due["late"]}"') :]
     assert "Breached</span>" in late[: late.index("</tr>")] and "late by 5 min" in late[: late.index("</tr>")]

@@ -25,8 +25,26 @@
     const d = Math.round(s / 86400);
     return `${d} day${d === 1 ? "" : "s"} ago`;
   }
+  // Deadlines ("due in 25 min", "late by 5 min") move on with the clock too, worded as sla/present.py words them;
+  // one that passes turns to Breached at once, the word written as well as the colour.
+  function span(s) {
+    if (s < 60) return "<1 min";
+    const m = Math.floor(s / 60), d = Math.floor(m / 1440), h = Math.floor((m % 1440) / 60), r = m % 60;
+    if (d) return `${d} day${d === 1 ? "" : "s"}` + (h ? ` ${h} h` : "");
+    if (h) return `${h} h` + (r ? ` ${r} min` : "");
+    return `${r} min`;
+  }
+  function deadlines() {
+    document.querySelectorAll("time[data-due]").forEach((t) => {
+      const left = Math.round((Date.parse(t.dateTime) - Date.now()) / 1000);
+      t.textContent = left > 0 ? `due in ${span(left)}` : `late by ${span(-left)}`;
+      const pill = left > 0 ? null : t.closest("[data-deadline]").querySelector(".pill");
+      if (pill && !pill.classList.contains("sla-late")) { pill.className = "pill sla-late"; pill.textContent = "Breached"; }
+    });
+  }
   setInterval(() => {
     document.querySelectorAll("time[data-relative]").forEach((t) => { t.textContent = ago(t.dateTime); });
+    deadlines();
   }, 60000);
 
   // The wait before a live refresh (kept in step with bench/live_pages.py, which does what this page does).

@@ -150,17 +150,21 @@ def _cursor(flt: InboxQuery, row: Row) -> str:
         "due": row.sla_due_at,
         "due_soon": row.sla_due_at,
     }.get(_kind(flt), row.updated_at)
-    return cursor.encode([_kind(flt), value.isoformat() if value is not None else None, row.id])
+    if _kind(flt) == "due" and value is None:  # past the deadlines: the rest go by last update
+        return cursor.encode(["due", None, row.id, row.updated_at.isoformat()])
+    return cursor.encode([_kind(flt), value.isoformat(), row.id])
 
 
 def _keyset(flt: InboxQuery, raw: str, *, newer: bool) -> Keyset:
     try:
-        kind, value, last_id = cursor.decode(raw)
+        kind, value, last_id, *rest = cursor.decode(raw)
         if kind != _kind(flt):
             raise ValueError(kind)
-        if value is None and kind != "due":  # only sort by due lists rows without a value (no deadline)
-            raise ValueError(value)
-        return Keyset(None if value is None else datetime.fromisoformat(value), int(last_id), newer=newer)
+        if value is None:  # sort by due, past the deadlines: where among the rest, by last update
+            if kind != "due" or len(rest) != 1:
+                raise ValueError(value)
+            return Keyset(None, int(last_id), newer=newer, updated=datetime.fromisoformat(rest[0]))
+        return Keyset(datetime.fromisoformat(value), int(last_id), newer=newer)
     except (ValueError, TypeError) as exc:
         raise Invalid(
             "This page link is out of date; start again from the view's first page.",
