@@ -14,6 +14,7 @@ from rapport.conversations.attachments import IncomingFile
 from rapport.kit.schema import Id, Int, Str
 from rapport.models import ChatVisitor
 from rapport.realtime import sse
+from rapport.routing.queue import REFRESH_SECONDS, Standing
 from rapport.routing.wait import Wait
 from rapport.web.deps import DB, PUBLIC, client_address, requires
 from rapport.web.errors import problem_response
@@ -45,6 +46,21 @@ def _wait(wait: Wait) -> dict:
     }
 
 
+def _standing(st: Standing) -> dict:
+    return {
+        "waiting": st.waiting,
+        "position": st.position,
+        "agents_online": st.agents_online,
+        "available": st.available,
+        "seconds": st.seconds,
+        "answered_by": st.answered_by,
+        "position_text": st.position_text(),
+        "wait_text": st.wait_text(),
+        # Ask again after this many seconds while waiting (the agent's reply also arrives on the stream).
+        "refresh_seconds": REFRESH_SECONDS if st.waiting else None,
+    }
+
+
 Client = Annotated[str, Depends(client_address)]
 
 
@@ -59,6 +75,18 @@ def start(key: Str, body: VisitorIn, session: DB, client: Client) -> dict:
 def status(key: Str, session: DB) -> dict:
     """Whether a person is available and the expected wait (offer email when nobody is)."""
     return _wait(service.inbox_wait(session, key))
+
+
+@router.get("/theme")
+def theme(key: Str, session: DB) -> dict:
+    """The widget's colours from the inbox's settings.theme (the defaults when none are set)."""
+    return service.theme(session, key)
+
+
+@router.get("/queue")
+def queue(session: DB, me: Visitor) -> dict:
+    """The visitor's place in the human queue and the expected wait, or the name of the agent who answered."""
+    return _standing(service.standing(session, me))
 
 
 @router.get("/messages")
@@ -83,9 +111,13 @@ def post_message(body: ChatMessageIn, session: DB, me: Visitor, client: Client) 
 
 @router.post("/person")
 def talk_to_person(body: PersonIn, session: DB, me: Visitor, client: Client) -> dict:
-    """Go to the human queue now; answers the expected wait (or that nobody is available)."""
+    """Go to the human queue now; answers the place in the queue and the expected wait (or that nobody is available).
+
+    `wait` is the inbox-wide estimate from before the request (kept for older widgets); `queue` is this chat's own
+    standing, as `GET .../queue` reads it.
+    """
     conv_id, wait = service.ask_for_person(session, me, text=body.text, client=client)
-    return {"conversation_id": conv_id, "wait": _wait(wait)}
+    return {"conversation_id": conv_id, "wait": _wait(wait), "queue": _standing(service.standing(session, me))}
 
 
 @router.post("/email", status_code=202)
