@@ -141,10 +141,14 @@ def confirm_email(body: CodeIn, request: Request, session: DB, me: Visitor) -> d
 
 @router.post("/typing", status_code=204)
 async def typing(body: TypingIn, request: Request, key: Str, x_rapport_visitor: TokenHeader = None):
-    """The visitor is typing (or stopped): shown to the agents on the conversation, never stored."""
+    """The visitor is typing (or stopped): shown to the agents on the conversation, never stored.
+
+    A repeated state within 2 s is dropped; more than RAPPORT_TYPING_SIGNALS_PER_MINUTE signals a minute answer 429.
+    """
     push = await _as_visitor(request, key, x_rapport_visitor, lambda s, me: service.typing(s, me, state=body.state))
-    if push is not None:
-        await request.app.state.hub.emit(push)
+    hub = request.app.state.hub
+    if push is not None and hub.typing.allow(f"visitor:{push.data['who']['id']}", body.state):
+        await hub.emit(push)
     return Response(status_code=204)
 
 
