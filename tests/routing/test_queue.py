@@ -122,3 +122,20 @@ def test_a_long_queue_is_counted_only_up_to_the_cap(db, world, frozen_clock, mon
         st = standing(s, last)
     assert st.position == 4  # 1 + (cap + 1): the count stopped there
     assert st.position_text() == "More than 2 people are ahead of you in the queue."
+
+
+def test_the_inbox_wait_before_asking_counts_this_inbox_only(db, world, settings, frozen_clock):
+    with db.write() as s:
+        other = inboxes.create(s, SYSTEM, name="Other", channel="api").id
+    _ask(db, world.api_inbox.id, "a@x.net", frozen_clock)
+    _ask(db, other, "b@x.net", frozen_clock)
+    closed = _ask(db, world.api_inbox.id, "c@x.net", frozen_clock)
+    with db.write() as s:
+        s.get(Conversation, closed).status = "closed"
+    with db.read() as s:
+        assert queue.inbox_wait(s, world.api_inbox.id).waiting == 1
+        assert queue.inbox_wait(s, world.api_inbox.id).seconds is None  # nobody online
+    _online(db, world.agent.id)
+    with db.read() as s:
+        # One ahead, one agent, no recent answers: two rounds of the default.
+        assert queue.inbox_wait(s, world.api_inbox.id).seconds == 2 * settings.expected_wait_default_seconds

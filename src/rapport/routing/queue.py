@@ -18,9 +18,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from rapport.config import get_settings
 from rapport.kit.clock import now
 from rapport.models import Agent, Conversation, Event
 from rapport.models.enums import ACTIVE_STATUSES, Availability
+from rapport.routing.wait import Wait
 
 WINDOW = timedelta(hours=2)  # how far back answered requests inform the estimate
 RECENT_ANSWERS = 500  # the newest answers (all inboxes) read for it, at most
@@ -44,7 +46,7 @@ class Standing:
         return self.agents_online > 0
 
     def position_text(self) -> str:
-        """ "You are number N in the queue." (empty when not waiting)."""
+        """The place in words, such as "You are number 3 in the queue." (empty when not waiting)."""
         if not self.waiting or self.position is None:
             return ""
         if self.position - 1 > MAX_COUNTED:
@@ -81,24 +83,38 @@ def standing(session: Session, conversation_id: int) -> Standing:
     return Standing(True, place, online, seconds)
 
 
+def inbox_wait(session: Session, inbox_id: int) -> Wait:
+    """The wait a newcomer to the inbox's human queue can expect before asking: the default per round without
+    recent answers, None when no agent is online."""
+    online = agents_online(session)
+    waiting = _count(session, _waiting(inbox_id))
+    if online == 0:
+        return Wait(waiting, 0, None)
+    per_round = median_wait(session, inbox_id) or get_settings().expected_wait_default_seconds
+    return Wait(waiting, online, int(math.ceil((waiting + 1) / online) * per_round))
+
+
 def position(session: Session, inbox_id: int, requested_at: datetime, conversation_id: int) -> int:
     """1 + the active conversations of the inbox that asked for a person earlier (capped past MAX_COUNTED)."""
     C = Conversation
-    ahead = (
+    at = C.human_requested_at
+    earlier = or_(at < requested_at, and_(at == requested_at, C.id < conversation_id))
+    return 1 + _count(session, _waiting(inbox_id).where(earlier))
+
+
+def _waiting(inbox_id: int):
+    """The inbox's active conversations waiting for a person, oldest request first."""
+    C = Conversation
+    return (
         select(C.id)
-        .where(
-            C.human_requested_at.is_not(None),
-            or_(
-                C.human_requested_at < requested_at, and_(C.human_requested_at == requested_at, C.id < conversation_id)
-            ),
-            C.inbox_id == inbox_id,
-            C.status.in_(ACTIVE_STATUSES),
-        )
+        .where(C.human_requested_at.is_not(None), C.inbox_id == inbox_id, C.status.in_(ACTIVE_STATUSES))
         .order_by(C.human_requested_at)
-        .limit(MAX_COUNTED + 1)  # a bounded count: the index is read in order and stops here
-        .subquery()
     )
-    return 1 + (session.scalar(select(func.count()).select_from(ahead)) or 0)
+
+
+def _count(session: Session, query) -> int:
+    """How many rows `query` has, counting no further than MAX_COUNTED + 1 (the index is read in order and stops)."""
+    return session.scalar(select(func.count()).select_from(query.limit(MAX_COUNTED + 1).subquery())) or 0
 
 
 def median_wait(session: Session, inbox_id: int) -> float | None:

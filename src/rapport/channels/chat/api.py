@@ -68,7 +68,7 @@ Client = Annotated[str, Depends(client_address)]
 def start(key: Str, body: VisitorIn, session: DB, client: Client) -> dict:
     """Start a chat: a visitor token for this browser (keep it; it is the only way back to this chat)."""
     row, token = service.start(session, key, name=body.name, client=client)
-    return {"token": token, "visitor_id": row.id, "wait": _wait(service.wait(session))}
+    return {"token": token, "visitor_id": row.id, "wait": _wait(service.wait(session, row.inbox_id))}
 
 
 @router.get("/status")

@@ -23,7 +23,7 @@ from rapport.models import Attachment, ChatVisitor, Conversation
 from rapport.models.enums import ACTIVE_STATUSES, Status
 from rapport.realtime.pushes import Push, signal
 from rapport.routing import queue
-from rapport.routing.wait import Wait, expected_wait
+from rapport.routing.wait import Wait
 
 PERSON_TEXT = "I would like to talk to a person."
 UNKNOWN = "unknown"
@@ -159,15 +159,14 @@ def history(session: Session, visitor: ChatVisitor, *, after: int = 0, limit: in
     )
 
 
-def wait(session: Session) -> Wait:
-    """The expected wait for a person on chat (seconds None: nobody is available)."""
-    return expected_wait(session, channel="chat")
+def wait(session: Session, inbox_id: int) -> Wait:
+    """The expected wait for a person in the chat inbox (seconds None: nobody is available)."""
+    return queue.inbox_wait(session, inbox_id)
 
 
 def inbox_wait(session: Session, inbox_key: str) -> Wait:
     """The wait announced by the chat inbox `inbox_key` (NotFound for an unknown key)."""
-    repository.inbox_by_key(session, inbox_key)
-    return wait(session)
+    return wait(session, repository.inbox_by_key(session, inbox_key).id)
 
 
 def theme(session: Session, inbox_key: str) -> dict[str, str]:
@@ -184,7 +183,7 @@ def ask_for_person(
     session: Session, visitor: ChatVisitor, *, text: str | None = None, client: str = UNKNOWN
 ) -> tuple[int, Wait]:
     """Put the visitor's conversation in the human queue (starting one if needed); the wait ahead of them."""
-    ahead = wait(session)
+    ahead = wait(session, visitor.inbox_id)
     conv_id = visitor.conversation_id and repository.survivor(session, visitor.conversation_id)
     conv = session.get(Conversation, conv_id) if conv_id else None
     if text or conv is None or conv.status == Status.closed:
