@@ -100,7 +100,7 @@
 
   let state = JSON.parse(localStorage.getItem(STORE) || "{}");
   let lastId = 0, conversationId = null, streamAbort = null, typingTimer = null, sentTyping = false;
-  let queueTimer = null, typingShown = null;
+  let queueTimer = null, typingShown = null, sawWaiting = false;
   const seen = new Set();
   const save = () => localStorage.setItem(STORE, JSON.stringify(state));
 
@@ -132,7 +132,9 @@
   // refresh_seconds (and as soon as an agent's reply arrives) until a person answers; then who joined.
   function showQueue(q) {
     clearTimeout(queueTimer);
-    if (!q || (!q.waiting && !q.answered_by)) { queueBox.hidden = true; return; }
+    // "Sam joined" only follows a wait this page saw, not an answer from an earlier visit.
+    if (!q || !(q.waiting || (q.answered_by && sawWaiting))) { queueBox.hidden = true; return; }
+    sawWaiting = q.waiting;
     queuePlace.textContent = q.position_text;
     queueWait.textContent = q.waiting && !q.available ? `${q.wait_text} Leave your email and we will answer there.` : q.wait_text;
     queueBox.hidden = false;
