@@ -69,7 +69,8 @@ def test_the_queue_needs_the_visitors_token_and_is_empty_before_asking(client, c
 
 
 def test_the_theme_comes_from_the_inbox_settings(client, db, chat_inbox):
-    assert client.get(f"{API}/theme").json() == {"accent": "#2456c7", "text": "#ffffff"}
+    r = client.get(f"{API}/theme")
+    assert r.json() == {"accent": "#2456c7", "text": "#ffffff"} and r.headers["cache-control"] == "public, max-age=300"
     with db.write() as s:
         inbox = s.get(Inbox, chat_inbox.id)
         inbox.settings = {**inbox.settings, "theme": {"accent": "#0B6", "text": "#000000"}}

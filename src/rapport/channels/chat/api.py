@@ -78,9 +78,12 @@ def status(key: Str, session: DB) -> dict:
 
 
 @router.get("/theme")
-def theme(key: Str, session: DB) -> dict:
+def theme(key: Str, session: DB, response: Response) -> dict:
     """The widget's colours from the inbox's settings.theme (the defaults when none are set)."""
-    return service.theme(session, key)
+    colours = service.theme(session, key)
+    # Every page view of the host site asks: browsers keep the answer a few minutes, as they keep widget.js.
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return colours
 
 
 @router.get("/queue")
