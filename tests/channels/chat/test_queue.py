@@ -8,7 +8,7 @@ import pytest
 
 from rapport.conversations import service
 from rapport.kernel.permissions import Actor
-from rapport.models import Agent, Inbox
+from rapport.models import Agent, Conversation, Inbox
 from tests.channels.chat.conftest import KEY, SHOP, new_visitor
 
 API = f"/chat/api/{KEY}"
@@ -124,3 +124,15 @@ def test_the_admin_form_sets_the_theme_and_names_a_bad_colour(client, admin_csrf
         assert s.get(Inbox, chat_inbox.id).settings["theme"] == {"accent": "#ffd400", "text": "#111"}
     page = client.get(f"/admin/inboxes/{chat_inbox.id}")
     assert 'name="settings.theme.accent"' in page.text and 'value="#ffd400"' in page.text
+
+
+def test_a_chat_moved_into_another_customers_conversation_shows_no_standing(client, db, chat_inbox, world):
+    other = new_visitor(client)
+    theirs = client.post(f"{API}/person", json={}, headers=other).json()["conversation_id"]
+    me = new_visitor(client)
+    mine = client.post(f"{API}/person", json={}, headers=me).json()["conversation_id"]
+    with db.write() as s:
+        s.get(Conversation, mine).merged_into_id = theirs  # as an old cross-customer merge left it
+    q = client.get(f"{API}/queue", headers=me).json()
+    assert (q["waiting"], q["position"], q["answered_by"]) == (False, None, None)
+    assert client.get(f"{API}/queue", headers=other).json()["position"] == 1
