@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     live_queue_size: int = Field(default=256, ge=1)
     live_max_streams: int = Field(default=10_000, ge=1)
     live_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    # Typing signals one sender (a chat visitor, an agent) may send a minute; repeats within 2 s are dropped anyway.
+    typing_signals_per_minute: int = Field(default=60, ge=1)
     # The supervisor board (/supervisor): how many conversations each of its lists shows (human queue, waiting
     # longest); the counts above the lists are always complete.
     supervisor_board_rows: int = Field(default=15, ge=1, le=200)

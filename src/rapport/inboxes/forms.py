@@ -197,6 +197,25 @@ FORMS: dict[str, tuple[Section, ...]] = {
                 ),
             ),
         ),
+        Section(
+            "Widget colours",
+            (
+                Input(
+                    "theme.accent",
+                    "Accent colour",
+                    placeholder="#2456c7",
+                    hint="The button and your visitor's messages, as #rgb or #rrggbb. Empty: #2456c7.",
+                ),  # fmt: skip
+                Input(
+                    "theme.text",
+                    "Text on the accent",
+                    placeholder="#ffffff",
+                    hint="Must contrast with the accent at 4.5:1 or more (WCAG AA). Empty: #ffffff.",
+                ),  # fmt: skip
+            ),
+            key="theme",
+            hint="Leave both empty for Rapport's own colours.",
+        ),
     ),
 }
 

@@ -41,7 +41,14 @@ async def live(request: Request, session: DB, actor: Me, topic: Annotated[list[s
 
 @router.post("/live/presence", dependencies=[requires("write")], status_code=204)
 async def presence(body: PresenceIn, request: Request, session: DB, actor: Me) -> Response:
-    """Say the agent is typing, stopped, viewing or left a conversation; pushed, never stored."""
+    """Say the agent is typing, stopped, viewing or left a conversation; pushed, never stored.
+
+    A repeated typing state within 2 s is dropped; more than RAPPORT_TYPING_SIGNALS_PER_MINUTE typing signals a
+    minute for one conversation answer 429.
+    """
     push = await run_in_threadpool(service.agent_signal, session, actor, body.conversation_id, state=body.state)
-    await hub_of(request).emit(push)
+    hub = hub_of(request)
+    # Typing is rate-limited per agent and conversation; viewing and leaving are rare and always pass.
+    if push.name != "typing" or hub.typing.allow(f"agent:{actor.id}:{body.conversation_id}", body.state):
+        await hub.emit(push)
     return Response(status_code=204)

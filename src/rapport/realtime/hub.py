@@ -14,10 +14,12 @@ import contextlib
 import logging
 from collections.abc import Iterable
 
+from rapport.config import get_settings
 from rapport.db.session import Database
 from rapport.events import bus
 from rapport.kit.problems import Problem
 from rapport.realtime.pushes import Push, build_pushes
+from rapport.realtime.throttle import SignalGate
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,8 @@ class Hub:
         self._incoming: asyncio.Queue | None = None
         self._tasks: list[asyncio.Task] = []
         self._bridge = None
+        # Typing signals per sender, checked on the loop (one thread: no lock needed).
+        self.typing = SignalGate(get_settings().typing_signals_per_minute)
 
     @property
     def streams(self) -> int:

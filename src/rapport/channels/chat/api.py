@@ -14,6 +14,7 @@ from rapport.conversations.attachments import IncomingFile
 from rapport.kit.schema import Id, Int, Str
 from rapport.models import ChatVisitor
 from rapport.realtime import sse
+from rapport.routing.queue import REFRESH_SECONDS, Standing
 from rapport.routing.wait import Wait
 from rapport.web.deps import DB, PUBLIC, client_address, requires
 from rapport.web.errors import problem_response
@@ -45,6 +46,21 @@ def _wait(wait: Wait) -> dict:
     }
 
 
+def _standing(st: Standing) -> dict:
+    return {
+        "waiting": st.waiting,
+        "position": st.position,
+        "agents_online": st.agents_online,
+        "available": st.available,
+        "seconds": st.seconds,
+        "answered_by": st.answered_by,
+        "position_text": st.position_text(),
+        "wait_text": st.wait_text(),
+        # Ask again after this many seconds while waiting (the agent's reply also arrives on the stream).
+        "refresh_seconds": REFRESH_SECONDS if st.waiting else None,
+    }
+
+
 Client = Annotated[str, Depends(client_address)]
 
 
@@ -52,13 +68,28 @@ Client = Annotated[str, Depends(client_address)]
 def start(key: Str, body: VisitorIn, session: DB, client: Client) -> dict:
     """Start a chat: a visitor token for this browser (keep it; it is the only way back to this chat)."""
     row, token = service.start(session, key, name=body.name, client=client)
-    return {"token": token, "visitor_id": row.id, "wait": _wait(service.wait(session))}
+    return {"token": token, "visitor_id": row.id, "wait": _wait(service.wait(session, row.inbox_id))}
 
 
 @router.get("/status")
 def status(key: Str, session: DB) -> dict:
     """Whether a person is available and the expected wait (offer email when nobody is)."""
     return _wait(service.inbox_wait(session, key))
+
+
+@router.get("/theme")
+def theme(key: Str, session: DB, response: Response) -> dict:
+    """The widget's colours from the inbox's settings.theme (the defaults when none are set)."""
+    colours = service.theme(session, key)
+    # Every page view of the host site asks: browsers keep the answer a few minutes, as they keep widget.js.
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return colours
+
+
+@router.get("/queue")
+def queue(session: DB, me: Visitor) -> dict:
+    """The visitor's place in the human queue and the expected wait, or the name of the agent who answered."""
+    return _standing(service.standing(session, me))
 
 
 @router.get("/messages")
@@ -83,9 +114,13 @@ def post_message(body: ChatMessageIn, session: DB, me: Visitor, client: Client) 
 
 @router.post("/person")
 def talk_to_person(body: PersonIn, session: DB, me: Visitor, client: Client) -> dict:
-    """Go to the human queue now; answers the expected wait (or that nobody is available)."""
+    """Go to the human queue now; answers the place in the queue and the expected wait (or that nobody is available).
+
+    `wait` is the inbox-wide estimate from before the request (kept for older widgets); `queue` is this chat's own
+    standing, as `GET .../queue` reads it.
+    """
     conv_id, wait = service.ask_for_person(session, me, text=body.text, client=client)
-    return {"conversation_id": conv_id, "wait": _wait(wait)}
+    return {"conversation_id": conv_id, "wait": _wait(wait), "queue": _standing(service.standing(session, me))}
 
 
 @router.post("/email", status_code=202)
@@ -109,10 +144,14 @@ def confirm_email(body: CodeIn, request: Request, session: DB, me: Visitor) -> d
 
 @router.post("/typing", status_code=204)
 async def typing(body: TypingIn, request: Request, key: Str, x_rapport_visitor: TokenHeader = None):
-    """The visitor is typing (or stopped): shown to the agents on the conversation, never stored."""
+    """The visitor is typing (or stopped): shown to the agents on the conversation, never stored.
+
+    A repeated state within 2 s is dropped; more than RAPPORT_TYPING_SIGNALS_PER_MINUTE signals a minute answer 429.
+    """
     push = await _as_visitor(request, key, x_rapport_visitor, lambda s, me: service.typing(s, me, state=body.state))
-    if push is not None:
-        await request.app.state.hub.emit(push)
+    hub = request.app.state.hub
+    if push is not None and hub.typing.allow(f"visitor:{push.data['who']['id']}", body.state):
+        await hub.emit(push)
     return Response(status_code=204)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport.channels.chat import repository
+from rapport.channels.chat import settings as chat_settings
 from rapport.config import get_settings
 from rapport.conversations import human
 from rapport.conversations.attachments import IncomingFile
@@ -21,7 +22,8 @@ from rapport.kit.secrets import new_token, token_hash
 from rapport.models import Attachment, ChatVisitor, Conversation
 from rapport.models.enums import ACTIVE_STATUSES, Status
 from rapport.realtime.pushes import Push, signal
-from rapport.routing.wait import Wait, expected_wait
+from rapport.routing import queue
+from rapport.routing.wait import Wait
 
 PERSON_TEXT = "I would like to talk to a person."
 UNKNOWN = "unknown"
@@ -157,15 +159,19 @@ def history(session: Session, visitor: ChatVisitor, *, after: int = 0, limit: in
     )
 
 
-def wait(session: Session) -> Wait:
-    """The expected wait for a person on chat (seconds None: nobody is available)."""
-    return expected_wait(session, channel="chat")
+def wait(session: Session, inbox_id: int) -> Wait:
+    """The expected wait for a person in the chat inbox (seconds None: nobody is available)."""
+    return queue.inbox_wait(session, inbox_id)
 
 
 def inbox_wait(session: Session, inbox_key: str) -> Wait:
     """The wait announced by the chat inbox `inbox_key` (NotFound for an unknown key)."""
-    repository.inbox_by_key(session, inbox_key)
-    return wait(session)
+    return wait(session, repository.inbox_by_key(session, inbox_key).id)
+
+
+def theme(session: Session, inbox_key: str) -> dict[str, str]:
+    """The widget colours of the chat inbox `inbox_key` (NotFound for an unknown key)."""
+    return chat_settings.theme(repository.inbox_by_key(session, inbox_key).settings)
 
 
 def topic(session: Session, visitor: ChatVisitor) -> str:
@@ -177,13 +183,27 @@ def ask_for_person(
     session: Session, visitor: ChatVisitor, *, text: str | None = None, client: str = UNKNOWN
 ) -> tuple[int, Wait]:
     """Put the visitor's conversation in the human queue (starting one if needed); the wait ahead of them."""
-    ahead = wait(session)
+    ahead = wait(session, visitor.inbox_id)
     conv_id = visitor.conversation_id and repository.survivor(session, visitor.conversation_id)
     conv = session.get(Conversation, conv_id) if conv_id else None
     if text or conv is None or conv.status == Status.closed:
         conv_id = post(session, visitor, text=text or PERSON_TEXT, files=[], client=client).conversation_id
     human.request_human(session, SYSTEM, conv_id, channel="chat", via="chat_button")
+    session.flush()  # the standing read next sees the request (sessions do not autoflush)
     return conv_id, ahead
+
+
+def standing(session: Session, visitor: ChatVisitor) -> queue.Standing:
+    """Where the visitor's chat stands in the inbox's human queue: position and expected wait, or who answered."""
+    if visitor.conversation_id is None:
+        return queue.Standing(False)
+    conv_id = repository.survivor(session, visitor.conversation_id)
+    if conv_id != visitor.conversation_id:
+        # Merged: only into a conversation of the visitor's own customer, as `scope` reads it.
+        owner = session.scalar(select(Conversation.customer_id).where(Conversation.id == conv_id))
+        if owner != repository.customer_of(session, visitor):
+            return queue.Standing(False)
+    return queue.standing(session, conv_id)
 
 
 def typing(session: Session, visitor: ChatVisitor, *, state: str) -> Push | None:

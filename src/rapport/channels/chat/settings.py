@@ -4,16 +4,44 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from rapport.channels import invalid_settings
 from rapport.kernel.channels import Connection
+from rapport.kit.colours import HEX, contrast, expand
 
 ORIGIN = r"^(\*|https?://[^/\s]+/?)$"  # "*" allows any site
+MIN_CONTRAST = 4.5  # WCAG AA for normal text: the theme's text is read on its accent
+DEFAULT_THEME = {"accent": "#2456c7", "text": "#ffffff"}
 HINTS = {
     "public_key": "use 8 to 100 letters, digits, _ or -, such as pk_live_shop_8f3c",
     "allowed_origins": "give a site's scheme and host, such as https://shop.example (no path), or * for any site",
+    "theme": "give a colour as #rgb or #rrggbb, such as #2456c7",
 }
+
+
+class Theme(BaseModel):
+    """The widget's colours: `accent` (launcher, buttons, the visitor's messages) and `text` written on it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    accent: Annotated[str, Field(pattern=HEX)] = DEFAULT_THEME["accent"]
+    text: Annotated[str, Field(pattern=HEX)] = DEFAULT_THEME["text"]
+
+    @field_validator("accent", "text")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return expand(value)
+
+    @model_validator(mode="after")
+    def _readable(self) -> Theme:
+        ratio = contrast(self.accent, self.text)
+        if ratio < MIN_CONTRAST:
+            raise ValueError(
+                f"the text colour {self.text} on the accent {self.accent} has a contrast of {ratio:.2f}:1; "
+                f"it must be at least {MIN_CONTRAST}:1 (WCAG AA) to be readable"
+            )
+        return self
 
 
 class ChatSettings(BaseModel):
@@ -24,6 +52,7 @@ class ChatSettings(BaseModel):
     # It only names the inbox in the widget's URLs (it is public), so it must be URL-safe.
     public_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,100}$")]
     allowed_origins: Annotated[list[Annotated[str, Field(pattern=ORIGIN)]], Field(max_length=50)] = []
+    theme: Theme | None = None
 
 
 def check(settings: dict) -> dict:
@@ -34,6 +63,14 @@ def check(settings: dict) -> dict:
         except ValidationError as exc:
             raise invalid_settings("chat", exc, hints=HINTS) from None
     return settings
+
+
+def theme(settings: dict | None) -> dict[str, str]:
+    """The widget's colours (stored ones were checked; anything unreadable falls back to the defaults)."""
+    try:
+        return Theme.model_validate((settings or {}).get("theme") or {}).model_dump()
+    except ValidationError:
+        return dict(DEFAULT_THEME)
 
 
 def status(settings: dict) -> Connection:

@@ -1,7 +1,8 @@
 // Rapport chat widget: <script src="https://<rapport>/chat/widget.js" data-inbox="<public key>" defer></script>
 // Plain modern JavaScript, no build step, no third-party code. Everything lives in one shadow root, so the host
 // page's styles cannot break it and its styles cannot leak out. The visitor token is kept in localStorage and
-// sent as a header (never a cookie).
+// sent as a header (never a cookie). Colours come from the inbox's settings.theme (GET /theme) as CSS custom
+// properties in a constructed style sheet: nothing inline, so a strict Content-Security-Policy holds.
 (() => {
   "use strict";
   const script = document.currentScript;
@@ -12,22 +13,26 @@
   const STORE = `rapport-chat:${BASE}:${KEY}`;
   const CSS = `
     :host { all: initial; }
-    .rc { position: fixed; right: 16px; bottom: 16px; z-index: 2147483000; font: 14px/1.4 system-ui, sans-serif; color: #1d1d1f; }
-    .rc button { font: inherit; cursor: pointer; border-radius: 6px; border: 1px solid #2456c7; background: #2456c7; color: #fff; padding: 6px 10px; }
-    .rc button.secondary { background: #fff; color: #2456c7; }
+    .rc { --rc-accent: #2456c7; --rc-on-accent: #ffffff; --rc-ink: #1d1d1f; position: fixed; right: 16px; bottom: 16px; z-index: 2147483000; font: 14px/1.4 system-ui, sans-serif; color: var(--rc-ink); }
+    .rc button { font: inherit; cursor: pointer; border-radius: 6px; border: 1px solid var(--rc-accent); background: var(--rc-accent); color: var(--rc-on-accent); padding: 6px 10px; }
+    .rc button.secondary { background: #fff; color: var(--rc-ink); border-width: 2px; }
     .rc button:focus-visible, .rc input:focus-visible, .rc textarea:focus-visible { outline: 3px solid #f5a623; outline-offset: 1px; }
     .rc .panel { width: 340px; max-width: calc(100vw - 32px); height: 480px; max-height: calc(100vh - 96px); background: #fff; border: 1px solid #c9c9cf; border-radius: 10px; display: flex; flex-direction: column; box-shadow: 0 6px 24px rgba(0,0,0,.18); margin-bottom: 8px; }
     .rc .panel[hidden] { display: none; }
     .rc header { display: flex; justify-content: space-between; align-items: center; padding: 8px 10px; border-bottom: 1px solid #e3e3e8; }
     .rc h2 { font-size: 15px; margin: 0; }
     .rc .notice { padding: 6px 10px; background: #f4f6fb; font-size: 13px; }
+    .rc .notice:empty, .rc .queue[hidden] { display: none; }
+    .rc .queue { margin: 6px 10px 0; padding: 6px 10px; border-left: 4px solid var(--rc-accent); background: #f4f6fb; font-size: 13px; }
+    .rc .queue p { margin: 0; }
+    .rc .queue .place { font-weight: 600; }
     .rc ol { list-style: none; margin: 0; padding: 10px; overflow-y: auto; flex: 1; }
     .rc li { margin: 4px 0; padding: 6px 8px; border-radius: 8px; max-width: 85%; white-space: pre-wrap; word-wrap: break-word; }
-    .rc li.inbound { background: #2456c7; color: #fff; margin-left: auto; }
+    .rc li.inbound { background: var(--rc-accent); color: var(--rc-on-accent); margin-left: auto; }
     .rc li.outbound { background: #eef0f4; }
     .rc li .who { display: block; font-size: 11px; opacity: .8; }
     .rc li a { color: inherit; }
-    .rc .typing { min-height: 1.4em; padding: 0 10px; font-size: 12px; color: #5a5a66; }
+    .rc .typing { min-height: 1.4em; padding: 0 10px; font-size: 12px; color: #52525c; }
     .rc form { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #e3e3e8; align-items: flex-end; }
     .rc textarea { flex: 1; resize: none; font: inherit; padding: 6px; border: 1px solid #8e8e99; border-radius: 6px; }
     .rc .email { display: flex; gap: 6px; padding: 8px; }
@@ -38,10 +43,11 @@
   `;
   const HTML = `
     <div class="rc">
-      <section class="panel" role="dialog" aria-label="Chat with us" hidden>
+      <section class="panel" id="rc-panel" role="dialog" aria-modal="true" aria-labelledby="rc-title" hidden>
         <header><h2 id="rc-title">Chat with us</h2>
           <button type="button" class="secondary close" aria-label="Close the chat">×</button></header>
         <p class="notice" aria-live="polite"></p>
+        <div class="queue" role="status" hidden><p class="place"></p><p class="wait"></p></div>
         <button type="button" class="secondary person">Talk to a person</button>
         <ol class="log" aria-live="polite" aria-relevant="additions" aria-label="Messages"></ol>
         <div class="typing" aria-live="polite"></div>
@@ -59,21 +65,23 @@
           <label class="sr" for="rc-text">Your message</label>
           <textarea id="rc-text" rows="2" placeholder="Write a message…"></textarea>
           <label class="sr" for="rc-file">Attach a file</label>
-          <input id="rc-file" type="file" class="sr">
+          <input id="rc-file" type="file" class="sr" tabindex="-1">
           <button type="button" class="secondary attach" aria-label="Attach a file">📎</button>
           <button type="submit">Send</button>
         </form>
       </section>
-      <button type="button" class="open" aria-expanded="false">Chat with us</button>
+      <button type="button" class="open" aria-haspopup="dialog" aria-controls="rc-panel" aria-expanded="false">Chat with us</button>
     </div>`;
 
   const host = document.createElement("div");
   host.setAttribute("data-rapport-chat", "");
   const root = host.attachShadow({ mode: "closed" });
+  let themeSheet = null;
   if ("adoptedStyleSheets" in root && typeof CSSStyleSheet === "function") {
     const sheet = new CSSStyleSheet();
     sheet.replaceSync(CSS); // a constructed sheet: no inline <style> for the host page's CSP to refuse
-    root.adoptedStyleSheets = [sheet];
+    themeSheet = new CSSStyleSheet(); // the inbox's colours, filled in once GET /theme answers
+    root.adoptedStyleSheets = [sheet, themeSheet];
   } else {
     const style = document.createElement("style");
     style.textContent = CSS;
@@ -88,9 +96,11 @@
   const panel = $(".panel"), openBtn = $(".open"), log = $(".log"), notice = $(".notice"), typingEl = $(".typing");
   const text = $("#rc-text"), file = $("#rc-file"), emailBox = $(".email:not(.code)"), emailInput = $("#rc-email");
   const codeBox = $(".code"), codeInput = $("#rc-code");
+  const queueBox = $(".queue"), queuePlace = $(".queue .place"), queueWait = $(".queue .wait");
 
   let state = JSON.parse(localStorage.getItem(STORE) || "{}");
   let lastId = 0, conversationId = null, streamAbort = null, typingTimer = null, sentTyping = false;
+  let queueTimer = null, typingShown = null, sawWaiting = false;
   const seen = new Set();
   const save = () => localStorage.setItem(STORE, JSON.stringify(state));
 
@@ -118,6 +128,35 @@
     emailBox.hidden = wait.available;
   }
 
+  // The visitor's place in the human queue: shown at once after "Talk to a person", asked again every
+  // refresh_seconds (and as soon as an agent's reply arrives) until a person answers; then who joined.
+  function showQueue(q) {
+    clearTimeout(queueTimer);
+    // "Sam joined" only follows a wait this page saw, not an answer from an earlier visit.
+    if (!q || !(q.waiting || (q.answered_by && sawWaiting))) { queueBox.hidden = true; return; }
+    sawWaiting = q.waiting;
+    queuePlace.textContent = q.position_text;
+    queueWait.textContent = q.waiting && !q.available ? `${q.wait_text} Leave your email and we will answer there.` : q.wait_text;
+    queueBox.hidden = false;
+    notice.textContent = "";
+    if (q.waiting) {
+      emailBox.hidden = q.available;
+      queueTimer = setTimeout(refreshQueue, (q.refresh_seconds || 15) * 1000);
+    } else emailBox.hidden = true;
+  }
+
+  function refreshQueue() {
+    if (!state.token) return;
+    call("/queue").then(showQueue).catch(() => {});
+  }
+
+  // Colours are checked by the server (#rgb or #rrggbb); checked again here, as they are written into CSS.
+  function applyTheme(t) {
+    const hex = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
+    if (!themeSheet || !t || !hex.test(t.accent) || !hex.test(t.text)) return;
+    themeSheet.replaceSync(`.rc { --rc-accent: ${t.accent}; --rc-on-accent: ${t.text}; }`);
+  }
+
   function add(m) {
     if (seen.has(m.id)) return;
     seen.add(m.id);
@@ -137,7 +176,10 @@
     }
     log.append(li);
     log.scrollTop = log.scrollHeight;
-    if (m.direction === "outbound") typingEl.textContent = "";
+    if (m.direction === "outbound") {
+      typingEl.textContent = "";
+      if (!queueBox.hidden && queuePlace.textContent) refreshQueue(); // a person answered: say who joined
+    }
   }
 
   async function download(a) {
@@ -193,7 +235,14 @@
     if (!data) return;
     const body = JSON.parse(data);
     if ((name === "message.sent" || name === "message.received") && body.message) add(body.message);
-    else if (name === "typing") typingEl.textContent = body.state === "typing" ? `${body.who.name || "Support"} is typing…` : "";
+    else if (name === "typing" && body.who && body.who.kind === "agent") showTyping(body);
+  }
+
+  // "Sam is typing…"; cleared by idle, by their message, or after a while if the idle signal never comes.
+  function showTyping(body) {
+    clearTimeout(typingShown);
+    typingEl.textContent = body.state === "typing" ? `${body.who.name || "Support"} is typing…` : "";
+    if (body.state === "typing") typingShown = setTimeout(() => { typingEl.textContent = ""; }, 10000);
   }
 
   async function send(ev) {
@@ -224,7 +273,7 @@
     try {
       await ensureVisitor();
       const got = await call("/person", { method: "POST", body: {} });
-      showWait(got.wait);
+      if (got.queue) showQueue(got.queue); else showWait(got.wait);
       conversationId = null;
       await loadHistory();
     } catch (err) { notice.textContent = err.message; }
@@ -270,14 +319,30 @@
     openBtn.hidden = open;
     if (open) {
       text.focus();
-      call("/status").then(showWait).catch(() => {});
+      call("/status").then(showWait).then(() => state.token && refreshQueue()).catch(() => {});
       loadHistory().catch(() => {});
-    } else openBtn.focus();
+    } else {
+      clearTimeout(queueTimer);
+      openBtn.focus();
+    }
+  }
+
+  // The panel is a modal dialog: Tab and Shift+Tab go round its visible controls; Escape closes it.
+  function trap(ev) {
+    if (ev.key === "Escape") { ev.preventDefault(); toggle(false); return; }
+    if (ev.key !== "Tab") return;
+    const stops = Array.from(panel.querySelectorAll("button, input, textarea, a[href]"))
+      .filter((el) => !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0);
+    if (!stops.length) return;
+    const first = stops[0], last = stops[stops.length - 1], at = root.activeElement;
+    if (ev.shiftKey && (at === first || !panel.contains(at))) { ev.preventDefault(); last.focus(); }
+    else if (!ev.shiftKey && (at === last || !panel.contains(at))) { ev.preventDefault(); first.focus(); }
   }
 
   openBtn.addEventListener("click", () => toggle(true));
   $(".close").addEventListener("click", () => toggle(false));
-  panel.addEventListener("keydown", (ev) => { if (ev.key === "Escape") toggle(false); });
+  panel.addEventListener("keydown", trap);
+  call("/theme").then(applyTheme).catch(() => {});
   $(".person").addEventListener("click", person);
   $(".send-email").addEventListener("click", giveEmail);
   $(".send-code").addEventListener("click", confirmCode);
