@@ -20,7 +20,11 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 class Policy:
-    """A business-hours calendar (24/7 in Europe/Paris, so business time is easy to check) and a policy on it."""
+    """A business-hours calendar (24/7 in Europe/Paris, so business time is easy to check) and a policy on it.
+
+    The policy is switched off: these tests write clock rows themselves, so the runtime must not start its own on
+    the conversations they create (the read side shows clocks whatever their policy's switch says).
+    """
 
     def __init__(self, s, name: str = "Standard") -> None:
         cal = BusinessCalendar(name=f"{name} hours", created_at=T0, updated_at=T0)
@@ -28,7 +32,7 @@ class Policy:
         s.flush()
         spec = Calendar.always_open("Europe/Paris").to_dict()
         self.calendar_version = CalendarVersion(calendar_id=cal.id, effective_from=T0, spec=spec, created_at=T0)
-        self.policy = SlaPolicy(name=name, position=1, created_at=T0, updated_at=T0)
+        self.policy = SlaPolicy(name=name, position=1, active=False, created_at=T0, updated_at=T0)
         s.add_all([self.calendar_version, self.policy])
         s.flush()
         targets = [{"kind": "first_reply", "seconds": 14400, "business": True, "calendar_id": cal.id}]
