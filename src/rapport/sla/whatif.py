@@ -15,9 +15,11 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from itertools import groupby
+from operator import itemgetter
 
-from sqlalchemy import Text, cast, select, tuple_
+from sqlalchemy import Text, and_, cast, or_, select
 from sqlalchemy.orm import Session
 
 from rapport.conditions import model as conditions
@@ -222,44 +224,38 @@ def _stream(session: Session, node, since: datetime, until: datetime) -> Iterato
     PostgreSQL reads run in autocommit, where a cursor cannot stay open, and each batch is one short statement.
     """
     c, e = Conversation.__table__.c, Event.__table__.c
-    matching = (c.created_at >= since, c.created_at < until, c.merged_into_id.is_(None), condition_sql.bound(node))
-    after: tuple[datetime, int] | None = None
+    matching = (c.created_at < until, c.merged_into_id.is_(None), condition_sql.bound(node))
+    lower = c.created_at >= since
+    # `name || ''` keeps SQLite off ix_events_name: given a long IN list of ids, its planner (without statistics)
+    # prefers the five names, which reads every signal event in the table for each batch; the ids are selective.
+    signal_names = e.name.concat("").in_(SIGNALS)
     while True:
-        query = select(c.id, c.created_at).where(*matching)
-        if after is not None:
-            query = query.where(tuple_(c.created_at, c.id) > tuple_(*after))
-        batch = session.execute(query.order_by(c.created_at, c.id).limit(STREAM_BATCH)).all()
+        query = select(c.id, c.created_at).where(lower, *matching).order_by(c.created_at, c.id)
+        batch = session.execute(query.limit(STREAM_BATCH)).all()
         if not batch:
             return
-        after = (batch[-1].created_at, batch[-1].id)
+        last_id, last_at = batch[-1]
+        # The keyset as a range on created_at (SQLite bounds an index scan by a plain column comparison, not by a
+        # row value), so each batch starts where the last one stopped instead of at the start of the window.
+        lower = and_(c.created_at >= last_at, or_(c.created_at > last_at, c.id > last_id))
         events = session.execute(
             # The payload as text, parsed only for the status changes that need it (the other events need none).
             select(e.conversation_id, e.id, e.name, e.occurred_at, e.actor_kind, cast(e.payload, Text))
-            .where(e.conversation_id.in_([r.id for r in batch]), e.name.in_(SIGNALS), e.occurred_at <= until)
+            .where(e.conversation_id.in_([r[0] for r in batch]), signal_names, e.occurred_at <= until)
             .order_by(e.conversation_id, e.id)
-        )
-        by_conversation = {key: list(rows) for key, rows in groupby(events, key=lambda r: r[0])}
-        for row in batch:
-            yield row.id, row.created_at, by_conversation.get(row.id, [])
+        ).all()  # all at once: fetched row by row, each costs twice as much
+        by_conversation = {key: list(rows) for key, rows in groupby(events, key=itemgetter(0))}
+        for conversation_id, created_at in batch:
+            yield conversation_id, created_at, by_conversation.get(conversation_id, [])
         if len(batch) < STREAM_BATCH:
             return
 
 
-def _signal(row, status: str, replied: bool) -> plan.Signal | None:
-    name, at, actor_kind = row[2], row[3], row[4]
-    if name == "message.received":
-        return plan.CustomerWrote(at, status, replied)
-    if name == "message.sent":
-        # An auto-reply or a system message keeps no promise: only a person's reply does.
-        return plan.PersonReplied(at, status) if actor_kind == "agent" else None
-    if name == "conversation.status_changed":
-        payload = json.loads(row[5]) if row[5] else {}
-        return plan.StatusMoved(at, str(payload.get("from") or status), str(payload.get("to") or status))
-    if name == "conversation.human_requested":
-        return plan.HumanAsked(at, status)
-    if name == "conversation.human_answered":
-        return plan.HumanAnswered(at)
-    return None
+@lru_cache(maxsize=256)
+def _move(payload: str | None) -> tuple[str | None, str | None]:
+    """A status change's payload as (from, to); the few distinct payloads are parsed once each."""
+    moved = json.loads(payload) if payload else {}
+    return moved.get("from"), moved.get("to")
 
 
 def _fold(promises: Promises, created_at: datetime, rows: list, until: datetime) -> list[Clock]:
@@ -267,32 +263,45 @@ def _fold(promises: Promises, created_at: datetime, rows: list, until: datetime)
     status, replied = "new", False
     clocks: dict[str, Clock] = {}
     done: list[Clock] = []
-
-    def apply(signal: plan.Signal) -> None:
-        for kind, clock in list(clocks.items()):
+    fire, react, promised = core.fire, plan.react, promises.at
+    signal: plan.Signal = plan.Applied(created_at, plan.Facts(status=status, created_at=created_at))
+    rows_left = iter(rows)
+    while True:
+        at = signal.at
+        for kind, clock in clocks.items():  # (a value replaced in place: the dict keeps its size while iterated)
             due = clock.next_at
-            if due is not None and due <= signal.at:  # a warning or a deadline came before this signal
-                clocks[kind], _ = core.fire(clock, signal.at)
-        out = plan.react(promises.at(signal.at), clocks, signal)
-        done.extend(out.stopped)
+            if due is not None and due <= at:  # a warning or a deadline came before this signal
+                clocks[kind] = fire(clock, at)[0]
+        out = react(promised(at), clocks, signal)
+        done += out.stopped
         for kind, clock in out.clocks.items():
             if clock.open:
                 clocks[kind] = clock
             else:
                 clocks.pop(kind, None)
                 done.append(clock)
-
-    apply(plan.Applied(created_at, plan.Facts(status=status, created_at=created_at)))
-    for row in rows:
-        signal = _signal(row, status, replied)
+        # The next signal (events that are none are skipped); the status and "a person replied" follow them.
+        signal = None
+        for _, _, name, at, actor_kind, payload in rows_left:
+            if name == "message.received":
+                signal = plan.CustomerWrote(at, status, replied)
+            elif name == "message.sent":
+                # An auto-reply or a system message keeps no promise: only a person's reply does.
+                if actor_kind == "agent":
+                    signal = plan.PersonReplied(at, status)
+                    replied = True
+            elif name == "conversation.status_changed":
+                was, to = _move(payload)
+                signal = plan.StatusMoved(at, str(was or status), str(to or status))
+                status = signal.to
+            elif name == "conversation.human_requested":
+                signal = plan.HumanAsked(at, status)
+            elif name == "conversation.human_answered":
+                signal = plan.HumanAnswered(at)
+            if signal is not None:
+                break
         if signal is None:
-            continue
-        apply(signal)
-        if isinstance(signal, plan.PersonReplied):
-            replied = True
-        elif isinstance(signal, plan.StatusMoved):
-            status = signal.to
-    return done + [core.fire(clock, until)[0] for clock in clocks.values()]
+            return done + [fire(clock, until)[0] for clock in clocks.values()]
 
 
 def _named(session: Session, breached: list[tuple[int, str]]) -> list[Breach]:
