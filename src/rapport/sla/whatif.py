@@ -10,21 +10,28 @@ once per version; a clock counts on the version in force when it starts, as the 
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import math
+import multiprocessing
+import os
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 
-from sqlalchemy import Text, and_, cast, or_, select
+from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from rapport.conditions import model as conditions
 from rapport.conditions import sql as condition_sql
-from rapport.config import get_settings
+from rapport.config import Settings, get_settings, use_settings
+from rapport.db.engine import make_engine
+from rapport.db.session import Database
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.calendar_spec import Calendar
 from rapport.kit.clock import now
@@ -37,6 +44,7 @@ from rapport.sla.targets import LABELS, Target
 
 BREACHES_SHOWN = 50  # the breached conversations a result lists (the total is given beside them)
 STREAM_BATCH = 1000  # conversations per batch (their ids are one IN list)
+SPLIT_MIN = 20_000  # conversations in the window from which RAPPORT_SLA_WHATIF_PROCESSES share the replay
 SIGNALS = (
     "message.received",
     "message.sent",
@@ -186,45 +194,144 @@ def replay(
     stored_condition, stored_targets = policies.checked_version(session, condition, targets)
     node = conditions.parse(stored_condition)
     parsed = tuple(target_spec.parse_one(t, i) for i, t in enumerate(stored_targets))
-    promises = Promises(parsed, Calendars(session, {t.calendar_id for t in parsed if t.calendar_id}))
+    calendars = Calendars(session, {t.calendar_id for t in parsed if t.calendar_id})  # refuses one with no hours
     until = now()
     since = until - timedelta(days=days)
+    ranges = _ranges(session, since, until)
+    if len(ranges) == 1:
+        parts = [_replay_range(session, node, parsed, calendars, since, until, until, shown)]
+    else:
+        parts = _replay_ranges(session, stored_condition, parsed, calendars, ranges, until, shown)
     tallies = {t.kind: Tally(t.kind) for t in parsed}
     breached: list[tuple[int, str]] = []
-    conversations = 0
-    for conversation_id, created_at, rows in _stream(session, node, since, until):
-        conversations += 1
-        for clock in _fold(promises, created_at, rows, until):
-            tally = tallies[clock.target]
-            if clock.state == core.MET:
-                tally.met += 1
-                tally.measured.append(clock.measured)
-            elif clock.state == core.BREACHED:
-                tally.breached += 1
-                breached.append((conversation_id, clock.target))
-                if clock.measured is not None:
-                    tally.measured.append(clock.measured)
-            elif clock.state != core.CANCELLED:
-                tally.open += 1
+    for part in parts:  # in window order: the breaches listed are the first ones, as one process would list them
+        for kind, tally in part.tallies.items():
+            tallies[kind].met += tally.met
+            tallies[kind].breached += tally.breached
+            tallies[kind].open += tally.open
+            tallies[kind].measured += tally.measured
+        breached += part.breached
     return Result(
         days=days,
         since=since,
         until=until,
-        conversations=conversations,
+        conversations=sum(part.conversations for part in parts),
         targets=[tallies[t.kind] for t in parsed],
         breaches=_named(session, breached[:shown]),
-        breaches_total=len(breached),
+        breaches_total=sum(part.breaches_total for part in parts),
     )
 
 
-def _stream(session: Session, node, since: datetime, until: datetime) -> Iterator[tuple[int, datetime, list]]:
-    """Each matching conversation created in the window with its lifecycle events in order, read in batches.
+@dataclass
+class Part:
+    """One range of the window replayed: its clocks' tallies and its first `shown` breaches."""
+
+    conversations: int
+    tallies: dict[str, Tally]
+    breached: list[tuple[int, str]]
+    breaches_total: int
+
+
+def _replay_range(
+    session: Session, node, targets: tuple[Target, ...], calendars: Calendars, lo: datetime, hi: datetime,
+    until: datetime, shown: int,
+) -> Part:  # fmt: skip
+    """The conversations created in [lo, hi) replayed up to `until`."""
+    promises = Promises(targets, calendars)
+    tallies = {t.kind: Tally(t.kind) for t in targets}
+    breached: list[tuple[int, str]] = []
+    conversations = total = 0
+    met, breach, cancelled = core.MET, core.BREACHED, core.CANCELLED
+    for conversation_id, created_at, rows in _stream(session, node, lo, until, before=hi):
+        conversations += 1
+        for clock in _fold(promises, created_at, rows, until):
+            state = clock.state
+            if state == met:
+                tally = tallies[clock.target]
+                tally.met += 1
+                tally.measured.append(clock.measured)
+            elif state == breach:
+                tally = tallies[clock.target]
+                tally.breached += 1
+                total += 1
+                if total <= shown:
+                    breached.append((conversation_id, clock.target))
+                if clock.measured is not None:
+                    tally.measured.append(clock.measured)
+            elif state != cancelled:
+                tallies[clock.target].open += 1
+    return Part(conversations, tallies, breached, total)
+
+
+def _ranges(session: Session, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+    """The window cut into RAPPORT_SLA_WHATIF_PROCESSES ranges of creation time with about as many conversations
+    each, or left whole when it has fewer than SPLIT_MIN (a worker process takes about a second to start)."""
+    processes = min(get_settings().sla_whatif_processes, os.cpu_count() or 1)
+    url = session.get_bind().url
+    if processes < 2 or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")):
+        return [(since, until)]
+    c = Conversation.__table__.c
+    window = (c.created_at >= since, c.created_at < until)
+    count = session.scalar(select(func.count()).select_from(Conversation).where(*window)) or 0
+    if count < SPLIT_MIN:
+        return [(since, until)]
+    ordered = select(c.created_at).where(*window).order_by(c.created_at, c.id).limit(1)
+    cuts = [session.scalar(ordered.offset(count * i // processes)) for i in range(1, processes)]
+    if None in cuts:  # deleted meanwhile: not worth a second look
+        return [(since, until)]
+    return list(itertools.pairwise([since, *cuts, until]))
+
+
+def _replay_ranges(
+    session: Session, condition: dict, targets: tuple[Target, ...], calendars: Calendars,
+    ranges: list[tuple[datetime, datetime]], until: datetime, shown: int,
+) -> list[Part]:  # fmt: skip
+    """The first range replayed here while worker processes (spawned: this process runs threads) replay the rest,
+    each on its own connection to the same database."""
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    settings = get_settings()
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(len(ranges) - 1, mp_context=context) as pool:
+        futures = [
+            pool.submit(_replay_elsewhere, url, settings, condition, targets, lo, hi, until, shown)
+            for lo, hi in ranges[1:]
+        ]
+        node = conditions.parse(condition)
+        parts = [_replay_range(session, node, targets, calendars, *ranges[0], until, shown)]
+        for (lo, hi), future in zip(ranges[1:], futures, strict=True):
+            try:
+                parts.append(future.result())
+            except BrokenProcessPool:  # a worker that could not start or was killed: its range is replayed here
+                parts.append(_replay_range(session, node, targets, calendars, lo, hi, until, shown))
+        return parts
+
+
+def _replay_elsewhere(
+    url: str, settings: Settings, condition: dict, targets: tuple[Target, ...], lo: datetime, hi: datetime,
+    until: datetime, shown: int,
+) -> Part:  # fmt: skip
+    """One range replayed in a worker process."""
+    use_settings(settings)
+    engine = make_engine(url, pool_size=1)
+    try:
+        with Database(engine).read() as session:
+            calendars = Calendars(session, {t.calendar_id for t in targets if t.calendar_id})
+            return _replay_range(session, conditions.parse(condition), targets, calendars, lo, hi, until, shown)
+    finally:
+        engine.dispose()
+
+
+def _stream(
+    session: Session, node, since: datetime, until: datetime, *, before: datetime | None = None
+) -> Iterator[tuple[int, datetime, list]]:
+    """Each matching conversation created from `since` to `until` (or `before`) with its lifecycle events up to
+    `until` in order, read in batches.
 
     Keyset batches (by creation time, then id: the order of ix_conversations_created), not a server-side cursor:
     PostgreSQL reads run in autocommit, where a cursor cannot stay open, and each batch is one short statement.
     """
     c, e = Conversation.__table__.c, Event.__table__.c
-    matching = (c.created_at < until, c.merged_into_id.is_(None), condition_sql.bound(node))
+    matching = (c.created_at < (before or until), c.merged_into_id.is_(None), condition_sql.bound(node))
     lower = c.created_at >= since
     # `name || ''` keeps SQLite off ix_events_name: given a long IN list of ids, its planner (without statistics)
     # prefers the five names, which reads every signal event in the table for each batch; the ids are selective.
