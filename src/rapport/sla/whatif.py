@@ -45,6 +45,7 @@ from rapport.sla.targets import LABELS, Target
 BREACHES_SHOWN = 50  # the breached conversations a result lists (the total is given beside them)
 STREAM_BATCH = 1000  # conversations per batch (their ids are one IN list)
 SPLIT_MIN = 50_000  # conversations in the window from which RAPPORT_SLA_WHATIF_PROCESSES share the replay
+WORKER_START = 8_000  # conversations one process replays in about the time a worker process takes to start
 SIGNALS = (
     "message.received",
     "message.sent",
@@ -265,7 +266,8 @@ def _replay_range(
 
 def _ranges(session: Session, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
     """The window cut into RAPPORT_SLA_WHATIF_PROCESSES ranges of creation time with about as many conversations
-    each, or left whole when it has fewer than SPLIT_MIN (a worker process takes about a second to start)."""
+    each (the first a little more), or left whole when it has fewer than SPLIT_MIN (a worker process takes about a
+    second to start)."""
     processes = min(get_settings().sla_whatif_processes, os.cpu_count() or 1)
     url = session.get_bind().url
     if processes < 2 or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")):
@@ -276,7 +278,10 @@ def _ranges(session: Session, since: datetime, until: datetime) -> list[tuple[da
     if count < SPLIT_MIN:
         return [(since, until)]
     ordered = select(c.created_at).where(*window).order_by(c.created_at, c.id).limit(1)
-    cuts = [session.scalar(ordered.offset(count * i // processes)) for i in range(1, processes)]
+    # This process starts on its range at once, while each worker first spends about a second importing: so it
+    # takes WORKER_START conversations more than the others, and they all finish at about the same time.
+    lead = min(WORKER_START, count // processes)
+    cuts = [session.scalar(ordered.offset(lead + (count - lead) * i // processes)) for i in range(1, processes)]
     if None in cuts:  # deleted meanwhile: not worth a second look
         return [(since, until)]
     return list(itertools.pairwise([since, *cuts, until]))
