@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     condition_max_values: int = Field(default=100, ge=1)
     # A service policy's what-if replays at most this many days of history (a longer one reads too much at once).
     sla_whatif_max_days: int = Field(default=90, ge=1, le=3660)
+    # A what-if over many conversations (whatif.SPLIT_MIN) is shared by this many processes, each replaying a range
+    # of the window (capped at the machine's cores); 1 replays it in the request's own process.
+    sla_whatif_processes: int = Field(default=2, ge=1, le=64)
     # A customer's contacts within this many days are counted on the conversation ("3rd contact in 7 days").
     repeat_contact_days: int = Field(default=7, ge=1)
     # The customers page lists recently active customers by walking conversations, latest first: at most this

@@ -10,19 +10,28 @@ once per version; a clock counts on the version in force when it starts, as the 
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import math
+import multiprocessing
+import os
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from itertools import groupby
+from operator import itemgetter
 
-from sqlalchemy import Text, cast, select, tuple_
+from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from rapport.conditions import model as conditions
 from rapport.conditions import sql as condition_sql
-from rapport.config import get_settings
+from rapport.config import Settings, get_settings, use_settings
+from rapport.db.engine import make_engine
+from rapport.db.session import Database
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.calendar_spec import Calendar
 from rapport.kit.clock import now
@@ -35,6 +44,8 @@ from rapport.sla.targets import LABELS, Target
 
 BREACHES_SHOWN = 50  # the breached conversations a result lists (the total is given beside them)
 STREAM_BATCH = 1000  # conversations per batch (their ids are one IN list)
+SPLIT_MIN = 50_000  # conversations in the window from which RAPPORT_SLA_WHATIF_PROCESSES share the replay
+WORKER_START = 8_000  # conversations one process replays in about the time a worker process takes to start
 SIGNALS = (
     "message.received",
     "message.sent",
@@ -184,82 +195,183 @@ def replay(
     stored_condition, stored_targets = policies.checked_version(session, condition, targets)
     node = conditions.parse(stored_condition)
     parsed = tuple(target_spec.parse_one(t, i) for i, t in enumerate(stored_targets))
-    promises = Promises(parsed, Calendars(session, {t.calendar_id for t in parsed if t.calendar_id}))
+    calendars = Calendars(session, {t.calendar_id for t in parsed if t.calendar_id})  # refuses one with no hours
     until = now()
     since = until - timedelta(days=days)
+    ranges = _ranges(session, since, until)
+    if len(ranges) == 1:
+        parts = [_replay_range(session, node, parsed, calendars, since, until, until, shown)]
+    else:
+        parts = _replay_ranges(session, stored_condition, parsed, calendars, ranges, until, shown)
     tallies = {t.kind: Tally(t.kind) for t in parsed}
     breached: list[tuple[int, str]] = []
-    conversations = 0
-    for conversation_id, created_at, rows in _stream(session, node, since, until):
-        conversations += 1
-        for clock in _fold(promises, created_at, rows, until):
-            tally = tallies[clock.target]
-            if clock.state == core.MET:
-                tally.met += 1
-                tally.measured.append(clock.measured)
-            elif clock.state == core.BREACHED:
-                tally.breached += 1
-                breached.append((conversation_id, clock.target))
-                if clock.measured is not None:
-                    tally.measured.append(clock.measured)
-            elif clock.state != core.CANCELLED:
-                tally.open += 1
+    for part in parts:  # in window order: the breaches listed are the first ones, as one process would list them
+        for kind, tally in part.tallies.items():
+            tallies[kind].met += tally.met
+            tallies[kind].breached += tally.breached
+            tallies[kind].open += tally.open
+            tallies[kind].measured += tally.measured
+        breached += part.breached
     return Result(
         days=days,
         since=since,
         until=until,
-        conversations=conversations,
+        conversations=sum(part.conversations for part in parts),
         targets=[tallies[t.kind] for t in parsed],
         breaches=_named(session, breached[:shown]),
-        breaches_total=len(breached),
+        breaches_total=sum(part.breaches_total for part in parts),
     )
 
 
-def _stream(session: Session, node, since: datetime, until: datetime) -> Iterator[tuple[int, datetime, list]]:
-    """Each matching conversation created in the window with its lifecycle events in order, read in batches.
+@dataclass
+class Part:
+    """One range of the window replayed: its clocks' tallies and its first `shown` breaches."""
+
+    conversations: int
+    tallies: dict[str, Tally]
+    breached: list[tuple[int, str]]
+    breaches_total: int
+
+
+def _replay_range(
+    session: Session, node, targets: tuple[Target, ...], calendars: Calendars, lo: datetime, hi: datetime,
+    until: datetime, shown: int,
+) -> Part:  # fmt: skip
+    """The conversations created in [lo, hi) replayed up to `until`."""
+    promises = Promises(targets, calendars)
+    tallies = {t.kind: Tally(t.kind) for t in targets}
+    breached: list[tuple[int, str]] = []
+    conversations = total = 0
+    met, breach, cancelled = core.MET, core.BREACHED, core.CANCELLED
+    for conversation_id, created_at, rows in _stream(session, node, lo, until, before=hi):
+        conversations += 1
+        for clock in _fold(promises, created_at, rows, until):
+            state = clock.state
+            if state == met:
+                tally = tallies[clock.target]
+                tally.met += 1
+                tally.measured.append(clock.measured)
+            elif state == breach:
+                tally = tallies[clock.target]
+                tally.breached += 1
+                total += 1
+                if total <= shown:
+                    breached.append((conversation_id, clock.target))
+                if clock.measured is not None:
+                    tally.measured.append(clock.measured)
+            elif state != cancelled:
+                tallies[clock.target].open += 1
+    return Part(conversations, tallies, breached, total)
+
+
+def _ranges(session: Session, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+    """The window cut into RAPPORT_SLA_WHATIF_PROCESSES ranges of creation time with about as many conversations
+    each (the first a little more), or left whole when it has fewer than SPLIT_MIN (a worker process takes about a
+    second to start)."""
+    processes = min(get_settings().sla_whatif_processes, os.cpu_count() or 1)
+    url = session.get_bind().url
+    if processes < 2 or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")):
+        return [(since, until)]
+    c = Conversation.__table__.c
+    window = (c.created_at >= since, c.created_at < until)
+    count = session.scalar(select(func.count()).select_from(Conversation).where(*window)) or 0
+    if count < SPLIT_MIN:
+        return [(since, until)]
+    ordered = select(c.created_at).where(*window).order_by(c.created_at, c.id).limit(1)
+    # This process starts on its range at once, while each worker first spends about a second importing: so it
+    # takes WORKER_START conversations more than the others, and they all finish at about the same time.
+    lead = min(WORKER_START, count // processes)
+    cuts = [session.scalar(ordered.offset(lead + (count - lead) * i // processes)) for i in range(1, processes)]
+    if None in cuts:  # deleted meanwhile: not worth a second look
+        return [(since, until)]
+    return list(itertools.pairwise([since, *cuts, until]))
+
+
+def _replay_ranges(
+    session: Session, condition: dict, targets: tuple[Target, ...], calendars: Calendars,
+    ranges: list[tuple[datetime, datetime]], until: datetime, shown: int,
+) -> list[Part]:  # fmt: skip
+    """The first range replayed here while worker processes (spawned: this process runs threads) replay the rest,
+    each on its own connection to the same database."""
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    settings = get_settings()
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(len(ranges) - 1, mp_context=context) as pool:
+        futures = [
+            pool.submit(_replay_elsewhere, url, settings, condition, targets, lo, hi, until, shown)
+            for lo, hi in ranges[1:]
+        ]
+        node = conditions.parse(condition)
+        parts = [_replay_range(session, node, targets, calendars, *ranges[0], until, shown)]
+        for (lo, hi), future in zip(ranges[1:], futures, strict=True):
+            try:
+                parts.append(future.result())
+            except BrokenProcessPool:  # a worker that could not start or was killed: its range is replayed here
+                parts.append(_replay_range(session, node, targets, calendars, lo, hi, until, shown))
+        return parts
+
+
+def _replay_elsewhere(
+    url: str, settings: Settings, condition: dict, targets: tuple[Target, ...], lo: datetime, hi: datetime,
+    until: datetime, shown: int,
+) -> Part:  # fmt: skip
+    """One range replayed in a worker process."""
+    use_settings(settings)
+    engine = make_engine(url, pool_size=1)
+    try:
+        with Database(engine).read() as session:
+            calendars = Calendars(session, {t.calendar_id for t in targets if t.calendar_id})
+            return _replay_range(session, conditions.parse(condition), targets, calendars, lo, hi, until, shown)
+    finally:
+        engine.dispose()
+
+
+def _stream(
+    session: Session, node, since: datetime, until: datetime, *, before: datetime | None = None
+) -> Iterator[tuple[int, datetime, list]]:
+    """Each matching conversation created from `since` to `until` (or `before`) with its lifecycle events up to
+    `until` in order, read in batches.
 
     Keyset batches (by creation time, then id: the order of ix_conversations_created), not a server-side cursor:
     PostgreSQL reads run in autocommit, where a cursor cannot stay open, and each batch is one short statement.
     """
     c, e = Conversation.__table__.c, Event.__table__.c
-    matching = (c.created_at >= since, c.created_at < until, c.merged_into_id.is_(None), condition_sql.bound(node))
-    after: tuple[datetime, int] | None = None
+    matching = (c.created_at < (before or until), c.merged_into_id.is_(None), condition_sql.bound(node))
+    lower = c.created_at >= since
+    signal_names = e.name.in_(SIGNALS)
+    if session.get_bind().dialect.name == "sqlite":
+        # `name || ''` keeps SQLite off ix_events_name: given a long IN list of ids, its planner (without
+        # statistics) prefers the five names and reads every signal event in the table for each batch (the
+        # replay of 165,000 conversations took 93 s of CPU to read). PostgreSQL weighs them by its statistics,
+        # and the same expression there would hide the names' selectivity from it.
+        signal_names = e.name.concat("").in_(SIGNALS)
     while True:
-        query = select(c.id, c.created_at).where(*matching)
-        if after is not None:
-            query = query.where(tuple_(c.created_at, c.id) > tuple_(*after))
-        batch = session.execute(query.order_by(c.created_at, c.id).limit(STREAM_BATCH)).all()
+        query = select(c.id, c.created_at).where(lower, *matching).order_by(c.created_at, c.id)
+        batch = session.execute(query.limit(STREAM_BATCH)).all()
         if not batch:
             return
-        after = (batch[-1].created_at, batch[-1].id)
+        last_id, last_at = batch[-1]
+        # The keyset as a range on created_at (SQLite bounds an index scan by a plain column comparison, not by a
+        # row value), so each batch starts where the last one stopped instead of at the start of the window.
+        lower = and_(c.created_at >= last_at, or_(c.created_at > last_at, c.id > last_id))
         events = session.execute(
             # The payload as text, parsed only for the status changes that need it (the other events need none).
             select(e.conversation_id, e.id, e.name, e.occurred_at, e.actor_kind, cast(e.payload, Text))
-            .where(e.conversation_id.in_([r.id for r in batch]), e.name.in_(SIGNALS), e.occurred_at <= until)
+            .where(e.conversation_id.in_([r[0] for r in batch]), signal_names, e.occurred_at <= until)
             .order_by(e.conversation_id, e.id)
-        )
-        by_conversation = {key: list(rows) for key, rows in groupby(events, key=lambda r: r[0])}
-        for row in batch:
-            yield row.id, row.created_at, by_conversation.get(row.id, [])
+        ).all()  # all at once: fetched row by row, each costs twice as much
+        by_conversation = {key: list(rows) for key, rows in groupby(events, key=itemgetter(0))}
+        for conversation_id, created_at in batch:
+            yield conversation_id, created_at, by_conversation.get(conversation_id, [])
         if len(batch) < STREAM_BATCH:
             return
 
 
-def _signal(row, status: str, replied: bool) -> plan.Signal | None:
-    name, at, actor_kind = row[2], row[3], row[4]
-    if name == "message.received":
-        return plan.CustomerWrote(at, status, replied)
-    if name == "message.sent":
-        # An auto-reply or a system message keeps no promise: only a person's reply does.
-        return plan.PersonReplied(at, status) if actor_kind == "agent" else None
-    if name == "conversation.status_changed":
-        payload = json.loads(row[5]) if row[5] else {}
-        return plan.StatusMoved(at, str(payload.get("from") or status), str(payload.get("to") or status))
-    if name == "conversation.human_requested":
-        return plan.HumanAsked(at, status)
-    if name == "conversation.human_answered":
-        return plan.HumanAnswered(at)
-    return None
+@lru_cache(maxsize=256)
+def _move(payload: str | None) -> tuple[str | None, str | None]:
+    """A status change's payload as (from, to); the few distinct payloads are parsed once each."""
+    moved = json.loads(payload) if payload else {}
+    return moved.get("from"), moved.get("to")
 
 
 def _fold(promises: Promises, created_at: datetime, rows: list, until: datetime) -> list[Clock]:
@@ -267,32 +379,45 @@ def _fold(promises: Promises, created_at: datetime, rows: list, until: datetime)
     status, replied = "new", False
     clocks: dict[str, Clock] = {}
     done: list[Clock] = []
-
-    def apply(signal: plan.Signal) -> None:
-        for kind, clock in list(clocks.items()):
+    fire, react, promised = core.fire, plan.react, promises.at
+    signal: plan.Signal = plan.Applied(created_at, plan.Facts(status=status, created_at=created_at))
+    rows_left = iter(rows)
+    while True:
+        at = signal.at
+        for kind, clock in clocks.items():  # (a value replaced in place: the dict keeps its size while iterated)
             due = clock.next_at
-            if due is not None and due <= signal.at:  # a warning or a deadline came before this signal
-                clocks[kind], _ = core.fire(clock, signal.at)
-        out = plan.react(promises.at(signal.at), clocks, signal)
-        done.extend(out.stopped)
+            if due is not None and due <= at:  # a warning or a deadline came before this signal
+                clocks[kind] = fire(clock, at)[0]
+        out = react(promised(at), clocks, signal)
+        done += out.stopped
         for kind, clock in out.clocks.items():
             if clock.open:
                 clocks[kind] = clock
             else:
                 clocks.pop(kind, None)
                 done.append(clock)
-
-    apply(plan.Applied(created_at, plan.Facts(status=status, created_at=created_at)))
-    for row in rows:
-        signal = _signal(row, status, replied)
+        # The next signal (events that are none are skipped); the status and "a person replied" follow them.
+        signal = None
+        for _, _, name, at, actor_kind, payload in rows_left:
+            if name == "message.received":
+                signal = plan.CustomerWrote(at, status, replied)
+            elif name == "message.sent":
+                # An auto-reply or a system message keeps no promise: only a person's reply does.
+                if actor_kind == "agent":
+                    signal = plan.PersonReplied(at, status)
+                    replied = True
+            elif name == "conversation.status_changed":
+                was, to = _move(payload)
+                signal = plan.StatusMoved(at, str(was or status), str(to or status))
+                status = signal.to
+            elif name == "conversation.human_requested":
+                signal = plan.HumanAsked(at, status)
+            elif name == "conversation.human_answered":
+                signal = plan.HumanAnswered(at)
+            if signal is not None:
+                break
         if signal is None:
-            continue
-        apply(signal)
-        if isinstance(signal, plan.PersonReplied):
-            replied = True
-        elif isinstance(signal, plan.StatusMoved):
-            status = signal.to
-    return done + [core.fire(clock, until)[0] for clock in clocks.values()]
+            return done + [fire(clock, until)[0] for clock in clocks.values()]
 
 
 def _named(session: Session, breached: list[tuple[int, str]]) -> list[Breach]:
