@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rapport.conversations import delivery
+from rapport.conversations import delivery, snooze
 from rapport.conversations.status import move
 from rapport.db.session import Database
 from rapport.kernel import channels
@@ -52,6 +53,12 @@ def auto_close(session: Session, payload: dict) -> None:
     conv = session.get(Conversation, payload["conversation_id"])
     if conv is not None and conv.status == Status.solved:
         move(session, SYSTEM, conv, Status.closed, reason="auto_close")
+
+
+@handler(snooze.WAKE_JOB)
+def wake(session: Session, payload: dict) -> None:
+    """A snoozed conversation's time has come: back to the working views, its people told (snooze.wake)."""
+    snooze.wake(session, payload["conversation_id"], datetime.fromisoformat(payload["until"]))
 
 
 @handler("messages.deliver", outside_transaction=True)

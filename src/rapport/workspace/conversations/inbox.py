@@ -30,6 +30,7 @@ BUILT_IN = {
     "all": "All active",
     "waiting": "Waiting longest",
     "due": "Due soon",
+    "snoozed": "Snoozed",
 }
 EMPTY = {
     "mine": "Nothing is assigned to you. Pick a conversation from Unassigned or Waiting longest.",
@@ -38,10 +39,13 @@ EMPTY = {
     "all": "No open conversations. New messages appear here as soon as they arrive.",
     "waiting": "No customer is waiting for an answer right now.",
     "due": "No open conversation has a service target running. Deadlines appear here, the nearest first.",
+    "snoozed": "Nothing is snoozed. Snooze a conversation from its page to set it aside until a time you choose.",
 }
-SORTS = {"updated": "Last updated", "created": "Newest first", "due": "Due first"}
+SORTS = {"updated": "Last updated", "created": "Newest first", "due": "Due first", "priority": "Priority"}
 # Views whose order is their point: the agent's sort does not apply to them.
-FIXED_ORDER = frozenset({"waiting", "due_soon"})
+FIXED_ORDER = frozenset({"waiting", "due_soon", "snoozed"})
+# Priorities by rank, as the priority index ranks them (models.conversations.PRIORITY_RANK_SQL).
+RANKS = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
 SEGMENT_CHOICES = 100  # segments offered in the saved-view form
 
 
@@ -149,18 +153,23 @@ def _cursor(flt: InboxQuery, row: Row) -> str:
         "created": row.created_at,
         "due": row.sla_due_at,
         "due_soon": row.sla_due_at,
+        "snoozed": row.snoozed_until,
     }.get(_kind(flt), row.updated_at)
-    return cursor.encode([_kind(flt), value.isoformat() if value is not None else None, row.id])
+    rank = [RANKS.get(row.priority, 0)] if _kind(flt) == "priority" else []
+    return cursor.encode([_kind(flt), value.isoformat() if value is not None else None, row.id, *rank])
 
 
 def _keyset(flt: InboxQuery, raw: str, *, newer: bool) -> Keyset:
     try:
-        kind, value, last_id = cursor.decode(raw)
-        if kind != _kind(flt):
+        kind, value, last_id, *rank = cursor.decode(raw)
+        if kind != _kind(flt) or len(rank) != (kind == "priority"):
             raise ValueError(kind)
         if value is None and kind != "due":  # only sort by due lists rows without a value (no deadline)
             raise ValueError(value)
-        return Keyset(None if value is None else datetime.fromisoformat(value), int(last_id), newer=newer)
+        if rank and rank[0] not in RANKS.values():
+            raise ValueError(rank)
+        at = None if value is None else datetime.fromisoformat(value)
+        return Keyset(at, int(last_id), newer=newer, rank=rank[0] if rank else None)
     except (ValueError, TypeError) as exc:
         raise Invalid(
             "This page link is out of date; start again from the view's first page.",
@@ -179,7 +188,8 @@ def view(
     tz: str | None = None,
 ) -> View:
     """One page of a view (built-in or saved by this agent): the first, or the one after or before a cursor;
-    newest first by last update or by creation, or the nearest deadline first (`sort`); deadlines in `tz`."""
+    newest first by last update or by creation, the nearest deadline first, or urgent first (`sort`); deadlines in
+    `tz`. Snoozed conversations are only in the Snoozed view."""
     authorize(actor, "conversations.read")
     if sort not in SORTS:
         raise Invalid(f"Sort by {', '.join(SORTS)}.", errors=[{"field": "sort"}])
