@@ -14,6 +14,7 @@ from rapport.conditions import params
 from rapport.config import get_settings
 from rapport.conversations import delivery, present, repository, service
 from rapport.conversations import merge as merging
+from rapport.conversations import snooze as snoozing
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.reply_options import ReplyOptions, reply_options
 from rapport.conversations.schemas import (
@@ -26,6 +27,7 @@ from rapport.conversations.schemas import (
     NoteIn,
     OpenQuery,
     ReplyIn,
+    SnoozeIn,
 )
 from rapport.events.schemas import EventOut
 from rapport.kernel.permissions import Actor, authorize
@@ -200,6 +202,27 @@ def post_merge(conversation_id: Id, body: MergeIn, session: DB, actor: Me):
     target = merging.merge(session, actor, conversation_id, body.into_id)
     session.flush()
     return present.conversations(session, [target])[0]
+
+
+@router.post(
+    "/conversations/{conversation_id}/snooze", dependencies=[requires("write")], response_model=ConversationOut
+)
+def post_snooze(conversation_id: Id, body: SnoozeIn, session: DB, actor: Me):
+    """Snooze an active conversation until `until`: out of the working views, its status kept, back at that time
+    (or when the customer writes) with its assignee told."""
+    conv = snoozing.snooze(session, actor, conversation_id, body.until)
+    session.flush()
+    return present.conversations(session, [conv])[0]
+
+
+@router.delete(
+    "/conversations/{conversation_id}/snooze", dependencies=[requires("write")], response_model=ConversationOut
+)
+def delete_snooze(conversation_id: Id, session: DB, actor: Me):
+    """Wake a snoozed conversation now (nothing happens when it is not snoozed)."""
+    conv = snoozing.unsnooze(session, actor, conversation_id)
+    session.flush()
+    return present.conversations(session, [conv])[0]
 
 
 @router.get("/conversations/{conversation_id}/timeline", dependencies=[requires("read")], response_model=Page[EventOut])
