@@ -128,3 +128,30 @@ def test_a_priority_cursor_from_another_sort_is_refused(db, world):
             assert exc.extra["errors"] == [{"field": "after"}]
         else:
             raise AssertionError("a created cursor was taken for priority")
+
+
+def test_the_api_list_sorts_by_priority_through_the_index_and_pages(db, world, client):
+    from rapport.conditions.model import All, Leaf
+    from rapport.conversations import repository
+
+    _conversations(db, world, active=200)
+    active = All(all=[Leaf(field="status", op="in", value=["new", "open", "pending", "on_hold"])])
+    plan = _plan(db, lambda s: repository.page(s, active, sort="priority", after=None, limit=51))
+    assert "ix_conversations_active_priority" in plan and _no_sort(plan), plan
+    h = world.auth(world.agent_token)
+    seen, cursor = [], None
+    while True:
+        q = "status=new&status=open&status=pending&status=on_hold&sort=priority&limit=37"
+        r = client.get(f"/api/v1/conversations?{q}" + (f"&cursor={cursor}" if cursor else ""), headers=h)
+        assert r.status_code == 200, r.text
+        seen += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if not cursor:
+            break
+    keys = [(-RANK[c["priority"]], c["updated_at"], c["id"]) for c in seen]
+    assert [k[0] for k in keys] == sorted(k[0] for k in keys) and len({c["id"] for c in seen}) == len(seen) == 200
+    within = [(k[1], k[2]) for k in keys if k[0] == -3]
+    assert within == sorted(within, reverse=True)
+    wrong = client.get("/api/v1/conversations?sort=updated_desc&limit=5", headers=h).json()["next_cursor"]
+    r = client.get(f"/api/v1/conversations?sort=priority&cursor={wrong}", headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor"

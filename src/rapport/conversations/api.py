@@ -54,10 +54,10 @@ def _cursor(raw: str | None, sort: str) -> tuple | None:
     if raw is None:
         return None
     try:
-        kind, value, last_id = cursors.decode(raw)
-        if kind != sort:
+        kind, value, last_id, *rank = cursors.decode(raw)
+        if kind != sort or len(rank) != (sort == "priority") or (rank and rank[0] not in repository.RANKS.values()):
             raise ValueError
-        return datetime.fromisoformat(value), int(last_id)
+        return datetime.fromisoformat(value), int(last_id), *rank
     except (ValueError, TypeError) as exc:
         raise Invalid(
             "The cursor is not valid for this sort; start again without it.", errors=[{"field": "cursor"}]
@@ -82,8 +82,9 @@ async def list_conversations(request: Request, q: Annotated[ListQuery, Query()])
         next_cursor = None
         if more:
             last = rows[-1]
-            key = last.updated_at if sort.startswith("updated") else last.created_at
-            next_cursor = cursors.encode([sort, key.isoformat(), last.id])
+            key = last.created_at if sort.startswith("created") else last.updated_at
+            rank = [repository.RANKS.get(last.priority, 0)] if sort == "priority" else []
+            next_cursor = cursors.encode([sort, key.isoformat(), last.id, *rank])
         return {"items": present.conversation_dicts(session, rows), "next_cursor": next_cursor}
 
     return FastJSON(await read(request, work))

@@ -274,7 +274,10 @@ class ListQuery(BaseModel):
     priority: Priority | None = None
     updated_since: datetime | None = None
     where: Str | None = Field(None, description="A condition as JSON (docs/conditions.md), with the filters above.")
-    sort: Literal["updated_desc", "updated_asc", "created_desc", "created_asc"] = "updated_desc"
+    sort: Literal["updated_desc", "updated_asc", "created_desc", "created_asc", "priority"] = Field(
+        "updated_desc",
+        description="`priority`: urgent first, then high, normal and low, the latest updated first within each.",
+    )
     cursor: Cursor | None = None
     limit: Limit = 50
 

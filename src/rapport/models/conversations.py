@@ -21,6 +21,7 @@ WAITING_SQL = "status IN ('new', 'open')"
 SNOOZED_SQL = "snoozed_until IS NOT NULL"
 # Priority as a rank, urgent highest: "sort by priority" reads an index on this very expression (both databases use
 # an expression index only when the query repeats it), newest activity first within a rank.
+PRIORITY_RANKS = {"urgent": 3, "high": 2, "normal": 1, "low": 0}  # the ranks it gives, for cursors
 PRIORITY_RANK_SQL = "(CASE priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END)"
 
 

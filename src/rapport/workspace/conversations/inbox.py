@@ -44,8 +44,7 @@ EMPTY = {
 SORTS = {"updated": "Last updated", "created": "Newest first", "due": "Due first", "priority": "Priority"}
 # Views whose order is their point: the agent's sort does not apply to them.
 FIXED_ORDER = frozenset({"waiting", "due_soon", "snoozed"})
-# Priorities by rank, as the priority index ranks them (models.conversations.PRIORITY_RANK_SQL).
-RANKS = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
+RANKS = repository.RANKS  # priorities by rank, as the priority index ranks them
 SEGMENT_CHOICES = 100  # segments offered in the saved-view form
 
 
