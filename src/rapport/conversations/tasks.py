@@ -1,4 +1,5 @@
-"""Jobs for conversations: closing solved ones after the quiet period, delivering outbound messages.
+"""Jobs for conversations: closing solved ones after the quiet period, waking snoozed ones, delivering outbound
+messages.
 
 Delivery runs outside any transaction (the handler is given the Database): a short write prepares the message and
 records the attempt, the channel's network call runs with no transaction open (so a slow mail server holds no
