@@ -245,3 +245,25 @@ def test_timeline_wording(db, world, frozen_clock):
     [woke] = _events(db, cid, "conversation.woke")
     assert describe(snoozed, names, {}) == "Alex Agent snoozed it until 2 Nov 2026 12:00 UTC"
     assert describe(woke, names, {}) == "Alex Agent unsnoozed it"
+
+
+def test_one_inbound_batch_wakes_each_snoozed_conversation_it_reaches(db, world, frozen_clock):
+    from rapport.conversations.inbound import receive_batch
+
+    alex = _actor(db, world.agent.id)
+    addresses = [f"c{i}@customer.test" for i in range(3)]
+    ids = [_writes(db, world, address=a) for a in addresses]
+    with db.write() as s:
+        for cid in ids[:2]:
+            snooze.snooze(s, alex, cid, frozen_clock[0] + timedelta(days=2))
+    frozen_clock[0] += timedelta(minutes=1)
+    batch = [
+        (SYSTEM, Inbound(inbox_id=world.email_inbox.id, sender_kind="email", sender_address=a, subject="Parcel",
+                         text="Again"))
+        for a in addresses
+    ]  # fmt: skip
+    with db.write() as s:
+        receive_batch(s, batch)
+    assert [_conv(db, cid).snoozed_until for cid in ids] == [None, None, None]
+    assert [len(_events(db, cid, "conversation.woke")) for cid in ids] == [1, 1, 0]
+    assert sorted(_listed(db, alex, "all")) == sorted(ids)

@@ -10,8 +10,9 @@ the team's members when nobody is assigned. A customer's message wakes it at onc
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import ARRAY, BigInteger, Select, any_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from rapport.config import get_settings
@@ -107,6 +108,17 @@ def _wake(session: Session, actor: Actor, conv: Conversation, *, by: str) -> Non
            until=until, by=by)  # fmt: skip
 
 
+@lru_cache(maxsize=2)
+def _snoozed_among(pg: bool) -> Select:
+    """The snoozed ones of the conversations bound as `ids`: on PostgreSQL one array parameter, so the statement's
+    text is the same for any batch (as the inbound path's own lookups, inbound_queries)."""
+    c = Conversation
+    among = (
+        c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))) if pg else c.id.in_(bindparam("ids", expanding=True))
+    )
+    return select(c.id, c.customer_id, c.snoozed_until).where(among, c.snoozed_until.is_not(None))
+
+
 @hooks.register("snooze")
 def customer_wakes(session: Session, steps: list[hooks.Step]) -> None:
     """A customer's message wakes a snoozed conversation at once: one read for the batch, a write only when one
@@ -115,9 +127,7 @@ def customer_wakes(session: Session, steps: list[hooks.Step]) -> None:
     if not ids:
         return
     found = session.execute(
-        select(Conversation.id, Conversation.customer_id, Conversation.snoozed_until).where(
-            Conversation.id.in_(ids), Conversation.snoozed_until.is_not(None)
-        )
+        _snoozed_among(session.connection().dialect.name == "postgresql"), {"ids": sorted(ids)}
     ).all()
     if not found:
         return
