@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # How long a process may reuse a resolved API token; a revocation reaches other processes within this.
     auth_cache_seconds: float = Field(default=2.0, ge=0)
     auto_close_after_days: int = Field(default=4, ge=0)
+    # How far ahead a conversation may be snoozed (conversations/snooze.py).
+    snooze_max_days: int = Field(default=90, ge=1, le=3650)
     # Event consumers (events.consumers): events handed over per transaction, and how long a gap in the event ids
     # may be waited for (a later id can commit first on PostgreSQL) before it counts as rolled back.
     event_consumer_batch: int = Field(default=500, ge=1)

@@ -48,6 +48,7 @@ def test_each_domain_declares_its_own_events():
         "conversation.assigned": "assigned",
         "agent.mentioned": "mentioned",
         "message.received": "customer_replied",
+        "conversation.woke": "woke",
     }
 
 

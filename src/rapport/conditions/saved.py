@@ -43,6 +43,10 @@ def _built_in(key: str, agent_id: int, team_ids: tuple[int, ...]) -> tuple[Node,
         # Due soon: the order "due_soon" keeps only conversations with a deadline (the conversation's own
         # `sla_due_at`, which the service targets keep; not a field conditions test), nearest first.
         return All(all=[active]), "due_soon"
+    if key == "snoozed":
+        # Snoozed: the order "snoozed" keeps only snoozed conversations (every other view leaves them out), soonest
+        # wake first.
+        return All(all=[active]), "snoozed"
     more = {
         "mine": lambda: [Leaf(field="assignee", op="eq", value=agent_id)],
         "unassigned": lambda: [Leaf(field="assignee", op="is_not_set")],

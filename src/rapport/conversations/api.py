@@ -14,6 +14,7 @@ from rapport.conditions import params
 from rapport.config import get_settings
 from rapport.conversations import delivery, present, repository, service
 from rapport.conversations import merge as merging
+from rapport.conversations import snooze as snoozing
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.reply_options import ReplyOptions, reply_options
 from rapport.conversations.schemas import (
@@ -26,6 +27,7 @@ from rapport.conversations.schemas import (
     NoteIn,
     OpenQuery,
     ReplyIn,
+    SnoozeIn,
 )
 from rapport.events.schemas import EventOut
 from rapport.kernel.permissions import Actor, authorize
@@ -52,10 +54,10 @@ def _cursor(raw: str | None, sort: str) -> tuple | None:
     if raw is None:
         return None
     try:
-        kind, value, last_id = cursors.decode(raw)
-        if kind != sort:
+        kind, value, last_id, *rank = cursors.decode(raw)
+        if kind != sort or len(rank) != (sort == "priority") or (rank and rank[0] not in repository.RANKS.values()):
             raise ValueError
-        return datetime.fromisoformat(value), int(last_id)
+        return datetime.fromisoformat(value), int(last_id), *rank
     except (ValueError, TypeError) as exc:
         raise Invalid(
             "The cursor is not valid for this sort; start again without it.", errors=[{"field": "cursor"}]
@@ -80,8 +82,9 @@ async def list_conversations(request: Request, q: Annotated[ListQuery, Query()])
         next_cursor = None
         if more:
             last = rows[-1]
-            key = last.updated_at if sort.startswith("updated") else last.created_at
-            next_cursor = cursors.encode([sort, key.isoformat(), last.id])
+            key = last.created_at if sort.startswith("created") else last.updated_at
+            rank = [repository.RANKS.get(last.priority, 0)] if sort == "priority" else []
+            next_cursor = cursors.encode([sort, key.isoformat(), last.id, *rank])
         return {"items": present.conversation_dicts(session, rows), "next_cursor": next_cursor}
 
     return FastJSON(await read(request, work))
@@ -200,6 +203,27 @@ def post_merge(conversation_id: Id, body: MergeIn, session: DB, actor: Me):
     target = merging.merge(session, actor, conversation_id, body.into_id)
     session.flush()
     return present.conversations(session, [target])[0]
+
+
+@router.post(
+    "/conversations/{conversation_id}/snooze", dependencies=[requires("write")], response_model=ConversationOut
+)
+def post_snooze(conversation_id: Id, body: SnoozeIn, session: DB, actor: Me):
+    """Snooze an active conversation until `until`: out of the working views, its status kept, back at that time
+    (or when the customer writes) with its assignee told."""
+    conv = snoozing.snooze(session, actor, conversation_id, body.until)
+    session.flush()
+    return present.conversations(session, [conv])[0]
+
+
+@router.delete(
+    "/conversations/{conversation_id}/snooze", dependencies=[requires("write")], response_model=ConversationOut
+)
+def delete_snooze(conversation_id: Id, session: DB, actor: Me):
+    """Wake a snoozed conversation now (nothing happens when it is not snoozed)."""
+    conv = snoozing.unsnooze(session, actor, conversation_id)
+    session.flush()
+    return present.conversations(session, [conv])[0]
 
 
 @router.get("/conversations/{conversation_id}/timeline", dependencies=[requires("read")], response_model=Page[EventOut])

@@ -9,4 +9,6 @@ DOMAIN = Domain(
         "rapport.conversations.inbound_api:router",
     ),
     workers=("rapport.conversations.tasks",),
+    # A customer's message wakes a snoozed conversation (snooze.customer_wakes).
+    lifecycle_hooks=("rapport.conversations.snooze",),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from pydantic import ConfigDict
 
 from rapport.events.registry import AdminChange, Changed, Payload, declare
@@ -67,6 +69,21 @@ class HumanRequested(Payload):
     via: str
 
 
+class Snoozed(Payload):
+    """The conversation was snoozed (hidden from the working views) until `until`; its status is kept."""
+
+    until: datetime
+    previous: datetime | None = None  # it was already snoozed until then
+
+
+class Woke(Payload):
+    """A snoozed conversation came back to the working views: its time came, the customer wrote, or an agent
+    unsnoozed it (`by`: time, customer, agent)."""
+
+    until: datetime
+    by: str
+
+
 class Mentioned(Payload):
     """An agent was @mentioned in a note; their live topic hears of it."""
 
@@ -98,6 +115,22 @@ def _fields(who: str, p: dict, _: Context) -> str:
         for k, v in changes.items()
     ]
     return f"{who} set {listed(said)}" if said else f"{who} changed custom fields"
+
+
+def _when(raw: object) -> str:
+    try:
+        return datetime.fromisoformat(str(raw)).astimezone(UTC).strftime("%-d %b %Y %H:%M UTC")
+    except ValueError:
+        return str(raw)
+
+
+def _woke(who: str, p: dict, _: Context) -> str:
+    by = p.get("by")
+    if by == "customer":
+        return "Woke from snooze: the customer wrote"
+    if by == "agent":
+        return f"{who} unsnoozed it"
+    return f"Woke from snooze (snoozed until {_when(p.get('until'))})"
 
 
 def _previous_assignee(p: dict) -> list[str]:
@@ -178,6 +211,14 @@ HUMAN_ANSWERED = declare(
     lambda who, p, c: f"{who} answered the request for a person",
     topics=_human_queue,
 )
+SNOOZED = declare(
+    "conversation.snoozed",
+    Snoozed,
+    lambda who, p, c: f"{who} snoozed it until {_when(p.get('until'))}",
+)
+# The assignee (or, unassigned, the team's members) is told when it wakes, unless the customer's own message woke
+# it: that message notifies them already.
+WOKE = declare("conversation.woke", Woke, _woke, notifies="woke")
 MENTIONED = declare(
     "agent.mentioned",
     Mentioned,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Row, and_, bindparam, exists, func, or_, select
+from sqlalchemy import Integer, Row, and_, bindparam, exists, func, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from rapport.conditions import sql
@@ -13,6 +13,7 @@ from rapport.conditions.model import Node
 from rapport.db.types import json_array_agg
 from rapport.kit.problems import NotFound
 from rapport.models import Attachment, Category, Conversation, ConversationTag, Event, Message
+from rapport.models.conversations import PRIORITY_RANK_SQL, PRIORITY_RANKS
 from rapport.models.enums import ACTIVE_STATUSES, Direction
 
 _ACTIVE = {s.value for s in ACTIVE_STATUSES}
@@ -21,7 +22,11 @@ SORTS = {
     "updated_asc": (Conversation.updated_at, False),
     "created_desc": (Conversation.created_at, True),
     "created_asc": (Conversation.created_at, False),
+    # Urgent first, then by last update: ix_conversations_active_priority (rank, updated_at, id) read backwards.
+    "priority": (Conversation.updated_at, True),
 }
+PRIORITY_RANK = literal_column(PRIORITY_RANK_SQL, Integer)
+RANKS = PRIORITY_RANKS
 
 
 def get_row(session: Session, conversation_id: int) -> Row:
@@ -68,11 +73,13 @@ def get_for_update(session: Session, conversation_id: int) -> Conversation:
 
 def page(session: Session, condition: Node, *, sort: str, after: tuple | None, limit: int) -> list[Row]:
     """One page of the conversations meeting `condition` (plain rows with `category` and `tag_list`: lists are hot)
-    by keyset, after `(sort value, id)`; merged conversations are left out."""
+    by keyset, after `(sort value, id)` (`(updated_at, id, rank)` by priority); merged conversations are left out."""
     shape, params = sql.prepare(condition)
     params["limit"] = limit
     if after is not None:
-        params["after_value"], params["after_id"] = after
+        params["after_value"], params["after_id"], *rank = after
+        if sort == "priority":
+            params["after_rank"] = rank[0]
     return session.connection().execute(_page_statement(sort, shape, after is not None), params).all()
 
 
@@ -83,6 +90,12 @@ def _page_statement(sort: str, shape: tuple, keyset: bool):
     query = select(*Conversation.__table__.c, _CATEGORY_NAME, _TAG_LIST).where(Conversation.merged_into_id.is_(None))
     if shape != sql.EMPTY:
         query = query.where(sql.clause(shape))
+    if sort == "priority":
+        key = (PRIORITY_RANK, Conversation.updated_at, Conversation.id)
+        if keyset:
+            bound = (bindparam("after_rank"), bindparam("after_value", type_=column.type), bindparam("after_id"))
+            query = query.where(tuple_(*key) < tuple_(*bound))
+        return query.order_by(*(k.desc() for k in key)).limit(bindparam("limit"))
     if keyset:
         value, last_id = bindparam("after_value", type_=column.type), bindparam("after_id")
         if desc:

@@ -110,6 +110,11 @@ class ConversationOut(Out):
         description="The nearest deadline of the conversation's running or breached (not yet stopped) service-target "
         "clocks; null when none runs.",
     )
+    snoozed_until: datetime | None = Field(
+        None,
+        description="Snoozed until then: left out of the workspace's working views (its status unchanged) until it "
+        "wakes at that time, or earlier when the customer writes; null when not snoozed.",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -176,6 +181,12 @@ class NoteIn(In):
     text: Annotated[str, Field(max_length=200_000)] | None = None
     html: Annotated[str, Field(max_length=400_000)] | None = None
     attachments: list[AttachmentIn] = []
+
+
+class SnoozeIn(In):
+    """Snooze the conversation until `until` (with its time zone; in the future, within RAPPORT_SNOOZE_MAX_DAYS)."""
+
+    until: datetime
 
 
 class MergeIn(In):
@@ -263,7 +274,10 @@ class ListQuery(BaseModel):
     priority: Priority | None = None
     updated_since: datetime | None = None
     where: Str | None = Field(None, description="A condition as JSON (docs/conditions.md), with the filters above.")
-    sort: Literal["updated_desc", "updated_asc", "created_desc", "created_asc"] = "updated_desc"
+    sort: Literal["updated_desc", "updated_asc", "created_desc", "created_asc", "priority"] = Field(
+        "updated_desc",
+        description="`priority`: urgent first, then high, normal and low, the latest updated first within each.",
+    )
     cursor: Cursor | None = None
     limit: Limit = 50
 

@@ -1,4 +1,5 @@
-"""Jobs for conversations: closing solved ones after the quiet period, delivering outbound messages.
+"""Jobs for conversations: closing solved ones after the quiet period, waking snoozed ones, delivering outbound
+messages.
 
 Delivery runs outside any transaction (the handler is given the Database): a short write prepares the message and
 records the attempt, the channel's network call runs with no transaction open (so a slow mail server holds no
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rapport.conversations import delivery
+from rapport.conversations import delivery, snooze
 from rapport.conversations.status import move
 from rapport.db.session import Database
 from rapport.kernel import channels
@@ -52,6 +54,12 @@ def auto_close(session: Session, payload: dict) -> None:
     conv = session.get(Conversation, payload["conversation_id"])
     if conv is not None and conv.status == Status.solved:
         move(session, SYSTEM, conv, Status.closed, reason="auto_close")
+
+
+@handler(snooze.WAKE_JOB)
+def wake(session: Session, payload: dict) -> None:
+    """A snoozed conversation's time has come: back to the working views, its people told (snooze.wake)."""
+    snooze.wake(session, payload["conversation_id"], datetime.fromisoformat(payload["until"]))
 
 
 @handler("messages.deliver", outside_transaction=True)

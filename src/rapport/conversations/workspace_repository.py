@@ -5,19 +5,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Row, Select, and_, bindparam, case, func, or_, select, text
+from sqlalchemy import (
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from rapport.conditions import sql
 from rapport.conditions.model import All, Node
 from rapport.models import Agent, Conversation, Customer, Event, Inbox, Message, SavedView, Team
+from rapport.models.conversations import PRIORITY_RANK_SQL, SNOOZED_SQL
 
 
 @dataclass
 class InboxQuery:
     """What an inbox view shows: the conversations meeting its condition, in its order — newest first by "updated"
-    or "created"; "waiting": oldest inbound message first (docs/conditions.md); "due": nearest deadline first, those
-    without one after them by last update; "due_soon": only those with a deadline, nearest first (Due soon)."""
+    or "created"; "priority": urgent first, newest first within a priority; "waiting": oldest inbound message first
+    (docs/conditions.md); "due": nearest deadline first, those without one after them by last update; "due_soon":
+    only those with a deadline, nearest first (the Due soon view); "snoozed": only snoozed ones, soonest wake first
+    (the Snoozed view). Every view but Snoozed leaves snoozed conversations out."""
 
     condition: Node
     order: str = "updated"
@@ -32,26 +49,37 @@ class InboxQuery:
 @dataclass(frozen=True)
 class Keyset:
     """Where a page starts: strictly past the row with this (sort value, id), older ones, or newer when `newer`.
-    In the "due" order the value is None past the deadlines, where rows go by `updated` (then id)."""
+    In the "due" order the value is None past the deadlines, where rows go by `updated` (then id). In the
+    "priority" order the page starts past (rank, value, id)."""
 
     value: datetime | None
     id: int
     newer: bool = False
     updated: datetime | None = None
+    rank: int | None = None
 
 
 # Written as the partial index `ix_conversations_active_due` says it, so the planner can prove the index holds the rows.
 HAS_DUE_SQL = "sla_due_at IS NOT NULL"
-ASCENDING = frozenset({"waiting", "due_soon"})
+ASCENDING = frozenset({"waiting", "due_soon", "snoozed"})
+# The expression `ix_conversations_active_priority` is built on, repeated literally so both databases match it.
+PRIORITY_RANK = literal_column(PRIORITY_RANK_SQL, Integer)
 
 
 def _indexed(flt: InboxQuery) -> list:
-    """The view's conditions an index answers; merged conversations left out unless the statuses already are."""
+    """The view's conditions an index answers; merged conversations left out unless the statuses already are.
+
+    Snoozed conversations are left out of every view but Snoozed, by a test on the row (`snoozed_until IS NULL`)
+    beside the view's own: its partial index stays the one read, in order."""
     out = [] if sql.within_active(flt.condition) else [Conversation.merged_into_id.is_(None)]
     if flt.indexed.all:
         out.insert(0, sql.bound(flt.indexed))
     if flt.order == "due_soon":
         out.append(text(HAS_DUE_SQL))
+    if flt.order == "snoozed":
+        out.append(text(SNOOZED_SQL))  # as `ix_conversations_snoozed` says it
+    else:
+        out.append(Conversation.snoozed_until.is_(None))
     return out
 
 
@@ -69,6 +97,8 @@ def sort_column(flt: InboxQuery):
         return Conversation.last_inbound_at
     if flt.order in ("due", "due_soon"):
         return Conversation.sla_due_at
+    if flt.order == "snoozed":
+        return Conversation.snoozed_until
     return Conversation.created_at if flt.order == "created" else Conversation.updated_at
 
 
@@ -87,6 +117,7 @@ def listed():
             Conversation.last_inbound_at,
             Conversation.human_requested_at,
             Conversation.sla_due_at,
+            Conversation.snoozed_until,
             Conversation.updated_at,
             Conversation.created_at,
             Conversation.message_count,
@@ -112,12 +143,16 @@ def inbox_page(session: Session, flt: InboxQuery, *, limit: int, start: Keyset |
     ascending = flt.order in ASCENDING  # the view's own direction
     if start is not None and start.newer:
         ascending = not ascending  # read towards the newer end, nearest first
-    if start is not None:
-        past = column > start.value if ascending else column < start.value
-        tie = Conversation.id > start.id if ascending else Conversation.id < start.id
-        query = query.where(or_(past, and_(column == start.value, tie)))
-    order = (column.asc(), Conversation.id.asc()) if ascending else (column.desc(), Conversation.id.desc())
-    rows = list(session.execute(query.order_by(*order).limit(limit)))
+    if flt.order == "priority":
+        query = _priority_order(query, start, ascending)
+    else:
+        if start is not None:
+            past = column > start.value if ascending else column < start.value
+            tie = Conversation.id > start.id if ascending else Conversation.id < start.id
+            query = query.where(or_(past, and_(column == start.value, tie)))
+        order = (column.asc(), Conversation.id.asc()) if ascending else (column.desc(), Conversation.id.desc())
+        query = query.order_by(*order)
+    rows = list(session.execute(query.limit(limit)))
     if start is not None and start.newer:
         rows.reverse()
     return rows
@@ -160,6 +195,16 @@ def _due_page(session: Session, query: Select, *, limit: int, start: Keyset | No
     if not forward:
         rows.reverse()
     return rows
+
+
+def _priority_order(query: Select, start: Keyset | None, ascending: bool) -> Select:
+    """Sort by priority: urgent first, newest activity first within a priority — `ix_conversations_active_priority`
+    (rank, updated_at, id) read backwards; `ascending` reads it forwards (towards the newer page)."""
+    key = (PRIORITY_RANK, Conversation.updated_at, Conversation.id)
+    if start is not None:
+        bound = tuple_(literal(start.rank), literal(start.value, Conversation.updated_at.type), literal(start.id))
+        query = query.where(tuple_(*key) > bound if ascending else tuple_(*key) < bound)
+    return query.order_by(*(k.asc() if ascending else k.desc() for k in key))
 
 
 def inbox_counts(session: Session, flts: list[InboxQuery], *, cap: int, scan: int) -> list[tuple[int, bool]]:

@@ -17,6 +17,12 @@ UNASSIGNED_SQL = "assignee_id IS NULL"
 # The statuses in which a customer who wrote waits for an answer (the inbox's "Waiting longest", the supervisor
 # board): pending waits on the customer and on_hold on a third party.
 WAITING_SQL = "status IN ('new', 'open')"
+# Snoozed conversations (hidden from the working views until they wake), as the Snoozed view's index says it.
+SNOOZED_SQL = "snoozed_until IS NOT NULL"
+# Priority as a rank, urgent highest: "sort by priority" reads an index on this very expression (both databases use
+# an expression index only when the query repeats it), newest activity first within a rank.
+PRIORITY_RANKS = {"urgent": 3, "high": 2, "normal": 1, "low": 0}  # the ranks it gives, for cursors
+PRIORITY_RANK_SQL = "(CASE priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END)"
 
 
 _ACTIVE_VIEWS = (("inbox", ("inbox_id",)), ("team", ("team_id",)), ("assignee", ("assignee_id",)), ("all", ()))
@@ -89,6 +95,23 @@ class Conversation(Base):
             sqlite_where=text(f"{ACTIVE_SQL} AND sla_due_at IS NOT NULL"),
             postgresql_where=text(f"{ACTIVE_SQL} AND sla_due_at IS NOT NULL"),
         ),
+        # The Snoozed view and the wake-up check: active snoozed conversations, soonest wake first.
+        Index(
+            "ix_conversations_snoozed",
+            "snoozed_until",
+            "id",
+            sqlite_where=text(f"{ACTIVE_SQL} AND {SNOOZED_SQL}"),
+            postgresql_where=text(f"{ACTIVE_SQL} AND {SNOOZED_SQL}"),
+        ),
+        # "Sort by priority": urgent first, newest activity first within a priority (read backwards).
+        Index(
+            "ix_conversations_active_priority",
+            text(PRIORITY_RANK_SQL),
+            "updated_at",
+            "id",
+            sqlite_where=text(ACTIVE_SQL),
+            postgresql_where=text(ACTIVE_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -118,6 +141,8 @@ class Conversation(Base):
     # The service-target policy that applies (sla/ alone writes these) and the nearest deadline of its clocks.
     sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Snoozed until then (conversations/snooze.py alone writes it): hidden from the working views, status unchanged.
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

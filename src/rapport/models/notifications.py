@@ -33,7 +33,7 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
-    kind: Mapped[str] = mapped_column(String(32))  # assigned, mentioned, customer_replied
+    kind: Mapped[str] = mapped_column(String(32))  # assigned, mentioned, customer_replied, woke
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
     event_id: Mapped[int] = mapped_column(BigId)
     actor_kind: Mapped[str] = mapped_column(String(16))

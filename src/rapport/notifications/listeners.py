@@ -1,11 +1,13 @@
 """Events become notifications: an event consumer, so the writer's path (the inbound intake above all) pays nothing.
 
 The consumer is handed a batch of committed events in id order, in one transaction that also advances its cursor:
-`conversation.assigned` notifies the new assignee, `agent.mentioned` the agent named, and `message.received` the
-conversation's assignee (as of that message when the batch shows the assignment, otherwise the current one). Nobody
-is notified of their own action. Replies collapse: while an agent has an unread "customer replied" about a
-conversation, further replies update that row (count, latest text, time) instead of adding rows. Each agent who got
-something hears of it once per batch through `notification.created`, pushed to `agent:<id>` after the commit.
+`conversation.assigned` notifies the new assignee, `agent.mentioned` the agent named, `conversation.woke` (back from
+snooze, unless the customer's message woke it) the assignee or, unassigned, the team's members, and
+`message.received` the conversation's assignee (as of that message when the batch shows the assignment, otherwise
+the current one). Nobody is notified of their own action. Replies collapse: while an agent has an unread "customer
+replied" about a conversation, further replies update that row (count, latest text, time) instead of adding rows.
+Each agent who got something hears of it once per batch through `notification.created`, pushed to `agent:<id>`
+after the commit.
 """
 
 from __future__ import annotations
@@ -63,7 +65,9 @@ def notify(session: Session, events: list[Row]) -> None:
     if not wanted:
         return
     convs = repository.conversations(session, {e.conversation_id for e in wanted})
-    targets = [(e, agent_id) for e, agent_id in _recipients(wanted, convs, kinds) if agent_id]
+    woken = [convs[e.conversation_id] for e in wanted if kinds[e.name] == "woke" and e.conversation_id in convs]
+    teams = repository.team_members(session, {c.team_id for c in woken if c.assignee_id is None and c.team_id})
+    targets = [(e, agent_id) for e, agent_id in _recipients(wanted, convs, kinds, teams) if agent_id]
     if not targets:
         return
     names = repository.agent_names(session, {e.actor_id for e, _ in targets if e.actor_kind == "agent"})
@@ -102,11 +106,14 @@ def notify(session: Session, events: list[Row]) -> None:
             )
         else:
             actor = _short(names.get(e.actor_id, ""), NAME_CHARS) or "Rapport"
-            summary = (
-                f"{actor} assigned you {_topic(conv)}"
-                if kind == "assigned"
-                else f"{actor} mentioned you on {_topic(conv)}: “{text}”"
-            )
+            if kind == "assigned":
+                summary = f"{actor} assigned you {_topic(conv)}"
+            elif kind == "woke":
+                summary = f"{_topic(conv)} is back from snooze" + (
+                    f" ({actor} unsnoozed it)" if e.payload.get("by") == "agent" else ""
+                )
+            else:
+                summary = f"{actor} mentioned you on {_topic(conv)}: “{text}”"
             drafts.append(
                 Draft(agent_id, kind, conv.id, e.id, e.actor_kind, e.actor_id, actor, summary, 1, stamp, stamp)
             )
@@ -121,8 +128,10 @@ def _fields(draft: Draft, exclude: str = "") -> dict:
     return {k: v for k, v in vars(draft).items() if k != exclude}
 
 
-def _recipients(events: list[Row], convs: dict[int, Row], kinds: dict[str, str]):
-    """(event, agent to notify or None), following assignments made within the batch."""
+def _recipients(events: list[Row], convs: dict[int, Row], kinds: dict[str, str], teams: dict[int, list[int]]):
+    """(event, agent to notify or None), following assignments made within the batch; a conversation back from
+    snooze tells its assignee, or every member of its team when nobody is assigned (not when the customer's own
+    message woke it: that message tells them)."""
     assignee = {cid: row.assignee_id for cid, row in convs.items()}
     seen: set[int] = set()
     for e in events:  # the first assignment in the batch says who held each conversation before it
@@ -136,6 +145,14 @@ def _recipients(events: list[Row], convs: dict[int, Row], kinds: dict[str, str])
             assignee[e.conversation_id] = target = e.payload.get("to")
         elif kinds[e.name] == "mentioned":
             target = e.payload.get("agent_id")
+        elif kinds[e.name] == "woke":
+            if e.payload.get("by") == "customer":
+                continue
+            target = assignee.get(e.conversation_id)
+            if target is None:
+                for member in teams.get(convs[e.conversation_id].team_id, ()):
+                    yield e, None if e.actor_kind == "agent" and e.actor_id == member else member
+                continue
         else:
             target = assignee.get(e.conversation_id)
         mine = e.actor_kind == "agent" and e.actor_id == target

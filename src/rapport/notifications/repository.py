@@ -9,7 +9,7 @@ from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from rapport.db.bulk import dialect_insert
-from rapport.models import Agent, Conversation, Customer, Message, Notification
+from rapport.models import Agent, Conversation, Customer, Message, Notification, agent_teams
 
 # The partial index holds only unread rows; queries state its predicate (`read_at IS NULL`) to use it.
 UNREAD = Notification.read_at.is_(None)
@@ -22,11 +22,34 @@ def conversations(session: Session, ids: Iterable[int]) -> dict[int, Row]:
     if not ids:
         return {}
     rows = session.execute(
-        select(Conversation.id, Conversation.assignee_id, Conversation.subject, Customer.name.label("customer_name"))
+        select(
+            Conversation.id,
+            Conversation.assignee_id,
+            Conversation.team_id,
+            Conversation.subject,
+            Customer.name.label("customer_name"),
+        )
         .join(Customer, Customer.id == Conversation.customer_id)
         .where(Conversation.id.in_(ids))
     )
     return {r.id: r for r in rows}
+
+
+def team_members(session: Session, team_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The active members of each team a batch names (who hears of an unassigned conversation waking)."""
+    team_ids = set(team_ids)
+    if not team_ids:
+        return {}
+    out: dict[int, list[int]] = {t: [] for t in team_ids}
+    rows = session.execute(
+        select(agent_teams.c.team_id, agent_teams.c.agent_id)
+        .join(Agent, Agent.id == agent_teams.c.agent_id)
+        .where(agent_teams.c.team_id.in_(team_ids), Agent.active.is_(True))
+        .order_by(agent_teams.c.agent_id)
+    )
+    for r in rows:
+        out[r.team_id].append(r.agent_id)
+    return out
 
 
 def agent_names(session: Session, ids: Iterable[int]) -> dict[int, str]:

@@ -11,7 +11,12 @@ from rapport.web.pages import Page, WorkspaceRoute, is_htmx, redirect, render
 
 # No menu entry: the badge in the top bar (workspace/layout.html) links here.
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
-KIND_LABELS = {"assigned": "Assigned to you", "mentioned": "Mentioned", "customer_replied": "Customer replied"}
+KIND_LABELS = {
+    "assigned": "Assigned to you",
+    "mentioned": "Mentioned",
+    "customer_replied": "Customer replied",
+    "woke": "Back from snooze",
+}
 
 
 @router.get("/notifications")

@@ -60,4 +60,5 @@ def test_sort_by_creation_pages_by_its_own_cursor(client, world, signed_in, db, 
     second = client.get(f"/inbox/all?after={after}&sort=created").text
     assert f'data-href="/conversations/{older}"' in second
     assert client.get(f"/inbox/all?after={after}").status_code == 422  # a cursor of another order
-    assert client.get("/inbox/all?sort=priority").status_code == 422
+    assert client.get("/inbox/all?sort=subject").status_code == 422  # not a sort the inbox offers
+    assert client.get(f"/inbox/all?after={after}&sort=priority").status_code == 422  # nor this cursor for it

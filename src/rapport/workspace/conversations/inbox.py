@@ -30,6 +30,7 @@ BUILT_IN = {
     "all": "All active",
     "waiting": "Waiting longest",
     "due": "Due soon",
+    "snoozed": "Snoozed",
 }
 EMPTY = {
     "mine": "Nothing is assigned to you. Pick a conversation from Unassigned or Waiting longest.",
@@ -38,10 +39,12 @@ EMPTY = {
     "all": "No open conversations. New messages appear here as soon as they arrive.",
     "waiting": "No customer is waiting for an answer right now.",
     "due": "No open conversation has a service target running. Deadlines appear here, the nearest first.",
+    "snoozed": "Nothing is snoozed. Snooze a conversation from its page to set it aside until a time you choose.",
 }
-SORTS = {"updated": "Last updated", "created": "Newest first", "due": "Due first"}
+SORTS = {"updated": "Last updated", "created": "Newest first", "due": "Due first", "priority": "Priority"}
 # Views whose order is their point: the agent's sort does not apply to them.
-FIXED_ORDER = frozenset({"waiting", "due_soon"})
+FIXED_ORDER = frozenset({"waiting", "due_soon", "snoozed"})
+RANKS = repository.RANKS  # priorities by rank, as the priority index ranks them
 SEGMENT_CHOICES = 100  # segments offered in the saved-view form
 
 
@@ -149,10 +152,12 @@ def _cursor(flt: InboxQuery, row: Row) -> str:
         "created": row.created_at,
         "due": row.sla_due_at,
         "due_soon": row.sla_due_at,
+        "snoozed": row.snoozed_until,
     }.get(_kind(flt), row.updated_at)
     if _kind(flt) == "due" and value is None:  # past the deadlines: the rest go by last update
         return cursor.encode(["due", None, row.id, row.updated_at.isoformat()])
-    return cursor.encode([_kind(flt), value.isoformat(), row.id])
+    rank = [RANKS.get(row.priority, 0)] if _kind(flt) == "priority" else []
+    return cursor.encode([_kind(flt), value.isoformat(), row.id, *rank])
 
 
 def _keyset(flt: InboxQuery, raw: str, *, newer: bool) -> Keyset:
@@ -164,7 +169,9 @@ def _keyset(flt: InboxQuery, raw: str, *, newer: bool) -> Keyset:
             if kind != "due" or len(rest) != 1:
                 raise ValueError(value)
             return Keyset(None, int(last_id), newer=newer, updated=datetime.fromisoformat(rest[0]))
-        return Keyset(datetime.fromisoformat(value), int(last_id), newer=newer)
+        if len(rest) != (kind == "priority") or (rest and rest[0] not in RANKS.values()):
+            raise ValueError(rest)
+        return Keyset(datetime.fromisoformat(value), int(last_id), newer=newer, rank=rest[0] if rest else None)
     except (ValueError, TypeError) as exc:
         raise Invalid(
             "This page link is out of date; start again from the view's first page.",
@@ -183,7 +190,8 @@ def view(
     tz: str | None = None,
 ) -> View:
     """One page of a view (built-in or saved by this agent): the first, or the one after or before a cursor;
-    newest first by last update or by creation, or the nearest deadline first (`sort`); deadlines in `tz`."""
+    newest first by last update or by creation, the nearest deadline first, or urgent first (`sort`); deadlines in
+    `tz`. Snoozed conversations are only in the Snoozed view."""
     authorize(actor, "conversations.read")
     if sort not in SORTS:
         raise Invalid(f"Sort by {', '.join(SORTS)}.", errors=[{"field": "sort"}])

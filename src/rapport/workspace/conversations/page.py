@@ -24,6 +24,7 @@ from rapport.models import Conversation, Customer, Event, Identity, Message
 from rapport.models.enums import Channel, Priority, Status
 from rapport.sla import repository as clocks
 from rapport.sla.present import ClockView, clock_views
+from rapport.workspace.conversations.snoozing import Preset, presets
 
 TIMELINE_LIMIT = 500
 # Message events duplicate the messages themselves, which the timeline shows in full.
@@ -84,6 +85,7 @@ class ConversationPage:
     names: dict[int, str] = field(default_factory=dict)  # every agent by id: who wrote each reply and note
     clocks: list[ClockView] = field(default_factory=list)  # the latest clock of each service target
     policy_name: str | None = None
+    snooze: list[Preset] = field(default_factory=list)  # the Snooze control's presets
 
 
 def repeat_contact(session: Session, conv) -> Repeat | None:
@@ -125,6 +127,7 @@ def load(
         p.categories = [c for c in categories.listed(session) if c.active or c.id == conv.category_id]
         p.clocks = clock_views(clocks.current(session, conv.id), now=now(), tz=tz)
         p.policy_name = clocks.policy_name(session, conv.sla_policy_id)
+        p.snooze = presets(now(), tz)
     if "composer" in parts:
         p.options = reply_options(session, actor, conv.id)
         p.handles = [(handle(a), a.name) for a in everyone if a.active and a.id != actor.id]

@@ -7,12 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from rapport.conversations import delivery
+from rapport.conversations import snooze as snoozes
 from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.merge import merge
+from rapport.kit.clock import now
 from rapport.kit.schema import Id, Str
 from rapport.web.deps import DB
-from rapport.web.pages import Page, WorkspaceRoute, is_htmx, redirect, render
-from rapport.workspace.conversations import inbox, page
+from rapport.web.pages import Page, WorkspaceRoute, is_htmx, local, redirect, render
+from rapport.workspace.conversations import inbox, page, snoozing
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 Text = Annotated[Str, Form(max_length=200_000)]
@@ -180,6 +182,23 @@ async def actions(request: Request, session: DB, viewer: Page, conversation_id: 
     response = render(request, "conversations/_panel.html", viewer, p=data, notice="Saved.")
     response.headers["HX-Trigger"] = "timeline-changed, head-changed"
     return response
+
+
+@router.post("/conversations/{conversation_id}/snooze")
+async def snooze(request: Request, session: DB, viewer: Page, conversation_id: Id):
+    """Snooze the conversation (a preset or a typed time, in the agent's zone) and go back to the inbox."""
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    until = snoozing.chosen(form, at=now(), tz=viewer.timezone)
+    conv = snoozes.snooze(session, viewer.actor, conversation_id, until)
+    when = local(conv.snoozed_until, viewer.timezone)
+    return redirect(f"/inbox/{DEFAULT_VIEW}", f"Snoozed #{conversation_id} until {when}.")
+
+
+@router.post("/conversations/{conversation_id}/unsnooze")
+def unsnooze(session: DB, viewer: Page, conversation_id: Id):
+    """Bring a snoozed conversation back to the working views now."""
+    snoozes.unsnooze(session, viewer.actor, conversation_id)
+    return redirect(f"/conversations/{conversation_id}", "Unsnoozed: it is back in the inbox.")
 
 
 @router.post("/conversations/{conversation_id}/merge")
