@@ -1,8 +1,9 @@
 """The clocks carried out on conversations: read the open clocks, run the plan, write what changed, record events.
 
-A `Run` is one transaction's work on some conversations' clocks: it reads their open clocks with one query, the
-policies once, and writes new clocks, changed clocks, their sla.* events and the conversations' nearest deadline
-(`sla_due_at`) with a statement each, however many conversations a batch touches. The lifecycle hook
+A `Run` is one transaction's work on some conversations' clocks: it reads their open clocks with one query, takes
+the policies and calendars as this process knows them (sla.known: one stamp statement), and writes new clocks,
+changed clocks, their sla.* events and the conversations' nearest deadline (`sla_due_at`) with a statement each,
+however many conversations a batch touches. The lifecycle hook
 (sla.lifecycle), the due-time job (sla.due) and re-evaluation (sla.reevaluate) all go through it.
 """
 
@@ -15,13 +16,14 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from rapport.conditions.evaluate import Snapshot
 from rapport.db.bulk import insert_ids
 from rapport.events.outbox import record_many
 from rapport.kernel.permissions import SYSTEM
 from rapport.kit.clock import now
-from rapport.models import Conversation, SlaClock, SlaPolicy, SlaPolicyVersion
-from rapport.sla import calendars, core, plan, rows
-from rapport.sla import policies as policy_service
+from rapport.models import Conversation, Customer, SlaClock, SlaPolicyVersion
+from rapport.sla import calendars, core, known, plan, rows
+from rapport.sla import facts as conversation_facts
 from rapport.sla.core import BREACHED, OPEN_STATES, RUNNING, Clock, Happened
 from rapport.sla.plan import Promise, Signal
 from rapport.sla.policies import Effective
@@ -95,20 +97,33 @@ class Run:
         self.at = at or now()
         self.convs: dict[int, Carried] = {}
         self._policies: list[Effective] | None = None
-        self._calendars: calendars.InForce | None = None
+        self._known: known.Known | None = None
         self._promises: dict[int, tuple[Effective | None, dict[str, Promise], dict[str, int | None]]] = {}
         self._log: list[tuple] = []  # events to record, in order: ("applied", conv, payload) or ("clock", …)
 
     @property
     def policies(self) -> list[Effective]:
-        """The active policies in force now, in order (read once per run, with one statement)."""
+        """The active policies in force now, in order (checked once per run, with one statement)."""
         if self._policies is None:
-            self._policies = in_force(self.session, self.at)
+            self._know(None)
         return self._policies
 
-    def adopt(self, conversation_id: int, inbox_id: int | None, team_id: int | None) -> None:
-        """A conversation this transaction created: no policy, no deadline and no clocks yet (nothing to read)."""
-        self.convs.setdefault(conversation_id, Carried(conversation_id, None, None, inbox_id, team_id))
+    def _know(self, open_in: set[int] | None) -> bool:
+        self._known, any_open = known.known(self.session, open_in)
+        self._policies = self._known.in_force(self.at)
+        return any_open
+
+    def survey(self, conversation_ids: set[int]) -> tuple[list[Effective], bool]:
+        """The policies in force and, only when none is, whether any of the conversations has an open clock (with
+        the policies' check in one statement when this process already knew of no policy in force)."""
+        last = known.last(self.session)
+        if last is not None and not last.in_force(self.at) and conversation_ids:
+            any_open = self._know(conversation_ids)
+            if not self._policies:
+                return self._policies, any_open
+        if self.policies:
+            return self._policies, False
+        return self._policies, bool(conversation_ids) and self.any_open(conversation_ids)
 
     def any_open(self, conversation_ids: set[int]) -> bool:
         """Whether any of the conversations has an open clock (one statement; nothing is loaded)."""
@@ -119,15 +134,25 @@ class Run:
         )
         return self.session.execute(query.limit(1)).first() is not None
 
-    def load(self, conversation_ids: set[int]) -> None:
+    def load(self, conversation_ids: set[int], created: set[int] | None = None) -> dict[int, Snapshot]:
         """Read the conversations' policy, deadline and open clocks (locked on PostgreSQL: a due-time job that
-        holds one is waited for, never overwritten)."""
-        wanted = sorted(i for i in conversation_ids if i not in self.convs)
-        if not wanted:
-            return
-        query = select(C.id, C.sla_policy_id, C.sla_due_at, C.inbox_id, C.team_id).where(C.id.in_(wanted))
-        for row in self.session.execute(query):
+        holds one is waited for, never overwritten); and in the same statement the snapshots of those this
+        transaction `created` (no tags, policy or clocks yet: adopted, their snapshot is all there is to read)."""
+        created = {i for i in created or () if i not in self.convs}
+        wanted = sorted(i for i in conversation_ids if i not in self.convs and i not in created)
+        if not wanted and not created:
+            return {}
+        query = select(C.id, C.sla_policy_id, C.sla_due_at, C.inbox_id, C.team_id)
+        if created:
+            query = query.add_columns(*conversation_facts.SNAPSHOT_COLUMNS)
+            query = query.join(Customer, Customer.id == C.customer_id)
+        snaps: dict[int, Snapshot] = {}
+        for row in self.session.execute(query.where(C.id.in_(sorted({*wanted, *created})))):
             self.convs[row.id] = Carried(row.id, row.sla_policy_id, row.sla_due_at, row.inbox_id, row.team_id)
+            if row.id in created:
+                snaps[row.id] = conversation_facts.snapshot_of(row)
+        if not wanted:
+            return snaps
         clocks_query = open_clocks_query(wanted)
         if self.session.get_bind().dialect.name == "postgresql":
             clocks_query = clocks_query.with_for_update(of=T)
@@ -142,14 +167,14 @@ class Run:
                 older.clock, older.dirty = core.cancel(older.clock, self.at), True
                 carried.closed.append(older)
             carried.open[clock.target] = tracked
+        return snaps
 
     @property
     def calendars(self) -> calendars.InForce:
-        """The versions of every calendar the policies count on (read once per run, with one statement)."""
-        if self._calendars is None:
-            ids = {t.calendar_id for p in self.policies for t in p.targets if t.business and t.calendar_id}
-            self._calendars = calendars.InForce(self.session, ids)
-        return self._calendars
+        """The versions of every calendar (known with the policies)."""
+        if self._known is None:
+            self._know(None)
+        return self._known.calendars
 
     def promises(self, policy_id: int | None) -> tuple[Effective | None, dict[str, Promise], dict[str, int | None]]:
         """The policy in force, its targets as promises with their calendars, and each target's calendar version."""
@@ -274,18 +299,9 @@ class Run:
 
 
 def in_force(session: Session, at: datetime) -> list[Effective]:
-    """The active policies in force at `at`, in the order they are tried, each with its version (one statement)."""
-    query = (
-        select(SlaPolicy, SlaPolicyVersion)
-        .join(SlaPolicyVersion, SlaPolicyVersion.policy_id == SlaPolicy.id)
-        .where(SlaPolicy.active.is_(True), SlaPolicyVersion.effective_from <= at)
-        .order_by(SlaPolicy.position, SlaPolicy.id, SlaPolicyVersion.effective_from.desc())
-    )
-    out: dict[int, Effective] = {}
-    for policy, version in session.execute(query):
-        if policy.id not in out:
-            out[policy.id] = policy_service.parsed(policy, version)
-    return list(out.values())
+    """The active policies in force at `at`, in the order they are tried, each with its version (sla.known: one
+    stamp statement when nothing changed)."""
+    return known.known(session)[0].in_force(at)
 
 
 def clock_payload(tracked: Tracked, happened: Happened, due: datetime | None) -> dict:
