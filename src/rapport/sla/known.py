@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from rapport.events import bus
@@ -47,6 +47,16 @@ _STAMP = (
     _scalar(select(func.max(V.c.id))),
     _scalar(select(func.count()).select_from(CV)),
     _scalar(select(func.max(CV.c.id))),
+)
+
+_STAMP_QUERY = select(*_STAMP)
+_STAMP_AND_OPEN = select(
+    *_STAMP,
+    exists().where(
+        T.c.conversation_id.in_(bindparam("ids", expanding=True)),
+        T.c.stopped_at.is_(None),
+        T.c.state.in_(sorted(OPEN_STATES)),
+    ),
 )
 
 
@@ -128,16 +138,10 @@ def known(session: Session, open_in: set[int] | None = None) -> tuple[Known, boo
     """What is known now (read again only when the stamp moved), and — when `open_in` is given — whether any of
     those conversations has an open clock, asked in the same statement."""
     database = _database(session)
-    columns = list(_STAMP)
     if open_in:
-        columns.append(
-            exists().where(
-                T.c.conversation_id.in_(sorted(open_in)),
-                T.c.stopped_at.is_(None),
-                T.c.state.in_(sorted(OPEN_STATES)),
-            )
-        )
-    row = tuple(session.execute(select(*columns)).one())
+        row = tuple(session.execute(_STAMP_AND_OPEN, {"ids": sorted(open_in)}).one())
+    else:
+        row = tuple(session.execute(_STAMP_QUERY).one())
     stamp, any_open = row[: len(_STAMP)], bool(open_in) and bool(row[-1])
     found = _KNOWN.get(database)
     if found is not None and found.stamp == stamp:

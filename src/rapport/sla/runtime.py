@@ -69,18 +69,27 @@ class Carried:
     policy_changed: bool = False
 
 
-def open_clocks_query(conversation_ids: list[int]):
-    """The open clocks of some conversations with the policy each runs under."""
-    return (
-        select(*T.c, SlaPolicyVersion.policy_id)
-        .join(SlaPolicyVersion, SlaPolicyVersion.id == T.c.policy_version_id)
-        .where(
-            T.c.conversation_id.in_(conversation_ids),
-            T.c.stopped_at.is_(None),
-            T.c.state.in_(sorted(OPEN_STATES)),
-        )
-        .order_by(T.c.id)
-    )
+def _ids(name: str = "ids"):
+    return bindparam(name, expanding=True)
+
+
+# Built once: a statement built per batch costs its construction and its cache key again every time.
+_OPEN = (T.c.stopped_at.is_(None), T.c.state.in_(sorted(OPEN_STATES)))
+OPEN_CLOCKS = (
+    select(*T.c, SlaPolicyVersion.policy_id)
+    .join(SlaPolicyVersion, SlaPolicyVersion.id == T.c.policy_version_id)
+    .where(T.c.conversation_id.in_(_ids()), *_OPEN)
+    .order_by(T.c.id)
+)
+_OPEN_CLOCKS_LOCKED = OPEN_CLOCKS.with_for_update(of=T)
+_ANY_OPEN = select(T.c.id).where(T.c.conversation_id.in_(_ids()), *_OPEN).limit(1)
+_CARRIED = (C.id, C.sla_policy_id, C.sla_due_at, C.inbox_id, C.team_id)
+_CONVERSATIONS = select(*_CARRIED).where(C.id.in_(_ids()))
+_WITH_SNAPSHOTS = (
+    select(*_CARRIED, *conversation_facts.SNAPSHOT_COLUMNS)
+    .join(Customer, Customer.id == C.customer_id)
+    .where(C.id.in_(_ids()))
+)
 
 
 def due_of(carried: Carried) -> datetime | None:
@@ -127,12 +136,7 @@ class Run:
 
     def any_open(self, conversation_ids: set[int]) -> bool:
         """Whether any of the conversations has an open clock (one statement; nothing is loaded)."""
-        query = select(T.c.id).where(
-            T.c.conversation_id.in_(sorted(conversation_ids)),
-            T.c.stopped_at.is_(None),
-            T.c.state.in_(sorted(OPEN_STATES)),
-        )
-        return self.session.execute(query.limit(1)).first() is not None
+        return self.session.execute(_ANY_OPEN, {"ids": sorted(conversation_ids)}).first() is not None
 
     def load(self, conversation_ids: set[int], created: set[int] | None = None) -> dict[int, Snapshot]:
         """Read the conversations' policy, deadline and open clocks (locked on PostgreSQL: a due-time job that
@@ -142,21 +146,16 @@ class Run:
         wanted = sorted(i for i in conversation_ids if i not in self.convs and i not in created)
         if not wanted and not created:
             return {}
-        query = select(C.id, C.sla_policy_id, C.sla_due_at, C.inbox_id, C.team_id)
-        if created:
-            query = query.add_columns(*conversation_facts.SNAPSHOT_COLUMNS)
-            query = query.join(Customer, Customer.id == C.customer_id)
+        query = _WITH_SNAPSHOTS if created else _CONVERSATIONS
         snaps: dict[int, Snapshot] = {}
-        for row in self.session.execute(query.where(C.id.in_(sorted({*wanted, *created})))):
+        for row in self.session.execute(query, {"ids": sorted({*wanted, *created})}):
             self.convs[row.id] = Carried(row.id, row.sla_policy_id, row.sla_due_at, row.inbox_id, row.team_id)
             if row.id in created:
                 snaps[row.id] = conversation_facts.snapshot_of(row)
         if not wanted:
             return snaps
-        clocks_query = open_clocks_query(wanted)
-        if self.session.get_bind().dialect.name == "postgresql":
-            clocks_query = clocks_query.with_for_update(of=T)
-        found = list(self.session.execute(clocks_query))
+        locked = self.session.get_bind().dialect.name == "postgresql"
+        found = list(self.session.execute(_OPEN_CLOCKS_LOCKED if locked else OPEN_CLOCKS, {"ids": wanted}))
         parsed = calendars.by_version(self.session, {r.calendar_version_id for r in found})
         for r in found:
             clock = rows.clock_of(r, parsed.get(r.calendar_version_id))
