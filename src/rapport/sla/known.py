@@ -138,10 +138,11 @@ def known(session: Session, open_in: set[int] | None = None) -> tuple[Known, boo
     """What is known now (read again only when the stamp moved), and — when `open_in` is given — whether any of
     those conversations has an open clock, asked in the same statement."""
     database = _database(session)
+    conn = session.connection()  # Core rows: no ORM layer (nothing read here is an ORM object)
     if open_in:
-        row = tuple(session.execute(_STAMP_AND_OPEN, {"ids": sorted(open_in)}).one())
+        row = tuple(conn.execute(_STAMP_AND_OPEN, {"ids": sorted(open_in)}).one())
     else:
-        row = tuple(session.execute(_STAMP_QUERY).one())
+        row = tuple(conn.execute(_STAMP_QUERY).one())
     stamp, any_open = row[: len(_STAMP)], bool(open_in) and bool(row[-1])
     found = _KNOWN.get(database)
     if found is not None and found.stamp == stamp:

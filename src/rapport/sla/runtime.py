@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -30,11 +30,7 @@ from rapport.sla.policies import Effective
 
 T = SlaClock.__table__
 C = Conversation.__table__.c
-_CONV_UPDATE = (
-    update(Conversation.__table__)
-    .where(C.id == bindparam("b_id"))
-    .values(sla_due_at=bindparam("b_due"), sla_policy_id=bindparam("b_policy"))
-)
+_CONV_UPDATE_SQLITE = "UPDATE conversations SET sla_due_at = ?, sla_policy_id = ? WHERE id = ?"
 # PostgreSQL: one statement for the batch, its text the same for every batch (as lifecycle.bulk.touch does).
 _CONV_UPDATE_PG = (
     "UPDATE conversations AS c SET sla_due_at = u.due, sla_policy_id = u.policy "
@@ -148,14 +144,17 @@ class Run:
             return {}
         query = _WITH_SNAPSHOTS if created else _CONVERSATIONS
         snaps: dict[int, Snapshot] = {}
-        for row in self.session.execute(query, {"ids": sorted({*wanted, *created})}):
+        # Core statements on the connection: the session's ORM layer over plain rows is most of a read's cost here.
+        self.session.flush()  # (what the session's own execute would have flushed first)
+        conn = self.session.connection()
+        for row in conn.execute(query, {"ids": sorted({*wanted, *created})}):
             self.convs[row.id] = Carried(row.id, row.sla_policy_id, row.sla_due_at, row.inbox_id, row.team_id)
             if row.id in created:
                 snaps[row.id] = conversation_facts.snapshot_of(row)
         if not wanted:
             return snaps
         locked = self.session.get_bind().dialect.name == "postgresql"
-        found = list(self.session.execute(_OPEN_CLOCKS_LOCKED if locked else OPEN_CLOCKS, {"ids": wanted}))
+        found = list(conn.execute(_OPEN_CLOCKS_LOCKED if locked else OPEN_CLOCKS, {"ids": wanted}))
         parsed = calendars.by_version(self.session, {r.calendar_version_id for r in found})
         for r in found:
             clock = rows.clock_of(r, parsed.get(r.calendar_version_id))
@@ -250,7 +249,7 @@ class Run:
                 t.row_id, t.dirty = row_id, False
         changed = [t for t in every if t.dirty]
         if changed:
-            conn.execute(rows.UPDATE, [rows.update_params(t.row_id, t.clock, stamp) for t in changed])
+            rows.write(conn, [(t.row_id, t.clock) for t in changed], stamp)
             for t in changed:
                 t.dirty = False
         self._record()
@@ -293,8 +292,9 @@ class Run:
                 "policy": [p["b_policy"] for p in params],
             }
             conn.exec_driver_sql(_CONV_UPDATE_PG, columns)
-        else:
-            conn.execute(_CONV_UPDATE, params)
+        else:  # plain SQL, as rows.write does: SQLAlchemy's executemany costs more than the update
+            due = C.sla_due_at.type._cached_bind_processor(conn.dialect)
+            conn.exec_driver_sql(_CONV_UPDATE_SQLITE, [(due(p["b_due"]), p["b_policy"], p["b_id"]) for p in params])
 
 
 def in_force(session: Session, at: datetime) -> list[Effective]:
