@@ -27,6 +27,7 @@ from rapport.inboxes import service as inboxes
 from rapport.kernel.permissions import SYSTEM
 from rapport.kit import clock, secrets
 from rapport.models.enums import Role
+from rapport.sla import known
 from tests.route_cache import share_compiled_routes
 
 PG_URL = os.environ.get("RAPPORT_TEST_DATABASE_URL")
@@ -82,6 +83,7 @@ def empty(engine) -> None:
     each table's files (0.1-1 s a test); deleting a few rows and restarting the sequences costs milliseconds.
     """
     deletes = [f"DELETE FROM {table}" for table in TABLES]  # noqa: S608 (the models' own table names)
+    known.forget()  # the next test's policies and calendar versions get the same ids and stamps
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":  # one round trip
             restarts = ", ".join(f"setval('{name}', 1, false)" for name in engine.rapport_sequences)

@@ -24,13 +24,18 @@ def insert_ids(conn: Connection, table: Table, rows: list[dict]) -> list[int]:
     if not rows:
         return []
     if conn.dialect.name == "sqlite":
-        start = (conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+        start = (conn.execute(_max_id(table)).scalar() or 0) + 1
         ids = list(range(start, start + len(rows)))
         _values(conn, table, [{"id": i, **row} for row, i in zip(rows, ids, strict=True)])
         return ids
     # The sequence numbers rows in the order the SELECT's ORDER BY hands them to the INSERT (SQLAlchemy's
     # insertmanyvalues relies on the same), so the ids sorted are the ids of the rows in order.
     return sorted(r[0] for r in _recordset(conn, table, rows, returning=True))
+
+
+@lru_cache(maxsize=128)
+def _max_id(table: Table):
+    return select(func.max(table.c.id))  # built once a table: building it is most of its cost on SQLite
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict]) -> None:

@@ -32,21 +32,23 @@ def snapshots(session: Session, conversation_ids: Iterable[int], *, tagged: bool
     query = select(ConversationTag.conversation_id, ConversationTag.tag).where(ConversationTag.conversation_id.in_(ids))
     for conversation_id, tag in session.execute(query) if tagged else ():
         tags.setdefault(conversation_id, set()).add(tag)
-    query = (
-        select(C.id, *(C[name] for name in _COLUMNS), Customer.segment, Customer.vip, Customer.attributes)
-        .join(Customer, Customer.id == C.customer_id)
-        .where(C.id.in_(ids))
+    query = select(C.id, *SNAPSHOT_COLUMNS).join(Customer, Customer.id == C.customer_id).where(C.id.in_(ids))
+    return {row.id: snapshot_of(row, tags.get(row.id, ())) for row in session.execute(query)}
+
+
+# What a snapshot reads of a conversation joined to its customer (so another read can carry it along).
+SNAPSHOT_COLUMNS = (*(C[name] for name in _COLUMNS), Customer.segment, Customer.vip, Customer.attributes)
+
+
+def snapshot_of(row, tags: Iterable[str] = ()) -> Snapshot:
+    """The snapshot a row holding `SNAPSHOT_COLUMNS` describes."""
+    return Snapshot(
+        **{name: getattr(row, name) for name in _COLUMNS},
+        tags=frozenset(tags),
+        segment=row.segment,
+        vip=bool(row.vip),
+        attributes=row.attributes or {},
     )
-    return {
-        row.id: Snapshot(
-            **{name: getattr(row, name) for name in _COLUMNS},
-            tags=frozenset(tags.get(row.id, ())),
-            segment=row.segment,
-            vip=bool(row.vip),
-            attributes=row.attributes or {},
-        )
-        for row in session.execute(query)
-    }
 
 
 def _last_reply(conversation_id):

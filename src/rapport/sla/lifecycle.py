@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from rapport.conversations.lifecycle import hooks
 from rapport.conversations.lifecycle.core import MergedAway, Move, Received, Sent
 from rapport.kit.clock import now
-from rapport.sla import facts as conversation_facts
 from rapport.sla import policies
 from rapport.sla.plan import (
     CustomerWrote,
@@ -77,16 +76,15 @@ def on_lifecycle(session: Session, steps: list[hooks.Step]) -> None:
     run = Run(session)
     created = {s.conversation_id for s in steps if s.created_at is not None}
     existing = {s.conversation_id for s in steps} - created
-    if not run.policies:
+    in_force_now, any_open = run.survey(existing)
+    if not in_force_now:
         # No policy applies to anything new; only clocks already running can move.
-        if not existing or not run.any_open(existing):
+        if not any_open:
             return
         created = set()
-    # A conversation this batch created has no tags, policy or clocks yet: its snapshot is all there is to read.
-    snaps = conversation_facts.snapshots(session, created, tagged=False) if created else {}
-    for conversation_id, snap in snaps.items():
-        run.adopt(conversation_id, snap.inbox_id, snap.team_id)
-    run.load(existing)
+    # A conversation this batch created has no tags, policy or clocks yet: its snapshot is all there is to read,
+    # read with the others' policy and deadline.
+    snaps = run.load(existing, created)
     for step in steps:
         if step.conversation_id not in run.convs:
             continue

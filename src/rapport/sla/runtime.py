@@ -1,8 +1,9 @@
 """The clocks carried out on conversations: read the open clocks, run the plan, write what changed, record events.
 
-A `Run` is one transaction's work on some conversations' clocks: it reads their open clocks with one query, the
-policies once, and writes new clocks, changed clocks, their sla.* events and the conversations' nearest deadline
-(`sla_due_at`) with a statement each, however many conversations a batch touches. The lifecycle hook
+A `Run` is one transaction's work on some conversations' clocks: it reads their open clocks with one query, takes
+the policies and calendars as this process knows them (sla.known: one stamp statement), and writes new clocks,
+changed clocks, their sla.* events and the conversations' nearest deadline (`sla_due_at`) with a statement each,
+however many conversations a batch touches. The lifecycle hook
 (sla.lifecycle), the due-time job (sla.due) and re-evaluation (sla.reevaluate) all go through it.
 """
 
@@ -11,28 +12,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from rapport.conditions.evaluate import Snapshot
 from rapport.db.bulk import insert_ids
 from rapport.events.outbox import record_many
 from rapport.kernel.permissions import SYSTEM
 from rapport.kit.clock import now
-from rapport.models import Conversation, SlaClock, SlaPolicy, SlaPolicyVersion
-from rapport.sla import calendars, core, plan, rows
-from rapport.sla import policies as policy_service
+from rapport.models import Conversation, Customer, SlaClock, SlaPolicyVersion
+from rapport.sla import calendars, core, known, plan, rows
+from rapport.sla import facts as conversation_facts
 from rapport.sla.core import BREACHED, OPEN_STATES, RUNNING, Clock, Happened
 from rapport.sla.plan import Promise, Signal
 from rapport.sla.policies import Effective
 
 T = SlaClock.__table__
 C = Conversation.__table__.c
-_CONV_UPDATE = (
-    update(Conversation.__table__)
-    .where(C.id == bindparam("b_id"))
-    .values(sla_due_at=bindparam("b_due"), sla_policy_id=bindparam("b_policy"))
-)
+_CONV_UPDATE_SQLITE = "UPDATE conversations SET sla_due_at = ?, sla_policy_id = ? WHERE id = ?"
 # PostgreSQL: one statement for the batch, its text the same for every batch (as lifecycle.bulk.touch does).
 _CONV_UPDATE_PG = (
     "UPDATE conversations AS c SET sla_due_at = u.due, sla_policy_id = u.policy "
@@ -67,18 +65,27 @@ class Carried:
     policy_changed: bool = False
 
 
-def open_clocks_query(conversation_ids: list[int]):
-    """The open clocks of some conversations with the policy each runs under."""
-    return (
-        select(*T.c, SlaPolicyVersion.policy_id)
-        .join(SlaPolicyVersion, SlaPolicyVersion.id == T.c.policy_version_id)
-        .where(
-            T.c.conversation_id.in_(conversation_ids),
-            T.c.stopped_at.is_(None),
-            T.c.state.in_(sorted(OPEN_STATES)),
-        )
-        .order_by(T.c.id)
-    )
+def _ids(name: str = "ids"):
+    return bindparam(name, expanding=True)
+
+
+# Built once: a statement built per batch costs its construction and its cache key again every time.
+_OPEN = (T.c.stopped_at.is_(None), T.c.state.in_(sorted(OPEN_STATES)))
+OPEN_CLOCKS = (
+    select(*T.c, SlaPolicyVersion.policy_id)
+    .join(SlaPolicyVersion, SlaPolicyVersion.id == T.c.policy_version_id)
+    .where(T.c.conversation_id.in_(_ids()), *_OPEN)
+    .order_by(T.c.id)
+)
+_OPEN_CLOCKS_LOCKED = OPEN_CLOCKS.with_for_update(of=T)
+_ANY_OPEN = select(T.c.id).where(T.c.conversation_id.in_(_ids()), *_OPEN).limit(1)
+_CARRIED = (C.id, C.sla_policy_id, C.sla_due_at, C.inbox_id, C.team_id)
+_CONVERSATIONS = select(*_CARRIED).where(C.id.in_(_ids()))
+_WITH_SNAPSHOTS = (
+    select(*_CARRIED, *conversation_facts.SNAPSHOT_COLUMNS)
+    .join(Customer, Customer.id == C.customer_id)
+    .where(C.id.in_(_ids()))
+)
 
 
 def due_of(carried: Carried) -> datetime | None:
@@ -95,43 +102,59 @@ class Run:
         self.at = at or now()
         self.convs: dict[int, Carried] = {}
         self._policies: list[Effective] | None = None
-        self._calendars: calendars.InForce | None = None
+        self._known: known.Known | None = None
         self._promises: dict[int, tuple[Effective | None, dict[str, Promise], dict[str, int | None]]] = {}
         self._log: list[tuple] = []  # events to record, in order: ("applied", conv, payload) or ("clock", …)
 
     @property
     def policies(self) -> list[Effective]:
-        """The active policies in force now, in order (read once per run, with one statement)."""
+        """The active policies in force now, in order (checked once per run, with one statement)."""
         if self._policies is None:
-            self._policies = in_force(self.session, self.at)
+            self._know(None)
         return self._policies
 
-    def adopt(self, conversation_id: int, inbox_id: int | None, team_id: int | None) -> None:
-        """A conversation this transaction created: no policy, no deadline and no clocks yet (nothing to read)."""
-        self.convs.setdefault(conversation_id, Carried(conversation_id, None, None, inbox_id, team_id))
+    def _know(self, open_in: set[int] | None) -> bool:
+        self._known, any_open = known.known(self.session, open_in)
+        self._policies = self._known.in_force(self.at)
+        return any_open
+
+    def survey(self, conversation_ids: set[int]) -> tuple[list[Effective], bool]:
+        """The policies in force and, only when none is, whether any of the conversations has an open clock (with
+        the policies' check in one statement when this process already knew of no policy in force)."""
+        last = known.last(self.session)
+        if last is not None and not last.in_force(self.at) and conversation_ids:
+            any_open = self._know(conversation_ids)
+            if not self._policies:
+                return self._policies, any_open
+        if self.policies:
+            return self._policies, False
+        return self._policies, bool(conversation_ids) and self.any_open(conversation_ids)
 
     def any_open(self, conversation_ids: set[int]) -> bool:
         """Whether any of the conversations has an open clock (one statement; nothing is loaded)."""
-        query = select(T.c.id).where(
-            T.c.conversation_id.in_(sorted(conversation_ids)),
-            T.c.stopped_at.is_(None),
-            T.c.state.in_(sorted(OPEN_STATES)),
-        )
-        return self.session.execute(query.limit(1)).first() is not None
+        return self.session.execute(_ANY_OPEN, {"ids": sorted(conversation_ids)}).first() is not None
 
-    def load(self, conversation_ids: set[int]) -> None:
+    def load(self, conversation_ids: set[int], created: set[int] | None = None) -> dict[int, Snapshot]:
         """Read the conversations' policy, deadline and open clocks (locked on PostgreSQL: a due-time job that
-        holds one is waited for, never overwritten)."""
-        wanted = sorted(i for i in conversation_ids if i not in self.convs)
-        if not wanted:
-            return
-        query = select(C.id, C.sla_policy_id, C.sla_due_at, C.inbox_id, C.team_id).where(C.id.in_(wanted))
-        for row in self.session.execute(query):
+        holds one is waited for, never overwritten); and in the same statement the snapshots of those this
+        transaction `created` (no tags, policy or clocks yet: adopted, their snapshot is all there is to read)."""
+        created = {i for i in created or () if i not in self.convs}
+        wanted = sorted(i for i in conversation_ids if i not in self.convs and i not in created)
+        if not wanted and not created:
+            return {}
+        query = _WITH_SNAPSHOTS if created else _CONVERSATIONS
+        snaps: dict[int, Snapshot] = {}
+        # Core statements on the connection: the session's ORM layer over plain rows is most of a read's cost here.
+        self.session.flush()  # (what the session's own execute would have flushed first)
+        conn = self.session.connection()
+        for row in conn.execute(query, {"ids": sorted({*wanted, *created})}):
             self.convs[row.id] = Carried(row.id, row.sla_policy_id, row.sla_due_at, row.inbox_id, row.team_id)
-        clocks_query = open_clocks_query(wanted)
-        if self.session.get_bind().dialect.name == "postgresql":
-            clocks_query = clocks_query.with_for_update(of=T)
-        found = list(self.session.execute(clocks_query))
+            if row.id in created:
+                snaps[row.id] = conversation_facts.snapshot_of(row)
+        if not wanted:
+            return snaps
+        locked = self.session.get_bind().dialect.name == "postgresql"
+        found = list(conn.execute(_OPEN_CLOCKS_LOCKED if locked else OPEN_CLOCKS, {"ids": wanted}))
         parsed = calendars.by_version(self.session, {r.calendar_version_id for r in found})
         for r in found:
             clock = rows.clock_of(r, parsed.get(r.calendar_version_id))
@@ -142,14 +165,14 @@ class Run:
                 older.clock, older.dirty = core.cancel(older.clock, self.at), True
                 carried.closed.append(older)
             carried.open[clock.target] = tracked
+        return snaps
 
     @property
     def calendars(self) -> calendars.InForce:
-        """The versions of every calendar the policies count on (read once per run, with one statement)."""
-        if self._calendars is None:
-            ids = {t.calendar_id for p in self.policies for t in p.targets if t.business and t.calendar_id}
-            self._calendars = calendars.InForce(self.session, ids)
-        return self._calendars
+        """The versions of every calendar (known with the policies)."""
+        if self._known is None:
+            self._know(None)
+        return self._known.calendars
 
     def promises(self, policy_id: int | None) -> tuple[Effective | None, dict[str, Promise], dict[str, int | None]]:
         """The policy in force, its targets as promises with their calendars, and each target's calendar version."""
@@ -226,7 +249,7 @@ class Run:
                 t.row_id, t.dirty = row_id, False
         changed = [t for t in every if t.dirty]
         if changed:
-            conn.execute(rows.UPDATE, [rows.update_params(t.row_id, t.clock, stamp) for t in changed])
+            rows.write(conn, [(t.row_id, t.clock) for t in changed], stamp)
             for t in changed:
                 t.dirty = False
         self._record()
@@ -269,23 +292,15 @@ class Run:
                 "policy": [p["b_policy"] for p in params],
             }
             conn.exec_driver_sql(_CONV_UPDATE_PG, columns)
-        else:
-            conn.execute(_CONV_UPDATE, params)
+        else:  # plain SQL, as rows.write does: SQLAlchemy's executemany costs more than the update
+            due = C.sla_due_at.type._cached_bind_processor(conn.dialect)
+            conn.exec_driver_sql(_CONV_UPDATE_SQLITE, [(due(p["b_due"]), p["b_policy"], p["b_id"]) for p in params])
 
 
 def in_force(session: Session, at: datetime) -> list[Effective]:
-    """The active policies in force at `at`, in the order they are tried, each with its version (one statement)."""
-    query = (
-        select(SlaPolicy, SlaPolicyVersion)
-        .join(SlaPolicyVersion, SlaPolicyVersion.policy_id == SlaPolicy.id)
-        .where(SlaPolicy.active.is_(True), SlaPolicyVersion.effective_from <= at)
-        .order_by(SlaPolicy.position, SlaPolicy.id, SlaPolicyVersion.effective_from.desc())
-    )
-    out: dict[int, Effective] = {}
-    for policy, version in session.execute(query):
-        if policy.id not in out:
-            out[policy.id] = policy_service.parsed(policy, version)
-    return list(out.values())
+    """The active policies in force at `at`, in the order they are tried, each with its version (sla.known: one
+    stamp statement when nothing changed)."""
+    return known.known(session)[0].in_force(at)
 
 
 def clock_payload(tracked: Tracked, happened: Happened, due: datetime | None) -> dict:
