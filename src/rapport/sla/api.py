@@ -11,8 +11,8 @@ from pydantic import TypeAdapter, ValidationError
 from rapport.conditions import model as conditions
 from rapport.conditions import params
 from rapport.kernel.permissions import authorize
-from rapport.kit.problems import Invalid
 from rapport.kit.clock import now
+from rapport.kit.problems import Invalid
 from rapport.kit.schema import Id
 from rapport.sla import policies, whatif
 from rapport.sla.schemas import (
@@ -21,9 +21,9 @@ from rapport.sla.schemas import (
     PolicyIn,
     PolicyOut,
     PolicyPatch,
+    Targets,
     VersionIn,
     VersionOut,
-    Targets,
     WhatIfOut,
     WhatIfQuery,
     targets_json,

@@ -105,7 +105,7 @@ class WhatIfQuery(BaseModel):
     )
     targets: Str = Field(
         max_length=TARGETS_CHARS,
-        description='The targets as a JSON list, such as [{"kind": "first_reply", "seconds": 3600, "business": false}].',
+        description='The targets as a JSON list, such as [{"kind": "first_reply", "seconds": 3600}].',
     )
     days: WhatIfDays = 30
 
