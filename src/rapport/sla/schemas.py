@@ -101,7 +101,10 @@ class WhatIfQuery(BaseModel):
     """GET /sla/what-if: a condition and targets (each as JSON text) to replay over the last `days` days."""
 
     condition: Str | None = Field(
-        None, max_length=WHERE_CHARS, description=f"{CONDITION_DOC} As JSON text, as `where` on GET /conversations."
+        None,
+        max_length=WHERE_CHARS,
+        description="A condition tree (docs/conditions.md) as JSON text, as `where` on GET /conversations: which "
+        "conversations the policy applies to. Omitted: all.",
     )
     targets: Str = Field(
         max_length=TARGETS_CHARS,
