@@ -75,6 +75,8 @@ def test_the_policy_pages_meet_the_bar(new_page, db, world, viewport):
     page.get_by_role("button", name="What if").last.click()
     expect(page.locator("#whatif-result")).to_contain_text("the last 30 days")
     expect(page.locator("#whatif-result")).to_contain_text("Nothing was saved")
+    # A GET (the replay holds no writer), whose URL carries the form's fields but never its CSRF token.
+    assert f"/admin/sla/{policy_id}/what-if?" in page.url and "csrf_token" not in page.url, page.url
     page.wait_for_timeout(300)
     page.remove_listener("console", handler)  # before axe runs: its own probes are not the page's errors
     check(page, "admin-sla-whatif", viewport, found, summary)

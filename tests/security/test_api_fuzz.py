@@ -50,7 +50,7 @@ UNSTATABLE[("POST /api/v1/calendars/{calendar_id}/ical", "effective_from")] = "w
 for _operation in (
     "POST /api/v1/sla/policies",
     "POST /api/v1/sla/policies/{policy_id}/versions",
-    "POST /api/v1/sla/what-if",
+    "GET /api/v1/sla/what-if",
 ):
     UNSTATABLE[(_operation, "condition")] = "a condition tree: its tests' operators and values depend on their field"
     UNSTATABLE[(_operation, "targets")] = "calendars that exist, one target of each kind, a first reply never paused"

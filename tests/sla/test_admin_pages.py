@@ -19,7 +19,7 @@ def _form(csrf: str, office: int, **extra) -> dict:
         "first_reply-calendar": str(office), "first_reply-warn": "25",
         "resolution-on": "on", "resolution-amount": "3", "resolution-unit": "days", "resolution-time": "business",
         "resolution-calendar": str(office), "resolution-pause": ["pending", "on_hold"], "resolution-warn": "",
-        "effective_from": "", "days": "1", "action": "save",
+        "effective_from": "", "days": "1",
     }  # fmt: skip
     return {**data, **extra}
 
@@ -45,7 +45,8 @@ def test_what_if_shows_the_replay_and_saves_nothing_then_save_adds_the_policy(
 ):
     _history(db, world, frozen_clock)
     client.follow_redirects = False
-    r = client.post("/admin/sla/new", data=_form(admin_csrf, office, action="whatif"))
+    query = {k: v for k, v in _form(admin_csrf, office).items() if k != "csrf_token"}
+    r = client.get("/admin/sla/new/what-if", params=query)  # a GET: the replay holds no writer, needs no token
     assert r.status_code == 200, r.text
     assert "What if: the last 1 days" in r.text and "3 conversations" in r.text
     assert "Slow one" in r.text and "Nobody answered" in r.text and "Nothing was saved" in r.text
@@ -76,10 +77,14 @@ def test_bad_values_are_shown_beside_their_fields_and_nothing_is_saved(client, w
         ({"resolution-calendar": "999"}, "resolution-calendar-error", "no such calendar"),
         ({"first_reply-on": "", "resolution-on": ""}, "targets-error", "Turn on at least one target"),
         ({"name": ""}, "policy-name-error", "1 to 100 characters"),
-        ({"action": "whatif", "days": "400"}, "policy-days-error", "RAPPORT_SLA_WHATIF_MAX_DAYS"),
     ]
     for change, where, words in cases:
         r = client.post("/admin/sla/new", data=_form(admin_csrf, office, **change))
+        assert r.status_code == 422, (change, r.status_code)
+        assert f'id="{where}"' in r.text and words in r.text, (change, r.text[-3000:])
+    whatifs = [*cases[:6], ({"days": "400"}, "policy-days-error", "RAPPORT_SLA_WHATIF_MAX_DAYS")]
+    for change, where, words in whatifs:
+        r = client.get("/admin/sla/new/what-if", params=_form("", office, **change))
         assert r.status_code == 422, (change, r.status_code)
         assert f'id="{where}"' in r.text and words in r.text, (change, r.text[-3000:])
     assert _counts(db) == (0, 0)
@@ -114,3 +119,24 @@ def test_the_edit_page_adds_a_dated_version_renames_and_orders(client, world, db
     assert r.status_code == 303
     assert client.get(f"/api/v1/sla/policies/{first['id']}", headers=World.auth(world.admin_token)).json()["active"]
     assert client.post(f"/admin/sla/{first['id']}/move", data={"direction": "up"}).status_code == 403  # no CSRF
+
+
+def test_what_if_on_a_policy_is_a_get_form_that_sends_no_token_and_saves_nothing(
+    client, world, db, office, frozen_clock, admin_csrf
+):
+    _history(db, world, frozen_clock)
+    client.follow_redirects = False
+    client.post("/admin/sla/new", data=_form(admin_csrf, office))
+    (policy,) = client.get("/api/v1/sla/policies", headers=World.auth(world.admin_token)).json()
+    page = client.get(f"/admin/sla/{policy['id']}").text
+    assert f'formmethod="get" formaction="/admin/sla/{policy["id"]}/what-if" data-no-csrf' in page
+    assert 'name="action"' not in page  # saving is the form's own POST; What if is never a POST
+    data = {k: v for k, v in _form("", office, **{"first_reply-amount": "2"}).items() if k != "csrf_token"}
+    r = client.get(f"/admin/sla/{policy['id']}/what-if", params=data)
+    assert r.status_code == 200, r.text
+    assert "What if: the last 1 days" in r.text and "Nothing was saved" in r.text
+    assert 'name="first_reply-amount" type="text" value="2"' in r.text  # the form keeps what was typed
+    assert _counts(db) == (1, 1)
+    r = client.get(f"/admin/sla/{policy['id']}/what-if", params={**data, "days": "x"})
+    assert r.status_code == 422 and 'id="policy-days-error"' in r.text
+    assert client.get("/admin/sla/999/what-if", params=data).status_code == 404

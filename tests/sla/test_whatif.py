@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from rapport.kit.calendar_spec import Calendar
 from rapport.models import CalendarVersion, Event
 from rapport.models.enums import Priority, Status
 from rapport.sla import whatif
+from rapport.sla.schemas import TARGETS_CHARS
 from tests.conftest import World
 
 URGENT = {"field": "priority", "op": "eq", "value": "urgent"}
@@ -158,22 +160,52 @@ def test_a_pending_wait_pauses_resolution(db, world, frozen_clock):
     assert (resolution.met, resolution.breached, resolution.median_seconds) == (1, 0, 2 * HOUR)
 
 
+def _query(body: dict) -> dict:
+    """A what-if body as the GET's query parameters: the condition and targets as JSON text."""
+    out = {"targets": json.dumps(body["targets"]), "days": body["days"]}
+    if body.get("condition") is not None:
+        out["condition"] = json.dumps(body["condition"])
+    return out
+
+
 def test_the_api_replays_and_refuses_a_window_beyond_the_setting(client, world, db, frozen_clock):
     _history(db, world, frozen_clock)
     admin = World.auth(world.admin_token)
     body = {"condition": URGENT, "targets": [{"kind": "first_reply", "seconds": HOUR, "business": False}], "days": 1}
-    r = client.post("/api/v1/sla/what-if", json=body, headers=admin)
+    r = client.get("/api/v1/sla/what-if", params=_query(body), headers=admin)
     assert r.status_code == 200, r.text
     out = r.json()
     assert (out["conversations"], out["targets"][0]["met"], out["targets"][0]["breached"]) == (3, 1, 2)
     assert out["targets"][0]["label"] == "First reply" and out["breaches_shown"] == 2
-    r = client.post("/api/v1/sla/what-if", json={**body, "days": 91}, headers=admin)
+    r = client.get("/api/v1/sla/what-if", params=_query({**body, "days": 91}), headers=admin)
     assert r.status_code == 422 and "RAPPORT_SLA_WHATIF_MAX_DAYS" in r.json()["detail"]
     bad = {**body, "condition": {"field": "mood", "op": "eq", "value": "x"}}
-    r = client.post("/api/v1/sla/what-if", json=bad, headers=admin)
+    r = client.get("/api/v1/sla/what-if", params=_query(bad), headers=admin)
     assert r.status_code == 422 and "unknown field 'mood'" in r.json()["detail"]
-    r = client.post("/api/v1/sla/what-if", json=body, headers=World.auth(world.agent_token))
+    r = client.get("/api/v1/sla/what-if", params=_query(body), headers=World.auth(world.agent_token))
     assert r.status_code == 403
+    r = client.post("/api/v1/sla/what-if", json=body, headers=admin)
+    assert r.status_code == 405  # a safe read: served on a read session, never a write
+
+
+def test_the_api_names_the_parameter_that_is_not_json_or_not_valid(client, world):
+    admin = World.auth(world.admin_token)
+    r = client.get("/api/v1/sla/what-if", params={"targets": "[{kind"}, headers=admin)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "targets"
+    assert "targets is not JSON" in r.json()["detail"]
+    one = json.dumps([{"kind": "first_reply", "seconds": HOUR, "business": False}])
+    r = client.get("/api/v1/sla/what-if", params={"targets": one, "condition": "{"}, headers=admin)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "condition"
+    assert "condition is not JSON" in r.json()["detail"]
+    r = client.get("/api/v1/sla/what-if", params={"targets": "[]"}, headers=admin)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "targets"
+    r = client.get("/api/v1/sla/what-if", params={"targets": '[{"kind": "first_reply"}]'}, headers=admin)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "targets.0.seconds"
+    r = client.get("/api/v1/sla/what-if", params={"targets": "[" + " " * TARGETS_CHARS + "]"}, headers=admin)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "targets"
+    assert str(TARGETS_CHARS) in r.json()["detail"]
+    r = client.get("/api/v1/sla/what-if", params={"targets": "[]", "condition": "{" * 20_001}, headers=admin)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "condition"
 
 
 def test_a_clock_counts_on_the_calendar_version_in_force_when_it_starts(db, world, frozen_clock, office):

@@ -1,8 +1,10 @@
 """Admin pages for service policies: the ordered list, a new policy, one policy with its versions, and what-if.
 
 The service is sla/policies.py (and sla/whatif.py); the form's fields are read and worded in sla/forms.py. "What if"
-is a second submit button of the same form: it replays what the form says and shows the result above it, saving
-nothing, so an admin sees a policy's effect before saving it.
+is a second submit button of the same form that sends it as a GET (its `formmethod`) to a what-if page: it replays
+what the form says and shows the result above it, saving nothing, so an admin sees a policy's effect before saving
+it. A GET, because a replay can take seconds and a POST's request would hold a write session (on SQLite, the
+writer's turn from every inbound message) all that time.
 """
 
 from __future__ import annotations
@@ -70,15 +72,12 @@ def new_policy(request: Request, session: DB, viewer: Page):
 
 @router.post(HOME + "/new")
 async def create_policy(request: Request, session: DB, viewer: Page):
-    """Add the policy, or (What if) replay it and show the result; a wrong value is shown beside its field."""
+    """Add the policy; a wrong value is shown beside its field."""
     form = forms.read(await request.form())
     choices = forms.calendars(session)
     enabled = [k for k in KINDS if form["targets"][k]["on"]]
     try:
         condition, targets = forms.to_condition(form.get("condition", "")), forms.to_targets(form["targets"])
-        if form.get("action") == "whatif":
-            result = _replay(session, viewer, condition, targets, form)
-            return _new(request, viewer, choices, form, result=result)
         row = policies.create(
             session, viewer.actor, name=form.get("name", ""), description=form.get("description", ""),
             condition=condition, targets=targets,
@@ -88,6 +87,19 @@ async def create_policy(request: Request, session: DB, viewer: Page):
         refused(session)
         return _new(request, viewer, choices, form, forms.form_errors(field_errors(exc), enabled))
     return redirect(f"{HOME}/{row.id}", f"Added the policy '{row.name}'.")
+
+
+@router.get(HOME + "/new/what-if")
+def new_policy_whatif(request: Request, session: DB, viewer: Page):
+    """The new-policy form as filled in, with the replay of what it says above it (a read: nothing is saved)."""
+    authorize(viewer.actor, "admin")
+    form = forms.read(request.query_params)
+    choices = forms.calendars(session)
+    try:
+        result = _replay(session, viewer, form)
+    except FORM_PROBLEMS as exc:
+        return _new(request, viewer, choices, form, _errors(exc, form))
+    return _new(request, viewer, choices, form, result=result)
 
 
 @router.get(HOME + "/{policy_id}")
@@ -115,17 +127,27 @@ async def save_policy(request: Request, session: DB, viewer: Page, policy_id: Id
     return redirect(f"{HOME}/{row.id}", f"Saved the policy '{row.name}'.")
 
 
+@router.get(HOME + "/{policy_id}/what-if")
+def version_whatif(request: Request, session: DB, viewer: Page, policy_id: Id):
+    """One policy's page with its new-version form as filled in and the replay of what it says (nothing is saved)."""
+    authorize(viewer.actor, "admin")
+    row = policies.get(session, policy_id)
+    form = forms.read(request.query_params)
+    try:
+        result = _replay(session, viewer, form)
+    except FORM_PROBLEMS as exc:
+        return _edit(request, session, viewer, row, _details(row), form, _errors(exc, form))
+    return _edit(request, session, viewer, row, _details(row), form, result=result)
+
+
 @router.post(HOME + "/{policy_id}/versions")
 async def add_version(request: Request, session: DB, viewer: Page, policy_id: Id):
-    """A new version from the chosen date, or (What if) the replay of what the form says."""
+    """A new version from the chosen date."""
     form = forms.read(await request.form())
     enabled = [k for k in KINDS if form["targets"][k]["on"]]
     row = policies.get(session, policy_id)
     try:
         condition, targets = forms.to_condition(form.get("condition", "")), forms.to_targets(form["targets"])
-        if form.get("action") == "whatif":
-            result = _replay(session, viewer, condition, targets, form)
-            return _edit(request, session, viewer, row, _details(row), form, result=result)
         version = policies.revise(
             session, viewer.actor, policy_id, condition=condition, targets=targets,
             effective_from=forms.to_instant(form.get("effective_from", ""), viewer.timezone),
@@ -139,11 +161,16 @@ async def add_version(request: Request, session: DB, viewer: Page, policy_id: Id
     return redirect(f"{HOME}/{row.id}", f"Saved a new version of '{row.name}', in force from {when} UTC.")
 
 
-def _replay(session, viewer, condition, targets, form) -> whatif.Result:
+def _replay(session, viewer, form) -> whatif.Result:
+    condition, targets = forms.to_condition(form.get("condition", "")), forms.to_targets(form["targets"])
     days = form.get("days", "").strip()
     if not days.isdigit():
         raise Invalid("Enter how many days to replay, a whole number.", errors=[{"field": "days"}])
     return whatif.replay(session, viewer.actor, condition=condition, targets=targets, days=int(days))
+
+
+def _errors(exc, form) -> dict:
+    return forms.form_errors(field_errors(exc), [k for k in KINDS if form["targets"][k]["on"]])
 
 
 def _details(row) -> dict:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Query
+from pydantic import TypeAdapter, ValidationError
+
+from rapport.conditions import model as conditions
+from rapport.conditions import params
 from rapport.kernel.permissions import authorize
 from rapport.kit.clock import now
+from rapport.kit.problems import Invalid
 from rapport.kit.schema import Id
 from rapport.sla import policies, whatif
 from rapport.sla.schemas import (
@@ -14,13 +21,15 @@ from rapport.sla.schemas import (
     PolicyIn,
     PolicyOut,
     PolicyPatch,
+    Targets,
     VersionIn,
     VersionOut,
-    WhatIfIn,
     WhatIfOut,
+    WhatIfQuery,
     targets_json,
 )
 from rapport.web.deps import DB, Me, requires
+from rapport.web.errors import validation_problem
 
 router = APIRouter(prefix="/sla", tags=["configuration"])
 
@@ -81,7 +90,29 @@ def add_version(policy_id: Id, body: VersionIn, session: DB, actor: Me):
     )  # fmt: skip
 
 
-@router.post("/what-if", dependencies=[requires("admin")], response_model=WhatIfOut)
-def what_if(body: WhatIfIn, session: DB, actor: Me):
-    """Replay a condition and targets over the last `days` days: what they would have achieved (nothing is saved)."""
-    return whatif.replay(session, actor, condition=body.condition, targets=targets_json(body.targets), days=body.days)
+@router.get("/what-if", dependencies=[requires("admin")], response_model=WhatIfOut)
+def what_if(q: Annotated[WhatIfQuery, Query()], session: DB, actor: Me):
+    """Replay a condition and targets (each JSON text) over the last `days` days: what they would have achieved.
+
+    A GET on a read session: the replay writes nothing, and can take seconds on a long history, during which a
+    write session would hold (on SQLite) the writer's turn from every inbound message.
+    """
+    condition = conditions.dump(params.from_json(q.condition, where="condition")) if q.condition else None
+    return whatif.replay(session, actor, condition=condition, targets=_targets(q.targets), days=q.days)
+
+
+_TARGETS = TypeAdapter(Targets)
+
+
+def _targets(raw: str) -> list[dict[str, Any]]:
+    """The `targets` parameter (JSON text) as the service reads them; a 422 naming the field otherwise."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        example = '[{"kind": "first_reply", "seconds": 3600}]'
+        message = f"targets is not JSON: send a list of targets such as {example}."
+        raise Invalid(message, errors=[{"field": "targets", "message": "not JSON"}]) from None
+    try:
+        return targets_json(_TARGETS.validate_python(data))
+    except ValidationError as exc:
+        raise validation_problem([{**e, "loc": ("targets", *e["loc"])} for e in exc.errors()]) from None

@@ -18,8 +18,8 @@ from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.problems import Invalid
 from rapport.models import Conversation, SlaClock, SlaPolicy, SlaPolicyVersion, Team
+from rapport.sla.tally import Outcomes
 from rapport.sla.targets import KINDS, LABELS
-from rapport.sla.whatif import nearest_rank
 
 MAX_DAYS = 366  # a report reads one row per clock of the period: at most a year of them
 BREACHES_SHOWN = 200
@@ -29,7 +29,7 @@ OUTCOMES = ("met", "breached")
 
 
 @dataclass
-class Group:
+class Group(Outcomes):
     """One row of the report: a group's value, a target, how it counts, and its clocks' outcomes."""
 
     value: str | int | None
@@ -44,26 +44,6 @@ class Group:
     def target_label(self) -> str:
         """The target's name as pages show it."""
         return LABELS.get(self.target, self.target)
-
-    @property
-    def count(self) -> int:
-        """Clocks with an outcome."""
-        return self.met + self.breached
-
-    @property
-    def percent_met(self) -> float | None:
-        """The share met, in percent."""
-        return round(100 * self.met / self.count, 1) if self.count else None
-
-    @property
-    def median_seconds(self) -> int | None:
-        """The median of what the stopped clocks measured."""
-        return nearest_rank(self.measured, 0.5)
-
-    @property
-    def p90_seconds(self) -> int | None:
-        """The 90th percentile of what the stopped clocks measured."""
-        return nearest_rank(self.measured, 0.9)
 
 
 @dataclass

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import MISSING, AfterValidator, Field
+from pydantic import MISSING, AfterValidator, BaseModel, Field
 
+from rapport.conditions.params import WHERE_CHARS
 from rapport.kit.business_time import MAX_TARGET_SECONDS
-from rapport.kit.schema import Id, In, Out
+from rapport.kit.schema import Id, In, Out, Str
 from rapport.sla.targets import KINDS
 
 Kind = Literal[KINDS]  # type: ignore[valid-type]  (the tuple of promise kinds)
@@ -93,11 +94,22 @@ WhatIfDays = Annotated[
 ]
 
 
-class WhatIfIn(In):
-    """A condition and targets to replay over the last `days` days (at most RAPPORT_SLA_WHATIF_MAX_DAYS)."""
+TARGETS_CHARS = 4_000  # the targets as JSON in a query string: every kind once with every field fits in a quarter
 
-    condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC)
-    targets: Targets
+
+class WhatIfQuery(BaseModel):
+    """GET /sla/what-if: a condition and targets (each as JSON text) to replay over the last `days` days."""
+
+    condition: Str | None = Field(
+        None,
+        max_length=WHERE_CHARS,
+        description="A condition tree (docs/conditions.md) as JSON text, as `where` on GET /conversations: which "
+        "conversations the policy applies to. Omitted: all.",
+    )
+    targets: Str = Field(
+        max_length=TARGETS_CHARS,
+        description='The targets as a JSON list, such as [{"kind": "first_reply", "seconds": 3600}].',
+    )
     days: WhatIfDays = 30
 
 

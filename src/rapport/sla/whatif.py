@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
-import math
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -40,6 +39,7 @@ from rapport.models import CalendarVersion, Conversation, Event
 from rapport.sla import core, plan, policies
 from rapport.sla import targets as target_spec
 from rapport.sla.core import Clock
+from rapport.sla.tally import Outcomes
 from rapport.sla.targets import LABELS, Target
 
 BREACHES_SHOWN = 50  # the breached conversations a result lists (the total is given beside them)
@@ -61,7 +61,7 @@ NOTE = (
 
 
 @dataclass
-class Tally:
+class Tally(Outcomes):
     """One target's replayed clocks: how many were met and breached, and what the stopped ones measured."""
 
     kind: str
@@ -71,29 +71,9 @@ class Tally:
     measured: list[int] = field(default_factory=list)
 
     @property
-    def count(self) -> int:
-        """Clocks with an outcome (met or breached)."""
-        return self.met + self.breached
-
-    @property
     def label(self) -> str:
         """The target's name as pages show it."""
         return LABELS[self.kind]
-
-    @property
-    def percent_met(self) -> float | None:
-        """The share met, in percent (None when no clock ended)."""
-        return round(100 * self.met / self.count, 1) if self.count else None
-
-    @property
-    def median_seconds(self) -> int | None:
-        """The median of what the stopped clocks measured."""
-        return nearest_rank(self.measured, 0.5)
-
-    @property
-    def p90_seconds(self) -> int | None:
-        """The 90th percentile of what the stopped clocks measured."""
-        return nearest_rank(self.measured, 0.9)
 
 
 @dataclass(frozen=True)
@@ -122,14 +102,6 @@ class Result:
     def breaches_shown(self) -> int:
         """How many breached conversations are listed (at most BREACHES_SHOWN)."""
         return len(self.breaches)
-
-
-def nearest_rank(values: list[int], share: float) -> int | None:
-    """The nearest-rank percentile (a value that was measured, never an interpolation)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 class Calendars:

@@ -380,5 +380,15 @@
   document.addEventListener("click", (e) => {
     if (e.target.closest && e.target.closest("[data-shortcuts]")) document.getElementById("shortcuts").showModal();
   });
+  // A button that sends its form as a GET (formmethod, data-no-csrf: a safe read such as a policy's What if) leaves
+  // the form's CSRF token out, so the token never lands in the URL, the history or a log. Capturing: before htmx
+  // (a boosted form) or the browser gathers the fields; put back once they have been gathered.
+  document.addEventListener("submit", (e) => {
+    if (!e.submitter || !e.submitter.hasAttribute("data-no-csrf")) return;
+    const token = e.target.querySelector("input[name=csrf_token]");
+    if (!token) return;
+    token.disabled = true;
+    setTimeout(() => { token.disabled = false; }, 0);
+  }, true);
   if (!inbox && !conv) ready(); // pages without a live stream are ready once this script has run
 })();
