@@ -135,16 +135,20 @@ def import_file(target: dict, path: Path) -> dict:
 
 def analyse(target: dict) -> None:
     """Refresh the planner's statistics, as an operator would after a bulk load."""
-    engine = target["db"].engine
-    if target["backend"] == "sqlite":
-        raw = engine.raw_connection()  # outside any transaction: a checkpoint cannot run inside one
+    analyse_db(target["db"])
+
+
+def analyse_db(db: Database) -> None:
+    """Planner statistics (and, on PostgreSQL, the visibility map for index-only scans) as after a bulk load."""
+    if db.engine.dialect.name == "sqlite":
+        raw = db.engine.raw_connection()  # outside any transaction: a checkpoint cannot run inside one
         try:
             raw.driver_connection.execute("ANALYZE")
             raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()
     else:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
 
 

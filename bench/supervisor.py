@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import event, func, insert, select, text
 
+from dataset import analyse_db as analyse
 from rapport.config import Settings, use_settings
 from rapport.db.engine import make_engine
 from rapport.db.migrate import upgrade
@@ -134,20 +135,6 @@ def _create_database(url: str) -> None:
         if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
-
-
-def analyse(db: Database) -> None:
-    """Planner statistics (and the visibility map, for index-only scans) as after a bulk load."""
-    if db.engine.dialect.name == "sqlite":
-        raw = db.engine.raw_connection()
-        try:
-            raw.driver_connection.execute("ANALYZE")
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            raw.close()
-    else:
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
 
 
 def timed(fn, repeat: int) -> dict:
