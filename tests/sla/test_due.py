@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport.models import Event
 from rapport.sla import due
 from rapport.worker import periodic
 from rapport.worker.runner import load_handlers, run_due
+from tests.plans import plan_of
 from tests.sla.conftest import clocks, conversation, sla_events, write_in
 
 MON_9 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -71,25 +72,7 @@ def test_the_periodic_job_is_declared_every_second_and_runs_in_the_worker(db, wo
 
 
 def _claim_plan(db, at: datetime) -> str:
-    statements = []
-
-    def grab(conn, cursor, statement, parameters, context, executemany):
-        if "FROM sla_clocks" in statement and "ORDER BY" in statement:
-            statements.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", grab)
-    try:
-        with db.write() as s:
-            due.fire_due(s, at)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", grab)
-    statement, parameters = statements[-1]
-    with db.engine.connect() as conn:
-        if db.engine.dialect.name == "sqlite":
-            return " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-        return " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+    return plan_of(db, lambda s: due.fire_due(s, at), wants=("FROM sla_clocks", "ORDER BY"), write=True)
 
 
 def test_the_claim_reads_through_the_partial_index(db, world, policy, frozen_clock):

@@ -7,7 +7,6 @@ import re
 import threading
 
 import pytest
-from sqlalchemy import event
 
 from rapport.events.outbox import record
 from rapport.kernel.permissions import SYSTEM, Actor
@@ -15,6 +14,7 @@ from rapport.models.enums import Role
 from rapport.realtime.hub import Hub
 from rapport.sla import repository as clocks
 from rapport.supervision import service
+from tests.plans import plan_of
 from tests.sla.clock_rows import Policy, clock, conversation, minutes
 
 
@@ -90,25 +90,7 @@ def test_the_count_starts_from_the_conversations_with_a_deadline(db, world, risk
     """SQLite is told to read `ix_conversations_active_due` (the open work with a deadline), then each one's clocks.
     PostgreSQL's costs on a few rows pick either side of the join (as the other plan tests say): there the count
     must go through indexes, never scan a table."""
-    statements = []
-
-    def grab(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", grab)
-    try:
-        with db.read() as s:
-            clocks.at_risk(s, frozen_clock[0])
-    finally:
-        event.remove(db.engine, "before_cursor_execute", grab)
-    statement, parameters = statements[-1]
-    with db.engine.connect() as conn:
-        if db.engine.dialect.name == "sqlite":
-            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
-        else:
-            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-            plan = " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+    plan = plan_of(db, lambda s: clocks.at_risk(s, frozen_clock[0]))
     if db.engine.dialect.name == "postgresql":
         assert "Seq Scan" not in plan and ("ix_conversations_active_due" in plan or "ix_sla_clocks_" in plan), plan
         return
