@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from rapport.conditions.model import All, Leaf
 from rapport.conversations import repository
 from rapport.kernel.permissions import Actor
 from rapport.models import Conversation, Customer
 from rapport.workspace.conversations import inbox
+from tests.plans import plan_of
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 # Partial indexes all (a partial index is only usable when the query repeats its predicate): SQLite reads IS NULL
@@ -54,26 +55,7 @@ def _conversations(db, world) -> None:
 
 def _plan(db, run) -> str:
     """The plan of the statement `run` sends that reads the conversations in order (its last such)."""
-    statements = []
-
-    def grab(conn, cursor, statement, parameters, context, executemany):
-        if "FROM conversations" in statement and "ORDER BY" in statement:
-            statements.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", grab)
-    try:
-        with db.read() as s:
-            run(s)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", grab)
-    statement, parameters = statements[-1]
-    with db.engine.connect() as conn:
-        if db.engine.dialect.name == "sqlite":
-            return " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
-        # A tiny table would be read whole; with the other ways off, the plan shows which index serves the view.
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-        return " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+    return plan_of(db, run, wants=("FROM conversations", "ORDER BY"))
 
 
 @pytest.mark.parametrize(

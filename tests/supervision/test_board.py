@@ -8,7 +8,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from rapport.agents import service as agents
 from rapport.conversations import human
@@ -22,6 +21,7 @@ from rapport.realtime.hub import Hub
 from rapport.supervision import repository, service
 from rapport.workspace.conversations import inbox
 from tests.conftest import csrf_of, sign_in_as
+from tests.plans import plan_of
 
 SAM_PASSWORD = "supervisor password 1"
 
@@ -223,25 +223,8 @@ def test_an_availability_change_reaches_the_board_live(db, world):
 
 def test_the_count_reads_the_covering_partial_index(db, world, floor):
     """The board's aggregate can be answered from `ix_conversations_active_board` alone, on both backends."""
-    statements = []
-
-    def grab(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", grab)
-    try:
-        with db.read() as s:
-            repository.load(s)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", grab)
-    statement, parameters = statements[-1]
-    with db.engine.connect() as conn:
-        if db.engine.dialect.name == "sqlite":
-            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
-            assert "COVERING INDEX ix_conversations_active_board" in plan, plan
-        else:
-            # A tiny table would be read whole; with the other ways off, the plan shows whether the index covers it.
-            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-            plan = " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
-            assert "Index Only Scan using ix_conversations_active_board" in plan, plan
+    plan = plan_of(db, repository.load)
+    if db.engine.dialect.name == "sqlite":
+        assert "COVERING INDEX ix_conversations_active_board" in plan, plan
+    else:
+        assert "Index Only Scan using ix_conversations_active_board" in plan, plan
