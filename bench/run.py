@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import channels  # noqa: E402  (bench/channels.py)
+import cpu  # noqa: E402  (bench/cpu.py)
 import dataset  # noqa: E402  (bench/dataset.py)
 import server  # noqa: E402  (bench/server.py)
 import shared_data  # noqa: E402  (bench/shared_data.py)
@@ -113,6 +114,14 @@ def measure_backend(backend: str, args, target: dict, port: int) -> dict:
     sec = args.seconds
     env_auth = {"WRK_TOKEN": fixture["token"]}
     with server.rapport(target, port, workers=2) as (url, pids):
+        meter = cpu.Meter(pids, target["url"])
+
+        def measured(name: str, script: str, **options) -> dict:
+            # the CPU a request cost, beside its rate: it compares across a loaded machine's runs where rates don't
+            meter.start()
+            result = wrk(url, script, **options)
+            out[f"{name}_cpu_ms"] = cpu.per_request_ms(meter.stop(), result["requests"])
+            return result
 
         def paths(name: str, lines: list[str]) -> dict:
             f = RESULTS / f".{name}-paths"
@@ -123,13 +132,13 @@ def measure_backend(backend: str, args, target: dict, port: int) -> dict:
         opens = paths("open", fixture["open_paths"])
         for name, env in (("list", lists), ("open", opens)):
             c1 = wrk(url, "paths.lua", connections=1, threads=1, seconds=sec, env=env)
-            c16 = wrk(url, "paths.lua", connections=16, threads=2, seconds=sec, env=env)
+            c16 = measured(name, "paths.lua", connections=16, threads=2, seconds=sec, env=env)
             out[f"{name}_p95"] = ms(c1["latency_us"]["p95"])
             out[f"{name}_p50"] = ms(c1["latency_us"]["p50"])
             out[f"{name}_rate_c16"] = round(c16["rate"])
         for name in ("common", "rare"):
-            c1 = wrk(
-                url,
+            c1 = measured(
+                f"search_{name}",
                 "paths.lua",
                 connections=1,
                 threads=1,
@@ -141,8 +150,8 @@ def measure_backend(backend: str, args, target: dict, port: int) -> dict:
         texts, addresses = RESULTS / ".texts", RESULTS / ".addresses"
         texts.write_text("\n".join(fixture["texts"]) + "\n")
         addresses.write_text("\n".join(fixture["addresses"]) + "\n")
-        ingest = wrk(
-            url,
+        ingest = measured(
+            "ingest",
             "inbound.lua",
             connections=32,
             threads=2,
@@ -183,6 +192,9 @@ def table(floor: dict, results: list[dict]) -> str:
         f"single-client p95 {floor['p95_c1_ms']} ms)"
     )
     for r in results:
+        spent = [f"{k[: -len('_cpu_ms')]} {r[k]}" for k in r if k.endswith("_cpu_ms")]
+        if spent:
+            lines.append(f"CPU ms a request, server + database [{r['backend']}]: " + ", ".join(spent))
         for key in ("ingest_rate", "sms_webhook_rate", "whatsapp_webhook_rate"):
             if key in r:
                 lines.append(f"{key}/floor [{r['backend']}]: {r[key] / floor['rate_c32']:.1%}")

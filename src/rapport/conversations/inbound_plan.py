@@ -326,6 +326,7 @@ def _state(row, customers: dict[int, CustomerRef]) -> ConvState:
         id=row.id,
         customer=customer or CustomerRef(id=row.customer_id),
         inbox_id=row.inbox_id,
+        team_id=row.team_id,
         life=Lifecycle(
             id=row.id,
             status=row.status,

@@ -21,12 +21,14 @@ from rapport.models import Conversation, Customer, IdempotencyKey, Identity, Inb
 from rapport.models.enums import ACTIVE_STATUSES
 
 C, M, ID, CU, IN, K = (t.__table__.c for t in (Conversation, Message, Identity, Customer, Inbox, IdempotencyKey))
+# team_id: every event carries its conversation's inbox and team, known here without another read.
 # first_reply_at: whether a person has replied, which decides if a customer's message starts a next-reply clock.
 CONV_COLUMNS = (
     C.id,
     C.status,
     C.customer_id,
     C.inbox_id,
+    C.team_id,
     C.merged_into_id,
     C.updated_at,
     C.reopen_count,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from rapport.conversations import attachments
-from rapport.conversations.inbound_plan import Plan, PlanItem
+from rapport.conversations.inbound_plan import ConvState, Plan, PlanItem
 from rapport.conversations.inbound_types import Received
 from rapport.conversations.lifecycle import bulk as lifecycle
 from rapport.db.bulk import insert_ids, insert_rows
@@ -104,7 +104,7 @@ def write_batch(session: Session, plan: Plan) -> None:
             (
                 "conversation.created",
                 c.actor,
-                {"conversation_id": c.id, "customer_id": c.customer.id},
+                {"conversation_id": c.id, "customer_id": c.customer.id, **_place(c)},
                 {"channel": c.channel, "inbox_id": c.inbox_id, "subject": c.subject, "follow_up_of": c.follow_up_of},
             )
             for c in plan.convs
@@ -113,7 +113,7 @@ def write_batch(session: Session, plan: Plan) -> None:
     touched = {id(p.conv): p.conv for p in live if not p.conv.new}.values()
     lifecycle.touch(conn, [(c.id, c.added, c.life) for c in touched])
     for p in live:
-        ids = {"conversation_id": p.conv.id, "customer_id": p.customer.id}
+        ids = {"conversation_id": p.conv.id, "customer_id": p.customer.id, **_place(p.conv)}
         events += [(name, p.actor, ids, payload) for name, payload in p.status_events]
         events.append(
             (
@@ -128,6 +128,11 @@ def write_batch(session: Session, plan: Plan) -> None:
     lifecycle.after_batch(session, _steps(live))
     _settle_repeats(plan)
     _remember_keys(session, plan, stamp)
+
+
+def _place(conv: ConvState) -> dict:
+    """The inbox and team an event of this conversation carries (known to the batch: no read in the outbox)."""
+    return {"inbox_id": conv.inbox_id, "team_id": conv.team_id}
 
 
 def _steps(live: list[PlanItem]) -> list:
