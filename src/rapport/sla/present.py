@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
+from rapport.kit.clock import zone_or_utc
 from rapport.sla.targets import KINDS, LABELS
 
 # state -> (word, css class); "due soon" and a running clock past its deadline are worked out from the times.
@@ -62,17 +62,10 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def local(value: datetime | None, tz: str | None) -> str:
     """An instant in the agent's timezone, e.g. 'Mon 02 Nov 14:05 CET' (empty for none)."""
     value = _aware(value)
-    return value.astimezone(_zone(tz)).strftime("%a %d %b %H:%M %Z") if value is not None else ""
+    return value.astimezone(zone_or_utc(tz)).strftime("%a %d %b %H:%M %Z") if value is not None else ""
 
 
 def span(seconds: float) -> str:

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote, unquote
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -27,7 +26,7 @@ from rapport.agents import repository as agents
 from rapport.kernel import registry
 from rapport.kernel.permissions import Actor
 from rapport.kernel.registry import NavEntry
-from rapport.kit.clock import now
+from rapport.kit.clock import now, zone_or_utc
 from rapport.kit.problems import Forbidden, Invalid, NotFound, Problem, Unauthorized
 from rapport.models.enums import Priority, Status
 from rapport.web import icons
@@ -210,20 +209,13 @@ def error_page(request: Request, problem: Problem) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, "workspace/error.html", context, status_code=problem.status)
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def local(value: datetime | None, tz: str | None) -> str:
     """A timestamp in the agent's timezone, e.g. '24 Nov 2026 14:05 CET'."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(_zone(tz)).strftime("%d %b %Y %H:%M %Z")
+    return value.astimezone(zone_or_utc(tz)).strftime("%d %b %Y %H:%M %Z")
 
 
 def ago(value: datetime | None) -> str:

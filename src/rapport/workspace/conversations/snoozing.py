@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from rapport.kit.clock import zone_or_utc
 from rapport.kit.problems import Invalid
 
 LATER_HOURS = 3
@@ -22,20 +23,13 @@ class Preset:
     at: datetime
 
 
-def _zone(tz: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _morning(day, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, MORNING, tzinfo=zone).astimezone(UTC)
 
 
 def presets(at: datetime, tz: str | None) -> list[Preset]:
     """Later today (in 3 hours), tomorrow at 09:00 and next Monday at 09:00, in the agent's time zone."""
-    zone = _zone(tz)
+    zone = zone_or_utc(tz)
     today = at.astimezone(zone).date()
     monday = today + timedelta(days=(MONDAY - today.weekday()) % 7 or 7)
     later = (at + timedelta(hours=LATER_HOURS)).replace(microsecond=0)
@@ -60,5 +54,5 @@ def chosen(form: dict[str, str], *, at: datetime, tz: str | None) -> datetime:
     except ValueError:
         raise Invalid("Give the date and time as 2026-12-08T09:00.", errors=[{"field": "until"}]) from None
     if local.tzinfo is None:
-        local = local.replace(tzinfo=_zone(tz))
+        local = local.replace(tzinfo=zone_or_utc(tz))
     return local.astimezone(UTC)
