@@ -1,12 +1,12 @@
 """The agents domain: people who sign in, teams, tokens; the profile and the admin pages for them."""
 
-from rapport.kernel.registry import Domain, NavEntry, admin
+from rapport.kernel.registry import Domain, admin
 
 DOMAIN = Domain(
     "agents",
     api_routers=("rapport.agents.api:router",),
     page_routers=("rapport.agents.views:router",),  # includes the admin and token pages
-    navigation=(NavEntry("profile", "Profile", "/profile", order=900),),
+    # No menu entry: the avatar and name at the top bar's right are the way to the profile (and availability).
     admin_sections=(
         admin(
             "admin.agents",

@@ -16,6 +16,7 @@
     .rc { --rc-accent: #2456c7; --rc-on-accent: #ffffff; --rc-ink: #1d1d1f; position: fixed; right: 16px; bottom: 16px; z-index: 2147483000; font: 14px/1.4 system-ui, sans-serif; color: var(--rc-ink); }
     .rc button { font: inherit; cursor: pointer; border-radius: 6px; border: 1px solid var(--rc-accent); background: var(--rc-accent); color: var(--rc-on-accent); padding: 6px 10px; }
     .rc button.secondary { background: #fff; color: var(--rc-ink); border-width: 2px; }
+    .rc .attach img { display: block; }
     .rc button:focus-visible, .rc input:focus-visible, .rc textarea:focus-visible { outline: 3px solid #f5a623; outline-offset: 1px; }
     .rc .panel { width: 340px; max-width: calc(100vw - 32px); height: 480px; max-height: calc(100vh - 96px); background: #fff; border: 1px solid #c9c9cf; border-radius: 10px; display: flex; flex-direction: column; box-shadow: 0 6px 24px rgba(0,0,0,.18); margin-bottom: 8px; }
     .rc .panel[hidden] { display: none; }
@@ -66,7 +67,7 @@
           <textarea id="rc-text" rows="2" placeholder="Write a message…"></textarea>
           <label class="sr" for="rc-file">Attach a file</label>
           <input id="rc-file" type="file" class="sr" tabindex="-1">
-          <button type="button" class="secondary attach" aria-label="Attach a file">📎</button>
+          <button type="button" class="secondary attach" aria-label="Attach a file"></button>
           <button type="submit">Send</button>
         </form>
       </section>
@@ -170,7 +171,7 @@
     for (const a of m.attachments || []) {
       const link = document.createElement("a");
       link.href = "#";
-      link.textContent = `\n📎 ${a.filename}`;
+      link.textContent = `\nAttachment: ${a.filename}`;
       link.addEventListener("click", (ev) => { ev.preventDefault(); download(a); });
       li.append(link);
     }
@@ -347,6 +348,12 @@
   $(".send-email").addEventListener("click", giveEmail);
   $(".send-code").addEventListener("click", confirmCode);
   codeInput.addEventListener("keydown", (ev) => { if (ev.key === "Enter") confirmCode(); });
+  // A paperclip drawn by the vendored icon set, not an emoji: most Linux desktops have no emoji font (an empty box).
+  const clip = document.createElement("img");
+  clip.src = `${BASE}/static/vendor/icons/paperclip.svg`;
+  clip.alt = "";
+  clip.width = clip.height = 18;
+  $(".attach").append(clip);
   $(".attach").addEventListener("click", () => file.click());
   $("form").addEventListener("submit", send);
   text.addEventListener("input", typing);
