@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     customer_attributes_max_chars: int = Field(default=20_000, ge=100)
     # An iCal feed imported into a business-hours calendar (uploaded or pasted; never fetched) is refused beyond this.
     ical_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # A closure added on a calendar's admin page (a stock-take day, a move) spans at most this many days: a longer
+    # closed time is a change of hours, made as a new version of them.
+    calendar_closure_max_days: int = Field(default=31, ge=1, le=3660)
     # The system's own outgoing mail (sign-in links, verification links), not an inbox's replies.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

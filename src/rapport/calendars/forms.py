@@ -8,7 +8,7 @@ are not shown as own dates: they stay with the version's feed and are carried in
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapport.kit.calendar_spec import WEEKDAYS, Calendar
@@ -103,9 +103,51 @@ def effective_from(text: str, timezone: str) -> datetime | None:
         day = date.fromisoformat(text)
     except ValueError:
         raise Invalid(f"'{text[:20]}' is not a date YYYY-MM-DD.", errors=[{"field": "effective_from"}]) from None
+    return datetime.combine(day, time(0), tzinfo=_zone(timezone))
+
+
+def _zone(timezone: str) -> ZoneInfo:
     try:
-        zone = ZoneInfo(timezone)
+        return ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         message = f"Unknown timezone {timezone[:64]!r} (use an IANA name)."
         raise Invalid(message, errors=[{"field": "timezone"}]) from None
-    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def closure_span(form: dict[str, str], timezone: str) -> tuple[datetime, datetime]:
+    """The instants a closure form says, in the calendar's zone: from the start date (at its time, else the day's
+    beginning) to the end date, the start date when none is given (at its time, else the end of that day)."""
+    zone = _zone(timezone)
+    first = _day(form.get("closure_start", ""), "closure_start", required=True)
+    last = _day(form.get("closure_end", ""), "closure_end") or first
+    start_time = _time(form.get("closure_start_time", ""), "closure_start_time")
+    end_time = _time(form.get("closure_end_time", ""), "closure_end_time")
+    start = datetime.combine(first, start_time or time(0), tzinfo=zone)
+    try:
+        end_day, end_time = (last + timedelta(days=1), time(0)) if end_time is None else (last, end_time)
+        return start, datetime.combine(end_day, end_time, tzinfo=zone)  # no end time: through the whole end day
+    except OverflowError:
+        message = "The closure ends past the years a calendar can hold."
+        raise Invalid(message, errors=[{"field": "closure_end"}]) from None
+
+
+def _day(text: str, field: str, *, required: bool = False) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        if required:
+            raise Invalid("Give the date the closure starts.", errors=[{"field": field}])
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"'{text[:20]}' is not a date YYYY-MM-DD.", errors=[{"field": field}]) from None
+
+
+def _time(text: str, field: str) -> time | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return time.fromisoformat(text if len(text) > 4 else "0" + text)
+    except ValueError:
+        raise Invalid(f"'{text[:20]}' is not a time HH:MM.", errors=[{"field": field}]) from None

@@ -3,15 +3,16 @@ calendar, and one calendar's page (its week grid, holidays, own dates, iCal feed
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 
-from rapport.calendars import feeds, public_holidays, service
-from rapport.calendars.forms import DAY_NAMES, effective_from, form_from, spec_from
+from rapport.calendars import closures, feeds, public_holidays, service
+from rapport.calendars.forms import DAY_NAMES, closure_span, effective_from, form_from, spec_from
+from rapport.config import get_settings
 from rapport.kernel.permissions import authorize
 from rapport.kit.calendar_spec import Calendar
 from rapport.kit.clock import now
@@ -155,6 +156,49 @@ async def ical(request: Request, session: DB, viewer: Page, calendar_id: Id):
     )
 
 
+@router.post("/admin/calendars/{calendar_id:int}/closures")
+async def add_closure(request: Request, session: DB, viewer: Page, calendar_id: Id):
+    """Close the calendar for a date, dates or a span of hours: a new version from now holds the closure."""
+    authorize(viewer.actor, "admin")
+    form = await _form(request)
+    try:
+        tz = service.calendar_of(closures.in_force(session, calendar_id, now())).timezone
+        start, end = closure_span(form, tz)
+        closures.add(session, viewer.actor, calendar_id, start=start, end=end, label=form.get("closure_label", ""))
+    except FORM_PROBLEMS as exc:
+        refused(session)
+        row = service.get(session, calendar_id)
+        return _edit(request, session, viewer, row, _with_hours(session, calendar_id, form), field_errors(exc))
+    label = " ".join(form.get("closure_label", "").split())
+    return redirect(f"/admin/calendars/{calendar_id}", f"Added the closure '{label}' as a new version from now.")
+
+
+@router.post("/admin/calendars/{calendar_id:int}/closures/remove")
+async def remove_closure(request: Request, session: DB, viewer: Page, calendar_id: Id):
+    """Reopen a closure's time: a new version from now without it."""
+    authorize(viewer.actor, "admin")
+    form = await _form(request)
+    try:
+        start, end = _instant(form.get("start", "")), _instant(form.get("end", ""))
+        closures.remove(session, viewer.actor, calendar_id, start=start, end=end)
+    except FORM_PROBLEMS as exc:
+        refused(session)
+        row = service.get(session, calendar_id)
+        return _edit(request, session, viewer, row, _with_hours(session, calendar_id, {}), field_errors(exc))
+    return redirect(f"/admin/calendars/{calendar_id}", "Removed the closure as a new version from now.")
+
+
+def _instant(text: str) -> datetime:
+    """A closure's start or end as the remove button sends it (ISO 8601 with its offset)."""
+    try:
+        moment = datetime.fromisoformat(text.strip()[:40])
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise Invalid("That closure is not one the calendar knows; reload the page.", errors=[{"field": "form"}])
+    return moment
+
+
 @router.post("/admin/calendars/{calendar_id:int}/delete")
 async def delete_calendar(request: Request, session: DB, viewer: Page, calendar_id: Id):
     """Delete the calendar, unless a service policy counts on it (then the page says which)."""
@@ -229,6 +273,7 @@ def _edit(request: Request, session, viewer, row, form: dict, errors: dict | Non
     today = now().astimezone(cal.tz).date()
     feed_dates = sorted((d for d in cal.dates if d.uid), key=lambda d: d.date)
     feed_closures = sorted((c for c in cal.closures if c.uid), key=lambda c: c.start)
+    now_cal = service.calendar_of(closures.in_force(session, row.id, now()))
     return render_form(
         request,
         "calendars/edit.html",
@@ -243,6 +288,9 @@ def _edit(request: Request, session, viewer, row, form: dict, errors: dict | Non
         feed_dates=[d for d in feed_dates if d.date >= today][:50],
         feed_closures=[c for c in feed_closures if c.end >= now()][:50],
         feed_items=feed_items,
+        closures=closures.upcoming(now_cal, now()),
+        closures_tz=now_cal.tz,
+        closure_max_days=get_settings().calendar_closure_max_days,
         history=_history(session, row.id),
         used_by=service.using(session, row.id),
         horizon_end=today + timedelta(days=feeds.HORIZON_DAYS),

@@ -53,6 +53,8 @@ def _limit(limit: int) -> int:
 def _cursor(raw: str | None, sort: str) -> tuple | None:
     if raw is None:
         return None
+    if sort == "due":
+        return _due_cursor(raw)
     try:
         kind, value, last_id, *rank = cursors.decode(raw)
         if kind != sort or len(rank) != (sort == "priority") or (rank and rank[0] not in repository.RANKS.values()):
@@ -62,6 +64,37 @@ def _cursor(raw: str | None, sort: str) -> tuple | None:
         raise Invalid(
             "The cursor is not valid for this sort; start again without it.", errors=[{"field": "cursor"}]
         ) from exc
+
+
+def _due_cursor(raw: str) -> tuple:
+    """(deadline, id, None) among the deadlines, (None, id, updated_at) past them."""
+    try:
+        kind, value, last_id, *updated = cursors.decode(raw)
+        if kind != "due" or len(updated) != (value is None):
+            raise ValueError
+        if value is None:
+            return None, int(last_id), _aware(updated[0])
+        return _aware(value), int(last_id), None
+    except (ValueError, TypeError) as exc:
+        raise Invalid(
+            "The cursor is not valid for this sort; start again without it.", errors=[{"field": "cursor"}]
+        ) from exc
+
+
+def _aware(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(text)
+    return moment
+
+
+def _next_cursor(sort: str, last) -> str:
+    if sort == "due":
+        due, last_id, updated = repository.due_key(last)
+        return cursors.encode(["due", due.isoformat(), last_id] if due else ["due", None, last_id, updated.isoformat()])
+    key = last.created_at if sort.startswith("created") else last.updated_at
+    rank = [repository.RANKS.get(last.priority, 0)] if sort == "priority" else []
+    return cursors.encode([sort, key.isoformat(), last.id, *rank])
 
 
 @router.get("/conversations", dependencies=[requires("read")], response_model=Page[ConversationOut])
@@ -79,12 +112,7 @@ async def list_conversations(request: Request, q: Annotated[ListQuery, Query()])
         rows = repository.page(session, params.combined(tests, where), sort=sort, after=after, limit=n + 1)
         more = len(rows) > n
         rows = rows[:n]
-        next_cursor = None
-        if more:
-            last = rows[-1]
-            key = last.created_at if sort.startswith("created") else last.updated_at
-            rank = [repository.RANKS.get(last.priority, 0)] if sort == "priority" else []
-            next_cursor = cursors.encode([sort, key.isoformat(), last.id, *rank])
+        next_cursor = _next_cursor(sort, rows[-1]) if more else None
         return {"items": present.conversation_dicts(session, rows), "next_cursor": next_cursor}
 
     return FastJSON(await read(request, work))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Integer, Row, and_, bindparam, exists, func, literal_column, or_, select, tuple_
+from sqlalchemy import Integer, Row, and_, bindparam, exists, func, literal_column, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from rapport.conditions import sql
@@ -13,7 +13,7 @@ from rapport.conditions.model import Node
 from rapport.db.types import json_array_agg
 from rapport.kit.problems import NotFound
 from rapport.models import Attachment, Category, Conversation, ConversationTag, Event, Message
-from rapport.models.conversations import PRIORITY_RANK_SQL, PRIORITY_RANKS
+from rapport.models.conversations import ACTIVE_SQL, PRIORITY_RANK_SQL, PRIORITY_RANKS
 from rapport.models.enums import ACTIVE_STATUSES, Direction
 
 _ACTIVE = {s.value for s in ACTIVE_STATUSES}
@@ -26,6 +26,8 @@ SORTS = {
     "priority": (Conversation.updated_at, True),
 }
 PRIORITY_RANK = literal_column(PRIORITY_RANK_SQL, Integer)
+# The predicate of `ix_conversations_active_due`, written as the index says it so both planners match it.
+ACTIVE_DUE_SQL = f"{ACTIVE_SQL} AND sla_due_at IS NOT NULL"
 RANKS = PRIORITY_RANKS
 
 
@@ -73,9 +75,12 @@ def get_for_update(session: Session, conversation_id: int) -> Conversation:
 
 def page(session: Session, condition: Node, *, sort: str, after: tuple | None, limit: int) -> list[Row]:
     """One page of the conversations meeting `condition` (plain rows with `category` and `tag_list`: lists are hot)
-    by keyset, after `(sort value, id)` (`(updated_at, id, rank)` by priority); merged conversations are left out."""
+    by keyset, after `(sort value, id)` (`(updated_at, id, rank)` by priority, `(sla_due_at or None, id, updated_at)`
+    by due); merged conversations are left out."""
     shape, params = sql.prepare(condition)
     params["limit"] = limit
+    if sort == "due":
+        return _due_page(session, shape, params, after, limit)
     if after is not None:
         params["after_value"], params["after_id"], *rank = after
         if sort == "priority":
@@ -104,6 +109,56 @@ def _page_statement(sort: str, shape: tuple, keyset: bool):
             query = query.where(or_(column > value, and_(column == value, Conversation.id > last_id)))
     order = (column.desc(), Conversation.id.desc()) if desc else (column.asc(), Conversation.id.asc())
     return query.order_by(*order).limit(bindparam("limit"))
+
+
+def due_key(row: Row) -> tuple[datetime | None, int, datetime]:
+    """Where a row stands in the due order: its deadline when it is among the deadlines (an active conversation
+    with one), else None (it is among the rest, by last update); then its id and last update."""
+    running = row.status in _ACTIVE and row.sla_due_at is not None
+    return (row.sla_due_at if running else None), row.id, row.updated_at
+
+
+def _due_page(session: Session, shape: tuple, params: dict, after: tuple | None, limit: int) -> list[Row]:
+    """Sort by due, as the inbox's "Due first": the active conversations with a deadline, nearest first by
+    (sla_due_at, id), then the rest (no deadline, or finished) by last update, latest first.
+
+    Two statements rather than one sort key, so each reads an index in order: the deadlines
+    `ix_conversations_active_due` (its predicate written literally), the rest an index on updated_at. A cursor
+    past the deadlines carries a null deadline and the row's `updated_at`.
+    """
+    in_rest = after is not None and after[0] is None
+    rows: list[Row] = []
+    conn = session.connection()
+    if not in_rest:
+        if after is not None:
+            params["after_value"], params["after_id"] = after[0], after[1]
+        rows += conn.execute(_due_statement("due", shape, after is not None), params).all()
+    if len(rows) < limit:
+        params["limit"] = limit - len(rows)
+        if in_rest:
+            params["after_value"], params["after_id"] = after[2], after[1]
+        rows += conn.execute(_due_statement("rest", shape, in_rest), params).all()
+    return rows
+
+
+@lru_cache(maxsize=512)
+def _due_statement(part: str, shape: tuple, keyset: bool):
+    """One part of the due order for one shape of condition, built once: values are bound at execution."""
+    query = select(*Conversation.__table__.c, _CATEGORY_NAME, _TAG_LIST).where(Conversation.merged_into_id.is_(None))
+    if shape != sql.EMPTY:
+        query = query.where(sql.clause(shape))
+    due, updated, ident = Conversation.sla_due_at, Conversation.updated_at, Conversation.id
+    if part == "due":
+        query = query.where(text(ACTIVE_DUE_SQL))
+        if keyset:
+            value, last_id = bindparam("after_value", type_=due.type), bindparam("after_id")
+            query = query.where(tuple_(due, ident) > tuple_(value, last_id))  # a row value: the index's bound
+        return query.order_by(due.asc(), ident.asc()).limit(bindparam("limit"))
+    query = query.where(or_(due.is_(None), Conversation.status.not_in(sorted(_ACTIVE))))
+    if keyset:
+        value, last_id = bindparam("after_value", type_=updated.type), bindparam("after_id")
+        query = query.where(tuple_(updated, ident) < tuple_(value, last_id))
+    return query.order_by(updated.desc(), ident.desc()).limit(bindparam("limit"))
 
 
 def tags_for(session: Session, ids: list[int]) -> dict[int, list[str]]:

@@ -274,9 +274,12 @@ class ListQuery(BaseModel):
     priority: Priority | None = None
     updated_since: datetime | None = None
     where: Str | None = Field(None, description="A condition as JSON (docs/conditions.md), with the filters above.")
-    sort: Literal["updated_desc", "updated_asc", "created_desc", "created_asc", "priority"] = Field(
+    sort: Literal["updated_desc", "updated_asc", "created_desc", "created_asc", "priority", "due"] = Field(
         "updated_desc",
-        description="`priority`: urgent first, then high, normal and low, the latest updated first within each.",
+        description="`priority`: urgent first, then high, normal and low, the latest updated first within each. "
+        "`due`: the active conversations with a service-target deadline, soonest `sla_due_at` first (then by id), "
+        'then the rest (no deadline, or finished) latest updated first, as the inbox\'s "Due first"; cursors '
+        "page across both.",
     )
     cursor: Cursor | None = None
     limit: Limit = 50
