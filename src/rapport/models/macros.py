@@ -56,3 +56,6 @@ class MacroUsage(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))  # the reply it sent, if any
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The end of the window in which a reopen counts against the macro (RAPPORT_MACRO_REOPEN_DAYS when applied):
+    # stored, so the measure is one portable comparison and a later change of the setting rewrites no history.
+    reopen_until: Mapped[datetime] = mapped_column(UTCDateTime)

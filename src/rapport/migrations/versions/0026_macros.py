@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("agent_id", BigId, nullable=True),
         sa.Column("message_id", BigId, nullable=True),
         sa.Column("applied_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reopen_until", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["macro_id"], ["macros.id"], name=op.f("fk_macro_usages_macro_id_macros"), ondelete="CASCADE"
         ),
