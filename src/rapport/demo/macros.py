@@ -42,8 +42,8 @@ MACROS: tuple[tuple[str, str | None, str, str, dict], ...] = (
     (
         "Chasing a third party",
         None,
-        "Hi {{ customer.first_name | there }},\n\nWe are waiting to hear back from our partner about this. I will update "
-        "you as soon as they answer, and within two working days at the latest." + SIGN,
+        "Hi {{ customer.first_name | there }},\n\nWe are waiting to hear back from our partner about this. I will "
+        "update you as soon as they answer, and within two working days at the latest." + SIGN,
         "",
         {"status": "on_hold", "add_tags": ["third-party"]},
     ),
@@ -73,8 +73,8 @@ MACROS: tuple[tuple[str, str | None, str, str, dict], ...] = (
     (
         "Invoice copy sent",
         "Billing & Payments",
-        "Hi {{ customer.first_name | there }},\n\nA copy of your invoice is on its way to {{ customer.email | your email "
-        "address }}. You can also download every invoice from your account page." + SIGN,
+        "Hi {{ customer.first_name | there }},\n\nA copy of your invoice is on its way to "
+        "{{ customer.email | your email address }}. You can also download every invoice from your account page." + SIGN,
         "",
         {"status": "solved"},
     ),
