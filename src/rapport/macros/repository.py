@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, false, func, or_, select
+from sqlalchemy import and_, case, exists, false, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from rapport.kernel.permissions import Actor
 from rapport.models import Event, Macro, MacroUsage
-
-REOPENED = "conversation.reopened"
+from rapport.models.events import REOPENED_SQL
 
 
 def visible(actor: Actor):
@@ -62,13 +61,13 @@ def same_name(session: Session, name: str, *, visibility: str, owner_id: int | N
 
 def measures(session: Session, macro_ids: list[int], *, since: datetime | None = None) -> dict[int, dict]:
     """Per macro: uses, distinct conversations, uses followed by a reopen of their conversation within the window
-    stored with the use, and the latest use (one grouped query over ix_macro_usages_macro; each reopen check is an
-    index lookup of that conversation's events)."""
+    stored with the use, and the latest use (one grouped query over ix_macro_usages_macro; each reopen check is a
+    lookup in ix_events_reopened, whose predicate the query repeats literally so both databases use it)."""
     if not macro_ids:
         return {}
     reopened = exists().where(
         Event.conversation_id == MacroUsage.conversation_id,
-        Event.name == REOPENED,
+        text(f"events.{REOPENED_SQL}"),
         Event.occurred_at > MacroUsage.applied_at,
         Event.occurred_at <= MacroUsage.reopen_until,
     )

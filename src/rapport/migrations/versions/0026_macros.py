@@ -4,7 +4,8 @@ Revision ID: 0026
 Revises: 0024
 
 `macros` holds each macro (personal, team or shared); `macro_usages` one row per application, read by the macros'
-measures (uses, and conversations reopened within days of one) through `ix_macro_usages_macro`.
+measures (uses, and conversations reopened within days of one) through `ix_macro_usages_macro`, each reopen check
+through `ix_events_reopened` (a partial index of the log holding only `conversation.reopened` events).
 """
 
 import sqlalchemy as sa
@@ -16,6 +17,8 @@ revision = "0026"
 down_revision = "0024"
 branch_labels = None
 depends_on = None
+
+REOPENED = "name = 'conversation.reopened'"
 
 
 def upgrade() -> None:
@@ -62,9 +65,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_macro_usages_macro", "macro_usages", ["macro_id", "applied_at"])
     op.create_index("ix_macro_usages_conversation", "macro_usages", ["conversation_id", "applied_at"])
+    op.create_index(
+        "ix_events_reopened",
+        "events",
+        ["conversation_id", "occurred_at"],
+        sqlite_where=sa.text(REOPENED),
+        postgresql_where=sa.text(REOPENED),
+    )
 
 
 def downgrade() -> None:
-    """Drop the tables (their indexes go with them)."""
+    """Drop the reopen index and the tables (their indexes go with them)."""
+    op.drop_index("ix_events_reopened", table_name="events")
     op.drop_table("macro_usages")
     op.drop_table("macros")
