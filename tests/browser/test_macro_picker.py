@@ -88,6 +88,10 @@ def test_pick_preview_and_apply_a_macro_by_keyboard(new_page, db, world, viewpor
     expect(dialog).to_be_hidden()
     expect(box).to_be_focused()
     assert box.input_value() == ""
+    page.keyboard.press("/")
+    page.keyboard.press("/")  # twice: the message starts with a slash
+    expect(dialog).to_be_hidden()
+    expect(box).to_have_value("/")
 
     # axe-core (in check) leaves style attributes on the inputs it looked at, which htmx's settle would then copy
     # onto the swapped-in elements against the page's CSP: a fresh page before the live swaps.

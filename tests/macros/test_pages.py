@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from rapport.models import Macro
-from tests.conftest import World
+from tests.conftest import World, inbound
 from tests.macros.helpers import BASE, conversation, make
 
 
@@ -58,3 +58,19 @@ def test_the_conversation_composer_carries_the_picker_and_a_shared_macro_is_read
     assert [m["name"] for m in client.get(BASE).json()] == ["Everyone's"]
     preview = client.get(f"{BASE}/{shared['id']}/preview", params={"conversation_id": cid})
     assert preview.status_code == 200 and preview.json()["reply"]["text"] == "Hi Jo"
+
+
+def test_sorting_by_reopen_rate_puts_weak_macros_first(client, world, signed_in):
+    h = World.auth(world.agent_token)
+    make(client, world.agent_token, name="A fine one", body="Hello")
+    weak = make(client, world.agent_token, name="Weak one", body="Solved?", changes={"status": "solved"})
+    cid = conversation(client, world)
+    assert client.post(f"{BASE}/{weak['id']}/apply", json={"conversation_id": cid}, headers=h).status_code == 201
+    inbound(
+        client, world.agent_token, world.email_inbox.id, "jocustomer@customer.test", "not fixed", conversation_id=cid
+    )
+    by_name = client.get("/macros").text
+    assert by_name.index("A fine one") < by_name.index("Weak one")
+    weak_first = client.get("/macros", params={"sort": "reopened"}).text
+    assert weak_first.index("Weak one") < weak_first.index("A fine one") and "1 (100%)" in weak_first
+    assert client.get("/macros", params={"sort": "nonsense"}).status_code == 200

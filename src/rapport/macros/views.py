@@ -22,15 +22,30 @@ router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 PLACES = {"personal": "Only me", "team": "A team", "shared": "Everyone"}
 
 
+SORTS = {
+    "name": "Name",
+    "uses": "Most used",
+    "reopened": "Most reopened",
+}
+
+
 @router.get("/macros")
-def macro_list(request: Request, session: DB, viewer: Page):
-    """The macros this agent may use, each with its uses and how often its conversations reopened soon after."""
+def macro_list(request: Request, session: DB, viewer: Page, sort: str = "name"):
+    """The macros this agent may use, each with its uses and how often its conversations reopened soon after;
+    sorted by name, by uses, or by reopen rate (weak macros first)."""
     macros = service.usable(session, viewer.actor)
     found = service.measures(session, macros)
     teams = dict(session.execute(select(Team.id, Team.name)).all())
     rows = [(m, found[m.id], service.may_manage(viewer.actor, m)) for m in macros]
+    sort = sort if sort in SORTS else "name"
+    if sort == "uses":
+        rows.sort(key=lambda r: -r[1].uses)
+    elif sort == "reopened":
+        rows.sort(key=lambda r: (-(r[1].reopen_rate or 0), -r[1].uses))
     days = get_settings().macro_reopen_days
-    return render_form(request, "macros/list.html", viewer, rows=rows, teams=teams, reopen_days=days)
+    return render_form(
+        request, "macros/list.html", viewer, rows=rows, teams=teams, reopen_days=days, sort=sort, sorts=SORTS
+    )
 
 
 @router.get("/macros/new")

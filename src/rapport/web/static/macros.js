@@ -1,7 +1,8 @@
 // The composer's macro picker (templates/macros/_picker.html). "/" in the empty message box, or the Macros button,
 // opens it; typing filters by name; arrow keys move through the list and show each macro's preview (what it writes
 // and changes on this conversation, from the API, nothing written); Enter picks one and moves to Apply; Escape
-// closes and puts the focus back in the message box. Text from the server is set as text, never as HTML.
+// closes and puts the focus back in the message box; "/" again types the slash itself. Text from the server is
+// set as text, never as HTML.
 (() => {
   "use strict";
   const root = document.querySelector("[data-macro-picker]");
@@ -175,6 +176,11 @@
     } else if (e.key === "Enter") {
       e.preventDefault();
       pick();
+    } else if (e.key === "/" && input.value === "" && box && box.value === "") {
+      // "/" twice: a message that starts with a slash, not a macro
+      e.preventDefault();
+      close();
+      box.value = "/";
     }
   });
   dialog.addEventListener("keydown", (e) => {
