@@ -62,7 +62,7 @@ class Plan:
     channel: str | None
     changes: list[Change] = field(default_factory=list)
     update: writes.Changes | None = None  # the sidebar changes, status aside
-    status: Status | None = None
+    move_to: Status | None = None  # the status asked for (with the reply, else on its own)
 
 
 @dataclass
@@ -181,7 +181,7 @@ def plan(session: Session, actor: Actor, macro: Macro, conv: Conversation) -> Pl
     out.update = update if touched else None
     status = c.status
     if status is not None and status.value != conv.status:
-        out.status = status
+        out.move_to = status
         out.changes.insert(0, Change("status", LABELS["status"], conv.status, status.value))
     elif reply and conv.status == Status.new:  # a first reply opens a new conversation (the lifecycle)
         out.changes.insert(0, Change("status", LABELS["status"], conv.status, Status.open.value))
@@ -210,9 +210,9 @@ def apply(session: Session, actor: Actor, macro_id: int, conversation_id: int) -
     note = writes.add_note(session, actor, conv.id, text=p.note) if p.note else None
     reply = None
     if p.reply:
-        reply = writes.reply(session, actor, conv.id, text=p.reply, status=p.status)
-    elif p.status is not None:
-        writes.update(session, actor, conv.id, writes.Changes(status=p.status))
+        reply = writes.reply(session, actor, conv.id, text=p.reply, status=p.move_to)
+    elif p.move_to is not None:
+        writes.update(session, actor, conv.id, writes.Changes(status=p.move_to))
     stamp = now()
     usage = MacroUsage(
         macro_id=macro.id, conversation_id=conv.id, agent_id=actor.id if actor.kind == "agent" else None,
