@@ -167,6 +167,8 @@ def test_limits_are_settings_named_in_the_error(client, world, settings):
     settings.macro_max_tags = 1
     r = client.post(BASE, json={"name": "Tags", "changes": {"add_tags": ["a", "b"]}}, headers=h)
     assert r.status_code == 422 and "RAPPORT_MACRO_MAX_TAGS" in r.json()["detail"]
+    r = client.post(BASE, json={"name": "Close", "changes": {"status": "closed"}}, headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "changes.status"
     r = client.post(BASE, json={"name": "Empty"}, headers=h)
     assert r.status_code == 422  # a macro that does nothing
     r = client.post(BASE, json={"name": "Field", "changes": {"fields": {"nope": 1}}}, headers=h)

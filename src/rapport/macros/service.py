@@ -27,6 +27,7 @@ from rapport.macros.schemas import MacroChanges
 from rapport.models import Agent, Macro, MacroUsage, Team
 
 VISIBILITIES = ("personal", "team", "shared")
+SETTABLE = ("open", "pending", "on_hold", "solved")  # the statuses an agent moves a conversation to
 
 
 @dataclass
@@ -120,6 +121,9 @@ def checked_changes(session: Session, raw: Any) -> dict:
         first = exc.errors()[0]
         where = "changes." + ".".join(str(p) for p in first["loc"])
         raise Invalid(f"{where}: {first['msg']}", errors=[{"field": where, "message": first["msg"]}]) from None
+    if changes.status is not None and changes.status.value not in SETTABLE:
+        message = f"A macro sets the status to {', '.join(SETTABLE)} (a solved conversation closes by itself)."
+        raise Invalid(message, errors=[{"field": "changes.status", "message": message}])
     if changes.team_id is not None and session.get(Team, changes.team_id) is None:
         message = f"There is no team {changes.team_id} to move conversations to (was it deleted?)."
         raise Invalid(message, errors=[{"field": "changes.team_id", "message": message}])
