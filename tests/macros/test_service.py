@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import delete, func, select
 
 from rapport.conversations import service as conversations
+from rapport.conversations.inbound import receive_inbound
+from rapport.conversations.inbound_types import Inbound
 from rapport.conversations.fields import define
+from rapport.inboxes import service as inboxes
 from rapport.kernel.permissions import SYSTEM, Actor
 from rapport.kit.problems import Conflict, Forbidden, Invalid
 from rapport.macros import apply, service
@@ -90,3 +95,22 @@ def test_moving_a_macro_needs_the_right_to_keep_it_there_and_deleting_takes_its_
     with db.read() as s:
         assert _count(s, MacroUsage) == 0
         assert s.scalar(select(func.count()).where(Event.name == "macro.deleted")) == 1
+
+
+def test_a_reply_the_channel_would_refuse_is_refused_in_the_preview_already(db, world, frozen_clock):
+    with db.write() as s:
+        inbox = inboxes.create(
+            s, SYSTEM, name="WhatsApp", channel="whatsapp", address="+15550001111",
+            settings={"phone_number_id": "1555000", "access_token": "token", "app_secret": "secret",
+                      "verify_token": "verify", "graph_version": "v21.0"},
+        )  # fmt: skip
+        cid = receive_inbound(
+            s, SYSTEM, Inbound(inbox_id=inbox.id, sender_kind="whatsapp", sender_address="+4915112345678",
+                               sender_name="Jo", text="Where is my parcel?"),
+        ).conversation_id  # fmt: skip
+        made = service.create(s, SYSTEM, name="Hi", visibility="shared", body="Hi {{ customer.first_name }}")
+    with db.read() as s:
+        assert apply.preview(s, SYSTEM, made.id, cid).channel == "whatsapp"
+    frozen_clock[0] += timedelta(hours=24, minutes=1)  # WhatsApp's 24 hours have passed
+    with pytest.raises(Conflict, match="24-hour"), db.read() as s:
+        apply.preview(s, SYSTEM, made.id, cid)

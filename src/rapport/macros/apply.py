@@ -19,7 +19,7 @@ from rapport.config import get_settings
 from rapport.conversations import repository as conversations
 from rapport.conversations import service as writes
 from rapport.conversations.fields import definitions
-from rapport.conversations.reply_options import default_reply_channel
+from rapport.conversations.reply_options import check_window, default_reply_channel
 from rapport.events.outbox import record
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import html as htmlkit
@@ -127,6 +127,8 @@ def plan(session: Session, actor: Actor, macro: Macro, conv: Conversation) -> Pl
     note = placeholders.render(macro.note, filled).strip() or None
     c = MacroChanges.model_validate(macro.changes or {})
     out = Plan(macro, conv, reply, note, default_reply_channel(session, conv) if reply else None)
+    if out.channel:
+        check_window(session, conv, out.channel)  # a reply the channel would refuse (WhatsApp's 24 hours) says so now
     update = writes.Changes()
     touched = False
     if c.priority is not None and c.priority.value != conv.priority:
