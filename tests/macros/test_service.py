@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from rapport.conversations import service as conversations
+from rapport.conversations.fields import define
 from rapport.conversations.inbound import receive_inbound
 from rapport.conversations.inbound_types import Inbound
-from rapport.conversations.fields import define
 from rapport.inboxes import service as inboxes
 from rapport.kernel.permissions import SYSTEM, Actor
 from rapport.kit.problems import Conflict, Forbidden, Invalid
