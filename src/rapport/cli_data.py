@@ -159,6 +159,10 @@ def demo_command(
     online(db)
     if ensure_targets(db):
         console.print("Service targets: two calendars and three policies, running on the open conversations.")
+    from rapport.demo.macros import ensure_macros
+
+    if ensure_macros(db, DEMO_EMAIL):
+        console.print("Macros: fifteen canned replies (for everyone, per team and one of your own) in the composer.")
     customer_email = verify_customer_emails(db)
     url = follow_served_address(settings, host=host, port=port)
     console.print(

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     sla_whatif_processes: int = Field(default=2, ge=1, le=64)
     # A customer's contacts within this many days are counted on the conversation ("3rd contact in 7 days").
     repeat_contact_days: int = Field(default=7, ge=1)
+    # Macros: the longest reply or note a macro holds, the most tags it changes, the most macros one agent keeps
+    # personally (and the most team and shared ones together), and the days after a macro's use in which a reopen
+    # counts against it (its "reopened within" measure).
+    macro_max_chars: int = Field(default=20_000, ge=100, le=200_000)
+    macro_max_tags: int = Field(default=20, ge=1, le=200)
+    macro_max_count: int = Field(default=500, ge=10, le=10_000)
+    macro_reopen_days: int = Field(default=7, ge=1, le=90)
     # The customers page lists recently active customers by walking conversations, latest first: at most this
     # many are read for one page (a customer with many recent conversations makes a page shorter, never slower).
     customer_list_scan: int = Field(default=5000, ge=100)

@@ -137,3 +137,22 @@ def _check(d: FieldDefinition, value) -> str | None:
     if kind == FieldKind.select and value not in d.options:
         return f"expected one of {', '.join(map(str, d.options))}"
     return None
+
+
+def check_values(session: Session, values: dict) -> None:
+    """Each named value checked against its field's definition (None clears a value); Invalid naming the bad ones.
+
+    Unlike `validate_values`, fields left out are not checked: a macro or rule sets only some of them.
+    """
+    defs = {d.key: d for d in definitions(session)}
+    errors = []
+    for key, value in values.items():
+        d = defs.get(key)
+        problem = "no such custom field is defined" if d is None else (_check(d, value) if value is not None else None)
+        if problem:
+            errors.append({"field": f"fields.{key}", "message": problem})
+    if errors:
+        raise Invalid(
+            "Some custom field values are not valid: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            errors=errors,
+        )

@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, Role] = {
     "messages.inbound": Role.agent,
     "directory.read": Role.agent,
     "supervisor.console": Role.supervisor,
+    "macros.manage": Role.supervisor,  # team and shared macros (personal ones are their owner's)
     "tokens.own": Role.agent,
     "profile.write": Role.agent,
     "admin": Role.admin,
@@ -35,6 +36,7 @@ SCOPES: dict[str, set[str]] = {
         "customers.write",
         "conversations.assign_others",
         "customers.merge",
+        "macros.manage",
         "profile.write",
     },
     "inbound": {"messages.inbound"},

@@ -13,6 +13,7 @@ from rapport.models.events import Event
 from rapport.models.fields import FieldDefinition
 from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job, PeriodicRun
+from rapport.models.macros import Macro, MacroUsage
 from rapport.models.notifications import Notification
 from rapport.models.sla import SlaClock, SlaPolicy, SlaPolicyVersion
 from rapport.models.twilio import Callback
@@ -47,6 +48,8 @@ __all__ = [
     "Job",
     "PeriodicRun",
     "LoginAttempt",
+    "Macro",
+    "MacroUsage",
     "Message",
     "Notification",
     "PortalLink",
