@@ -6,37 +6,17 @@ console error, no horizontal scroll, no serious axe-core violation; screenshots 
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 from playwright.sync_api import expect
 
 from rapport.kernel.permissions import SYSTEM
 from rapport.macros import service as macros
-from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import sign_in
 from tests.browser.test_pages_quality import VIEWPORTS, check, watch
 from tests.browser.test_workspace import ALEX, email_conversation
 
 pytestmark = pytest.mark.browser
-PORTS = range(18200, 18300)  # this work's own port range
-
-
-def _port_in_range() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18200-18299")
-
-
-@pytest.fixture(autouse=True)
-def own_ports(monkeypatch):
-    """The test server listens on a port of this work's range."""
-    monkeypatch.setattr(browser_conftest, "free_port", _port_in_range)
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
