@@ -172,7 +172,7 @@
 
   // Snooze by keyboard: z (outside text fields) or the header's Snooze link goes to the first snooze choice.
   function snoozeControl() {
-    return document.querySelector("#panel .snooze button, #panel .snooze input");
+    return document.querySelector("#panel .snooze button, #panel .snooze input:not([type=hidden])");
   }
   function toSnooze() {
     const target = snoozeControl();
@@ -188,6 +188,22 @@
   });
   document.addEventListener("click", (e) => {
     if (e.target.closest && e.target.closest("[data-snooze-jump]") && toSnooze()) e.preventDefault();
+  });
+
+  // A live refresh of the panel (after a reply, a delivery, a colleague's change) replaces the control a keyboard
+  // user is on: the same control (by id, or name and value) gets the focus back.
+  let kept = null;
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const a = document.activeElement;
+    kept = null;
+    if (!a || a === document.body || !e.detail.target || !e.detail.target.contains(a)) return;
+    if (a.id) kept = `#${CSS.escape(a.id)}`;
+    else if (a.name) kept = `${a.tagName.toLowerCase()}[name="${CSS.escape(a.name)}"][value="${CSS.escape(a.value || "")}"]`;
+  });
+  document.body.addEventListener("htmx:afterSettle", () => {
+    const again = kept && document.querySelector(kept);
+    kept = null;
+    if (again && document.activeElement !== again) again.focus();
   });
 
   if (form && box) {
