@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from rapport.inboxes import service as inboxes
 from rapport.kernel.permissions import SYSTEM
-from rapport.models import Message
+from rapport.models import Agent, Message
 from rapport.worker.runner import run_due
 from tests.conftest import World, inbound
 from tests.security.test_email_headers import _headers
@@ -105,3 +105,21 @@ def test_markup_puts_no_script_into_the_stored_or_shown_html(client, world, db, 
     for html in (stored, page):
         assert "<script>" not in html and "<img" not in html and 'href="javascript' not in html
         assert 'onclick="' not in html
+
+
+def test_only_the_agent_sets_their_signature_and_only_with_the_forms_token(client, world, db, signed_in):
+    r = client.post("/profile/signature", data={"signature": "Forged"}, follow_redirects=False)
+    assert r.status_code == 403
+    other = client.patch(f"/api/v1/agents/{world.agent2.id}", json={"signature": "Forged"},
+                         headers=World.auth(world.agent_token))  # fmt: skip
+    assert other.status_code == 403
+    with db.read() as s:
+        assert s.get(Agent, world.agent.id).signature is None and s.get(Agent, world.agent2.id).signature is None
+
+
+def test_a_signature_is_shown_sanitised_in_the_composer(client, world, db, signed_in):
+    with db.write() as s:
+        inboxes.update(s, SYSTEM, world.email_inbox.id, signature="<script>alert(1)</script>[x](javascript:alert(2))")
+    page = client.get(f"/conversations/{_conv(client, world)}").text
+    preview = page.split('class="signature-preview"', 1)[1].split("</div>", 1)[0]
+    assert "<script>" not in preview and "href" not in preview and "&lt;script&gt;" in preview
