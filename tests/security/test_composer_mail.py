@@ -1,6 +1,8 @@
 """Cc and Bcc of an email reply: a line break (or any control character) in an address is refused before anything is
 written, through the API and the conversation page, and a stored one is never sent; Bcc addresses are in the SMTP
-envelope only, never in a header; the composer's markup never puts script into the stored or sent HTML."""
+envelope only, never in a header; copies are bounded in number and each spends from the per-address mail budget (no
+mail bomb by Cc). The composer's markup never puts script into the stored or shown HTML; a signature is set only by
+its agent (or an admin), with the form's token, and shown sanitised."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from sqlalchemy import func, select
 
 from rapport.inboxes import service as inboxes
 from rapport.kernel.permissions import SYSTEM
-from rapport.models import Agent, Message
+from rapport.models import Agent, Message, RateHit
 from rapport.worker.runner import run_due
 from tests.conftest import World, inbound
 from tests.security.test_email_headers import _headers
@@ -34,6 +36,10 @@ def mailbox(db, world, smtp_server):
 
 def _conv(client, world) -> int:
     return inbound(client, world.agent_token, world.email_inbox.id)["conversation_id"]
+
+
+def _reply(client, world, cid: int, **body):
+    return client.post(f"/api/v1/conversations/{cid}/replies", json=body, headers=World.auth(world.agent_token))
 
 
 def _messages(db) -> int:
@@ -123,3 +129,23 @@ def test_a_signature_is_shown_sanitised_in_the_composer(client, world, db, signe
     page = client.get(f"/conversations/{_conv(client, world)}").text
     preview = page.split('class="signature-preview"', 1)[1].split("</div>", 1)[0]
     assert "<script>" not in preview and "href" not in preview and "&lt;script&gt;" in preview
+
+
+def test_the_number_of_copies_is_bounded_by_a_setting(client, world, db, settings):
+    settings.max_mail_recipients = 2
+    cid = _conv(client, world)
+    r = _reply(client, world, cid, text="Hi", cc=["a@x.test", "b@x.test"], bcc=["c@x.test"])
+    assert r.status_code == 422 and "RAPPORT_MAX_MAIL_RECIPIENTS" in r.json()["detail"]
+    assert _reply(client, world, cid, text="Hi", cc=["a@x.test"], bcc=["b@x.test", "a@x.test"]).status_code == 201
+
+
+def test_every_copy_is_counted_per_normalised_address(client, world, db, settings):
+    settings.mail_per_address_per_hour = 1
+    cid = _conv(client, world)
+    assert _reply(client, world, cid, text="One", cc=["jo.smith+x@gmail.com"]).status_code == 201
+    before = _messages(db)
+    r = _reply(client, world, cid, text="Two", bcc=["other@x.test", "josmith@gmail.com"])
+    assert r.status_code == 429 and "RAPPORT_MAIL_PER_ADDRESS_PER_HOUR" in r.json()["detail"]
+    assert _messages(db) == before
+    with db.read() as s:  # the refused reply counted nothing, other@x.test included
+        assert s.scalar(select(func.count()).select_from(RateHit).where(RateHit.key == "other@x.test")) == 0
