@@ -137,6 +137,9 @@ def _append(
     if direction == Direction.note and (cc or bcc):
         raise Invalid("An internal note goes to no one: Cc and Bcc are for email replies.", errors=[{"field": "cc"}])
     attachments.check(files)
+    # Checked and counted before the row lock: on PostgreSQL counting waits for a lock per address (kit/ratelimit),
+    # which must never be awaited while holding a conversation (a refused reply rolls the count back).
+    cc_list, bcc_list = composer.recipients(session, actor, cc, bcc) if cc or bcc else ([], [])
     # Sanitised before the row lock, and bounded (RAPPORT_MAX_HTML_CHARS, _DEPTH): its time grows with depth.
     body_html = htmlkit.sanitize_bounded(html) if html else (htmlkit.text_to_html(text) if text else None)
     conv = repository.get_for_update(session, conversation_id)
@@ -159,7 +162,6 @@ def _append(
         # Kept with the reply: the sender uses that Reply-To only if it is still the latest mail's.
         email_meta["confirmed_reply_to"] = confirmed_reply_to(session, conv, confirm_reply_to, channel_value)
     if direction == Direction.outbound and channel_value == Channel.email.value:
-        cc_list, bcc_list = composer.recipients(session, actor, cc, bcc)
         email_meta.update({k: v for k, v in (("cc", cc_list), ("bcc", bcc_list)) if v})
         # Stored signed: the timeline shows what the customer got, and a retried delivery sends the same words.
         chosen = [
@@ -168,7 +170,7 @@ def _append(
         body_html, body_text = composer.sign(body_html, body_text, chosen)
         if chosen:
             meta["signatures"] = [s.kind for s in chosen]
-    elif cc or bcc:
+    elif cc_list or bcc_list:
         raise Invalid(f"Cc and Bcc are for email replies, not {channel_value}.", errors=[{"field": "cc"}])
     if email_meta:
         meta["email"] = email_meta
