@@ -207,6 +207,11 @@ class Settings(BaseSettings):
     # most email_read_processes reader processes (0: every mail in this process, threads only).
     max_html_chars: int = Field(default=2_000_000, ge=1000)
     max_html_depth: int = Field(default=400, ge=10)
+    # The composer: an agent's or an inbox's email signature is at most this many characters (of markup); an
+    # email reply has at most this many Cc and Bcc addresses together (each one also counted by
+    # RAPPORT_MAIL_PER_ADDRESS_PER_HOUR).
+    max_signature_chars: int = Field(default=2000, ge=10, le=20_000)
+    max_mail_recipients: int = Field(default=20, ge=0, le=500)
     email_max_parse_seconds: float = Field(default=20.0, gt=0)
     email_read_processes: int = Field(default=2, ge=0, le=64)
     email_read_inline_bytes: int = Field(default=32_768, ge=0)

@@ -113,10 +113,13 @@ def test_an_empty_reply_is_refused_and_the_document_says_so(client, world):
     assert {tuple(branch["required"]) for branch in doc["components"]["schemas"]["ReplyIn"]["anyOf"]} == {
         ("text",),
         ("html",),
+        ("markdown",),
         ("attachments",),
     }
     h = World.auth(world.admin_token)
     msg = {"inbox_id": world.api_inbox.id, "sender": {"kind": "email", "address": "ana@example.com"}, "text": "Hi"}
     conversation = client.post("/api/v1/messages/inbound", json=msg, headers=h).json()["conversation_id"]
     r = client.post(f"/api/v1/conversations/{conversation}/replies", json={"text": "   "}, headers=h)
+    assert r.status_code == 422
+    r = client.post(f"/api/v1/conversations/{conversation}/replies", json={"markdown": "  \n "}, headers=h)
     assert r.status_code == 422

@@ -33,6 +33,8 @@ class AgentPatch(In):
     active: bool | MISSING = MISSING
     skills: list[str] | MISSING = MISSING
     team_ids: list[Id] | MISSING = MISSING
+    # The email signature in the composer's markup ('' removes it); at most RAPPORT_MAX_SIGNATURE_CHARS.
+    signature: Annotated[str, Field(max_length=20_000)] | None | MISSING = MISSING
     password: Annotated[str, Field(min_length=10, max_length=200)] | MISSING = MISSING
     # Changing your own password: the one you have now (a password changes only in a signed-in session).
     current_password: Annotated[str, Field(max_length=200)] | MISSING = MISSING
@@ -50,6 +52,7 @@ class AgentOut(Out):
     active: bool
     skills: list[str]
     team_ids: list[int] = []
+    signature: str | None = None
     created_at: datetime
 
 

@@ -12,13 +12,14 @@ from rapport.agents import repository, signin
 from rapport.events.outbox import record
 from rapport.kernel.permissions import ALL_SCOPES, Actor, authorize
 from rapport.kit.clock import now
+from rapport.kit.markup import check_signature
 from rapport.kit.problems import Conflict, Forbidden, Invalid, NotFound
 from rapport.kit.secrets import hash_password, new_token, token_hash
 from rapport.models import Agent, AgentSession, ApiToken, Team, agent_teams
 from rapport.models.enums import Availability, Role
 
-AGENT_FIELDS = ("name", "role", "skills", "timezone", "active", "availability")
-OWN_FIELDS = {"availability", "timezone", "name"}  # what an agent may change about themself
+AGENT_FIELDS = ("name", "role", "skills", "timezone", "active", "availability", "signature")
+OWN_FIELDS = {"availability", "timezone", "name", "signature"}  # what an agent may change about themself
 
 
 def create_agent(
@@ -77,7 +78,8 @@ def update_agent(
     client: str = "unknown",
     **changes: Any,
 ) -> Agent:
-    """Change an agent: admins change anything; an agent their own name, availability and timezone (a token needs
+    """Change an agent: admins change anything; an agent their own name, availability, timezone and email
+    signature (bounded by RAPPORT_MAX_SIGNATURE_CHARS; a token needs
     the write scope for that); a password only as check_password_change allows, which ends the agent's other
     sessions (all but `keep_session_id`). A wrong current password raises signin.WrongPassword: commit anyway."""
     agent = repository.get(session, agent_id)
@@ -88,6 +90,8 @@ def update_agent(
         authorize(actor, "admin")
     elif not actor.can("admin"):
         authorize(actor, "profile.write")
+    if "signature" in changes:
+        changes["signature"] = check_signature(changes["signature"])
     changed = {k: v for k, v in changes.items() if k in AGENT_FIELDS and getattr(agent, k) != v}
     if changed.get("role") and actor.id == agent_id:
         raise Forbidden("Admins cannot change their own role; ask another admin.")
@@ -108,7 +112,11 @@ def update_agent(
             actor,
             object="agent",
             object_id=agent.id,
-            fields={k: (v.value if hasattr(v, "value") else v) for k, v in changed.items()},
+            # The signature's words stay on the agent: the event says only that it changed.
+            fields={
+                k: "changed" if k == "signature" else (v.value if hasattr(v, "value") else v)
+                for k, v in changed.items()
+            },
         )
     return agent
 
@@ -275,3 +283,8 @@ def set_presence(session: Session, actor: Actor, *, availability: str, timezone:
             f"'{timezone}' is not a timezone name; use one like Europe/Berlin.", errors=[{"field": "timezone"}]
         ) from None
     return update_agent(session, actor, actor.id, availability=availability, timezone=timezone)
+
+
+def set_signature(session: Session, actor: Actor, signature: str) -> Agent:
+    """An agent sets their own email signature (the composer's markup; empty removes it)."""
+    return update_agent(session, actor, actor.id, signature=signature)

@@ -8,9 +8,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 
-from rapport.agents import admin_views, auth, invite, link_pages, reset_views, service, signin, token_views
+from rapport.agents import (
+    admin_views,
+    auth,
+    invite,
+    link_pages,
+    repository,
+    reset_views,
+    service,
+    signin,
+    token_views,
+)
 from rapport.agents.cookies import signed_in
 from rapport.agents.signin import LockedOut
+from rapport.config import get_settings
 from rapport.kit.problems import Invalid, Unauthorized
 from rapport.web.deps import DB, SESSION_COOKIE, client_address
 from rapport.web.forms import FORM_PROBLEMS, field_errors, refused
@@ -80,9 +91,19 @@ def sign_out(session: DB, viewer: Page, everywhere: Annotated[bool, Form()] = Fa
 
 
 @router.get("/profile")
-def profile(request: Request, viewer: Page):
-    """The agent's profile: availability, timezone, sign out everywhere."""
-    return render(request, "agents/profile.html", viewer, availability=AVAILABILITY, errors={})
+def profile(request: Request, session: DB, viewer: Page):
+    """The agent's profile: availability, timezone, email signature, password, sign out everywhere."""
+    return _profile(request, session, viewer)
+
+
+def _profile(request: Request, session, viewer, *, status: int = 200, errors=None, signature: str | None = None):
+    # The signature as typed when it was refused, else as stored.
+    if signature is None:
+        signature = repository.get(session, viewer.id).signature or ""
+    return render(
+        request, "agents/profile.html", viewer, status=status, availability=AVAILABILITY, errors=errors or {},
+        signature=signature, signature_limit=get_settings().max_signature_chars,
+    )  # fmt: skip
 
 
 @router.post("/profile")
@@ -99,8 +120,24 @@ def save_profile(
     except Invalid as problem:
         field = (problem.extra.get("errors") or [{"field": "availability"}])[0]["field"]
         errors = {field: problem.detail}
-        return render(request, "agents/profile.html", viewer, status=422, availability=AVAILABILITY, errors=errors)
+        return _profile(request, session, viewer, status=422, errors=errors)
     return redirect("/profile", "Profile saved.")
+
+
+@router.post("/profile/signature")
+def save_signature(
+    request: Request,
+    session: DB,
+    viewer: Page,
+    signature: Annotated[str, Form(max_length=20_000)] = "",
+):
+    """Save your email signature (empty removes it); one over RAPPORT_MAX_SIGNATURE_CHARS is shown with the reason."""
+    try:
+        service.set_signature(session, viewer.actor, signature)
+    except FORM_PROBLEMS as problem:
+        refused(session)
+        return _profile(request, session, viewer, status=422, errors=field_errors(problem), signature=signature)
+    return redirect("/profile#signature", "Signature saved." if signature.strip() else "Signature removed.")
 
 
 @router.post("/profile/password")
@@ -127,5 +164,5 @@ def change_password(
             refused(session)
         errors = field_errors(problem)
         status = problem.status if isinstance(problem, LockedOut) else 422
-        return render(request, "agents/profile.html", viewer, status=status, availability=AVAILABILITY, errors=errors)
+        return _profile(request, session, viewer, status=status, errors=errors)
     return redirect("/profile", "Password changed; your other sessions ended.")

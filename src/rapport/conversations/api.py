@@ -195,6 +195,10 @@ def post_reply(conversation_id: Id, body: ReplyIn, session: DB, actor: Me):
         status=body.status,
         files=_files(body.attachments),
         confirm_reply_to=body.confirm_reply_to,
+        markdown=body.markdown,
+        cc=body.cc,
+        bcc=body.bcc,
+        signatures=frozenset(body.signatures) if body.signatures is not None else None,
     )
     return present.messages(session, [msg])[0]
 
@@ -208,7 +212,13 @@ def post_reply(conversation_id: Id, body: ReplyIn, session: DB, actor: Me):
 def post_note(conversation_id: Id, body: NoteIn, session: DB, actor: Me):
     """Add an internal note."""
     msg = service.add_note(
-        session, actor, conversation_id, text=body.text, html=body.html, files=_files(body.attachments)
+        session,
+        actor,
+        conversation_id,
+        text=body.text,
+        html=body.html,
+        files=_files(body.attachments),
+        markdown=body.markdown,
     )
     return present.messages(session, [msg])[0]
 

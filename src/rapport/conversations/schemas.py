@@ -155,13 +155,29 @@ class ReplyIn(In):
     # The service refuses a message with nothing in it; the document says so.
     model_config = ConfigDict(
         json_schema_extra={
-            **needs_one_of("text", "html", lists=("attachments",)),
+            **needs_one_of("text", "html", "markdown", lists=("attachments",)),
             "examples": [{"text": "Your refund is on its way.", "status": "pending"}],
         }
     )
 
     text: Annotated[str, Field(max_length=200_000)] | None = None
     html: Annotated[str, Field(max_length=400_000)] | None = None
+    markdown: Annotated[str, Field(max_length=200_000)] | None = Field(
+        None,
+        description="The composer's markup instead of text and html: **bold**, *italic*, [links](https://…), "
+        "'- ' and '1. ' lists, '> ' quotes; stored as sanitised HTML and as plain text (SMS, WhatsApp, chat).",
+    )
+    cc: Annotated[list[Annotated[str, Field(max_length=320)]], Field(max_length=500)] = Field(
+        [], description="Email replies only: Cc addresses (a Cc header), at most RAPPORT_MAX_MAIL_RECIPIENTS with bcc."
+    )
+    bcc: Annotated[list[Annotated[str, Field(max_length=320)]], Field(max_length=500)] = Field(
+        [], description="Email replies only: Bcc addresses (the SMTP envelope only, never a header)."
+    )
+    signatures: list[Literal["personal", "inbox"]] | None = Field(
+        None,
+        description="Email replies only: the signatures to end the reply with (the agent's, the inbox's); "
+        "omitted: every one that applies; []: none.",
+    )
     channel: Channel | None = None
     status: Status | None = None
     attachments: list[AttachmentIn] = []
@@ -176,10 +192,13 @@ class NoteIn(In):
     """An internal note."""
 
     # The service refuses a message with nothing in it; the document says so.
-    model_config = ConfigDict(json_schema_extra=needs_one_of("text", "html", lists=("attachments",)))
+    model_config = ConfigDict(json_schema_extra=needs_one_of("text", "html", "markdown", lists=("attachments",)))
 
     text: Annotated[str, Field(max_length=200_000)] | None = None
     html: Annotated[str, Field(max_length=400_000)] | None = None
+    markdown: Annotated[str, Field(max_length=200_000)] | None = Field(
+        None, description="The composer's markup instead of text and html (see the reply's `markdown`)."
+    )
     attachments: list[AttachmentIn] = []
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from rapport.categories import service as categories
-from rapport.conversations import attachments, repository
+from rapport.conversations import attachments, composer, repository
 from rapport.conversations.fields import validate_values
 from rapport.conversations.lifecycle import Noted, Sent
 from rapport.conversations.lifecycle import orm as lifecycle
@@ -18,6 +18,7 @@ from rapport.conversations.status import move
 from rapport.events.outbox import record
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import html as htmlkit
+from rapport.kit import markup
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid, NotFound
 from rapport.models import Agent, Conversation, ConversationTag, Message, Team
@@ -53,11 +54,17 @@ def reply(
     status: Status | None = None,
     files: list[attachments.IncomingFile] | None = None,
     confirm_reply_to: str | None = None,
+    markdown: str | None = None,
+    cc: list[str] | None = None,
+    bcc: list[str] | None = None,
+    signatures: frozenset[str] | None = None,
 ) -> Message:
     """An outbound message in the customer's latest channel (or `channel`), queued for delivery.
 
     An email reply goes to the customer's latest mail's Reply-To only when that is one of their addresses or the
     agent confirms it here (`confirm_reply_to`, the address shown in the reply options); else to its From.
+    `markdown` is the composer's markup (instead of text and html); an email reply may have `cc` and `bcc`
+    addresses and ends with the signatures that apply, those named in `signatures` only when it is given.
     """
     return _append(
         session,
@@ -70,6 +77,10 @@ def reply(
         status=status,
         files=files or [],
         confirm_reply_to=confirm_reply_to,
+        markdown=markdown,
+        cc=cc,
+        bcc=bcc,
+        signatures=signatures,
     )
 
 
@@ -81,8 +92,9 @@ def add_note(
     text: str | None = None,
     html: str | None = None,
     files: list[attachments.IncomingFile] | None = None,
+    markdown: str | None = None,
 ) -> Message:
-    """An internal note: seen by agents only."""
+    """An internal note: seen by agents only (`markdown`: the composer's markup, instead of text and html)."""
     return _append(
         session,
         actor,
@@ -93,6 +105,7 @@ def add_note(
         channel=None,
         status=None,
         files=files or [],
+        markdown=markdown,
     )
 
 
@@ -108,11 +121,25 @@ def _append(
     status,
     files,
     confirm_reply_to: str | None = None,
+    markdown: str | None = None,
+    cc: list[str] | None = None,
+    bcc: list[str] | None = None,
+    signatures: frozenset[str] | None = None,
 ) -> Message:
     authorize(actor, "conversations.write")
+    if markdown is not None and (text or html):
+        raise Invalid("Send the composer's markup, or text and html, not both.", errors=[{"field": "markdown"}])
+    if markdown is not None and markdown.strip():
+        formatted = markup.render(markdown)  # converted before the row lock: bounded like any HTML (TooLarge)
+        text, html = formatted.text, formatted.html
     if not (text or html or files):
         raise Invalid("A reply or note needs text, html or an attachment.", errors=[{"field": "text"}])
+    if direction == Direction.note and (cc or bcc):
+        raise Invalid("An internal note goes to no one: Cc and Bcc are for email replies.", errors=[{"field": "cc"}])
     attachments.check(files)
+    # Checked and counted before the row lock: on PostgreSQL counting waits for a lock per address (kit/ratelimit),
+    # which must never be awaited while holding a conversation (a refused reply rolls the count back).
+    cc_list, bcc_list = composer.recipients(session, actor, cc, bcc) if cc or bcc else ([], [])
     # Sanitised before the row lock, and bounded (RAPPORT_MAX_HTML_CHARS, _DEPTH): its time grows with depth.
     body_html = htmlkit.sanitize_bounded(html) if html else (htmlkit.text_to_html(text) if text else None)
     conv = repository.get_for_update(session, conversation_id)
@@ -129,10 +156,24 @@ def _append(
     else:
         channel_value = channel.value if channel else default_reply_channel(session, conv)
         check_window(session, conv, channel_value)  # e.g. WhatsApp's 24 hours: refused before anything is written
-    meta = {}
+    meta: dict = {}
+    email_meta: dict = {}
     if confirm_reply_to and direction == Direction.outbound:
         # Kept with the reply: the sender uses that Reply-To only if it is still the latest mail's.
-        meta = {"email": {"confirmed_reply_to": confirmed_reply_to(session, conv, confirm_reply_to, channel_value)}}
+        email_meta["confirmed_reply_to"] = confirmed_reply_to(session, conv, confirm_reply_to, channel_value)
+    if direction == Direction.outbound and channel_value == Channel.email.value:
+        email_meta.update({k: v for k, v in (("cc", cc_list), ("bcc", bcc_list)) if v})
+        # Stored signed: the timeline shows what the customer got, and a retried delivery sends the same words.
+        chosen = [
+            s for s in composer.signatures(session, actor, conv.inbox_id) if signatures is None or s.kind in signatures
+        ]
+        body_html, body_text = composer.sign(body_html, body_text, chosen)
+        if chosen:
+            meta["signatures"] = [s.kind for s in chosen]
+    elif cc_list or bcc_list:
+        raise Invalid(f"Cc and Bcc are for email replies, not {channel_value}.", errors=[{"field": "cc"}])
+    if email_meta:
+        meta["email"] = email_meta
     stamp = now()
     message = Message(
         conversation_id=conv.id,

@@ -20,6 +20,8 @@ class InboxIn(In):
     address: Annotated[str, Field(max_length=320)] | None = None
     team_id: Id | None = None
     settings: dict[str, Any] = {}
+    # Email inboxes: the signature below every reply's (the composer's markup), at most RAPPORT_MAX_SIGNATURE_CHARS.
+    signature: Annotated[str, Field(max_length=20_000)] | None = None
 
 
 class InboxPatch(In):
@@ -30,6 +32,7 @@ class InboxPatch(In):
     team_id: Id | None = None
     settings: dict[str, Any] | MISSING = MISSING
     active: bool | MISSING = MISSING
+    signature: Annotated[str, Field(max_length=20_000)] | None | MISSING = MISSING
 
 
 class InboxOut(Out):
@@ -42,6 +45,7 @@ class InboxOut(Out):
     team_id: int | None
     settings: dict[str, Any]
     active: bool
+    signature: str | None = None
     created_at: datetime
 
     @field_serializer("settings")

@@ -12,10 +12,11 @@ from rapport.inboxes import repository
 from rapport.kernel import channels
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
+from rapport.kit.markup import check_signature
 from rapport.kit.problems import Conflict, NotFound
 from rapport.models import Inbox, Team
 
-EDITABLE = ("name", "address", "team_id", "settings", "active")
+EDITABLE = ("name", "address", "team_id", "settings", "active", "signature")
 
 
 def create(
@@ -27,17 +28,20 @@ def create(
     address: str | None = None,
     team_id: int | None = None,
     settings: dict | None = None,
+    signature: str | None = None,
 ) -> Inbox:
-    """A new inbox; names are unique."""
+    """A new inbox; names are unique; `signature` ends its email replies (RAPPORT_MAX_SIGNATURE_CHARS)."""
     authorize(actor, "admin")
     _check(session, name=name, team_id=team_id)
     settings = channels.check_settings(channel, settings)
+    signature = check_signature(signature)
     inbox = Inbox(
         name=name,
         channel=channel,
         address=address,
         team_id=team_id,
         settings=settings or {},
+        signature=signature,
         active=True,
         created_at=now(),
     )
@@ -55,9 +59,11 @@ def create(
 
 
 def update(session: Session, actor: Actor, inbox_id: int, **changes: Any) -> Inbox:
-    """Change an inbox's name, address, team, settings or active flag."""
+    """Change an inbox's name, address, team, settings, email signature or active flag."""
     authorize(actor, "admin")
     inbox = repository.get(session, inbox_id)
+    if "signature" in changes:
+        changes["signature"] = check_signature(changes["signature"])
     if changes.get("settings") is not None:
         changes["settings"] = channels.check_settings(inbox.channel, changes["settings"], inbox.settings)
     changed = {k: v for k, v in changes.items() if k in EDITABLE and getattr(inbox, k) != v}
@@ -71,7 +77,7 @@ def update(session: Session, actor: Actor, inbox_id: int, **changes: Any) -> Inb
             actor,
             object="inbox",
             object_id=inbox.id,
-            fields={k: v for k, v in changed.items() if k != "settings"},
+            fields={k: "changed" if k == "signature" else v for k, v in changed.items() if k != "settings"},
         )
     return inbox
 

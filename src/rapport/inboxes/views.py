@@ -88,11 +88,14 @@ async def _fields(request: Request) -> dict[str, str]:
 
 def _base(form: dict[str, str]) -> dict:
     team = form.get("team_id", "").strip()
-    return {
+    base = {
         "name": form.get("name", ""),
         "address": form.get("address", "").strip() or None,
         "team_id": int(team) if team.isdigit() else None,
     }
+    if "signature" in form:  # an email inbox's form has it; other forms leave the stored one alone
+        base["signature"] = form["signature"]
+    return base
 
 
 def _form(
@@ -112,6 +115,7 @@ def _form(
             "address": row.inbox.address or "",
             "team_id": str(row.inbox.team_id or ""),
             "active": "on" if row.inbox.active else "",
+            "signature": row.inbox.signature or "",
         }
     base = submitted or {"name": "", "address": "", "team_id": "", "active": "on"}
     teams = [(str(t.id), t.name) for t in admin.teams(session, viewer.actor)]

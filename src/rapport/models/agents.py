@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rapport.db.base import Base
@@ -46,6 +46,8 @@ class Agent(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The personal email signature, in the composer's markup (kit/markup.py); appended to this agent's email replies.
+    signature: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiToken(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rapport.db.base import Base
@@ -24,3 +24,5 @@ class Inbox(Base):
     settings: Mapped[dict] = mapped_column(Json, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The email signature of every reply from this inbox, in the composer's markup (kit/markup.py).
+    signature: Mapped[str | None] = mapped_column(Text)

@@ -6,7 +6,9 @@ text and HTML alternatives plus the message's attachments. Its Message-ID is the
 the message: it is stored as the message's external id, and a marker file written right after the server
 accepts the mail means a retried job (after a crash before its commit) does not send it again. `send` only
 composes, in the job's transaction; the SMTP conversation runs after that transaction committed (an Outgoing),
-so a slow mail server holds no writer's turn. Every header value (names, subject) goes through
+so a slow mail server holds no writer's turn. The reply's Cc addresses (checked when it was written,
+conversations/composer.py) are a Cc header and recipients; its Bcc addresses are recipients of the SMTP envelope
+only, never a header. Every header value (names, subject) goes through
 `kit.headers.header_text`: encoded words decoded, control characters and line breaks removed; ids that are not
 plain Message-IDs are left out; the built mail is checked header by header and refused if one would not come out
 as one header (`kit.headers.check`).
@@ -66,6 +68,9 @@ def send(session: Session, message: Message) -> Outgoing:
     domain = inbox.address.rsplit("@", 1)[-1]
     mid = tokens.message_id(conv.id, message.id, domain)
     agent = session.get(Agent, message.agent_id) if message.agent_id else None
+    email_meta = (message.meta or {}).get("email") or {}
+    cc, bcc = list(email_meta.get("cc") or []), list(email_meta.get("bcc") or [])
+    envelope = list(dict.fromkeys([to_address, *cc, *bcc]))  # each mailbox once, To first
     mail = compose(
         session,
         message,
@@ -76,18 +81,19 @@ def send(session: Session, message: Message) -> Outgoing:
         subject=_subject(conv, parent),
         message_id=mid,
         parent=parent,
+        cc=cc,
     )
     return Outgoing(
-        transmit=partial(_transmit, smtp, mail, inbox.address, to_address, mid),
+        transmit=partial(_transmit, smtp, mail, inbox.address, envelope, mid),
         record=partial(_record, message_id=mid, to_address=to_address),
     )
 
 
-def _transmit(smtp: SmtpSettings, mail: EmailMessage, from_address: str, to_address: str, mid: str) -> None:
+def _transmit(smtp: SmtpSettings, mail: EmailMessage, from_address: str, envelope: list[str], mid: str) -> None:
     """The SMTP conversation, with no transaction open; the marker file makes a retry after a crash a no-op."""
     marker = _marker(mid)
     if not marker.exists():
-        _deliver(smtp, mail, from_address, to_address)
+        _deliver(smtp, mail, from_address, envelope)
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(mid)
 
@@ -109,8 +115,12 @@ def compose(
     subject: str,
     message_id: str,
     parent: Message | None,
+    cc: list[str] | None = None,
 ) -> EmailMessage:
-    """The mail as it goes out: headers checked for injection, text and HTML alternatives, attachments."""
+    """The mail as it goes out: headers checked for injection, text and HTML alternatives, attachments.
+
+    `cc` become the Cc header; Bcc addresses never reach `compose` (they are only the envelope's).
+    """
     email_meta = (parent.meta or {}).get("email", {}) if parent else {}
     parent_id = email_meta.get("message_id")
     parent_id = parent_id if message_id_ok(parent_id) else None
@@ -123,6 +133,11 @@ def compose(
     try:
         mail["From"] = Address(display_name=headers.header_text(from_name), addr_spec=from_address)
         mail["To"] = Address(display_name=headers.header_text(to_name), addr_spec=to_address)
+        if cc:
+            # Checked when the reply was written; a value with a line break must still never become a header.
+            if any(headers.one_line(a) != a for a in cc):
+                raise HeaderInjection("Refused to send: a Cc address contains a line break (header injection).")
+            mail["Cc"] = [Address(addr_spec=a) for a in cc]
     except (ValueError, IndexError, MessageDefect) as exc:
         raise Undeliverable(f"Refused to send: an address is not valid ({exc}).") from None
     mail["Subject"] = headers.header_text(subject)
@@ -214,7 +229,7 @@ def _marker(message_id: str):
     return get_settings().mail_dir / "sent" / digest[:2] / digest
 
 
-def _deliver(cfg: SmtpSettings, mail: EmailMessage, from_address: str, to_address: str) -> None:
+def _deliver(cfg: SmtpSettings, mail: EmailMessage, from_address: str, envelope: list[str]) -> None:
     if cfg.security == "plain" and not is_loopback(cfg.host):
         raise Undeliverable(f"plain SMTP is only allowed to a loopback host, not '{cfg.host}'")
     try:
@@ -225,7 +240,7 @@ def _deliver(cfg: SmtpSettings, mail: EmailMessage, from_address: str, to_addres
                 client.starttls(context=tls_context(cfg.ca_file))
             if cfg.username:
                 client.login(cfg.username, cfg.password or "")
-            client.send_message(mail, from_addr=from_address, to_addrs=[to_address])
+            client.send_message(mail, from_addr=from_address, to_addrs=envelope)
     except netguard.Refused as exc:
         raise Undeliverable(f"Not sent: {exc.detail}") from None
     except smtplib.SMTPRecipientsRefused as exc:

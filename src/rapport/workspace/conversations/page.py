@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from rapport.categories import service as categories
-from rapport.conversations import attachments, present, repository, service
+from rapport.conversations import attachments, composer, present, repository, service
 from rapport.conversations import workspace_repository as queries
 from rapport.conversations.fields import definitions
 from rapport.conversations.mentions import handle
@@ -86,6 +86,7 @@ class ConversationPage:
     clocks: list[ClockView] = field(default_factory=list)  # the latest clock of each service target
     policy_name: str | None = None
     snooze: list[Preset] = field(default_factory=list)  # the Snooze control's presets
+    signatures: list[composer.Signature] = field(default_factory=list)  # those an email reply ends with
 
 
 def repeat_contact(session: Session, conv) -> Repeat | None:
@@ -131,6 +132,7 @@ def load(
     if "composer" in parts:
         p.options = reply_options(session, actor, conv.id)
         p.handles = [(handle(a), a.name) for a in everyone if a.active and a.id != actor.id]
+        p.signatures = composer.signatures(session, actor, conv.inbox_id)
     return p
 
 
@@ -168,12 +170,23 @@ def write(
     channel: str | None = None,
     files: list[attachments.IncomingFile] | None = None,
     confirm_reply_to: str | None = None,
+    formatted: bool = False,
+    cc: str = "",
+    bcc: str = "",
+    signatures: frozenset[str] | None = None,
 ) -> Message:
-    """Send a reply in a channel, or add an internal note (whose @mentions notify the agents named)."""
+    """Send a reply in a channel, or add an internal note (whose @mentions notify the agents named).
+
+    `formatted`: the text is the composer's markup; `cc` and `bcc` are comma-separated addresses (email only);
+    `signatures` the ones kept for an email reply (None: every one that applies).
+    """
     if not text.strip() and not files:
         raise Invalid("Write something (or attach a file) before sending.", errors=[{"field": "text"}])
+    body = {"markdown": text} if formatted else {"text": text}
     if mode == "note":
-        return service.add_note(session, actor, conversation_id, text=text, files=files)
+        if cc.strip() or bcc.strip():
+            raise Invalid("An internal note goes to no one: clear Cc and Bcc.", errors=[{"field": "cc"}])
+        return service.add_note(session, actor, conversation_id, files=files, **body)
     if mode != "reply":
         raise Invalid("Choose reply or note.", errors=[{"field": "mode"}])
     chosen = None
@@ -181,8 +194,19 @@ def write(
         if channel not in {c.value for c in Channel}:
             raise Invalid(f"'{channel}' is not a channel.", errors=[{"field": "channel"}])
         chosen = Channel(channel)
+    if chosen is not None and chosen != Channel.email:
+        cc = bcc = ""  # the Cc and Bcc fields are hidden for other channels: what they still hold is not sent
     return service.reply(
-        session, actor, conversation_id, text=text, channel=chosen, files=files, confirm_reply_to=confirm_reply_to
+        session,
+        actor,
+        conversation_id,
+        channel=chosen,
+        files=files,
+        confirm_reply_to=confirm_reply_to,
+        cc=composer.split_addresses(cc),
+        bcc=composer.split_addresses(bcc),
+        signatures=signatures,
+        **body,
     )
 
 

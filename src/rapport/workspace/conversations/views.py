@@ -19,6 +19,8 @@ from rapport.workspace.conversations import inbox, page, snoozing
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 Text = Annotated[Str, Form(max_length=200_000)]
 Short = Annotated[Str, Form(max_length=200)]
+# Cc or Bcc: comma-separated addresses; the count is bounded by RAPPORT_MAX_MAIL_RECIPIENTS after splitting.
+Recipients = Annotated[Str, Form(max_length=20_000)]
 Cursor = Annotated[str | None, Query(max_length=200)]
 DEFAULT_VIEW = "all"
 TIMELINE, HEAD, PANEL = frozenset({"timeline"}), frozenset({"head"}), frozenset({"panel"})
@@ -141,8 +143,17 @@ def compose(
     channel: Short = "",
     files: Annotated[list[UploadFile] | None, File()] = None,
     confirm_reply_to: Annotated[str, Form(max_length=320)] = "",
+    format: Short = "",
+    cc: Recipients = "",
+    bcc: Recipients = "",
+    signatures: Short = "",
+    sign: Annotated[list[str] | None, Form()] = None,
 ):
-    """Send the composer: a reply in the chosen channel or an internal note."""
+    """Send the composer: a reply in the chosen channel or an internal note.
+
+    `format=markup`: the text is the composer's markup. The signatures' checkboxes (`sign`) count only when the
+    form showed them (`signatures=shown`): a form without them leaves every signature that applies.
+    """
     incoming = [IncomingFile(f.filename, f.file.read(), f.content_type) for f in files or [] if f.filename]
     page.write(
         session,
@@ -153,6 +164,10 @@ def compose(
         channel=channel or None,
         files=incoming,
         confirm_reply_to=confirm_reply_to or None,
+        formatted=format == "markup",
+        cc=cc,
+        bcc=bcc,
+        signatures=frozenset(sign or ()) if signatures == "shown" else None,
     )
     if not is_htmx(request):
         return redirect(f"/conversations/{conversation_id}", "Note added." if mode == "note" else "Reply sent.")
