@@ -14,6 +14,7 @@ from rapport.models.fields import FieldDefinition
 from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job, PeriodicRun
 from rapport.models.notifications import Notification
+from rapport.models.playbooks import PlaybookRun, PlaybookStep, PlaybookTemplate, PlaybookVersion
 from rapport.models.sla import SlaClock, SlaPolicy, SlaPolicyVersion
 from rapport.models.twilio import Callback
 from rapport.models.web import LoginAttempt, RateHit, SavedView
@@ -46,6 +47,10 @@ __all__ = [
     "Inbox",
     "Job",
     "PeriodicRun",
+    "PlaybookRun",
+    "PlaybookStep",
+    "PlaybookTemplate",
+    "PlaybookVersion",
     "LoginAttempt",
     "Message",
     "Notification",
