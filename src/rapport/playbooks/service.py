@@ -82,9 +82,11 @@ def _event(session: Session, name: str, actor: Actor, run: PlaybookRun, version:
            playbook=templates.get(session, run.template_id).name, **payload)  # fmt: skip
 
 
-def start(session: Session, conversation_id: int, template_id: int, *, by: Actor, reason: str = "") -> PlaybookRun:
+def start(
+    session: Session, conversation_id: int, template_id: int, *, by: Actor, reason: str = "", at: datetime | None = None
+) -> PlaybookRun:
     """Start a template's newest version on a conversation (by hand, by a rule or a macro); the running one when the
-    template already runs there."""
+    template already runs there. `at` (the system only: loading history, the demo) dates the start in the past."""
     authorize(by, "conversations.write")
     conv = conversations.get(session, conversation_id)  # NotFound names the conversation
     template = templates.get(session, template_id)
@@ -103,7 +105,7 @@ def start(session: Session, conversation_id: int, template_id: int, *, by: Actor
             errors=[{"field": "template_id"}],
         )
     version = templates.latest(session, template_id)
-    stamp = now()
+    stamp = at if at is not None and by.kind == "system" else now()
     run = PlaybookRun(
         conversation_id=conv.id, template_id=template_id, version_id=version.id, state=RUNNING,
         blocks_solve=version.blocks_solve, reason=reason,
