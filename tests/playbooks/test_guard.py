@@ -68,3 +68,15 @@ def test_a_playbook_that_does_not_guard_never_refuses(db, world, office, convers
     start(db, world, conversation_id, template_id)
     solve(db, world, conversation_id)
     assert status(db, conversation_id) == "solved"
+
+
+def test_closing_cancels_what_still_runs(db, world, template_id, conversation_id):
+    run_id = start(db, world, conversation_id, template_id)
+    with db.write() as s:
+        service.override(s, agent(world, world.supervisor), run_id, reason="Handled by phone")
+    solve(db, world, conversation_id)
+    assert run_of(db, run_id).state == "running"  # solved: it may still reopen
+    with db.write() as s:
+        move(s, agent(world), s.get(Conversation, conversation_id), Status.closed)
+    run = run_of(db, run_id)
+    assert (run.state, run.cancel_reason) == ("cancelled", "the conversation was closed")

@@ -36,6 +36,9 @@ def _choices(session) -> dict:
 
 
 def _editor(request, session, viewer, form: dict, *, template=None, errors=None):
+    for i in range(forms.rows(form)):  # a blank row offers a required step, as most are
+        if not form.get(f"steps.{i}.title"):
+            form.setdefault(f"steps.{i}.required", "on")
     history = templates.versions(session, template.id) if template else []
     return render_form(request, "playbooks/edit.html", viewer, errors=errors, form=form, playbook=template,
                        versions=history, rows=forms.rows(form), **_choices(session))  # fmt: skip
@@ -54,7 +57,7 @@ def template_list(request: Request, session: DB, viewer: Page):
 def new_template(request: Request, session: DB, viewer: Page):
     """An empty editor."""
     authorize(viewer.actor, "admin")
-    return _editor(request, session, viewer, {"active": "on", "steps.0.required": "on", "steps.1.required": "on"})
+    return _editor(request, session, viewer, {"active": "on"})
 
 
 @router.post("/admin/playbooks/new")

@@ -1,6 +1,6 @@
 """The solve guard: a running playbook that says so keeps its conversation from being solved or closed until its
-required steps are done, unless a supervisor overrode it (recorded). Registered with the conversation lifecycle, so
-conversations never imports playbooks."""
+required steps are done, unless a supervisor overrode it (recorded). And a closed conversation's running playbooks
+are cancelled. Both are registered with the conversation lifecycle, so conversations never imports playbooks."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from rapport.models.enums import Status
 from rapport.playbooks import service
 
 ENDED = frozenset({Status.solved.value, Status.closed.value})
+CLOSED = Status.closed.value
 
 
 @hooks.guard("playbooks")
@@ -29,3 +30,13 @@ def solve_guard(session: Session, actor: Actor, before: Lifecycle, after: Lifecy
             "Complete them, or ask a supervisor to override.",
             open_steps=[{"playbook": name, "steps": titles} for name, titles in found],
         )
+
+
+@hooks.register("playbooks")
+def on_close(session: Session, steps: list[hooks.Step]) -> None:
+    """Cancel what still runs on a conversation that was closed (an override let it close with steps open)."""
+    for step in steps:
+        if step.imported or step.after is None or step.before is None:
+            continue
+        if step.after.status == CLOSED and step.before.status != CLOSED:
+            service.close_with_conversation(session, step.conversation_id)

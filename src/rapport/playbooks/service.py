@@ -324,6 +324,15 @@ def cancel(session: Session, actor: Actor, run_id: int, *, reason: str) -> Playb
     return run
 
 
+def close_with_conversation(session: Session, conversation_id: int) -> int:
+    """Cancel the playbooks still running on a conversation that was closed (nothing is left to do on it, and its
+    overdue steps leave the supervisor board); how many were cancelled."""
+    running = runs_of(session, conversation_id, states=(RUNNING,))
+    for run in running:
+        cancel(session, SYSTEM, run.id, reason="the conversation was closed")
+    return len(running)
+
+
 def override(session: Session, actor: Actor, run_id: int, *, reason: str) -> PlaybookRun:
     """Let the conversation be solved with this run's required steps open (supervisors, reason required)."""
     authorize(actor, "playbooks.override")
