@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from rapport.kernel.permissions import authorize
 from rapport.kit.schema import Id, Limit
@@ -27,6 +27,8 @@ from rapport.playbooks.schemas import (
 from rapport.web.deps import DB, Me, requires
 
 router = APIRouter(prefix="/playbooks", tags=["playbooks"])
+# A step's 0-based position: a template has at most 200 steps (RAPPORT_PLAYBOOK_MAX_STEPS is capped there).
+Position = Annotated[int, Path(ge=0, le=199)]
 
 
 def _out(session, template, *, every: bool = False) -> dict:
@@ -110,7 +112,7 @@ STEP = "/runs/{run_id:int}/steps/{position:int}"
 
 
 @router.post(STEP + "/complete", dependencies=[requires("write")], response_model=RunOut)
-def complete_step(run_id: Id, position: int, body: CompleteIn, session: DB, actor: Me):
+def complete_step(run_id: Id, position: Position, body: CompleteIn, session: DB, actor: Me):
     """Complete a step (0-based position) with the evidence it needs."""
     service.complete_step(
         session, actor, run_id, position, message_id=body.message_id, attachment_id=body.attachment_id
@@ -119,7 +121,7 @@ def complete_step(run_id: Id, position: int, body: CompleteIn, session: DB, acto
 
 
 @router.post(STEP + "/skip", dependencies=[requires("write")], response_model=RunOut)
-def skip_step(run_id: Id, position: int, body: SkipIn, session: DB, actor: Me):
+def skip_step(run_id: Id, position: Position, body: SkipIn, session: DB, actor: Me):
     """Skip an optional step (0-based position), saying why."""
     service.skip_step(session, actor, run_id, position, reason=body.reason)
     return _run(session, service.get_run(session, run_id))

@@ -3,7 +3,9 @@ checklist again): start a playbook, complete or skip steps, cancel a run, overri
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 
 from rapport.conversations import repository as conversations
 from rapport.kernel.permissions import authorize
@@ -16,6 +18,7 @@ from rapport.web.pages import Page, WorkspaceRoute, is_htmx, redirect, render
 
 router = APIRouter(route_class=WorkspaceRoute, include_in_schema=False)
 BASE = "/conversations/{conversation_id:int}/playbooks"
+Position = Annotated[int, Path(ge=0, le=199)]  # a step's place; RAPPORT_PLAYBOOK_MAX_STEPS is at most 200
 
 
 def _show(request: Request, session, viewer, conversation_id: int, *, notice: str = "", errors=None, status=200):
@@ -75,7 +78,7 @@ async def start(request: Request, session: DB, viewer: Page, conversation_id: Id
 
 
 @router.post(BASE + "/{run_id:int}/steps/{position:int}")
-async def step(request: Request, session: DB, viewer: Page, conversation_id: Id, run_id: Id, position: int):
+async def step(request: Request, session: DB, viewer: Page, conversation_id: Id, run_id: Id, position: Position):
     """Complete a step (with its note, attachment or field value), or skip an optional one with a reason."""
     form = await _form(request)
     try:
