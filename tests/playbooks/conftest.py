@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from rapport.kernel.permissions import SYSTEM
@@ -77,6 +75,3 @@ def template_id(db, world, office) -> int:
 def conversation_id(db, world, frozen_clock) -> int:
     """A conversation opened by a customer's message on Monday 2 Nov 2026 09:00 UTC."""
     return write_in(db, world, "My parcel arrived crushed")
-
-
-LATER = timedelta(minutes=1)
