@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # A what-if over many conversations (whatif.SPLIT_MIN) is shared by this many processes, each replaying a range
     # of the window (capped at the machine's cores); 1 replays it in the request's own process.
     sla_whatif_processes: int = Field(default=2, ge=1, le=64)
+    # A playbook template has at most this many steps; a step is due at most this many days (of business time, on
+    # its calendar) after the start or the step before; a conversation runs at most this many playbooks at once.
+    playbook_max_steps: int = Field(default=30, ge=1, le=200)
+    playbook_max_offset_days: int = Field(default=365, ge=1, le=3660)
+    playbook_max_running: int = Field(default=10, ge=1, le=100)
     # A customer's contacts within this many days are counted on the conversation ("3rd contact in 7 days").
     repeat_contact_days: int = Field(default=7, ge=1)
     # Macros: the longest reply or note a macro holds, the most tags it changes, the most macros one agent keeps

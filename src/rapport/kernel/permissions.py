@@ -22,6 +22,7 @@ PERMISSIONS: dict[str, Role] = {
     "directory.read": Role.agent,
     "supervisor.console": Role.supervisor,
     "macros.manage": Role.supervisor,  # team and shared macros (personal ones are their owner's)
+    "playbooks.override": Role.supervisor,
     "tokens.own": Role.agent,
     "profile.write": Role.agent,
     "admin": Role.admin,
@@ -37,6 +38,7 @@ SCOPES: dict[str, set[str]] = {
         "conversations.assign_others",
         "customers.merge",
         "macros.manage",
+        "playbooks.override",
         "profile.write",
     },
     "inbound": {"messages.inbound"},

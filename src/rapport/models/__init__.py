@@ -15,6 +15,7 @@ from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job, PeriodicRun
 from rapport.models.macros import Macro, MacroUsage
 from rapport.models.notifications import Notification
+from rapport.models.playbooks import PlaybookRun, PlaybookStep, PlaybookTemplate, PlaybookVersion
 from rapport.models.sla import SlaClock, SlaPolicy, SlaPolicyVersion
 from rapport.models.twilio import Callback
 from rapport.models.web import LoginAttempt, RateHit, SavedView
@@ -47,6 +48,10 @@ __all__ = [
     "Inbox",
     "Job",
     "PeriodicRun",
+    "PlaybookRun",
+    "PlaybookStep",
+    "PlaybookTemplate",
+    "PlaybookVersion",
     "LoginAttempt",
     "Macro",
     "MacroUsage",

@@ -14,6 +14,7 @@ from rapport.conversations import service as conversations
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.problems import Invalid
+from rapport.playbooks import service as playbooks
 from rapport.routing.wait import Wait, expected_wait
 from rapport.sla import repository as clocks
 from rapport.supervision import repository
@@ -92,6 +93,8 @@ class Board:
     rows: int
     errors: dict = field(default_factory=dict)
     targets: list[TeamTargets] = field(default_factory=list)
+    # Open overdue playbook steps: {"count", "more", "items"} (playbooks.service.overdue).
+    playbooks: dict = field(default_factory=lambda: {"count": 0, "more": False, "items": []})
 
 
 def board(session: Session, actor: Actor) -> Board:
@@ -125,6 +128,7 @@ def board(session: Session, actor: Actor) -> Board:
         teams=teams,
         rows=rows,
         targets=_team_targets(risk, teams),
+        playbooks=playbooks.overdue(session, actor, limit=rows),
     )
 
 

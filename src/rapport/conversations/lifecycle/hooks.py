@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from rapport.conversations.lifecycle.core import Change, Event, Lifecycle
 from rapport.kernel import registry
+from rapport.kernel.permissions import Actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,9 @@ class Step:
 
 Hook = Callable[[Session, list[Step]], None]
 HOOKS: dict[str, Hook] = {}
+# A guard may refuse a change before anything is written (raise a Problem): fn(session, actor, before, after).
+Guard = Callable[[Session, Actor, Lifecycle, Lifecycle], None]
+GUARDS: dict[str, Guard] = {}
 _loaded = False
 _LOCK = threading.Lock()
 
@@ -56,6 +60,24 @@ def register(name: str) -> Callable[[Hook], Hook]:
         return fn
 
     return add
+
+
+def guard(name: str) -> Callable[[Guard], Guard]:
+    """Register `fn(session, actor, before, after)` under `name`; it raises to refuse a status change (a playbook's
+    open required steps refuse solving)."""
+
+    def add(fn: Guard) -> Guard:
+        GUARDS[name] = fn
+        return fn
+
+    return add
+
+
+def check(session: Session, actor: Actor, before: Lifecycle, after: Lifecycle) -> None:
+    """Ask every guard about a change a person or the system asked for, before it is written."""
+    _load()
+    for fn in list(GUARDS.values()):
+        fn(session, actor, before, after)
 
 
 def _load() -> None:

@@ -30,6 +30,8 @@ def apply(session: Session, actor: Actor, conv: Conversation, change: Change) ->
     the lifecycle hooks (response clocks) in the same transaction."""
     before = state_of(conv)
     after, events = transition(before, change)
+    if after.status != before.status:
+        hooks.check(session, actor, before, after)  # a guard may refuse it: nothing is written yet
     for name in _WRITTEN:
         value = getattr(after, name)
         if value != getattr(before, name):

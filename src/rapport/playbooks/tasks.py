@@ -1,0 +1,42 @@
+"""Playbook work off the request path: the step due-time job, and the consumer that attaches playbooks when a
+conversation gets a category or tag they name and completes a "wait for customer" step when the customer writes."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from rapport.conversations import events as conversation_events
+from rapport.events.registry import Changed
+from rapport.events.typed import Consumer, Delivered
+from rapport.kernel.permissions import SYSTEM
+from rapport.playbooks import attach, service
+from rapport.worker.runner import handler
+
+playbooks = Consumer("playbooks")
+
+
+@handler(service.DUE_JOB)
+def step_due(session: Session, payload: dict) -> None:
+    """A step's due time has come: record it overdue if it is still open."""
+    service.fire_overdue(session, payload["step_id"])
+
+
+@playbooks.on(conversation_events.CATEGORY_CHANGED)
+def category_changed(session: Session, event: Delivered[Changed]) -> None:
+    """Start the playbooks whose newest version names the conversation's new category."""
+    if event.conversation_id and event.payload.to:
+        attach.by_match(session, event.conversation_id, categories=[str(event.payload.to)], since=event.occurred_at)
+
+
+@playbooks.on(conversation_events.TAGS_CHANGED)
+def tags_changed(session: Session, event: Delivered) -> None:
+    """Start the playbooks whose newest version names a tag the conversation just got."""
+    if event.conversation_id and event.payload.added:
+        attach.by_match(session, event.conversation_id, tags=list(event.payload.added), since=event.occurred_at)
+
+
+@playbooks.on(conversation_events.MESSAGE_RECEIVED)
+def message_received(session: Session, event: Delivered) -> None:
+    """The customer wrote: a current "wait for customer" step is done, the message its evidence."""
+    if event.conversation_id and event.message_id:
+        attach.customer_answered(session, SYSTEM, event.conversation_id, event.message_id, event.occurred_at)
