@@ -14,6 +14,7 @@ from rapport.models.fields import FieldDefinition
 from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job, PeriodicRun
 from rapport.models.notifications import Notification
+from rapport.models.rules import Rule, RuleCaused, RuleRun, RuleTally, RuleVersion
 from rapport.models.sla import SlaClock, SlaPolicy, SlaPolicyVersion
 from rapport.models.twilio import Callback
 from rapport.models.web import LoginAttempt, RateHit, SavedView
@@ -52,6 +53,11 @@ __all__ = [
     "PortalLink",
     "PortalSession",
     "RateHit",
+    "Rule",
+    "RuleCaused",
+    "RuleRun",
+    "RuleTally",
+    "RuleVersion",
     "SavedView",
     "SlaClock",
     "SlaPolicy",
