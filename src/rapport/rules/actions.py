@@ -209,7 +209,7 @@ def reply(run: Run, p: TextParams) -> str:
         ratelimit.spend(run.session, key)
     except TooManyRequests as exc:
         run.notes.append(f"no reply: {exc.detail}")
-        return f"sent no reply (the limit of {key.limit} automatic replies per customer per hour was reached)"
+        return f"sent no reply (the limit of {key.limit} automatic replies per customer per hour, {key.setting})"
     text = templates.fill(p.text, repository.placeholders(run.session, run.conversation_id, run.rule.name))
     conversations.reply(run.session, run.actor, run.conversation_id, text=text)
     return "replied to the customer"

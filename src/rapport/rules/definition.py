@@ -166,6 +166,11 @@ class Compiled:
     calendars: frozenset[int]
 
 
+def unsaved(kind: str, stored: dict) -> Compiled:
+    """The runnable form of a checked definition not saved yet (a replay)."""
+    return Compiled(0, "(not saved)", kind, 0, 0, 0, *parts(stored))
+
+
 def compile(  # noqa: A001  (reads as what it does)
     rule_id: int, name: str, kind: str, position: int, version_id: int, number: int, stored: dict
 ) -> Compiled:
@@ -176,7 +181,11 @@ def compile(  # noqa: A001  (reads as what it does)
 
 @lru_cache(maxsize=4096)
 def _parts_cached(version_id: int, text: str) -> tuple:
-    stored = json.loads(text)
+    return parts(json.loads(text))
+
+
+def parts(stored: dict) -> tuple:
+    """The parsed parts of a stored definition (events, condition, actions, cascade, delay, count, calendars)."""
     condition = parse(stored["conditions"], scope="rule") if stored.get("conditions") else None
     actions = []
     for spec in stored["actions"]:

@@ -5,4 +5,5 @@ from rapport.kernel.registry import Domain
 DOMAIN = Domain(
     "rules",
     workers=("rapport.rules.listeners", "rapport.rules.timed"),
+    api_routers=("rapport.rules.api:router",),
 )
