@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from rapport.conditions import patterns
@@ -77,11 +78,16 @@ def _leaf(node: Leaf, snap: Snapshot) -> bool:
     return _positive(node, node.op, snap)
 
 
+@lru_cache(maxsize=64)  # one message is tested by many rules: fold it once
+def _folded(text: str) -> str:
+    return text.casefold()
+
+
 def _positive(node: Leaf, op: str, snap: Snapshot) -> bool:
     spec, value = node.spec, node.value
     if spec.kind == "pattern":
         text = getattr(snap, spec.column) or ""
-        return value.casefold() in text.casefold() if op == "contains" else patterns.search(value, text)
+        return value.casefold() in _folded(text) if op == "contains" else patterns.search(value, text)
     if spec.kind == "calendar":
         return value in snap.open_calendars
     if spec.kind == "tag":

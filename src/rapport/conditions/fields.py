@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapport.models.enums import Channel, Priority, Status
 
@@ -102,6 +103,7 @@ KEY = re.compile(r"[A-Za-z0-9_]{1,64}")
 PREFIXES = {"field.": ("custom_fields", False), "attribute.": ("attributes", True), "event.": ("event", False)}
 
 
+@lru_cache(maxsize=4096)  # fields are immutable; rules ask for the same open-ended ones on every event
 def lookup(name: str) -> Field | None:
     """The field a condition names, or None when there is no such field."""
     if name in FIELDS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import MISSING, Field
+from pydantic import MISSING, AfterValidator, Field
 
 from rapport.kit.schema import Id, In, Out
 
@@ -42,12 +42,30 @@ class OrderIn(In):
     ids: Annotated[list[Id], Field(max_length=1000)]
 
 
+def replay_days(value: int) -> int:
+    """Refuse a replay longer than RAPPORT_RULES_REPLAY_MAX_DAYS, naming the setting."""
+    from rapport.config import get_settings
+
+    cap = get_settings().rules_replay_max_days
+    if value > cap:
+        raise ValueError(f"days must be between 1 and {cap} (RAPPORT_RULES_REPLAY_MAX_DAYS)")
+    return value
+
+
+# The cap is a setting: web.openapi writes its configured value into the document as `maximum`.
+ReplayDays = Annotated[
+    int,
+    Field(ge=1, le=366, json_schema_extra={"x-rapport-maximum": "rules_replay_max_days"}),
+    AfterValidator(replay_days),
+]
+
+
 class ReplayIn(In):
     """A rule to replay in dry run (saved or not) and how many days back."""
 
     kind: Kind
     definition: dict[str, Any] = Field(description=DEFINITION_DOC)
-    days: Annotated[int, Field(ge=1, description="At most RAPPORT_RULES_REPLAY_MAX_DAYS.")] = 7
+    days: ReplayDays = 7
 
 
 class VersionOut(Out):
