@@ -37,10 +37,10 @@ def seed(db, world) -> int:
                          "actions": [{"type": "set_priority", "params": {"priority": "urgent"}},
                                      {"type": "tags", "params": {"add": ["refund"]}}]},
         )  # fmt: skip
+        pattern = {"field": "message.text", "op": "matches", "value": r"\brefund(s|ed)?\b"}
         service.revise(
             s, SYSTEM, rule.id,
-            definition_={"events": ["message.received"],
-                         "conditions": {"all": [{"field": "message.text", "op": "matches", "value": r"\brefund(s|ed)?\b"}]},
+            definition_={"events": ["message.received"], "conditions": {"all": [pattern]},
                          "actions": [{"type": "set_priority", "params": {"priority": "urgent"}}]},
         )  # fmt: skip
         service.create(
