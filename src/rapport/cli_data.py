@@ -125,6 +125,7 @@ def demo_command(
     )
     from rapport.demo.mailcatcher import MailCatcher
     from rapport.demo.org import CHAT_KEY, DEMO_EMAIL
+    from rapport.demo.rules import ensure_rules
     from rapport.demo.sla import ensure_targets
     from rapport.kit import clock
 
@@ -159,6 +160,8 @@ def demo_command(
     online(db)
     if ensure_targets(db):
         console.print("Service targets: two calendars and three policies, running on the open conversations.")
+    if ensure_rules(db):
+        console.print("Rules: ten, acting on the demo's live traffic from now on (see /admin/rules).")
     customer_email = verify_customer_emails(db)
     url = follow_served_address(settings, host=host, port=port)
     console.print(
