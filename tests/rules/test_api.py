@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from rapport.models import Rule, RuleVersion
+from rapport.models import Event, Rule, RuleVersion
 from tests.conftest import World, inbound
 from tests.rules.conftest import action
 
@@ -142,3 +142,21 @@ def test_replay_is_bounded_by_its_setting(client, world, settings):
     r = client.post(f"{RULES}/replay", json={"kind": "event", "definition": TAG_REFUNDS, "days": 31},
                     headers=_admin(world))  # fmt: skip
     assert r.status_code == 422 and "RAPPORT_RULES_REPLAY_MAX_DAYS" in r.json()["detail"]
+
+
+def test_replay_finds_the_start_of_its_window_by_the_ids(db, world, client, frozen_clock):
+    from datetime import timedelta
+
+    from rapport.rules.replay import first_id_since
+
+    with db.write() as s:  # the organisation was set up before the frozen clock's start: its events come first
+        s.execute(text("UPDATE events SET occurred_at = :at"), {"at": frozen_clock[0] - timedelta(days=30)})
+    inbound(client, world.agent_token, world.api_inbox.id, text="old", address="a@customer.test")
+    frozen_clock[0] += timedelta(days=3)
+    inbound(client, world.agent_token, world.api_inbox.id, text="new", address="b@customer.test")
+    with db.read() as s:
+        rows = list(s.execute(select(Event.id, Event.occurred_at).order_by(Event.id)))
+        for since in (frozen_clock[0] - timedelta(days=1), frozen_clock[0] - timedelta(days=10),
+                      frozen_clock[0] - timedelta(days=40), frozen_clock[0] + timedelta(days=1)):  # fmt: skip
+            expected = next((i for i, at in rows if at >= since), rows[-1][0] + 1)
+            assert first_id_since(s, since) == expected
