@@ -143,3 +143,22 @@ def test_a_rule_failing_at_run_time_is_recorded_and_the_stream_goes_on(db, world
         assert failed.payload["rule"] == "To a team" and "no team" in failed.payload["error"]
         assert _tags(db, conversation_id) == set()  # nothing the failing rule did was kept
         assert _conv(db, conversation_id).priority == "high"  # the next rule still ran
+
+
+def test_two_rules_that_ping_pong_stop_at_the_depth_limit_and_it_is_recorded(db, world, work, settings):
+    settings.rules_max_cascade = 1
+    flip = {"events": ["conversation.priority_changed"], "cascade": True}
+    # Down first: a rule later in the order sees what an earlier one did to the same event, so Up's change reaches
+    # Down only through the event it writes, one level deeper.
+    make_rule(db, "Down", {**flip, "conditions": {"field": "priority", "op": "eq", "value": "high"},
+                           "actions": [action("set_priority", priority="low")]})  # fmt: skip
+    make_rule(db, "Up", {**flip, "conditions": {"field": "priority", "op": "eq", "value": "low"},
+                         "actions": [action("set_priority", priority="high")]})  # fmt: skip
+    make_rule(db, "Start", {"events": ["message.received"], "actions": [action("set_priority", priority="low")]})
+    work()
+    conversation_id = write_in(db, world)
+    work(rounds=10)
+    assert [e.payload["rule"] for e in events(db, conversation_id, "rule.executed")] == ["Start", "Up"]
+    [stopped] = events(db, conversation_id, "rule.stopped")
+    assert (stopped.payload["rule"], stopped.payload["reason"], stopped.payload["limit"]) == ("Down", "depth", 1)
+    assert _conv(db, conversation_id).priority == "high"

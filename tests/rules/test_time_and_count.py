@@ -9,8 +9,9 @@ from rapport.conversations.service import Changes
 from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation
 from rapport.models.enums import Status
-from rapport.rules import timed
+from rapport.rules import repository, timed
 from rapport.worker import scheduler
+from tests.plans import plan_of
 from tests.rules.conftest import action, events, make_rule, write_in
 from tests.sla.conftest import office_calendar
 
@@ -177,3 +178,16 @@ def test_every_second_solve_of_an_agent_fires(db, world, work):
     assert fired == [made[1], made[3]]
     [note] = events(db, made[1], "note.added")
     assert note.payload["direction"] == "note"
+
+
+def test_a_count_is_answered_from_its_index(db, world, work, frozen_clock):
+    rule_id = make_rule(
+        db,
+        "Every 10th",
+        {"events": ["conversation.created"], "count": {"per": "customer", "every": 10},
+         "actions": [action("tags", add=["tenth"])]},
+        kind="count",
+    )  # fmt: skip
+    since = frozen_clock[0] - timedelta(days=7)
+    plan = plan_of(db, lambda s: repository.count(s, rule_id, "customer:1", since), wants=("rule_tallies",))
+    assert "ix_rule_tallies_subject" in plan, plan
