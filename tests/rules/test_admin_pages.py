@@ -88,6 +88,11 @@ def test_a_rule_page_saves_new_versions_renames_switches_and_moves(client, world
     assert r.status_code == 303
     page = client.get(f"/admin/rules/{first}")
     assert "Version 2" in page.text and "set the priority to urgent" in page.text
+    assert "Changes from version 1" in page.text
+    assert (
+        "-        &#34;priority&#34;: &#34;high&#34;" in page.text
+        and "+        &#34;priority&#34;: &#34;urgent&#34;" in page.text
+    )
     renamed = client.post(f"/admin/rules/{first}", data={"csrf_token": admin_csrf, "name": "Refund requests"})
     assert renamed.status_code == 303
     assert client.post(f"/admin/rules/{first}/enabled", data={"csrf_token": admin_csrf}).status_code == 303

@@ -8,6 +8,9 @@ saves nothing. A GET, so a replay never holds a write session (on SQLite, the wr
 
 from __future__ import annotations
 
+import difflib
+import json
+
 from fastapi import APIRouter, Request
 
 from rapport.calendars import service as calendars
@@ -166,12 +169,22 @@ def _errors(exc) -> dict:
     return errors
 
 
+def _diff(before, after) -> str:
+    """What a version changed from the one before it, as a unified diff of the definitions (empty for the first)."""
+    if before is None:
+        return ""
+    lines = [json.dumps(v.definition, indent=2, sort_keys=True).splitlines() for v in (before, after)]
+    diff = difflib.unified_diff(*lines, f"version {before.number}", f"version {after.number}", lineterm="", n=2)
+    return "\n".join(diff)
+
+
 def _editor(request: Request, session, viewer, form: dict, *, rule=None, errors=None, result=None):
     history = []
     if rule is not None:
-        for v in service.versions(session, viewer.actor, rule.id):
+        versions = service.versions(session, viewer.actor, rule.id)
+        for v, before in zip(versions, [*versions[1:], None], strict=True):
             history.append({"version": v, "does": _would_do_of(v), "events": v.definition.get("events", []),
-                            "current": v.id == rule.version_id})  # fmt: skip
+                            "current": v.id == rule.version_id, "diff": _diff(before, v)})  # fmt: skip
     return render_form(
         request, "rules/admin_edit.html", viewer, errors=errors, form=form, rule=rule, result=result,
         history=history, events=vocabulary.event_names(), fields=forms.field_choices(),
