@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     rules_text_max_chars: int = Field(default=5000, ge=100)
     rules_replay_max_days: int = Field(default=30, ge=1, le=366)
     rules_replay_max_events: int = Field(default=50_000, ge=100)
+    # A rule's runs and cascade marks are kept this many days (at least a year and a day: a time rule waits up to a
+    # year, and its run must still say it fired once for its event), then forgotten by a daily job.
+    rules_runs_keep_days: int = Field(default=400, ge=367)
     # A service policy's what-if replays at most this many days of history (a longer one reads too much at once).
     sla_whatif_max_days: int = Field(default=90, ge=1, le=3660)
     # A what-if over many conversations (whatif.SPLIT_MIN) is shared by this many processes, each replaying a range

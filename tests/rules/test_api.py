@@ -147,7 +147,7 @@ def test_replay_is_bounded_by_its_setting(client, world, settings):
 def test_replay_finds_the_start_of_its_window_by_the_ids(db, world, client, frozen_clock):
     from datetime import timedelta
 
-    from rapport.rules.replay import first_id_since
+    from rapport.rules.repository import first_event_since
 
     with db.write() as s:  # the organisation was set up before the frozen clock's start: its events come first
         s.execute(text("UPDATE events SET occurred_at = :at"), {"at": frozen_clock[0] - timedelta(days=30)})
@@ -159,4 +159,4 @@ def test_replay_finds_the_start_of_its_window_by_the_ids(db, world, client, froz
         for since in (frozen_clock[0] - timedelta(days=1), frozen_clock[0] - timedelta(days=10),
                       frozen_clock[0] - timedelta(days=40), frozen_clock[0] + timedelta(days=1)):  # fmt: skip
             expected = next((i for i, at in rows if at >= since), rows[-1][0] + 1)
-            assert first_id_since(s, since) == expected
+            assert first_event_since(s, since) == expected

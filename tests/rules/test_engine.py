@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from rapport.models import Conversation, ConversationTag, RuleRun
 from tests.rules.conftest import action, events, make_rule, write_in
@@ -162,3 +162,23 @@ def test_two_rules_that_ping_pong_stop_at_the_depth_limit_and_it_is_recorded(db,
     [stopped] = events(db, conversation_id, "rule.stopped")
     assert (stopped.payload["rule"], stopped.payload["reason"], stopped.payload["limit"]) == ("Down", "depth", 1)
     assert _conv(db, conversation_id).priority == "high"
+
+
+def test_runs_and_cascade_marks_are_forgotten_after_their_keep(db, frozen_clock, world, work, settings):
+    from datetime import timedelta
+
+    from rapport.models import RuleCaused
+    from rapport.rules.timed import forget_runs
+
+    make_rule(db, "Tag", {"events": ["message.received"], "actions": [action("tags", add=["x"])]})
+    work()
+    write_in(db, world)
+    work()
+    with db.write() as s:
+        assert forget_runs(s, {}) == 0  # still kept
+    frozen_clock[0] += timedelta(days=settings.rules_runs_keep_days + 1)
+    with db.write() as s:
+        assert forget_runs(s, {}) == 1
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(RuleRun)) == 0
+        assert s.scalar(select(func.count()).select_from(RuleCaused)) == 0

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport.conditions.evaluate import Snapshot, matches
@@ -111,31 +111,10 @@ def _decide(session, rule: Compiled, event, snap: Snapshot, tallies: dict, stamp
     }
 
 
-def first_id_since(session: Session, since) -> int:
-    """The first event id recorded at or after `since`, found by bisecting the ids (the log has no index on time;
-    ids follow time, so a few primary-key reads replace a scan of the whole log)."""
-    lo, hi = session.execute(select(func.min(Event.id), func.max(Event.id))).one()
-    if lo is None:
-        return 0
-    hi += 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        at = session.scalar(select(Event.occurred_at).where(Event.id >= mid).order_by(Event.id).limit(1))
-        if at is not None and _aware(at) < since:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-def _aware(value):
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _events(session: Session, rule: Compiled, since, limit: int) -> list:
     # Ids are handed out before commit, so an event a little older than `since` may sit just after the bound: the
     # time test below keeps the window exact; the id bound lets ix_events_name (name, id) read only the window.
-    start = first_id_since(session, since - SLACK)
+    start = repository.first_event_since(session, since - SLACK)
     query = (
         select(
             Event.id,

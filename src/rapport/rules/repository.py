@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from rapport.models import (
     Conversation,
     ConversationTag,
     Customer,
+    Event,
     Message,
     Rule,
     RuleCaused,
@@ -220,7 +221,22 @@ def count(session: Session, rule_id: int, subject: str, since: datetime | None) 
     return session.scalar(query) or 0
 
 
-def runs(session: Session, rule_id: int, *, limit: int = 20) -> list[RuleRun]:
-    """A rule's latest runs."""
-    query = select(RuleRun).where(RuleRun.rule_id == rule_id).order_by(RuleRun.id.desc()).limit(limit)
-    return list(session.scalars(query))
+def first_event_since(session: Session, since: datetime) -> int:
+    """The first event id recorded at or after `since`, found by bisecting the ids (the log has no index on time;
+    ids follow time, so a few primary-key reads replace a scan of the whole log)."""
+    lo, hi = session.execute(select(func.min(Event.id), func.max(Event.id))).one()
+    if lo is None:
+        return 0
+    hi += 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        at = session.scalar(select(Event.occurred_at).where(Event.id >= mid).order_by(Event.id).limit(1))
+        if at is not None and _aware(at) < since:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _aware(value):
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

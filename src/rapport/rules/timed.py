@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from rapport.conditions.evaluate import matches
-from rapport.models import Event, Rule
+from rapport.config import get_settings
+from rapport.kit.clock import now
+from rapport.models import Event, Rule, RuleCaused, RuleRun
 from rapport.rules import definition, engine, repository
 from rapport.worker import scheduler
+from rapport.worker.periodic import periodic
 from rapport.worker.runner import handler
 
 JOB = "rules.due"
@@ -53,3 +57,13 @@ def due(session: Session, payload: dict) -> None:
     if compiled.condition is not None and not matches(compiled.condition, snap):
         return
     engine.fire(session, compiled, event, snap, event.id, payload.get("depth", 0))
+
+
+@periodic("rules.forget_runs", daily_at="03:40")
+def forget_runs(session: Session, payload: dict) -> int:
+    """Delete rule runs and cascade marks older than RAPPORT_RULES_RUNS_KEEP_DAYS; how many runs went."""
+    cutoff = now() - timedelta(days=get_settings().rules_runs_keep_days)
+    gone = session.execute(delete(RuleRun).where(RuleRun.at < cutoff)).rowcount
+    first = repository.first_event_since(session, cutoff)
+    session.execute(delete(RuleCaused).where(RuleCaused.event_id < first))
+    return gone
