@@ -181,12 +181,11 @@ def fire(
         matched=[*extra, *(matched(rule.condition, snap) if rule.condition is not None else [])],
         actions=done, cycle_id=cycle, depth=depth,
     )  # fmt: skip
-    written = [e for e in recorded[before:] if e.id != executed.id]
-    repository.mark_caused(
-        session, [{"event_id": e.id, "cycle_id": cycle, "depth": depth + 1, "rule_id": rule.rule_id} for e in written]
-    )
-    repository.mark_caused(session, [{"event_id": executed.id, "cycle_id": cycle, "depth": depth + 1,
-                                      "rule_id": rule.rule_id}])  # fmt: skip
+    # Everything this run wrote (its own record included) belongs to the cycle, one level deeper.
+    caused = recorded[before:]
+    mark = {"cycle_id": cycle, "depth": depth + 1, "rule_id": rule.rule_id}
+    repository.mark_caused(session, [{"event_id": e.id, **mark} for e in caused])
+    written = [e for e in caused if e.id != executed.id]
     return bool(written)
 
 
