@@ -126,6 +126,7 @@ def demo_command(
     from rapport.demo.mailcatcher import MailCatcher
     from rapport.demo.org import CHAT_KEY, DEMO_EMAIL
     from rapport.demo.playbooks import ensure_playbooks
+    from rapport.demo.rules import ensure_rules
     from rapport.demo.sla import ensure_targets
     from rapport.kit import clock
 
@@ -166,6 +167,8 @@ def demo_command(
         console.print("Macros: fifteen canned replies (for everyone, per team and one of your own) in the composer.")
     if ensure_playbooks(db):
         console.print("Playbooks: damaged delivery, account compromise and refund over limit, on some conversations.")
+    if ensure_rules(db):
+        console.print("Rules: ten, acting on the demo's live traffic from now on (see /admin/rules).")
     customer_email = verify_customer_emails(db)
     url = follow_served_address(settings, host=host, port=port)
     console.print(

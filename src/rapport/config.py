@@ -54,6 +54,23 @@ class Settings(BaseSettings):
     condition_max_depth: int = Field(default=6, ge=1)
     condition_max_leaves: int = Field(default=40, ge=1)
     condition_max_values: int = Field(default=100, ge=1)
+    # A text pattern in a condition (`matches`) is at most this long, and refused when its worst case over the
+    # first condition_text_max_chars characters of a text (all a rule reads of a message) could take more steps.
+    condition_pattern_max_chars: int = Field(default=200, ge=1)
+    condition_text_max_chars: int = Field(default=2000, ge=100)
+    condition_pattern_max_steps: int = Field(default=50_000_000, ge=1000)
+    # Rules: actions in one rule; how deep a cascade (a rule reacting to what another rule did) may go before it is
+    # stopped and recorded; the replies rules send one customer per hour; the text of a note or reply a rule writes;
+    # how many days and events a replay (dry run) reads.
+    rules_max_actions: int = Field(default=20, ge=1)
+    rules_max_cascade: int = Field(default=3, ge=0, le=20)
+    rules_replies_per_customer_per_hour: int = Field(default=3, ge=1)
+    rules_text_max_chars: int = Field(default=5000, ge=100)
+    rules_replay_max_days: int = Field(default=30, ge=1, le=366)
+    rules_replay_max_events: int = Field(default=50_000, ge=100)
+    # A rule's runs and cascade marks are kept this many days (at least a year and a day: a time rule waits up to a
+    # year, and its run must still say it fired once for its event), then forgotten by a daily job.
+    rules_runs_keep_days: int = Field(default=400, ge=367)
     # A service policy's what-if replays at most this many days of history (a longer one reads too much at once).
     sla_whatif_max_days: int = Field(default=90, ge=1, le=3660)
     # A what-if over many conversations (whatif.SPLIT_MIN) is shared by this many processes, each replaying a range

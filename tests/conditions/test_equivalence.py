@@ -90,7 +90,8 @@ def _values(field: str, ids: dict):
 
 @st.composite
 def _leaf(draw, ids: dict):
-    field = draw(st.sampled_from([*FIELDS, "field.size", "attribute.plan", "field.absent"]))
+    conversation_fields = [n for n, f in FIELDS.items() if f.scope == "conversation"]  # rules-only fields: no SQL
+    field = draw(st.sampled_from([*conversation_fields, "field.size", "attribute.plan", "field.absent"]))
     probe = Leaf.model_construct(field=field, op="eq")
     op = draw(st.sampled_from(probe.spec.ops))
     if op in ("is_set", "is_not_set"):

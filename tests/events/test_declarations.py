@@ -49,6 +49,7 @@ def test_each_domain_declares_its_own_events():
         "agent.mentioned": "mentioned",
         "message.received": "customer_replied",
         "conversation.woke": "woke",
+        "rule.notified": "rule",
     }
 
 

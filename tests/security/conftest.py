@@ -8,6 +8,8 @@ import threading
 
 import pytest
 
+from tests.rules.conftest import work  # noqa: F401  (the worker pass the rules' security tests use)
+
 
 @pytest.fixture
 def dns(monkeypatch):

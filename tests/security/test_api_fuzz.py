@@ -54,6 +54,11 @@ for _operation in (
 ):
     UNSTATABLE[(_operation, "condition")] = "a condition tree: its tests' operators and values depend on their field"
     UNSTATABLE[(_operation, "targets")] = "calendars that exist, one target of each kind, a first reply never paused"
+# Rules (docs/rules.md): a definition's events must be declared, its conditions follow the condition language, its
+# actions are registered with their own parameters, and what it needs depends on the rule's kind.
+for _operation in ("POST /api/v1/rules", "POST /api/v1/rules/{rule_id}/versions", "POST /api/v1/rules/replay"):
+    UNSTATABLE[(_operation, "definition")] = "events, conditions and actions from registries; its parts by kind"
+UNSTATABLE[("POST /api/v1/rules/order", "ids")] = "the ids must be those of the rules that exist, each once"
 
 
 def _unstatable(ctx, failure, case, response) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapport.models.enums import Channel, Priority, Status
 
@@ -17,10 +18,22 @@ KIND_OPS = {
     "tag": ("has", "has_not", "has_any", "has_none"),
     "time": ("since", "before"),
     "json": ("eq", "ne"),
+    # Rule-only kinds (evaluated in memory, never compiled to SQL): a message's text, business hours now.
+    "pattern": ("contains", "not_contains", "matches", "not_matches"),
+    "calendar": ("open", "closed"),
 }
 NULLABLE_OPS = ("is_set", "is_not_set")
 # A negative operator and the positive one it complements.
-COMPLEMENT = {"ne": "eq", "not_in": "in", "is_not_set": "is_set", "has_not": "has", "has_none": "has_any"}
+COMPLEMENT = {
+    "ne": "eq",
+    "not_in": "in",
+    "is_not_set": "is_set",
+    "has_not": "has",
+    "has_none": "has_any",
+    "not_contains": "contains",
+    "not_matches": "matches",
+    "closed": "open",
+}
 LIST_OPS = frozenset({"in", "not_in", "has_any", "has_none"})
 NO_VALUE_OPS = frozenset(NULLABLE_OPS)
 
@@ -38,6 +51,8 @@ class Field:
     # Answered by an index of the inbox views (counts read these without checking rows).
     indexed: bool = False
     json_key: str | None = None
+    # "conversation": everywhere (SQL and memory); "rule": only in rules, which see an event and its message.
+    scope: str = "conversation"
 
     @property
     def ops(self) -> tuple[str, ...]:
@@ -76,24 +91,31 @@ FIELDS: dict[str, Field] = {
         Field("segment", "text", "segment", nullable=True, on_customer=True),
         Field("vip", "bool", "vip", on_customer=True),
         *(Field(name, "time", name, nullable=nullable, indexed=name == "last_inbound_at") for name, nullable in _TIMES),
+        # What a rule sees besides the conversation: the message its event is about, and business hours now.
+        Field("message.text", "pattern", "message_text", scope="rule"),
+        Field("message.channel", "choice", "message_channel", nullable=True, choices=_choices(Channel), scope="rule"),
+        Field("business_hours", "calendar", "open_calendars", scope="rule"),
     )
 }
 
 # Open-ended fields: a conversation's custom field (`field.<key>`) or a customer attribute (`attribute.<key>`).
 KEY = re.compile(r"[A-Za-z0-9_]{1,64}")
-PREFIXES = {"field.": ("custom_fields", False), "attribute.": ("attributes", True)}
+PREFIXES = {"field.": ("custom_fields", False), "attribute.": ("attributes", True), "event.": ("event", False)}
 
 
+@lru_cache(maxsize=4096)  # fields are immutable; rules ask for the same open-ended ones on every event
 def lookup(name: str) -> Field | None:
     """The field a condition names, or None when there is no such field."""
     if name in FIELDS:
         return FIELDS[name]
     for prefix, (column, on_customer) in PREFIXES.items():
         if name.startswith(prefix) and KEY.fullmatch(name[len(prefix) :]):
-            return Field(name, "json", column, on_customer=on_customer, json_key=name[len(prefix) :])
+            scope = "rule" if prefix == "event." else "conversation"
+            return Field(name, "json", column, on_customer=on_customer, json_key=name[len(prefix) :], scope=scope)
     return None
 
 
-def names() -> list[str]:
-    """Every field name a condition accepts, the open-ended ones as patterns (for errors and docs)."""
-    return [*FIELDS, "field.<key>", "attribute.<key>"]
+def names(scope: str = "conversation") -> list[str]:
+    """Every field name a condition in `scope` accepts, the open-ended ones as patterns (for errors and docs)."""
+    fixed = [n for n, f in FIELDS.items() if scope == "rule" or f.scope == "conversation"]
+    return [*fixed, "field.<key>", "attribute.<key>", *(["event.<key>"] if scope == "rule" else [])]

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Tag, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Tag, ValidationError, ValidationInfo, model_validator
 from pydantic import Field as Alias
 
+from rapport.conditions import patterns
 from rapport.conditions.fields import LIST_OPS, NO_VALUE_OPS, Field, lookup, names
 from rapport.config import get_settings
 from rapport.kit.problems import Invalid
@@ -30,10 +31,11 @@ class Leaf(BaseModel):
     value: Any = None
 
     @model_validator(mode="after")
-    def _check(self) -> Leaf:
+    def _check(self, info: ValidationInfo) -> Leaf:
+        scope = (info.context or {}).get("scope", "conversation")
         spec = lookup(self.field)
-        if spec is None:
-            raise ValueError(f"unknown field '{self.field}'; the fields are {', '.join(names())}")
+        if spec is None or (spec.scope != "conversation" and spec.scope != scope):
+            raise ValueError(f"unknown field '{self.field}'; the fields are {', '.join(names(scope))}")
         if self.op not in spec.ops:
             raise ValueError(f"field '{self.field}' takes the operators {', '.join(spec.ops)}, not '{self.op}'")
         object.__setattr__(self, "value", _value(spec, self.op, self.value))
@@ -94,6 +96,16 @@ def _value(spec: Field, op: str, value: Any) -> Any:
         if value is not None:
             raise ValueError(f"operator '{op}' takes no value")
         return None
+    if spec.kind == "pattern":
+        if op in ("matches", "not_matches"):
+            return patterns.check(value)
+        if not isinstance(value, str) or not value or len(value) > TEXT_CHARS:
+            raise ValueError(f"{spec.name} takes a text of 1 to {TEXT_CHARS} characters")
+        return value
+    if spec.kind == "calendar":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{spec.name} takes a calendar's id (a positive whole number)")
+        return value
     if op in LIST_OPS:
         if not isinstance(value, list | tuple):
             raise ValueError(f"operator '{op}' takes a list of values")
@@ -170,8 +182,11 @@ def _size(raw: Any) -> tuple[int, int]:
     return deepest, leaves
 
 
-def parse(raw: Any, *, where: str = "condition") -> Node:
-    """A validated condition tree from outside input; Invalid (422) names the limit or the wrong part."""
+def parse(raw: Any, *, where: str = "condition", scope: str = "conversation") -> Node:
+    """A validated condition tree from outside input; Invalid (422) names the limit or the wrong part.
+
+    `scope="rule"` also allows the fields only a rule sees (the event's message, its payload, business hours).
+    """
     settings = get_settings()
     depth, leaves = _size(raw)
     if depth > settings.condition_max_depth:
@@ -185,7 +200,7 @@ def parse(raw: Any, *, where: str = "condition") -> Node:
             errors=[{"field": where, "message": "too many tests"}],
         )
     try:
-        return Condition.model_validate({"root": raw}).root
+        return Condition.model_validate({"root": raw}, context={"scope": scope}).root
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         path = ".".join(str(p) for p in first["loc"][1:] if p not in ("all", "any", "not", "leaf"))

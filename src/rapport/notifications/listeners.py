@@ -112,6 +112,10 @@ def notify(session: Session, events: list[Row]) -> None:
                 summary = f"{_topic(conv)} is back from snooze" + (
                     f" ({actor} unsnoozed it)" if e.payload.get("by") == "agent" else ""
                 )
+            elif kind == "rule":
+                said = _short(e.payload.get("text") or "", SNIPPET_CHARS)
+                rule = _short(e.payload.get("rule") or "", NAME_CHARS)
+                summary = f"Rule “{rule}” on {_topic(conv)}" + (f": {said}" if said else "")
             else:
                 summary = f"{actor} mentioned you on {_topic(conv)}: “{text}”"
             drafts.append(
@@ -143,7 +147,7 @@ def _recipients(events: list[Row], convs: dict[int, Row], kinds: dict[str, str],
             continue
         if kinds[e.name] == "assigned":
             assignee[e.conversation_id] = target = e.payload.get("to")
-        elif kinds[e.name] == "mentioned":
+        elif kinds[e.name] in ("mentioned", "rule"):  # a rule names the agent it tells
             target = e.payload.get("agent_id")
         elif kinds[e.name] == "woke":
             if e.payload.get("by") == "customer":

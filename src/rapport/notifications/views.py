@@ -16,6 +16,7 @@ KIND_LABELS = {
     "mentioned": "Mentioned",
     "customer_replied": "Customer replied",
     "woke": "Back from snooze",
+    "rule": "Rule",
 }
 
 

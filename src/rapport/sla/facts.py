@@ -11,14 +11,13 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from rapport.conditions.evaluate import Snapshot
+from rapport.conditions.evaluate import CONVERSATION_COLUMNS, Snapshot
 from rapport.models import Conversation, ConversationTag, Customer, Message
 from rapport.models.enums import AuthorKind, Direction
 from rapport.sla.plan import Facts
 
 C = Conversation.__table__.c
-_OWN = ("tags", "segment", "vip", "attributes")
-_COLUMNS = tuple(f for f in Snapshot.__dataclass_fields__ if f not in _OWN)
+_COLUMNS = CONVERSATION_COLUMNS
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -172,6 +172,27 @@ def send_test(session: Session, actor: Actor, endpoint_id: int) -> WebhookDelive
     return repository.delivery(session, endpoint.id, delivery_id)
 
 
+def send_event(session: Session, endpoint_id: int, event_id: int, event_type: str) -> int:
+    """Queue event `event_id` to one endpoint whatever it subscribes to (a rule's "call a webhook"); the delivery id.
+
+    NotFound when the endpoint is gone, Conflict when it is switched off: the caller (a rule) records the failure.
+    """
+    endpoint = repository.get(session, endpoint_id)
+    if not endpoint.active:
+        raise Conflict(f"Webhook endpoint {endpoint_id} is switched off.")
+    stamp = now()
+    row = {"endpoint_id": endpoint.id, "event_id": event_id, "event_type": event_type, "state": "pending"}
+    row |= {"attempts": 0, "created_at": stamp, "updated_at": stamp}
+    [delivery_id] = repository.add_deliveries(session, [row], KEY_PREFIX)
+    queue(session, delivery_id, f"{KEY_PREFIX}{delivery_id}", max_attempts=get_settings().webhook_max_attempts)
+    return delivery_id
+
+
+def endpoint_exists(session: Session, endpoint_id: int) -> bool:
+    """Whether webhook endpoint `endpoint_id` exists (a rule naming it is checked on save)."""
+    return session.get(WebhookEndpoint, endpoint_id) is not None
+
+
 def redeliver(session: Session, actor: Actor, endpoint_id: int, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again now: a waiting retry is brought forward, otherwise one fresh attempt is queued."""
     authorize(actor, "admin")

@@ -1,7 +1,7 @@
 """macros: canned replies with placeholders and field changes, and the record of each use
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 
 `macros` holds each macro (personal, team or shared); `macro_usages` one row per application, read by the macros'
 measures (uses, and conversations reopened within days of one) through `ix_macro_usages_macro`, each reopen check
@@ -14,7 +14,7 @@ from alembic import op
 from rapport.db.types import BigId, Json, UTCDateTime
 
 revision = "0026"
-down_revision = "0024"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
