@@ -1,11 +1,12 @@
-"""The demo's playbooks: three templates, each running on a few of its open conversations, some steps overdue."""
+"""The demo's playbooks: three templates, each running on a few of its open conversations, some steps overdue; and
+two internal tasks (one-step playbooks) that only its rules start."""
 
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
 from rapport.demo import generate
-from rapport.demo.playbooks import ensure_playbooks
+from rapport.demo.playbooks import TASK_FOLLOW_UP, TASK_THANK_YOU, ensure_playbooks
 from rapport.demo.sla import ensure_targets
 from rapport.models import PlaybookRun, PlaybookStep, PlaybookTemplate
 from rapport.playbooks import tasks  # noqa: F401  (registers the due-time job)
@@ -22,11 +23,13 @@ def test_the_demo_runs_three_playbooks_with_steps_overdue(db, frozen_clock):
     while run_due(db):
         pass
     with db.read() as s:
-        assert sorted(s.scalars(select(PlaybookTemplate.name))) == [
-            "Account compromise", "Damaged delivery", "Refund over limit"
+        names = dict(s.execute(select(PlaybookTemplate.id, PlaybookTemplate.name)).all())
+        assert sorted(names.values()) == [
+            "Account compromise", "Damaged delivery", "Refund over limit", TASK_FOLLOW_UP, TASK_THANK_YOU
         ]  # fmt: skip
         runs = dict(s.execute(select(PlaybookRun.template_id, func.count()).group_by(PlaybookRun.template_id)).all())
-        assert len(runs) == 3 and all(n > 0 for n in runs.values())
+        assert sorted(names[t] for t in runs) == ["Account compromise", "Damaged delivery", "Refund over limit"]
+        assert all(n > 0 for n in runs.values())  # the tasks wait for the rules that start them
         overdue = s.scalar(select(func.count()).where(PlaybookStep.overdue_at.is_not(None)))
         assert overdue > 0
     assert ensure_playbooks(db) is False  # a second start adds nothing

@@ -1,6 +1,7 @@
 """The demo's playbooks: a damaged delivery, a compromised account and a refund above an agent's limit, in our own
 wording, each started on a few of the demo's open conversations about such a problem (dated from when the
-conversation opened, so some steps are already overdue on the supervisor board)."""
+conversation opened, so some steps are already overdue on the supervisor board); and two internal tasks (one-step
+playbooks) that the demo's rules start: a supervisor's follow-up of a repeat contact and a VIP's thank-you."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from rapport.playbooks import service, templates
 
 HOUR = 3600
 PER_PLAYBOOK = 4  # demo conversations each playbook is started on
+TASK_FOLLOW_UP = "Repeat contact: supervisor follow-up"
+TASK_THANK_YOU = "VIP thank-you"
 
 
 def _step(title: str, hours: float | None = None, **options) -> dict:
@@ -62,6 +65,20 @@ def _playbooks(teams: dict[str, int], calendar_id: int | None) -> list[tuple[dic
                       owner="team", team_id=billing),
             ],
         }, "get-refund"),
+        # Internal tasks: one-step playbooks the demo's rules start (rules.handover), never by tag.
+        ({
+            "name": TASK_FOLLOW_UP,
+            "description": "A customer wrote for the third time in a week: a supervisor calls or writes personally.",
+            "blocks_solve": False, "calendar_id": calendar_id,
+            "steps": [_step("Follow up personally and note what went wrong", 8, owner="role", role="supervisor",
+                            evidence="note")],
+        }, None),
+        ({
+            "name": TASK_THANK_YOU,
+            "description": "A VIP's tenth conversation: the agent who knows them writes a personal thank-you.",
+            "blocks_solve": False, "calendar_id": calendar_id,
+            "steps": [_step("Write the customer a personal thank-you", 16, evidence="note")],
+        }, None),
     ]  # fmt: skip
 
 
@@ -77,7 +94,7 @@ def ensure_playbooks(db: Database) -> bool:
         calendar_id = s.scalar(select(BusinessCalendar.id).where(BusinessCalendar.name == "London office"))
         for content, tag in _playbooks(teams, calendar_id):
             template = templates.create(s, SYSTEM, content)
-            for conv_id, opened in _open_with_tag(s, tag):
+            for conv_id, opened in _open_with_tag(s, tag) if tag else ():
                 service.start(s, conv_id, template.id, by=SYSTEM, reason=f"demo: #{tag}", at=opened)
     return True
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from rapport.db.session import Database
+from rapport.demo.playbooks import TASK_FOLLOW_UP, TASK_THANK_YOU
 from rapport.kernel.permissions import SYSTEM
-from rapport.models import Agent, BusinessCalendar, Rule
+from rapport.models import Agent, BusinessCalendar, PlaybookTemplate, Rule
 from rapport.rules import service
 
 OPEN_NOW = ["new", "open"]
 BUSINESS_DAY = 10 * 60  # the London office's weekday, in minutes
 
 
-def _rules(office: int, supervisors: list[int]) -> list[tuple[str, str, dict]]:
+def _task(template_id: int | None) -> list[dict]:
+    return [{"type": "start_playbook", "params": {"template_id": template_id}}] if template_id else []
+
+
+def _rules(office: int, supervisors: list[int], tasks: dict[str, int]) -> list[tuple[str, str, dict]]:
     follow_up = [{"type": "notify", "params": {"agent_ids": supervisors, "text": "Third contact this week"}}]
     return [
         ("Refund requests are flagged", "event", {
@@ -42,6 +47,7 @@ def _rules(office: int, supervisors: list[int]) -> list[tuple[str, str, dict]]:
             "actions": [{"type": "tags", "params": {"add": ["repeat-contact"]}},
                         {"type": "add_note", "params": {"text": (
                             "{{customer.name}} has contacted us three times this week: a supervisor follows up.")}},
+                        *_task(tasks.get(TASK_FOLLOW_UP)),
                         *(follow_up if supervisors else [])]}),
         ("Every 10th conversation of a VIP: personal thank-you", "count", {
             "events": ["conversation.created"],
@@ -49,8 +55,9 @@ def _rules(office: int, supervisors: list[int]) -> list[tuple[str, str, dict]]:
             "count": {"per": "customer", "every": 10},
             "actions": [{"type": "tags", "params": {"add": ["thank-you"]}},
                         {"type": "add_note", "params": {"text": (
-                            "Task: send {{customer.name}} a personal thank-you, this is their "
-                            "conversation #{{conversation.number}}.")}}]}),
+                            "{{customer.name}} opened their conversation #{{conversation.number}} with us: "
+                            "a personal thank-you is due.")}},
+                        *_task(tasks.get(TASK_THANK_YOU))]}),
         ("2nd reopen: senior review", "count", {
             "events": ["conversation.reopened"],
             "count": {"per": "conversation", "nth": 2},
@@ -90,6 +97,10 @@ def ensure_rules(db: Database) -> bool:
         if office is None:
             return False
         supervisors = list(s.scalars(select(Agent.id).where(Agent.role == "supervisor", Agent.active.is_(True))))
-        for name, kind, definition in _rules(office, supervisors[:5]):
+        named = (TASK_FOLLOW_UP, TASK_THANK_YOU)
+        tasks = dict(
+            s.execute(select(PlaybookTemplate.name, PlaybookTemplate.id).where(PlaybookTemplate.name.in_(named))).all()
+        )
+        for name, kind, definition in _rules(office, supervisors[:5], tasks):
             service.create(s, SYSTEM, name=name, kind=kind, definition_=definition)
     return True

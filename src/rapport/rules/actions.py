@@ -23,35 +23,37 @@ TAG_CHARS = 64
 Key = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")
 
 
-class _Params(BaseModel):
+class Params(BaseModel):
+    """The base of every action's parameters: no unknown keys, frozen."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class StatusParams(_Params):
+class StatusParams(Params):
     """The status to move to (through the lifecycle)."""
 
     status: Status
 
 
-class PriorityParams(_Params):
+class PriorityParams(Params):
     """The priority to set."""
 
     priority: Priority
 
 
-class TeamParams(_Params):
+class TeamParams(Params):
     """The team to hand the conversation to (null: no team)."""
 
     team_id: int | None = Field(ge=1)
 
 
-class AssigneeParams(_Params):
+class AssigneeParams(Params):
     """The agent to assign (null: unassign)."""
 
     agent_id: int | None = Field(ge=1)
 
 
-class TagParams(_Params):
+class TagParams(Params):
     """Tags to add and to remove."""
 
     add: list[str] = Field(default_factory=list, max_length=20)
@@ -66,19 +68,19 @@ class TagParams(_Params):
         return tags
 
 
-class CategoryParams(_Params):
+class CategoryParams(Params):
     """The category (by name) to set; null clears it."""
 
     category: str | None = Field(max_length=100)
 
 
-class FieldsParams(_Params):
+class FieldsParams(Params):
     """Custom field values to set (by key)."""
 
     values: dict[str, str | int | float | bool | None] = Field(min_length=1, max_length=20)
 
 
-class TextParams(_Params):
+class TextParams(Params):
     """A text with placeholders (a note or a reply)."""
 
     text: str
@@ -89,7 +91,7 @@ class TextParams(_Params):
         return templates.check(text)
 
 
-class NotifyParams(_Params):
+class NotifyParams(Params):
     """Agents and teams to tell, and what to tell them."""
 
     agent_ids: list[int] = Field(default_factory=list, max_length=50)
@@ -104,7 +106,7 @@ class NotifyParams(_Params):
         return ids
 
 
-class WebhookParams(_Params):
+class WebhookParams(Params):
     """The outgoing webhook endpoint to call."""
 
     endpoint_id: int = Field(ge=1)
@@ -193,6 +195,20 @@ def add_note(run: Run, p: TextParams) -> str:
 
 def reply(run: Run, p: TextParams) -> str:
     """Reply to the customer, unless their message was automatic or they had their share of automatic replies."""
+    refused = may_reply(run)
+    if refused:
+        return refused
+    text = templates.fill(p.text, repository.placeholders(run.session, run.conversation_id, run.rule.name))
+    conversations.reply(run.session, run.actor, run.conversation_id, text=text)
+    return "replied to the customer"
+
+
+def may_reply(run: Run) -> str | None:
+    """None when a rule may write to this customer now (and counts it); else why not, noted on the run.
+
+    Never to an automatic message (an auto-reply, a bounce, a report, a mailing), and at most
+    RAPPORT_RULES_REPLIES_PER_CUSTOMER_PER_HOUR automatic replies to one customer.
+    """
     automatic = repository.latest_inbound_is_automatic(run.session, run.conversation_id)
     if automatic:
         run.notes.append(f"no reply: {automatic}")
@@ -210,9 +226,7 @@ def reply(run: Run, p: TextParams) -> str:
     except TooManyRequests as exc:
         run.notes.append(f"no reply: {exc.detail}")
         return f"sent no reply (the limit of {key.limit} automatic replies per customer per hour, {key.setting})"
-    text = templates.fill(p.text, repository.placeholders(run.session, run.conversation_id, run.rule.name))
-    conversations.reply(run.session, run.actor, run.conversation_id, text=text)
-    return "replied to the customer"
+    return None
 
 
 def notify(run: Run, p: NotifyParams) -> str:

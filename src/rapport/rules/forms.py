@@ -160,10 +160,19 @@ def _action(i: int, row: dict) -> dict:
                   "text": text[:300]}  # fmt: skip
     elif kind == "webhook":
         params = {"endpoint_id": int(value) if _ID.match(value) else value}
+    elif (only := _single_parameter(kind)) and "=" not in value:  # e.g. a macro's or a playbook's id
+        params = {only: int(value) if _ID.match(value) else value}
     else:  # an action another package added: its parameters as key=value pairs
         pairs = [p.split("=", 1) for p in value.split(",") if "=" in p]
         params = {k.strip(): v.strip() for k, v in pairs}
     return {"type": kind, "params": params}
+
+
+def _single_parameter(kind: str) -> str | None:
+    """The name of an action's only parameter (its value is typed alone in the editor), else None."""
+    found = vocabulary.action(kind)
+    fields = list(found.params.model_fields) if found is not None else []
+    return fields[0] if len(fields) == 1 else None
 
 
 def from_definition(name: str, kind: str, stored: dict) -> dict:
@@ -213,6 +222,8 @@ def _action_fields(kind: str, p: dict) -> dict:
         return {"value": str(next(iter(p.values()), "") or "")}
     if kind in ("set_team", "set_assignee", "webhook"):
         return {"value": str(next(iter(p.values()), "") or "")}
+    if _single_parameter(kind) and len(p) == 1:
+        return {"value": str(next(iter(p.values())))}
     return {"value": ", ".join(f"{k}={v}" for k, v in p.items())}
 
 

@@ -85,4 +85,4 @@ def known_event(name: str) -> bool:
 
 def _load() -> None:
     # The built-in actions register themselves when their module is imported.
-    from rapport.rules import actions  # noqa: F401
+    from rapport.rules import actions, handover  # noqa: F401
