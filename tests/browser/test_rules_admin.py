@@ -11,20 +11,12 @@ from playwright.sync_api import expect
 
 from rapport.kernel.permissions import SYSTEM
 from rapport.rules import service
-from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import sign_in
 from tests.browser.test_pages_quality import VIEWPORTS, check, visit
 from tests.browser.test_workspace import ADA
 from tests.rules.conftest import write_in
 
 pytestmark = pytest.mark.browser
-PORTS = iter(range(18100, 18200))  # this work's port range
-
-
-@pytest.fixture(autouse=True)
-def _our_ports(monkeypatch):
-    """Serve on a port of the range given to this work, not any free one."""
-    monkeypatch.setattr(browser_conftest, "free_port", lambda: next(PORTS))
 
 
 def seed(db, world) -> int:
