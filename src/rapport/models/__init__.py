@@ -14,6 +14,7 @@ from rapport.models.fields import FieldDefinition
 from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job, PeriodicRun
 from rapport.models.notifications import Notification
+from rapport.models.routing import AgentRouting, ConversationRouting, RoutingSetting, RoutingSkill
 from rapport.models.sla import SlaClock, SlaPolicy, SlaPolicyVersion
 from rapport.models.twilio import Callback
 from rapport.models.web import LoginAttempt, RateHit, SavedView
@@ -22,6 +23,10 @@ from rapport.models.whatsapp import PortalLink, PortalSession, WhatsAppStatus
 
 __all__ = [
     "Agent",
+    "AgentRouting",
+    "ConversationRouting",
+    "RoutingSetting",
+    "RoutingSkill",
     "AgentSession",
     "ApiToken",
     "BusinessCalendar",
