@@ -1,0 +1,198 @@
+"""Every query of routing: the setting that applies, the pool of agents with their load, the customer's previous
+agent, and the queue of unassigned conversations in routing order."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from rapport.models import (
+    Agent,
+    AgentRouting,
+    Conversation,
+    ConversationRouting,
+    Inbox,
+    RoutingSetting,
+    RoutingSkill,
+    Team,
+    agent_teams,
+)
+from rapport.models.conversations import PRIORITY_RANK_SQL
+from rapport.models.enums import Status
+
+# A conversation counts toward its agent's load while it waits on them: new or open (pending waits on the
+# customer, on hold on a third party).
+LOAD_STATUSES = (Status.new.value, Status.open.value)
+PRIORITY_RANK = case(
+    {"urgent": 3, "high": 2, "normal": 1},
+    value=Conversation.priority,
+    else_=0,
+)
+assert "'urgent' THEN 3" in PRIORITY_RANK_SQL  # the queue ranks priorities as the inbox's sort does
+
+
+def lock_conversation(session: Session, conversation_id: int) -> Conversation | None:
+    """The conversation, locked until the transaction ends (PostgreSQL; SQLite's write transaction is the lock)."""
+    query = select(Conversation).where(Conversation.id == conversation_id)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def setting_for(session: Session, inbox_id: int, team_id: int | None) -> tuple[RoutingSetting | None, str]:
+    """The setting that routes a conversation of `inbox_id` and `team_id` (the inbox's, else the team's, else the
+    inbox's team's) and the queue's name."""
+    inbox = session.get(Inbox, inbox_id)
+    by_inbox = session.scalar(select(RoutingSetting).where(RoutingSetting.inbox_id == inbox_id))
+    if by_inbox is not None:
+        return by_inbox, inbox.name if inbox else f"inbox {inbox_id}"
+    for candidate in (team_id, inbox.team_id if inbox else None):
+        if candidate is None:
+            continue
+        found = session.scalar(select(RoutingSetting).where(RoutingSetting.team_id == candidate))
+        if found is not None:
+            team = session.get(Team, candidate)
+            return found, team.name if team else f"team {candidate}"
+    return None, ""
+
+
+def pool_team(session: Session, setting: RoutingSetting, inbox_id: int, team_id: int | None) -> int | None:
+    """The team whose members the setting routes to (None: every active agent)."""
+    if setting.team_id is not None:
+        return setting.team_id
+    if team_id is not None:
+        return team_id
+    inbox = session.get(Inbox, inbox_id)
+    return inbox.team_id if inbox else None
+
+
+def agents(session: Session, team_id: int | None) -> list[tuple[Agent, AgentRouting | None]]:
+    """The active agents of `team_id` (every active agent when None), each with their routing row."""
+    query = (
+        select(Agent, AgentRouting)
+        .outerjoin(AgentRouting, AgentRouting.agent_id == Agent.id)
+        .where(Agent.active.is_(True))
+        .order_by(Agent.id)
+    )
+    if team_id is not None:
+        query = query.join(agent_teams, agent_teams.c.agent_id == Agent.id).where(agent_teams.c.team_id == team_id)
+    return [(a, r) for a, r in session.execute(query)]
+
+
+def loads(session: Session, agent_ids: Collection[int]) -> dict[int, dict[str, int]]:
+    """Each agent's conversations waiting on them, by channel."""
+    if not agent_ids:
+        return {}
+    C = Conversation
+    rows = session.execute(
+        select(C.assignee_id, C.channel, func.count())
+        .where(C.assignee_id.in_(list(agent_ids)), C.status.in_(LOAD_STATUSES))
+        .group_by(C.assignee_id, C.channel)
+    )
+    out: dict[int, dict[str, int]] = {}
+    for agent_id, channel, count in rows:
+        out.setdefault(agent_id, {})[channel] = count
+    return out
+
+
+def previous_agent(session: Session, customer_id: int, conversation_id: int, since: datetime) -> int | None:
+    """The agent of the customer's latest other conversation created since `since`, if it had one."""
+    C = Conversation
+    return session.scalar(
+        select(C.assignee_id)
+        .where(C.customer_id == customer_id, C.id != conversation_id, C.created_at >= since)
+        .where(C.assignee_id.is_not(None))
+        .order_by(C.created_at.desc(), C.id.desc())
+        .limit(1)
+    )
+
+
+def needs(session: Session, conversation_id: int) -> ConversationRouting | None:
+    """The conversation's routing needs, if any were set."""
+    return session.get(ConversationRouting, conversation_id)
+
+
+def queue(*, inbox_ids: Collection[int] | None = None, team_ids: Collection[int] | None = None) -> Select:
+    """The unassigned active conversations waiting on an agent, in routing order: asked for a person first, then the
+    nearest service-target breach, then priority, then age. Limited to `inbox_ids` or `team_ids` when given."""
+    C = Conversation
+    query = select(C.id).where(
+        C.assignee_id.is_(None),
+        C.status.in_(LOAD_STATUSES),
+        C.merged_into_id.is_(None),
+        C.snoozed_until.is_(None),
+    )
+    scopes = []
+    if inbox_ids is not None:
+        scopes.append(C.inbox_id.in_(list(inbox_ids)))
+    if team_ids is not None:
+        scopes.append(C.team_id.in_(list(team_ids)))
+    if scopes:
+        query = query.where(or_(*scopes))
+    return query.order_by(
+        C.human_requested_at.is_(None),
+        C.sla_due_at.is_(None),
+        C.sla_due_at,
+        PRIORITY_RANK.desc(),
+        C.created_at,
+        C.id,
+    )
+
+
+def routed_scopes(session: Session) -> tuple[list[int], list[int]]:
+    """The inboxes and teams that have a routing setting (automatic or manual)."""
+    rows = session.execute(select(RoutingSetting.inbox_id, RoutingSetting.team_id)).all()
+    return [r.inbox_id for r in rows if r.inbox_id], [r.team_id for r in rows if r.team_id]
+
+
+def team_inboxes(session: Session, team_ids: Collection[int]) -> list[int]:
+    """The inboxes whose conversations belong to one of `team_ids` by default."""
+    if not team_ids:
+        return []
+    return list(session.scalars(select(Inbox.id).where(Inbox.team_id.in_(list(team_ids)))))
+
+
+def agent_team_ids(session: Session, agent_id: int) -> list[int]:
+    """The teams an agent belongs to."""
+    return list(session.scalars(select(agent_teams.c.team_id).where(agent_teams.c.agent_id == agent_id)))
+
+
+def unstarted(session: Session, agent_id: int, limit: int) -> list[int]:
+    """The agent's active conversations they have not answered yet (no first reply), oldest first."""
+    C = Conversation
+    return list(
+        session.scalars(
+            select(C.id)
+            .where(C.assignee_id == agent_id, C.status.in_(LOAD_STATUSES), C.first_reply_at.is_(None))
+            .order_by(C.created_at, C.id)
+            .limit(limit)
+        )
+    )
+
+
+def skill_names(session: Session) -> set[str]:
+    """Every skill's name."""
+    return set(session.scalars(select(RoutingSkill.name)))
+
+
+def needs_of(session: Session, conversation_ids: Collection[int]) -> dict[int, ConversationRouting]:
+    """The routing needs of several conversations, by id (those without any are absent)."""
+    if not conversation_ids:
+        return {}
+    rows = session.scalars(
+        select(ConversationRouting).where(ConversationRouting.conversation_id.in_(list(conversation_ids)))
+    )
+    return {n.conversation_id: n for n in rows}
+
+
+def claim(session: Session, conversation_id: int) -> Conversation | None:
+    """The conversation locked for this transaction if it still waits unassigned; None when another transaction
+    holds it (PostgreSQL: SKIP LOCKED) or it was taken meanwhile."""
+    C = Conversation
+    query = select(C).where(C.id == conversation_id, C.assignee_id.is_(None), C.status.in_(LOAD_STATUSES))
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalar(query)
