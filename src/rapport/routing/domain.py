@@ -6,6 +6,7 @@ from rapport.kernel.registry import Domain, admin
 DOMAIN = Domain(
     "routing",
     workers=("rapport.routing.listeners",),
+    api_routers=("rapport.routing.api:router",),
     admin_sections=(
         admin(
             "admin.routing",

@@ -277,3 +277,53 @@ def set_needs(
     record(session, "conversation.skills_changed", actor, conversation_id=conversation_id,
            customer_id=conv.customer_id, required=req, preferred=pref)  # fmt: skip
     return row
+
+
+# --- agents as routing sees them ------------------------------------------------------------------------------
+
+
+def overview(session: Session, actor: Actor) -> list[dict]:
+    """Every active agent with availability, skills, capacity, weights, caps, shift calendar and load now."""
+    authorize(actor, "directory.read")
+    rows = repository.agents(session, None)
+    load = repository.loads(session, [a.id for a, _ in rows])
+    return [
+        {
+            "agent_id": agent.id,
+            "name": agent.name,
+            "availability": agent.availability,
+            "active": agent.active,
+            "skills": list(agent.skills or []),
+            "capacity": routing.capacity if routing else DEFAULT_CAPACITY,
+            "channel_weights": (routing.channel_weights if routing else None) or {},
+            "channel_caps": (routing.channel_caps if routing else None) or {},
+            "calendar_id": routing.calendar_id if routing else None,
+            "load": load.get(agent.id, {}),
+        }
+        for agent, routing in rows
+    ]
+
+
+def configure_agent(
+    session: Session,
+    actor: Actor,
+    agent_id: int,
+    *,
+    capacity: int,
+    channel_weights: dict | None = None,
+    channel_caps: dict | None = None,
+    calendar_id: int | None = None,
+    skills: list[str] | None = None,
+) -> dict:
+    """Set an agent's capacity, weights, caps, shift calendar and (when given) skills, all checked first (admins)."""
+    authorize(actor, "admin")
+    _routable_agent(session, agent_id)
+    _check_capacity(capacity, channel_weights or {}, channel_caps or {})
+    if skills is not None:
+        skills = check_skills(session, skills, "skills")
+    set_capacity(session, actor, agent_id, capacity=capacity, channel_weights=channel_weights,
+                 channel_caps=channel_caps, calendar_id=calendar_id)  # fmt: skip
+    if skills is not None:
+        set_agent_skills(session, actor, agent_id, skills)
+    session.flush()
+    return next(row for row in overview(session, actor) if row["agent_id"] == agent_id)
