@@ -7,6 +7,7 @@ DOMAIN = Domain(
     "routing",
     workers=("rapport.routing.listeners",),
     api_routers=("rapport.routing.api:router",),
+    page_routers=("rapport.routing.admin_views:router", "rapport.routing.views:router"),
     admin_sections=(
         admin(
             "admin.routing",
