@@ -125,6 +125,7 @@ def demo_command(
     )
     from rapport.demo.mailcatcher import MailCatcher
     from rapport.demo.org import CHAT_KEY, DEMO_EMAIL
+    from rapport.demo.routing import ensure_routing
     from rapport.demo.sla import ensure_targets
     from rapport.kit import clock
 
@@ -159,6 +160,8 @@ def demo_command(
     online(db)
     if ensure_targets(db):
         console.print("Service targets: two calendars and three policies, running on the open conversations.")
+    if ensure_routing(db):
+        console.print("Routing: balanced by spare capacity in each team; a third of the agents online.")
     customer_email = verify_customer_emails(db)
     url = follow_served_address(settings, host=host, port=port)
     console.print(
