@@ -30,6 +30,7 @@ from rapport.worker import scheduler
 
 DEFAULT_CAPACITY = 5  # an agent without a routing row takes this many conversations
 SPILL_JOB = "routing.widen"
+ONLINE = Availability.online.value
 
 
 @dataclass(frozen=True)
@@ -56,31 +57,35 @@ def on_shift(session: Session, calendar_id: int | None, at: datetime) -> bool:
 
 
 def candidates(session: Session, team_id: int | None, channel: str, at: datetime) -> list[Candidate]:
-    """The agents of the pool (the team's, or everyone's), each with availability, skills, load and capacity."""
-    rows = repository.agents(session, team_id)
-    load = repository.loads(session, [a.id for a, _ in rows])
+    """The agents of the pool (the team's, or everyone's) who are online, each with whether their shift hours let them
+    take work now, their skills, load and capacity (offline agents are never candidates, so they are not read)."""
+    rows = repository.agents(session, team_id, online_only=True)
+    load = repository.loads(session, [a.id for a in rows])
     shifts: dict[int | None, bool] = {}
     out = []
-    for agent, routing in rows:
-        weights = (routing.channel_weights if routing else None) or {}
-        caps = (routing.channel_caps if routing else None) or {}
-        per = load.get(agent.id, {})
-        online = agent.availability == Availability.online.value
-        calendar_id = routing.calendar_id if routing else None
-        if online and calendar_id not in shifts:
-            shifts[calendar_id] = on_shift(session, calendar_id, at)
+    for agent in rows:
+        weights, caps, per = agent.channel_weights or {}, agent.channel_caps or {}, load.get(agent.id, {})
+        weighted = 0.0
+        for ch, n in per.items():
+            weighted += weights.get(ch, 1) * n
+        available = agent.availability == ONLINE
+        if available:
+            if agent.calendar_id not in shifts:
+                shifts[agent.calendar_id] = on_shift(session, agent.calendar_id, at)
+            available = shifts[agent.calendar_id]
+        skills, capacity = frozenset(agent.skills or ()), agent.capacity or DEFAULT_CAPACITY
         out.append(
             Candidate(
-                agent_id=agent.id,
-                name=agent.name,
-                available=online and shifts[calendar_id],
-                skills=frozenset(agent.skills or ()),
-                capacity=routing.capacity if routing else DEFAULT_CAPACITY,
-                load=float(sum(float(weights.get(ch, 1)) * n for ch, n in per.items())),
-                channel_count=per.get(channel, 0),
-                channel_cap=caps.get(channel),
-                weight=float(weights.get(channel, 1)),
-            )
+                agent.id,
+                agent.name,
+                available,
+                skills,
+                capacity,
+                weighted,
+                per.get(channel, 0),
+                caps.get(channel),
+                float(weights.get(channel, 1)),
+            )  # fmt: skip
         )
     return out
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 MODES = ("balanced", "round_robin", "manual")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built a few hundred times per decision, and frozen init costs 3x
 class Candidate:
     """An agent who might take the conversation, as routing sees them at this moment."""
 

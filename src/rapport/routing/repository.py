@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Row, Select, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from rapport.models import (
@@ -20,8 +20,8 @@ from rapport.models import (
     Team,
     agent_teams,
 )
-from rapport.models.conversations import PRIORITY_RANK_SQL
-from rapport.models.enums import Status
+from rapport.models.conversations import ACTIVE_SQL, PRIORITY_RANK_SQL
+from rapport.models.enums import Availability, Status
 
 # A conversation counts toward its agent's load while it waits on them: new or open (pending waits on the
 # customer, on hold on a third party).
@@ -69,17 +69,32 @@ def pool_team(session: Session, setting: RoutingSetting, inbox_id: int, team_id:
     return inbox.team_id if inbox else None
 
 
-def agents(session: Session, team_id: int | None) -> list[tuple[Agent, AgentRouting | None]]:
-    """The active agents of `team_id` (every active agent when None), each with their routing row."""
+def agents(session: Session, team_id: int | None, *, online_only: bool = False) -> list[Row]:
+    """The active agents of `team_id` (every active agent when None; only those online with `online_only`) with their
+    routing columns (None when the agent has no routing row). Plain rows: a decision reads a few hundred of them."""
+    R = AgentRouting
     query = (
-        select(Agent, AgentRouting)
-        .outerjoin(AgentRouting, AgentRouting.agent_id == Agent.id)
+        select(
+            Agent.id,
+            Agent.name,
+            Agent.availability,
+            Agent.active,
+            Agent.skills,
+            R.capacity,
+            R.channel_weights,
+            R.channel_caps,
+            R.calendar_id,
+        )  # fmt: skip
+        .outerjoin(R, R.agent_id == Agent.id)
         .where(Agent.active.is_(True))
         .order_by(Agent.id)
     )
+    if online_only:
+        query = query.where(Agent.availability == Availability.online.value)
     if team_id is not None:
         query = query.join(agent_teams, agent_teams.c.agent_id == Agent.id).where(agent_teams.c.team_id == team_id)
-    return [(a, r) for a, r in session.execute(query)]
+    # Core through the connection, not the ORM session: no ORM entities here, and it halves the per-call overhead.
+    return list(session.connection().execute(query))
 
 
 def loads(session: Session, agent_ids: Collection[int]) -> dict[int, dict[str, int]]:
@@ -87,9 +102,11 @@ def loads(session: Session, agent_ids: Collection[int]) -> dict[int, dict[str, i
     if not agent_ids:
         return {}
     C = Conversation
-    rows = session.execute(
+    # The active-conversations predicate repeated literally, so both databases read the partial index by assignee
+    # (a few index entries per agent) rather than every new or open conversation.
+    rows = session.connection().execute(
         select(C.assignee_id, C.channel, func.count())
-        .where(C.assignee_id.in_(list(agent_ids)), C.status.in_(LOAD_STATUSES))
+        .where(text(ACTIVE_SQL), C.assignee_id.in_(list(agent_ids)), C.status.in_(LOAD_STATUSES))
         .group_by(C.assignee_id, C.channel)
     )
     out: dict[int, dict[str, int]] = {}

@@ -286,7 +286,7 @@ def overview(session: Session, actor: Actor) -> list[dict]:
     """Every active agent with availability, skills, capacity, weights, caps, shift calendar and load now."""
     authorize(actor, "directory.read")
     rows = repository.agents(session, None)
-    load = repository.loads(session, [a.id for a, _ in rows])
+    load = repository.loads(session, [a.id for a in rows])
     return [
         {
             "agent_id": agent.id,
@@ -294,13 +294,13 @@ def overview(session: Session, actor: Actor) -> list[dict]:
             "availability": agent.availability,
             "active": agent.active,
             "skills": list(agent.skills or []),
-            "capacity": routing.capacity if routing else DEFAULT_CAPACITY,
-            "channel_weights": (routing.channel_weights if routing else None) or {},
-            "channel_caps": (routing.channel_caps if routing else None) or {},
-            "calendar_id": routing.calendar_id if routing else None,
+            "capacity": agent.capacity or DEFAULT_CAPACITY,
+            "channel_weights": agent.channel_weights or {},
+            "channel_caps": agent.channel_caps or {},
+            "calendar_id": agent.calendar_id,
             "load": load.get(agent.id, {}),
         }
-        for agent, routing in rows
+        for agent in rows
     ]
 
 
