@@ -60,7 +60,7 @@ def candidates(session: Session, team_id: int | None, channel: str, at: datetime
     """The agents of the pool (the team's, or everyone's) who are online, each with whether their shift hours let them
     take work now, their skills, load and capacity (offline agents are never candidates, so they are not read)."""
     rows = repository.agents(session, team_id, online_only=True)
-    load = repository.loads(session, [a.id for a in rows])
+    load = repository.pool_loads(session, team_id) if rows else {}
     shifts: dict[int | None, bool] = {}
     out = []
     for agent in rows:
