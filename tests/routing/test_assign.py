@@ -183,3 +183,24 @@ def test_the_queue_puts_requests_for_a_person_first_then_the_nearest_breach_then
         s.get(Conversation, person).human_requested_at = frozen_clock[0]
     with db.read() as s:
         assert list(s.scalars(repository.queue())) == [person, due_soon, due_late, urgent, old]
+
+
+def test_deactivating_an_agent_releases_their_unstarted_work_and_routing_never_picks_them(db, world, frozen_clock, run):
+    ids = team_agents(db, world, 1)
+    online(db, ids[0])
+    routed(db, world)
+    run()
+    conv = arrive(db, frozen_clock, world.email_inbox.id, "a@customer.test")
+    run()
+    assert assignee(db, conv) == ids[0]
+    online(db, ids[1])
+    with db.write() as s:
+        agents.update_agent(s, SYSTEM, ids[0], active=False)
+    run()
+    run()
+    assert assignee(db, conv) == ids[1]
+    (released,) = events(db, conv, "conversation.released")
+    assert released.payload["reason"] == "deactivated"
+    with db.write() as s:  # the deactivated agent is online but inactive: never a candidate
+        s.get(Agent, ids[0]).availability = "online"
+        assert ids[0] not in {c.agent_id for c in assign.candidates(s, world.team.id, "email", frozen_clock[0])}

@@ -59,31 +59,28 @@ def on_shift(session: Session, calendar_id: int | None, at: datetime) -> bool:
 def candidates(session: Session, team_id: int | None, channel: str, at: datetime) -> list[Candidate]:
     """The agents of the pool (the team's, or everyone's) who are online, each with whether their shift hours let them
     take work now, their skills, load and capacity (offline agents are never candidates, so they are not read)."""
-    rows = repository.agents(session, team_id, online_only=True)
+    rows = repository.roster(session, team_id)
     load = repository.pool_loads(session, team_id) if rows else {}
     shifts: dict[int | None, bool] = {}
     out = []
     for agent in rows:
-        weights, caps, per = agent.channel_weights or {}, agent.channel_caps or {}, load.get(agent.id, {})
+        weights, per = agent.weights, load.get(agent.id, {})
         weighted = 0.0
         for ch, n in per.items():
             weighted += weights.get(ch, 1) * n
-        available = agent.availability == ONLINE
-        if available:
-            if agent.calendar_id not in shifts:
-                shifts[agent.calendar_id] = on_shift(session, agent.calendar_id, at)
-            available = shifts[agent.calendar_id]
-        skills, capacity = frozenset(agent.skills or ()), agent.capacity or DEFAULT_CAPACITY
+        if agent.calendar_id not in shifts:
+            shifts[agent.calendar_id] = on_shift(session, agent.calendar_id, at)
+        capacity = agent.capacity or DEFAULT_CAPACITY
         out.append(
             Candidate(
                 agent.id,
                 agent.name,
-                available,
-                skills,
+                shifts[agent.calendar_id],
+                agent.skills,
                 capacity,
                 weighted,
                 per.get(channel, 0),
-                caps.get(channel),
+                agent.caps.get(channel),
                 float(weights.get(channel, 1)),
             )  # fmt: skip
         )

@@ -3,10 +3,14 @@ agent, and the queue of unassigned conversations in routing order."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import json
+from collections.abc import Collection, Mapping
 from datetime import datetime
+from functools import lru_cache
+from types import MappingProxyType
+from typing import NamedTuple
 
-from sqlalchemy import Row, Select, case, func, or_, select, text
+from sqlalchemy import Row, Select, Text, case, cast, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from rapport.models import (
@@ -95,6 +99,61 @@ def agents(session: Session, team_id: int | None, *, online_only: bool = False) 
         query = query.join(agent_teams, agent_teams.c.agent_id == Agent.id).where(agent_teams.c.team_id == team_id)
     # Core through the connection, not the ORM session: no ORM entities here, and it halves the per-call overhead.
     return list(session.connection().execute(query))
+
+
+class Member(NamedTuple):
+    """An online agent of a pool as the decision reads them (skills and tables parsed once per distinct value)."""
+
+    id: int
+    name: str
+    skills: frozenset[str]
+    capacity: int | None
+    weights: Mapping[str, float]
+    caps: Mapping[str, int]
+    calendar_id: int | None
+
+
+def roster(session: Session, team_id: int | None) -> list[Member]:
+    """The online active agents of `team_id` (everyone's when None) for a decision.
+
+    The JSON columns are read as text and parsed through a bounded cache: a few hundred agents hold a handful of
+    distinct skill sets and weight tables, so a decision parses almost nothing.
+    """
+    R = AgentRouting
+    query = (
+        select(
+            Agent.id,
+            Agent.name,
+            cast(Agent.skills, Text),
+            R.capacity,
+            cast(R.channel_weights, Text),
+            cast(R.channel_caps, Text),
+            R.calendar_id,
+        )  # fmt: skip
+        .outerjoin(R, R.agent_id == Agent.id)
+        .where(Agent.active.is_(True), Agent.availability == Availability.online.value)
+        .order_by(Agent.id)
+    )
+    if team_id is not None:
+        query = query.join(agent_teams, agent_teams.c.agent_id == Agent.id).where(agent_teams.c.team_id == team_id)
+    return [
+        Member(i, name, _skills(skills), capacity, _table(weights), _table(caps), calendar_id)
+        for i, name, skills, capacity, weights, caps, calendar_id in session.connection().execute(query)
+    ]
+
+
+_EMPTY: Mapping = MappingProxyType({})
+
+
+@lru_cache(maxsize=4096)
+def _skills(text: str | None) -> frozenset[str]:
+    return frozenset(json.loads(text)) if text else frozenset()
+
+
+@lru_cache(maxsize=4096)
+def _table(text: str | None) -> Mapping:
+    # Read-only: the parsed value is shared by every decision that meets the same text.
+    return MappingProxyType(json.loads(text)) if text and text != "null" else _EMPTY
 
 
 def loads(session: Session, agent_ids: Collection[int]) -> dict[int, dict[str, int]]:
