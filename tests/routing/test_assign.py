@@ -204,3 +204,24 @@ def test_deactivating_an_agent_releases_their_unstarted_work_and_routing_never_p
     with db.write() as s:  # the deactivated agent is online but inactive: never a candidate
         s.get(Agent, ids[0]).availability = "online"
         assert ids[0] not in {c.agent_id for c in assign.candidates(s, world.team.id, "email", frozen_clock[0])}
+
+
+def test_shift_hours_keep_work_from_agents_off_shift(db, world, frozen_clock, run):
+    from rapport.calendars import service as calendars
+
+    ids = team_agents(db, world, 1)
+    online(db, *ids)
+    day_shift = {"timezone": "UTC", "weekly": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}}
+    with db.write() as s:
+        calendar = calendars.create(s, SYSTEM, name="Day shift", spec=day_shift).id
+        service.set_capacity(s, SYSTEM, ids[0], capacity=5, calendar_id=calendar)
+    routed(db, world)
+    run()
+    frozen_clock[0] = frozen_clock[0].replace(hour=20)  # Monday evening: the day shift is over
+    evening = arrive(db, frozen_clock, world.email_inbox.id, "late@customer.test")
+    run()
+    assert assignee(db, evening) == ids[1]
+    frozen_clock[0] += timedelta(days=1, hours=-10)  # Tuesday 10:00: on shift again (and the most room)
+    morning = arrive(db, frozen_clock, world.email_inbox.id, "early@customer.test")
+    run()
+    assert assignee(db, morning) == ids[0]

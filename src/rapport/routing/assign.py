@@ -23,14 +23,12 @@ from rapport.kit.business_time import is_open
 from rapport.kit.clock import now
 from rapport.kit.problems import Forbidden
 from rapport.models import Agent, AgentRouting, Conversation, RoutingSetting
-from rapport.models.enums import Availability
 from rapport.routing import repository
 from rapport.routing.decide import Candidate, Decision, Need, Why, decide
 from rapport.worker import scheduler
 
 DEFAULT_CAPACITY = 5  # an agent without a routing row takes this many conversations
 SPILL_JOB = "routing.widen"
-ONLINE = Availability.online.value
 
 
 @dataclass(frozen=True)
