@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from rapport.conversations import human
@@ -25,7 +25,7 @@ from rapport.kernel.permissions import SYSTEM
 from rapport.models import Conversation, Message
 from rapport.models.conversations import PRIORITY_RANKS
 from rapport.models.enums import Priority
-from rapport.routing import assign
+from rapport.routing import assign, repository
 from rapport.worker.periodic import periodic
 from rapport.worker.runner import handler
 
@@ -51,9 +51,15 @@ def asks_for_person(text: str) -> bool:
 
 @consumer("routing", wants=WANTS)
 def on_events(session: Session, events: list[Row]) -> None:
-    """Route, release and re-route as the events say (each conversation once per batch)."""
+    """Route, release and re-route as the events say (each conversation once per batch).
+
+    A batch costs a fixed number of statements when nothing is routed (no setting exists): requests for a person are
+    still recognised (one query for the batch's messages) and raise the priority, but nothing is routed or released.
+    """
     to_route: dict[int, None] = {}
     requeue = False
+    messages: list[int] = []
+    away: list[tuple[int, str]] = []
     for event in events:
         payload = event.payload or {}
         if event.name in ROUTE and event.conversation_id:
@@ -70,25 +76,37 @@ def on_events(session: Session, events: list[Row]) -> None:
             else:
                 requeue = True  # its agent has room again
         elif event.name == "message.received" and event.message_id:
-            _maybe_person(session, event.message_id)
+            messages.append(event.message_id)
         elif event.name == "agent.updated":
-            requeue |= _agent_changed(session, payload)
+            leaving = _leaving(payload)
+            if leaving:
+                away.append(leaving)
+            requeue |= leaving is not None or _joining(payload)
+    _requests_for_person(session, messages)
+    if not repository.any_setting(session):
+        return
+    for agent_id, reason in away:
+        assign.release(session, agent_id, reason)
     for conversation_id in to_route:
         assign.route(session, conversation_id)
     if requeue:
         assign.route_queue(session)
 
 
-def _agent_changed(session: Session, payload: dict) -> bool:
+def _leaving(payload: dict) -> tuple[int, str] | None:
+    """(agent, reason) when the change takes an agent out of routing: deactivated, away or offline."""
     fields, agent_id = payload.get("fields") or {}, payload.get("object_id")
     if fields.get("active") is False:
-        assign.release(session, agent_id, "deactivated")
-        return True
-    availability = fields.get("availability")
-    if availability in AWAY:
-        assign.release(session, agent_id, AWAY[availability])
-        return True
-    return availability == "online" or "skills" in fields or "team_ids" in fields
+        return agent_id, "deactivated"
+    if fields.get("availability") in AWAY:
+        return agent_id, AWAY[fields["availability"]]
+    return None
+
+
+def _joining(payload: dict) -> bool:
+    """Whether the change may let an agent take queued work: online, new skills or teams."""
+    fields = payload.get("fields") or {}
+    return fields.get("availability") == "online" or "skills" in fields or "team_ids" in fields
 
 
 def _raise_priority(session: Session, conversation_id: int) -> None:
@@ -98,16 +116,17 @@ def _raise_priority(session: Session, conversation_id: int) -> None:
     conversations.update(session, SYSTEM, conversation_id, conversations.Changes(priority=Priority.high))
 
 
-def _maybe_person(session: Session, message_id: int) -> None:
-    row = session.execute(
-        select(Message.conversation_id, Message.channel, Message.direction, Message.body_text).where(
-            Message.id == message_id
-        )
-    ).one_or_none()
-    if row is None or row.direction != "inbound" or row.channel not in TEXT_CHANNELS:
+def _requests_for_person(session: Session, message_ids: list[int]) -> None:
+    if not message_ids:
         return
-    if asks_for_person((row.body_text or "")[: TEXT_CHARS + 1]):
-        human.request_human(session, SYSTEM, row.conversation_id, channel=row.channel, via=f"{row.channel}_text")
+    rows = session.execute(
+        select(Message.conversation_id, Message.channel, func.substr(Message.body_text, 1, TEXT_CHARS + 1)).where(
+            Message.id.in_(message_ids), Message.direction == "inbound", Message.channel.in_(TEXT_CHANNELS)
+        )
+    ).all()
+    for conversation_id, channel, text in rows:
+        if asks_for_person(text or ""):
+            human.request_human(session, SYSTEM, conversation_id, channel=channel, via=f"{channel}_text")
 
 
 @handler(assign.SPILL_JOB)

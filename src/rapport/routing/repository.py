@@ -63,6 +63,11 @@ def setting_for(session: Session, inbox_id: int, team_id: int | None) -> tuple[R
     return None, ""
 
 
+def any_setting(session: Session) -> bool:
+    """Whether any team or inbox is routed (else routing leaves every conversation alone)."""
+    return session.scalar(select(RoutingSetting.id).limit(1)) is not None
+
+
 def pool_team(session: Session, setting: RoutingSetting, inbox_id: int, team_id: int | None) -> int | None:
     """The team whose members the setting routes to (None: every active agent)."""
     if setting.team_id is not None:
