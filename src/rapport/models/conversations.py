@@ -103,15 +103,6 @@ class Conversation(Base):
             sqlite_where=text(f"{ACTIVE_SQL} AND {SNOOZED_SQL}"),
             postgresql_where=text(f"{ACTIVE_SQL} AND {SNOOZED_SQL}"),
         ),
-        # Routing's load of each agent: their active conversations by status and channel, read from this index alone.
-        Index(
-            "ix_conversations_active_load",
-            "assignee_id",
-            "status",
-            "channel",
-            sqlite_where=text(ACTIVE_SQL),
-            postgresql_where=text(ACTIVE_SQL),
-        ),
         # "Sort by priority": urgent first, newest activity first within a priority (read backwards).
         Index(
             "ix_conversations_active_priority",

@@ -40,7 +40,10 @@ assert "'urgent' THEN 3" in PRIORITY_RANK_SQL  # the queue ranks priorities as t
 
 def lock_conversation(session: Session, conversation_id: int) -> Conversation | None:
     """The conversation, locked until the transaction ends (PostgreSQL; SQLite's write transaction is the lock)."""
-    query = select(Conversation).where(Conversation.id == conversation_id)
+    # populate_existing: a conversation already in the session is read again as the lock finds it; what this
+    # transaction changed is flushed first, so nothing of it is lost.
+    session.flush()
+    query = select(Conversation).where(Conversation.id == conversation_id).execution_options(populate_existing=True)
     if session.bind.dialect.name == "postgresql":
         query = query.with_for_update()
     return session.scalar(query)
@@ -293,6 +296,8 @@ def claim(session: Session, conversation_id: int) -> Conversation | None:
     holds it (PostgreSQL: SKIP LOCKED) or it was taken meanwhile."""
     C = Conversation
     query = select(C).where(C.id == conversation_id, C.assignee_id.is_(None), C.status.in_(LOAD_STATUSES))
+    session.flush()
+    query = query.execution_options(populate_existing=True)
     if session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return session.scalar(query)

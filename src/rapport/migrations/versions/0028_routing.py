@@ -3,8 +3,7 @@
 Revision ID: 0028
 Revises: 0024
 
-`ix_conversations_active_load` (active conversations by assignee, status and channel) gives each routing decision
-its agents' loads from the index alone. `routing_settings` holds one row per team or per inbox (exactly one of the two): the mode (balanced, round robin,
+`routing_settings` holds one row per team or per inbox (exactly one of the two): the mode (balanced, round robin,
 manual pull), the spillover timer, the stickiness window and the round-robin cursor. `routing_agents` holds an
 agent's capacity with per-channel weights and caps and the calendar of their shift hours. `routing_skills` is the
 vocabulary of skills (agents keep theirs in `agents.skills`); `routing_conversations` the skills a conversation
@@ -26,18 +25,8 @@ def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"))
 
 
-ACTIVE = "status IN ('new', 'open', 'pending', 'on_hold')"
-
-
 def upgrade() -> None:
-    """Create the four routing tables and the load index."""
-    op.create_index(
-        "ix_conversations_active_load",
-        "conversations",
-        ["assignee_id", "status", "channel"],
-        sqlite_where=sa.text(ACTIVE),
-        postgresql_where=sa.text(ACTIVE),
-    )
+    """Create the four routing tables."""
     op.create_table(
         "routing_settings",
         sa.Column("id", BigId, nullable=False),
@@ -90,7 +79,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the routing tables and the load index."""
-    op.drop_index("ix_conversations_active_load", table_name="conversations")
+    """Drop the routing tables."""
     for table in ("routing_conversations", "routing_skills", "routing_agents", "routing_settings"):
         op.drop_table(table)
