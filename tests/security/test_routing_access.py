@@ -41,3 +41,15 @@ def test_a_deactivated_agents_token_cannot_pull_and_they_get_no_routed_work(clie
     conv = client.get(f"/api/v1/conversations/{made['conversation_id']}", headers=admin).json()
     assert conv["assignee_id"] is None
     assert client.post("/api/v1/routing/next", headers=World.auth(world.agent_token)).status_code in (401, 403)
+
+
+def test_work_is_never_assigned_to_a_deactivated_or_missing_agent(client, db, world):
+    made = inbound(client, world.admin_token, world.email_inbox.id)
+    url = f"/api/v1/conversations/{made['conversation_id']}"
+    sup = World.auth(world.sup_token)
+    with db.write() as s:
+        s.get(Agent, world.agent2.id).active = False
+    for agent_id in (world.agent2.id, 99999):
+        r = client.patch(url, json={"assignee_id": agent_id}, headers=sup)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+    assert client.get(url, headers=sup).json()["assignee_id"] is None
