@@ -125,8 +125,10 @@ def demo_command(
     )
     from rapport.demo.mailcatcher import MailCatcher
     from rapport.demo.org import CHAT_KEY, DEMO_EMAIL
+    from rapport.demo.macros import ensure_macros
     from rapport.demo.playbooks import ensure_playbooks
     from rapport.demo.rules import ensure_rules
+    from rapport.demo.routing import ensure_routing
     from rapport.demo.sla import ensure_targets
     from rapport.kit import clock
 
@@ -161,14 +163,14 @@ def demo_command(
     online(db)
     if ensure_targets(db):
         console.print("Service targets: two calendars and three policies, running on the open conversations.")
-    from rapport.demo.macros import ensure_macros
-
     if ensure_macros(db, DEMO_EMAIL):
         console.print("Macros: fifteen canned replies (for everyone, per team and one of your own) in the composer.")
     if ensure_playbooks(db):
         console.print("Playbooks: damaged delivery, account compromise and refund over limit, on some conversations.")
     if ensure_rules(db):
         console.print("Rules: ten, acting on the demo's live traffic from now on (see /admin/rules).")
+    if ensure_routing(db):
+        console.print("Routing: balanced by spare capacity in each team; a third of the agents online.")
     customer_email = verify_customer_emails(db)
     url = follow_served_address(settings, host=host, port=port)
     console.print(

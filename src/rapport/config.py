@@ -100,6 +100,16 @@ class Settings(BaseSettings):
     # A closure added on a calendar's admin page (a stock-take day, a move) spans at most this many days: a longer
     # closed time is a change of hours, made as a new version of them.
     calendar_closure_max_days: int = Field(default=31, ge=1, le=3660)
+    # Routing: an agent's capacity (conversations, weighted by channel) is 1..this; skills per agent and per
+    # conversation at most routing_skills_max; the spillover timer and the stickiness window at most these; when an
+    # agent becomes available, at most routing_queue_batch queued conversations are routed at once; "next best"
+    # looks at most routing_pull_scan queued conversations for one the agent may take.
+    routing_capacity_max: int = Field(default=100, ge=1)
+    routing_skills_max: int = Field(default=20, ge=1)
+    routing_spillover_max_seconds: int = Field(default=7 * 86400, ge=60)
+    routing_sticky_max_days: int = Field(default=90, ge=1)
+    routing_queue_batch: int = Field(default=50, ge=1)
+    routing_pull_scan: int = Field(default=200, ge=1)
     # The system's own outgoing mail (sign-in links, verification links), not an inbox's replies.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -1,7 +1,7 @@
 """composer: an agent's personal email signature and an inbox's email signature
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 
 Both are the composer's markup (kit/markup.py), at most RAPPORT_MAX_SIGNATURE_CHARS characters; they are turned
 into sanitised HTML and plain text when a reply is sent, and appended to email replies only.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0029"
-down_revision = "0027"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
