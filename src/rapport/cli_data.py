@@ -123,12 +123,12 @@ def demo_command(
         send_mail_to,
         verify_customer_emails,
     )
+    from rapport.demo.macros import ensure_macros
     from rapport.demo.mailcatcher import MailCatcher
     from rapport.demo.org import CHAT_KEY, DEMO_EMAIL
-    from rapport.demo.macros import ensure_macros
     from rapport.demo.playbooks import ensure_playbooks
-    from rapport.demo.rules import ensure_rules
     from rapport.demo.routing import ensure_routing
+    from rapport.demo.rules import ensure_rules
     from rapport.demo.sla import ensure_targets
     from rapport.kit import clock
 

@@ -16,8 +16,8 @@ from rapport.models.jobs import IdempotencyKey, Job, PeriodicRun
 from rapport.models.macros import Macro, MacroUsage
 from rapport.models.notifications import Notification
 from rapport.models.playbooks import PlaybookRun, PlaybookStep, PlaybookTemplate, PlaybookVersion
-from rapport.models.rules import Rule, RuleCaused, RuleRun, RuleTally, RuleVersion
 from rapport.models.routing import AgentRouting, ConversationRouting, RoutingSetting, RoutingSkill
+from rapport.models.rules import Rule, RuleCaused, RuleRun, RuleTally, RuleVersion
 from rapport.models.sla import SlaClock, SlaPolicy, SlaPolicyVersion
 from rapport.models.twilio import Callback
 from rapport.models.web import LoginAttempt, RateHit, SavedView
