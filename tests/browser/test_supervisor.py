@@ -90,7 +90,7 @@ def test_the_board_waits_while_the_supervisor_chooses(new_page, db, world):
     sign_in(bo, *BO)
     bo.goto("/profile")
     bo.get_by_label("online").check()
-    bo.get_by_role("button", name="Save").click()
+    bo.get_by_role("button", name="Save", exact=True).click()
     expect(bo.locator("#alerts")).to_contain_text("Profile saved.")
     expect(board.locator("#board-live")).to_contain_text("Live updates wait while you work in the board")
     expect(online).to_have_text("0 of 4")

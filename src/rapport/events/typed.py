@@ -48,9 +48,14 @@ Handler = Callable[[Session, Delivered[Any]], None]
 class Consumer:
     """A consumer made of one handler per event type, each given the event with its typed payload, in log order."""
 
-    def __init__(self, name: str, *, history: bool = False):
+    def __init__(
+        self, name: str, *, history: bool = False, prepare: Callable[[Session, list[Row]], None] | None = None
+    ):
         self.name = name
         self.handlers: dict[str, tuple[EventType, Handler]] = {}
+        # Called with the whole batch before its events are handed out one by one: where a handler would read the
+        # same table for each event, one statement for the batch (the statements stay flat as the batch grows).
+        self.prepare = prepare
         consumer(name, wants=lambda session: frozenset(self.handlers), history=history)(self.handle)
 
     def on(self, event: EventType | str) -> Callable[[Handler], Handler]:
@@ -65,6 +70,8 @@ class Consumer:
 
     def handle(self, session: Session, rows: list[Row]) -> None:
         """Hand each event to its handler (the consumer's function as `run_consumers` calls it)."""
+        if self.prepare is not None:
+            self.prepare(session, rows)
         for row in rows:
             declared, fn = self.handlers[row.name]
             fields = {k: getattr(row, k) for k in Delivered.__dataclass_fields__ if k != "payload"}

@@ -135,6 +135,16 @@ def runs_of(session: Session, conversation_id: int, *, states: tuple[str, ...] |
     return list(session.scalars(query.order_by(PlaybookRun.id)))
 
 
+def running_among(session: Session, conversation_ids: set[int]) -> set[int]:
+    """Which of the conversations have a running playbook (one statement, on ix_playbook_runs_conversation)."""
+    if not conversation_ids:
+        return set()
+    query = select(PlaybookRun.conversation_id).where(
+        PlaybookRun.conversation_id.in_(sorted(conversation_ids)), PlaybookRun.state == RUNNING
+    )
+    return set(session.scalars(query.distinct()))
+
+
 def steps_of(session: Session, run_ids: list[int]) -> dict[int, list[PlaybookStep]]:
     """The steps of some runs, in order."""
     found: dict[int, list[PlaybookStep]] = {i: [] for i in run_ids}

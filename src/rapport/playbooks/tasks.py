@@ -12,7 +12,18 @@ from rapport.kernel.permissions import SYSTEM
 from rapport.playbooks import attach, service
 from rapport.worker.runner import handler
 
-playbooks = Consumer("playbooks")
+RUNNING = "playbooks.running"  # session.info: the batch's conversations that may have a step waiting for the customer
+
+
+def _prepare(session: Session, rows: list) -> None:
+    """Before a batch: which of its customers' conversations run a playbook (one statement for the batch). Those the
+    batch itself tags or categorises may start one on the way, so they count as running."""
+    wrote = {r.conversation_id for r in rows if r.name == conversation_events.MESSAGE_RECEIVED.name}
+    starts = {r.conversation_id for r in rows if r.name != conversation_events.MESSAGE_RECEIVED.name}
+    session.info[RUNNING] = service.running_among(session, {i for i in wrote if i} - starts) | starts
+
+
+playbooks = Consumer("playbooks", prepare=_prepare)
 
 
 @handler(service.DUE_JOB)
@@ -38,5 +49,8 @@ def tags_changed(session: Session, event: Delivered) -> None:
 @playbooks.on(conversation_events.MESSAGE_RECEIVED)
 def message_received(session: Session, event: Delivered) -> None:
     """The customer wrote: a current "wait for customer" step is done, the message its evidence."""
+    running = session.info.get(RUNNING)
+    if running is not None and event.conversation_id not in running:
+        return  # no playbook runs there: nothing waits for the customer
     if event.conversation_id and event.message_id:
         attach.customer_answered(session, SYSTEM, event.conversation_id, event.message_id, event.occurred_at)

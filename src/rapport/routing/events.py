@@ -65,7 +65,7 @@ def _load(p: dict) -> str:
 def _routed(who: str, p: dict, c: Context) -> str:
     name = p.get("agent_name") or c.names.get(p.get("agent_id"), "an agent")
     if p.get("pulled"):
-        return f"{name} took it from queue {p.get('queue')} with next best (it was first in the queue)"
+        return f"Next best gave it to {name} from queue {p.get('queue')} (it was first in the queue)"
     parts = [f"queue {p.get('queue')}", p.get("mode", "").replace("_", " ")]
     if p.get("sticky"):
         parts.append("the customer's previous agent")
