@@ -42,7 +42,7 @@ def demo(key: str = "") -> HTMLResponse:
     """A test page that embeds the widget for the inbox `?key=`."""
     page = (
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>Rapport chat demo</title></head><body>"
-        "<h1>Rapport chat demo</h1><p>The chat widget is in the corner of this page.</p>"
+        "<main><h1>Rapport chat demo</h1><p>The chat widget is in the corner of this page.</p></main>"
         f'<script src="/chat/widget.js" data-inbox="{html.escape(key, quote=True)}" defer></script></body></html>'
     )
     return HTMLResponse(page, headers=HTML_HEADERS)

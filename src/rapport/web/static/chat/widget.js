@@ -74,7 +74,9 @@
       <button type="button" class="open" aria-haspopup="dialog" aria-controls="rc-panel" aria-expanded="false">Chat with us</button>
     </div>`;
 
-  const host = document.createElement("div");
+  // A landmark of its own (complementary): on any page it is embedded in, the chat is found and announced as such.
+  const host = document.createElement("aside");
+  host.setAttribute("aria-label", "Chat");
   host.setAttribute("data-rapport-chat", "");
   const root = host.attachShadow({ mode: "closed" });
   let themeSheet = null;
