@@ -57,7 +57,7 @@ def test_menu_and_list_show_recently_active_customers(client, world, signed_in, 
     frozen_clock[0] += LATER
     inbound(client, world.agent_token, world.email_inbox.id, "a@customer.test", "again")  # a is active again
     html = client.get("/customers").text
-    assert '<a href="/customers"' in html and '<a href="/search"' in html  # both in the top menu
+    assert '<a href="/customers"' in html and 'action="/search"' in html  # the menu, and the top bar's search box
     assert listed(html) == [first, second]
     assert "a@customer.test" in html and PHONE in html
     assert "Recently active customers" in html

@@ -22,6 +22,7 @@ PER_KIND = 5
 NUMBER = re.compile(r"#?(\d{1,18})")
 # Actions: what an agent does often from anywhere, each a page that does it (nothing changes on a click alone).
 ACTIONS = (
+    ("Search conversations, messages and customers", "/search", "conversations.read"),
     ("My profile", "/profile", "conversations.read"),
     ("Set my availability", "/profile#availability", "conversations.read"),
     ("Change my password", "/profile#password", "conversations.read"),
