@@ -23,7 +23,6 @@ value, met?) and writes bench/results/routing-<timestamp>.json. Not a test.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
@@ -49,6 +48,9 @@ from rapport.routing import assign, service
 from rapport.routing.decide import Need, decide
 
 BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+import results  # noqa: E402  (bench/results.py)
+
 TARGET_P95_MS = 5.0
 SKILLS = ("en", "de", "fr", "es", "nl", "it", "billing", "refunds", "orders", "shipping", "accounts", "returns")
 CHANNELS = tuple(c.value for c in Channel)
@@ -261,10 +263,7 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args)
     print(table(result))
-    out = BENCH / "results" / f"routing-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, default=str))
-    print(f"wrote {out.relative_to(BENCH.parent)}")
+    results.save("routing", result)
 
 
 if __name__ == "__main__":

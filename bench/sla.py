@@ -33,7 +33,6 @@ Prints one table (figure, target, value, met?) and writes bench/results/sla-<tim
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
@@ -83,6 +82,7 @@ from rapport.workspace.conversations import inbox
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 import business_time  # noqa: E402  (bench/business_time.py: the deadline mixes, measured here in the same run)
+import results  # noqa: E402  (bench/results.py)
 from dataset import analyse_db as analyse  # noqa: E402  (bench/dataset.py: statistics as after a bulk load)
 
 ACTIVE = ("new", "open", "pending", "on_hold")
@@ -767,10 +767,7 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args)
     print(table(result))
-    out = BENCH / "results" / f"sla-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, default=str))
-    print(f"wrote {out.relative_to(BENCH.parent)}")
+    results.save("sla", result)
 
 
 def run(args: argparse.Namespace) -> dict:
