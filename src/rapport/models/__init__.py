@@ -15,6 +15,7 @@ from rapport.models.inboxes import Inbox
 from rapport.models.jobs import IdempotencyKey, Job, PeriodicRun
 from rapport.models.notifications import Notification
 from rapport.models.sla import SlaClock, SlaPolicy, SlaPolicyVersion
+from rapport.models.surveys import Survey, SurveyAnswer, SurveyRequest, SurveyVersion
 from rapport.models.twilio import Callback
 from rapport.models.web import LoginAttempt, RateHit, SavedView
 from rapport.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -56,6 +57,10 @@ __all__ = [
     "SlaClock",
     "SlaPolicy",
     "SlaPolicyVersion",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyRequest",
+    "SurveyVersion",
     "Team",
     "WebhookDelivery",
     "WebhookEndpoint",

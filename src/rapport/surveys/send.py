@@ -1,0 +1,128 @@
+"""The survey's jobs: send it when it falls due (the mail itself goes out after commit through the system mailer,
+counted per normalised address), and expire it when its window closes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from rapport.config import get_settings
+from rapport.kit import ratelimit
+from rapport.kit.clock import now
+from rapport.kit.problems import TooManyRequests
+from rapport.kit.secrets import new_token, token_hash
+from rapport.mail.mailer import send_system_mail
+from rapport.models import Conversation, Customer, SurveyRequest, SurveyVersion
+from rapport.surveys import events, questions
+from rapport.surveys.schedule import (
+    EXPIRE,
+    EXPIRED,
+    SCHEDULED,
+    SEND,
+    SENT,
+    _record,
+    expire_key,
+    no_reply,
+    opted_out,
+    withdraw,
+)
+from rapport.worker import scheduler
+from rapport.worker.runner import handler
+
+DAY = timedelta(days=1)
+
+
+def link(request_id: int, token: str, score: int | None = None) -> str:
+    """The survey page's address for a request (with a point of the first question preselected)."""
+    base = get_settings().base_url.rstrip("/")
+    return f"{base}/survey/{request_id}/{token}" + (f"?score={score}" if score is not None else "")
+
+
+def compose(conversation: Conversation, first: dict, request_id: int, token: str) -> tuple[str, str]:
+    """The mail's subject and text: the first question with one link per point, then the page for the rest."""
+    lines = [
+        "Hello,",
+        "",
+        f"Your request #{conversation.id} ({conversation.subject or 'no subject'}) was solved.",
+        "Would you tell us how it went? One click answers:",
+        "",
+        first["prompt"],
+        "",
+    ]
+    for point in reversed(questions.scale(first["kind"], first.get("points"))):
+        label = point.label if point.label != str(point.score) else str(point.score)
+        lines.append(f"  {label}: {link(request_id, token, point.score)}")
+    lines += ["", "Each link opens a short page where you confirm your answer and can add more.", ""]
+    return f"How did we do? (request #{conversation.id})", "\n".join(lines)
+
+
+def survey_keys(target: str) -> tuple[ratelimit.Key, ...]:
+    """The survey's own budget per normalised address (beside the mailer's per-address hourly one)."""
+    settings = get_settings()
+    address = ratelimit.mail_target(target)
+    return (
+        ratelimit.Key(
+            "survey:to", address, settings.survey_mails_per_address_per_day, "RAPPORT_SURVEY_MAILS_PER_ADDRESS_PER_DAY",
+            f"survey mails to {address}", window=DAY,
+        ),
+    )  # fmt: skip
+
+
+def send(session: Session, request_id: int) -> str:
+    """Send one due request (idempotent: anything but a scheduled request is left alone); the state it ends in."""
+    row = session.get(SurveyRequest, request_id)
+    if row is None or row.state != SCHEDULED:
+        return row.state if row else "gone"
+    conv = session.get(Conversation, row.conversation_id)
+    if conv is None or conv.status not in ("solved", "closed"):
+        withdraw(session, row, "the conversation is not solved")
+        return row.state
+    if opted_out(session.get(Customer, row.customer_id)):
+        withdraw(session, row, "the customer opted out of surveys")
+        return row.state
+    if no_reply(row.target):
+        withdraw(session, row, "the address takes no replies")
+        return row.state
+    try:
+        allowance = ratelimit.limit_mail(session, to=row.target, client="surveys", also=survey_keys(row.target))
+    except TooManyRequests as refused:
+        # A survey that cannot go now is not worth sending late: withdrawn, saying which limit held it.
+        withdraw(session, row, refused.detail[:200])
+        return row.state
+    version = session.get(SurveyVersion, row.version_id)
+    token = new_token("rsv")
+    subject, text = compose(conv, version.questions[0], row.id, token)
+    send_system_mail(session, to=row.target, subject=subject, text=text, allowance=allowance, key=f"survey:{row.id}")
+    stamp = now()
+    expiry = timedelta(days=int(version.rules.get("expiry_days", 7)))
+    row.state, row.token_hash, row.sent_at, row.updated_at = SENT, token_hash(token), stamp, stamp
+    row.expires_at = row.due_at = stamp + expiry
+    session.flush()
+    scheduler.schedule(session, EXPIRE, expire_key(row.id), row.expires_at, {"request_id": row.id})
+    _record(session, events.SENT.name, row)
+    return row.state
+
+
+def expire(session: Session, request_id: int) -> str:
+    """Close a request's window: an unanswered one expires; an answered one keeps its answers, its link dies."""
+    row = session.get(SurveyRequest, request_id)
+    if row is None or row.expires_at is None or row.expires_at > now():
+        return row.state if row else "gone"
+    row.token_hash, row.due_at, row.updated_at = None, None, now()
+    if row.state == SENT:
+        row.state = EXPIRED
+        session.flush()
+        _record(session, events.EXPIRED.name, row)
+    session.flush()
+    return row.state
+
+
+@handler(SEND)
+def _send_job(session: Session, payload: dict) -> None:
+    send(session, int(payload["request_id"]))
+
+
+@handler(EXPIRE)
+def _expire_job(session: Session, payload: dict) -> None:
+    expire(session, int(payload["request_id"]))
