@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -85,3 +86,29 @@ def run_jobs(db, frozen_clock, after: timedelta = timedelta(0)) -> int:
     """Move the clock on and run what is due."""
     frozen_clock[0] += after
     return run_due(db)
+
+
+def sent(db, world, frozen_clock, **survey_rules) -> tuple[int, str]:
+    """A survey mailed for a solved conversation: (request id, the token its links carry), read off the queued mail."""
+    import re
+
+    from rapport.models import Job
+    from rapport.surveys.send import send as send_now
+
+    make_survey(db, **survey_rules)
+    conv = solved(db, world)
+    (req,) = requests_of(db, conv)
+    frozen_clock[0] = req.due_at
+    with db.write() as s:
+        assert send_now(s, req.id) == "sent"
+        text = s.scalar(select(Job.payload).where(Job.dedupe_key == f"survey:{req.id}"))["text"]
+    token = re.search(rf"/survey/{req.id}/(rsv_[A-Za-z0-9_-]+)\?score=", text).group(1)
+    return req.id, token
+
+
+def answer_form(client, request_id: int, token: str, **fields):
+    """Open the survey page (for its CSRF cookie and token) and send `fields`; the response (not followed)."""
+    page = client.get(f"/survey/{request_id}/{token}")
+    assert page.status_code == 200, page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return client.post(f"/survey/{request_id}/{token}", data={"csrf_token": csrf, **fields}, follow_redirects=False)
