@@ -9,6 +9,7 @@ DOMAIN = Domain(
     lifecycle_hooks=("rapport.surveys.schedule",),
     api_routers=("rapport.surveys.api:router",),
     routers=("rapport.surveys.page:router",),
+    page_routers=("rapport.surveys.admin_views:router",),
     admin_sections=(
         admin(
             "admin.surveys",

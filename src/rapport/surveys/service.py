@@ -73,6 +73,8 @@ def _calendar(session: Session, rules: dict) -> None:
 
 
 def _unique(session: Session, name: str, survey_id: int | None = None) -> None:
+    if not name.strip() or len(name) > 100 or "\x00" in name:
+        raise Invalid("A survey needs a name of 1 to 100 characters.", errors=[{"field": "name"}])
     query = select(Survey.id).where(func.lower(Survey.name) == name.lower())
     if survey_id is not None:
         query = query.where(Survey.id != survey_id)
