@@ -118,3 +118,12 @@ def test_mails_per_address_are_limited(db, world, frozen_clock, smtp_server, set
     assert states == ["sent", "withdrawn"]
     (held,) = [r for c in (first, second) for r in requests_of(db, c) if r.state == "withdrawn"]
     assert "RAPPORT_SURVEY_MAILS_PER_ADDRESS_PER_DAY" in held.reason
+
+
+def test_many_customers_are_not_held_by_the_per_client_mail_limit(db, world, frozen_clock, settings):
+    settings.mail_per_client_per_hour = 2
+    make_survey(db)
+    convs = [solved(db, world, address=f"c{i}@customer.test") for i in range(4)]
+    frozen_clock[0] += timedelta(minutes=10)
+    run_due(db)
+    assert [r.state for c in convs for r in requests_of(db, c)] == ["sent"] * 4

@@ -85,7 +85,11 @@ def send(session: Session, request_id: int) -> str:
         withdraw(session, row, "the address takes no replies")
         return row.state
     try:
-        allowance = ratelimit.limit_mail(session, to=row.target, client="surveys", also=survey_keys(row.target))
+        # The per-address budget every system mail spends, and the survey's own; not the per-client one, which
+        # bounds what one person can make us send (surveys go to every solved conversation's customer).
+        per_address, _ = ratelimit.mail_keys(row.target, "surveys")
+        ratelimit.spend(session, per_address, *survey_keys(row.target))
+        allowance = ratelimit.MailAllowance(ratelimit.mail_target(row.target))
     except TooManyRequests as refused:
         # A survey that cannot go now is not worth sending late: withdrawn, saying which limit held it.
         withdraw(session, row, refused.detail[:200])
