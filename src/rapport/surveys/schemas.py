@@ -44,7 +44,9 @@ class Rules(In):
     min_messages: Annotated[int, Field(ge=0, le=1000)] = 2
     cooldown_days: Annotated[int, Field(ge=0, le=365)] = 30
     sample_percent: Annotated[int, Field(ge=0, le=100)] = 100
-    expiry_days: Annotated[int, Field(ge=1, le=365)] = 7
+    expiry_days: Annotated[
+        int, Field(ge=1, le=365, json_schema_extra={"x-rapport-maximum": "survey_max_expiry_days"})
+    ] = 7
     channels: Annotated[list[Literal["email"]], Field(min_length=1, max_length=1)] = ["email"]
 
 
