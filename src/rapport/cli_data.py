@@ -126,6 +126,7 @@ def demo_command(
     from rapport.demo.mailcatcher import MailCatcher
     from rapport.demo.org import CHAT_KEY, DEMO_EMAIL
     from rapport.demo.sla import ensure_targets
+    from rapport.demo.surveys import ensure_surveys
     from rapport.kit import clock
 
     console = Console(stderr=True)
@@ -159,6 +160,8 @@ def demo_command(
     online(db)
     if ensure_targets(db):
         console.print("Service targets: two calendars and three policies, running on the open conversations.")
+    if ensure_surveys(db):
+        console.print("Surveys: CSAT and expectations after solving, with months of answers.")
     customer_email = verify_customer_emails(db)
     url = follow_served_address(settings, host=host, port=port)
     console.print(
