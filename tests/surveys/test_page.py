@@ -83,3 +83,27 @@ def _conversation(db, request_id: int) -> int:
 
     with db.read() as s:
         return s.get(SurveyRequest, request_id).conversation_id
+
+
+def test_the_customer_can_ask_for_no_more_surveys(db, world, frozen_clock, client):
+    from rapport.models import Customer
+    from tests.surveys.conftest import solved
+
+    request_id, token = sent(db, world, frozen_clock, cooldown_days=0)
+    other = solved(db, world)  # another of their conversations, scheduled
+    assert [r.state for r in requests_of(db, other)] == ["scheduled"]
+    page = client.get(f"/survey/{request_id}/{token}")
+    assert "Send me no more surveys" in page.text
+    r = client.post(f"/survey/{request_id}/{token}/opt-out", data={"csrf_token": "wrong"})
+    assert r.status_code == 403
+    csrf = client.cookies.get("rapport_survey_csrf")
+    r = client.post(f"/survey/{request_id}/{token}/opt-out", data={"csrf_token": csrf})
+    assert r.status_code == 200 and "No more surveys" in r.text
+    with db.read() as s:
+        (req,) = requests_of(db, other)
+        assert s.get(Customer, req.customer_id).attributes["surveys_opt_out"] is True
+    assert req.state == "withdrawn" and "opted out" in req.reason
+    assert requests_of(db, solved(db, world)) == []
+    assert events_named(db, "customer.updated")
+    forged = client.post(f"/survey/{request_id}/rsv_{'B' * 43}/opt-out", data={"csrf_token": csrf})
+    assert forged.status_code == 410

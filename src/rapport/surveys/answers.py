@@ -10,14 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport.config import get_settings
+from rapport.customers import service as customers
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit import ratelimit
 from rapport.kit.clock import now
 from rapport.kit.html import sanitize, to_text
 from rapport.kit.problems import Invalid, Problem
 from rapport.kit.secrets import new_token, token_hash
-from rapport.models import SurveyAnswer, SurveyRequest, SurveyVersion
+from rapport.models import Customer, SurveyAnswer, SurveyRequest, SurveyVersion
 from rapport.surveys import events, questions
-from rapport.surveys.schedule import ANSWERED, EXPIRED, SENT, WITHDRAWN, _record
+from rapport.surveys.schedule import ANSWERED, EXPIRED, OPT_OUT, SENT, WITHDRAWN, _record, withdraw_for
 
 
 class LinkRefused(Problem):
@@ -160,3 +162,19 @@ def record_answers(session: Session, request_id: int, token: str, form: dict[str
         commented=any(v["text"] for v in values.values()), first=first,
     )  # fmt: skip
     return fresh
+
+
+def opt_out(session: Session, request_id: int, token: str, *, client: str) -> None:
+    """The customer asks for no more surveys (from the page of a live link): their `surveys_opt_out` attribute is
+    set, and their other unanswered surveys are withdrawn."""
+    opened = open_link(session, request_id, token, lock=True)
+    ratelimit.spend(session, *answer_keys(client))
+    customer = session.get(Customer, opened.request.customer_id)
+    customers.update_profile(session, SYSTEM, customer.id, attributes={**(customer.attributes or {}), OPT_OUT: True})
+    others = session.scalars(
+        select(SurveyRequest.conversation_id).where(
+            SurveyRequest.customer_id == customer.id, SurveyRequest.state.in_(("scheduled", SENT))
+        )
+    )
+    for conversation_id in set(others):
+        withdraw_for(session, conversation_id, "the customer opted out of surveys")

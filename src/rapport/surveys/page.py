@@ -129,7 +129,7 @@ def survey_page(request: Request, request_id: Id, token: str, session: DB):
         chosen[f"q_{first['key']}"] = str(int(score))
     return _page(
         request, "surveys/page.html", items=_items(opened, chosen), action=f"/survey/{request_id}/{token}",
-        answered=opened.request.state == "answered", errors={},
+        answered=opened.request.state == "answered", errors={}, opt_out=f"/survey/{request_id}/{token}/opt-out",
     )  # fmt: skip
 
 
@@ -147,8 +147,18 @@ async def send_answers(request: Request, request_id: Id, token: str, session: DB
         return _page(
             request, "surveys/page.html", status=problem.status, items=_items(opened, values),
             action=f"/survey/{request_id}/{token}", answered=opened.request.state == "answered", errors=errors,
+            opt_out=f"/survey/{request_id}/{token}/opt-out",
         )  # fmt: skip
     return RedirectResponse(f"/survey/{request_id}/{fresh}/thanks", status_code=303)
+
+
+@router.post("/{request_id}/{token}/opt-out")
+async def opt_out(request: Request, request_id: Id, token: str, session: DB):
+    """No more surveys for this customer (their answers so far stay)."""
+    form = await request.form(max_fields=MAX_FIELDS, max_files=0)
+    _check_csrf(request, str(form.get("csrf_token") or ""))
+    answers.opt_out(session, request_id, token, client=client_address(request))
+    return _page(request, "surveys/opted_out.html")
 
 
 @router.get("/{request_id}/{token}/thanks")
@@ -157,4 +167,5 @@ def thanks(request: Request, request_id: Id, token: str, session: DB):
     opened = answers.open_link(session, request_id, token)
     if opened.request.state != "answered":
         raise NotFound("There is no answer to thank you for yet.")
-    return _page(request, "surveys/thanks.html", change=f"/survey/{request_id}/{token}")
+    return _page(request, "surveys/thanks.html", change=f"/survey/{request_id}/{token}",
+                 opt_out=f"/survey/{request_id}/{token}/opt-out")  # fmt: skip
