@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from rapport.conversations import service as conversations
 from rapport.models.enums import Status
 from rapport.surveys.schedule import no_reply, sampled, send_key
@@ -127,3 +129,30 @@ def test_many_customers_are_not_held_by_the_per_client_mail_limit(db, world, fro
     frozen_clock[0] += timedelta(minutes=10)
     run_due(db)
     assert [r.state for c in convs for r in requests_of(db, c)] == ["sent"] * 4
+
+
+def test_merging_a_solved_conversation_away_withdraws_its_survey(db, world, frozen_clock):
+    from rapport.conversations.merge import merge
+    from rapport.kernel.permissions import Actor
+
+    make_survey(db, cooldown_days=0)
+    source, target = solved(db, world), solved(db, world)
+    with db.write() as s:
+        merge(s, Actor(kind="agent", id=world.admin.id, name="Ada", role="admin"), source, target)
+    (req,) = requests_of(db, source)
+    assert req.state == "withdrawn" and req.reason == "the conversation was merged"
+    assert [r.state for r in requests_of(db, target)] == ["scheduled"]
+
+
+def test_a_survey_with_requests_is_switched_off_not_deleted(db, world, frozen_clock):
+    from rapport.kernel.permissions import SYSTEM
+    from rapport.kit.problems import Conflict
+    from rapport.surveys import service
+
+    survey_id = make_survey(db)
+    solved(db, world)
+    with db.write() as s, pytest.raises(Conflict, match="switch it off"):
+        service.delete(s, SYSTEM, survey_id)
+    with db.write() as s:
+        service.update(s, SYSTEM, survey_id, active=False)
+    assert requests_of(db, solved(db, world, address="kim@customer.test")) == []  # switched off: not scheduled
