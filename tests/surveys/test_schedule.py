@@ -156,3 +156,24 @@ def test_a_survey_with_requests_is_switched_off_not_deleted(db, world, frozen_cl
     with db.write() as s:
         service.update(s, SYSTEM, survey_id, active=False)
     assert requests_of(db, solved(db, world, address="kim@customer.test")) == []  # switched off: not scheduled
+
+
+def test_a_link_in_the_received_mail_answers_in_one_tap(db, world, frozen_clock, smtp_server, client):
+    import re
+
+    make_survey(db)
+    conv = solved(db, world)
+    frozen_clock[0] += timedelta(minutes=10)
+    run_due(db)
+    run_due(db)
+    (mail,) = smtp_server.messages
+    body = mail.get_payload(decode=True).decode()
+    link = re.search(r"Very good: (http://\S+)", body).group(1)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    page = client.get(f"/{path}")
+    assert page.status_code == 200 and 'name="q_csat" value="5" checked' in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = client.post(f"/{path.split('?')[0]}", data={"csrf_token": csrf, "q_csat": "5"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("/thanks")
+    (req,) = requests_of(db, conv)
+    assert req.state == "answered"
