@@ -11,6 +11,7 @@ from rapport.conversations import service as conversations
 from rapport.models import SurveyAnswer, SurveyRequest
 from rapport.models.enums import Status
 from rapport.surveys.send import send as send_now
+from rapport.worker.runner import run_due
 from tests.surveys.conftest import agent_actor, answer_form, requests_of, sent, solved
 
 
@@ -69,6 +70,8 @@ def test_a_used_link_is_refused_and_says_so(db, world, frozen_clock, client):
 def test_an_expired_link_is_refused(db, world, frozen_clock, client):
     request_id, token = sent(db, world, frozen_clock, expiry_days=2)
     frozen_clock[0] += timedelta(days=2)
+    run_due(db)  # the expiry job
+    assert state_of(db, request_id) == "expired"
     page = client.get(f"/survey/{request_id}/{token}?score=5")
     assert page.status_code == 410 and "This survey has closed" in page.text and "reply to the last mail" in page.text
     assert post(client, request_id, token, q_csat="5").status_code == 410
@@ -82,7 +85,8 @@ def test_a_withdrawn_survey_is_refused(db, world, frozen_clock, client):
     with db.write() as s:
         conversations.update(s, agent_actor(world), conv, conversations.Changes(status=Status.open))
     page = client.get(f"/survey/{request_id}/{token}")
-    assert page.status_code == 410 and "not valid" in page.text  # the link died with the withdrawal
+    assert page.status_code == 410 and "This survey was withdrawn" in page.text
+    assert post(client, request_id, token, q_csat="5").status_code == 410
     assert state_of(db, request_id) == "withdrawn" and answer_count(db) == 0
 
 
@@ -130,3 +134,17 @@ def test_an_answer_without_the_form_token_is_refused(db, world, frozen_clock, cl
     r = client.post(f"/survey/{request_id}/{token}", data={"q_csat": "5"}, follow_redirects=False)
     assert r.status_code == 403 and "security token" in r.text
     assert answer_count(db) == 0
+
+
+def test_answers_cannot_change_after_the_window_closes(db, world, frozen_clock, client):
+    request_id, token = sent(db, world, frozen_clock, expiry_days=1)
+    r = answer_form(client, request_id, token, q_csat="2")
+    fresh = r.headers["location"].split("/")[3]
+    frozen_clock[0] += timedelta(days=1)
+    run_due(db)
+    assert state_of(db, request_id) == "answered"  # the answer stays
+    page = client.get(f"/survey/{request_id}/{fresh}")
+    assert page.status_code == 410 and "This survey has closed" in page.text
+    assert post(client, request_id, fresh, q_csat="5").status_code == 410
+    with db.read() as s:
+        assert s.scalar(select(SurveyAnswer.score).where(SurveyAnswer.question == "csat")) == 2

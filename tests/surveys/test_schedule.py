@@ -106,7 +106,7 @@ def test_due_survey_is_mailed_through_smtp_and_expires(db, world, frozen_clock, 
     frozen_clock[0] += timedelta(days=3)
     run_due(db)
     (req,) = requests_of(db, conv)
-    assert req.state == "expired" and req.token_hash is None
+    assert req.state == "expired" and req.due_at is None
     assert events_named(db, "survey.")[-1].name == "survey.expired"
 
 

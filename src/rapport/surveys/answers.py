@@ -33,7 +33,7 @@ class LinkRefused(Problem):
                 "invalid": "This link is not valid. It may have been copied incompletely.",
                 "used": "This link was already used to answer; your answer is saved.",
                 "expired": "This survey has closed: its link has expired.",
-                "closed": "This survey was withdrawn because the conversation was reopened.",
+                "closed": "This survey was withdrawn: the conversation was reopened, or no more surveys were wanted.",
             }[state],
             state=state,
         )

@@ -170,10 +170,11 @@ def schedule_for(session: Session, conversation_id: int, at: datetime) -> list[S
 
 
 def withdraw(session: Session, row: SurveyRequest, reason: str) -> None:
-    """Withdraw an unanswered request (its jobs cancelled, its link dead)."""
+    """Withdraw an unanswered request (its jobs cancelled; its link is refused from now on)."""
     scheduler.cancel(session, send_key(row.id))
     scheduler.cancel(session, expire_key(row.id))
-    row.state, row.reason, row.due_at, row.token_hash, row.updated_at = WITHDRAWN, reason[:200], None, None, now()
+    # The link's hash is kept: following it then says the survey was withdrawn, not that the link is not valid.
+    row.state, row.reason, row.due_at, row.updated_at = WITHDRAWN, reason[:200], None, now()
     session.flush()
     _record(session, events.WITHDRAWN.name, row)
 

@@ -109,11 +109,12 @@ def send(session: Session, request_id: int) -> str:
 
 
 def expire(session: Session, request_id: int) -> str:
-    """Close a request's window: an unanswered one expires; an answered one keeps its answers, its link dies."""
+    """Close a request's window: an unanswered one expires; an answered one keeps its answers; links are refused."""
     row = session.get(SurveyRequest, request_id)
     if row is None or row.expires_at is None or row.expires_at > now():
         return row.state if row else "gone"
-    row.token_hash, row.due_at, row.updated_at = None, None, now()
+    # The link's hash is kept so that following it says the survey closed; open_link refuses it by expires_at.
+    row.due_at, row.updated_at = None, now()
     if row.state == SENT:
         row.state = EXPIRED
         session.flush()
