@@ -15,7 +15,7 @@ FORM = {
     "q2_kind": "reason", "q2_options": "Speed\nKnowledge\n\nKindness",
     "q3_kind": "",
     "delay_minutes": "45", "calendar_id": "", "require_person_reply": "yes", "min_messages": "2",
-    "cooldown_days": "14", "sample_percent": "50", "expiry_days": "5",
+    "cooldown_days": "14", "sample_percent": "50", "expiry_days": "5", "channels": ["email", "sms"],
 }  # fmt: skip
 
 
@@ -36,6 +36,7 @@ def test_an_admin_adds_a_survey_from_the_form(db, client, admin_csrf):
     assert v.questions[0]["points"] == 3 and v.questions[0]["prompt"].startswith("How would you rate")
     assert v.questions[2]["options"] == ["Speed", "Knowledge", "Kindness"]
     assert v.rules["delay_minutes"] == 45 and v.rules["sample_percent"] == 50 and v.rules["require_person_reply"]
+    assert v.rules["channels"] == ["email", "sms"]
     listed = client.get("/admin/surveys")
     assert "After solving" in listed.text and "csat, expectations, reason" in listed.text
 
@@ -57,6 +58,7 @@ def test_a_wrong_value_is_shown_by_its_field_and_nothing_is_saved(db, client, ad
         ("q2_options", "", "needs reasons"),
         ("name", "", "needs a name"),
         ("delay_minutes", "soon", "integer"),
+        ("channels", [], "at least 1 item"),
     ]:
         r = client.post("/admin/surveys/new", data={"csrf_token": admin_csrf, **FORM, field: value})
         assert r.status_code == 422, (field, r.text)

@@ -52,6 +52,8 @@ class SurveyRequest(Base):
         UniqueConstraint("conversation_id", "survey_id"),
         Index("ix_survey_requests_due", "state", "due_at"),
         Index("ix_survey_requests_customer", "customer_id", "created_at"),
+        # A text reply ("4") finds the sender's open survey by number.
+        Index("ix_survey_requests_target", "target", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -24,7 +24,14 @@ NEW_FORM = forms.fields_of(
         {"kind": "expectations", "prompt": DEFAULT_PROMPTS["expectations"]},
         {"kind": "text", "prompt": DEFAULT_PROMPTS["text"]},
     ],
-    {"delay_minutes": 60, "min_messages": 2, "cooldown_days": 30, "sample_percent": 100, "expiry_days": 7},
+    {
+        "delay_minutes": 60,
+        "min_messages": 2,
+        "cooldown_days": 30,
+        "sample_percent": 100,
+        "expiry_days": 7,
+        "channels": ["email"],
+    },
 )
 
 
@@ -102,7 +109,10 @@ async def delete_survey(request: Request, session: DB, viewer: Page, survey_id: 
 
 
 async def _fields(request: Request) -> dict[str, str]:
-    return {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    form = await request.form()
+    fields = {k: str(v) for k, v in form.items() if k not in ("csrf_token", "channels")}
+    fields["channels"] = ",".join(str(c) for c in form.getlist("channels"))
+    return fields
 
 
 def _errors(exc) -> dict[str, str]:
@@ -115,6 +125,6 @@ def _errors(exc) -> dict[str, str]:
 def _form_page(request: Request, session, viewer, row, form: dict, errors: dict | None = None):
     return render_form(
         request, "surveys/admin_edit.html", viewer, survey=row, form=form, errors=errors, rows=range(forms.rows()),
-        kinds=[("", "— no question —"), *forms.KIND_NAMES.items()],
+        kinds=[("", "— no question —"), *forms.KIND_NAMES.items()], channels=forms.CHANNELS,
         calendars=[("", "Every minute counts"), *((str(c.id), c.name) for c in calendars.listed(session))],
     )  # fmt: skip

@@ -4,6 +4,7 @@ the answers (each bounded and on its question's scale; a re-answer within the wi
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -11,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from rapport.config import get_settings
 from rapport.customers import service as customers
+from rapport.customers.identities import normalise
 from rapport.kernel.permissions import SYSTEM
 from rapport.kit import ratelimit
 from rapport.kit.clock import now
 from rapport.kit.html import sanitize, to_text
-from rapport.kit.problems import Invalid, Problem
+from rapport.kit.problems import Invalid, Problem, TooManyRequests
 from rapport.kit.secrets import new_token, token_hash
 from rapport.models import Customer, SurveyAnswer, SurveyRequest, SurveyVersion
 from rapport.surveys import events, questions
@@ -126,16 +128,9 @@ def parse(version: SurveyVersion, form: dict[str, str]) -> dict[str, dict]:
     return out
 
 
-def record_answers(session: Session, request_id: int, token: str, form: dict[str, str], *, client: str) -> str:
-    """Check the link and the answers, then store them (a re-answer updates); the new link of the thanks page.
-
-    The link used is spent: its hash moves to `spent_hash`, and the page's new link changes answers until the
-    survey's window closes.
-    """
-    opened = open_link(session, request_id, token, lock=True)
-    ratelimit.spend(session, *answer_keys(client))
-    values = parse(opened.version, form)
-    row, stamp = opened.request, now()
+def _store(session: Session, row: SurveyRequest, values: dict[str, dict]) -> None:
+    """Write the answers (a question answered before is updated), mark the request answered, record the event."""
+    stamp = now()
     first = row.state == SENT
     existing = {
         a.question: a
@@ -151,8 +146,6 @@ def record_answers(session: Session, request_id: int, token: str, form: dict[str
             answer.kind, answer.score, answer.choice, answer.text, answer.updated_at = (
                 v["kind"], v["score"], v["choice"], v["text"], stamp,
             )  # fmt: skip
-    fresh = new_token("rsv")
-    row.spent_hash, row.token_hash = token_hash(token), token_hash(fresh)
     row.state, row.answered_at, row.updated_at = ANSWERED, stamp, stamp
     session.flush()
     _record(
@@ -161,6 +154,21 @@ def record_answers(session: Session, request_id: int, token: str, form: dict[str
         choices={k: v["choice"] for k, v in values.items() if v["choice"] is not None},
         commented=any(v["text"] for v in values.values()), first=first,
     )  # fmt: skip
+
+
+def record_answers(session: Session, request_id: int, token: str, form: dict[str, str], *, client: str) -> str:
+    """Check the link and the answers, then store them (a re-answer updates); the new link of the thanks page.
+
+    The link used is spent: its hash moves to `spent_hash`, and the page's new link changes answers until the
+    survey's window closes.
+    """
+    opened = open_link(session, request_id, token, lock=True)
+    ratelimit.spend(session, *answer_keys(client))
+    values = parse(opened.version, form)
+    fresh = new_token("rsv")
+    row = opened.request
+    row.spent_hash, row.token_hash = token_hash(token), token_hash(fresh)
+    _store(session, row, values)
     return fresh
 
 
@@ -178,3 +186,56 @@ def opt_out(session: Session, request_id: int, token: str, *, client: str) -> No
     )
     for conversation_id in set(others):
         withdraw_for(session, conversation_id, "the customer opted out of surveys")
+
+
+# A text reply that is only a number ("4", " 4.", "10!"): read as an answer; anything else is an ordinary message.
+NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.!]?\s*$")
+
+
+def numeric_reply(text: str | None) -> int | None:
+    """The number a text reply consists of, or None."""
+    found = NUMBER.match(text or "")
+    return int(found.group(1)) if found else None
+
+
+def answer_by_text(session: Session, *, channel: str, address: str, text: str | None) -> bool:
+    """Record an SMS or WhatsApp reply that is a point of the first question of the sender's open survey in that
+    channel; False (nothing recorded) when it is not one, so the caller stores it as an ordinary message."""
+    score = numeric_reply(text)
+    if score is None:
+        return False
+    try:
+        address = normalise("phone" if channel == "sms" else "whatsapp", address)
+    except Invalid:
+        return False
+    row = session.scalar(
+        select(SurveyRequest)
+        .where(
+            SurveyRequest.channel == channel, SurveyRequest.target == address,
+            SurveyRequest.state.in_((SENT, ANSWERED)), SurveyRequest.expires_at > now(),
+        )
+        .order_by(SurveyRequest.sent_at.desc(), SurveyRequest.id.desc())
+        .limit(1)
+        .with_for_update()
+    )  # fmt: skip
+    if row is None:
+        return False
+    first = session.get(SurveyVersion, row.version_id).questions[0]
+    if not questions.in_range(first["kind"], first.get("points"), score):
+        return False
+    try:
+        ratelimit.spend(session, *answer_keys(f"{channel}:{address}"))
+    except TooManyRequests:
+        return False  # a flood from one number is kept as ordinary messages, where people see it
+    values = {first["key"]: {"kind": first["kind"], "score": score, "choice": questions.choice_of(first["kind"], score),
+                             "text": None}}  # fmt: skip
+    _store(session, row, values)
+    return True
+
+
+def take_text_answer(db, *, channel: str, address: str, text: str | None) -> bool:
+    """`answer_by_text` in its own short transaction (the channel's webhook calls it before storing a message)."""
+    if numeric_reply(text) is None:
+        return False
+    with db.write() as session:
+        return answer_by_text(session, channel=channel, address=address, text=text)

@@ -10,6 +10,11 @@ from rapport.kit.problems import Invalid
 from rapport.surveys import questions as kinds
 from rapport.surveys.schemas import Question, Rules
 
+CHANNELS = [
+    ("email", "Email: a link for each point"),
+    ("sms", "SMS: reply with a number"),
+    ("whatsapp", "WhatsApp: reply with a number"),
+]
 RULE_FIELDS = ("delay_minutes", "min_messages", "cooldown_days", "sample_percent", "expiry_days")
 KIND_NAMES = {
     kinds.CSAT: "Satisfaction (CSAT)",
@@ -70,6 +75,7 @@ def rules_from(form: dict[str, str]) -> Rules:
     values: dict = {name: _number(form.get(name, "")) for name in RULE_FIELDS}
     values["calendar_id"] = _number(form.get("calendar_id", "")) or None
     values["require_person_reply"] = form.get("require_person_reply") == "yes"
+    values["channels"] = [c for c in form.get("channels", "").split(",") if c]
     return Rules.model_validate(values)
 
 
@@ -84,6 +90,7 @@ def fields_of(name: str, active: bool, questions: list[dict], rules: dict) -> di
         form[key] = str(rules.get(key, ""))
     form["calendar_id"] = str(rules.get("calendar_id") or "")
     form["require_person_reply"] = "yes" if rules.get("require_person_reply", True) else ""
+    form["channels"] = ",".join(rules.get("channels", ["email"]))
     return form
 
 

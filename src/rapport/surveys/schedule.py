@@ -86,6 +86,27 @@ def email_target(session: Session, conversation: Conversation) -> str | None:
     return None
 
 
+def phone_target(session: Session, conversation: Conversation, kind: str) -> str | None:
+    """The number an SMS (`phone`) or WhatsApp (`whatsapp`) survey goes to: the customer's first such identity."""
+    return session.scalar(
+        select(Identity.address)
+        .where(Identity.customer_id == conversation.customer_id, Identity.kind == kind)
+        .order_by(Identity.id)
+        .limit(1)
+    )
+
+
+def target_of(session: Session, conversation: Conversation) -> str | None:
+    """Where the conversation's survey goes in its own channel, or None (no usable address)."""
+    if conversation.channel == "email":
+        return email_target(session, conversation)
+    if conversation.channel == "sms":
+        return phone_target(session, conversation, "phone")
+    if conversation.channel == "whatsapp":
+        return phone_target(session, conversation, "whatsapp")
+    return None
+
+
 def due(session: Session, rules: dict, solved_at: datetime) -> datetime:
     """When to send: the delay after solving, in business time on the rules' calendar (else calendar time)."""
     seconds = int(rules.get("delay_minutes", 0)) * 60
@@ -153,7 +174,7 @@ def schedule_for(session: Session, conversation_id: int, at: datetime) -> list[S
         rules = version.rules
         if _skip(session, conv, rules, survey.id, at) is not None:
             continue
-        target = email_target(session, conv)
+        target = target_of(session, conv)
         if target is None:
             continue
         when = due(session, rules, at)

@@ -35,7 +35,8 @@ class Rules(In):
 
     `delay_minutes` counts business minutes on `calendar_id` (none: every minute counts); `sample_percent` of the
     conversations that qualify are surveyed; a customer surveyed within `cooldown_days` is not surveyed again.
-    A survey is asked at most once per conversation (always).
+    A survey is asked at most once per conversation (always), in the channel the conversation is in, if `channels`
+    lists it: by email a link per point, by SMS or WhatsApp "reply with a number" (and the link for the rest).
     """
 
     delay_minutes: Annotated[int, Field(ge=0, le=43_200)] = 60
@@ -47,7 +48,7 @@ class Rules(In):
     expiry_days: Annotated[
         int, Field(ge=1, le=365, json_schema_extra={"x-rapport-maximum": "survey_max_expiry_days"})
     ] = 7
-    channels: Annotated[list[Literal["email"]], Field(min_length=1, max_length=1)] = ["email"]
+    channels: Annotated[list[Literal["email", "sms", "whatsapp"]], Field(min_length=1, max_length=3)] = ["email"]
 
 
 class SurveyIn(In):

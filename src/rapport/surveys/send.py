@@ -8,12 +8,15 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from rapport.config import get_settings
+from rapport.conversations import service as conversations
+from rapport.kernel.permissions import SYSTEM
 from rapport.kit import ratelimit
 from rapport.kit.clock import now
-from rapport.kit.problems import TooManyRequests
+from rapport.kit.problems import Problem
 from rapport.kit.secrets import new_token, token_hash
 from rapport.mail.mailer import send_system_mail
 from rapport.models import Conversation, Customer, SurveyRequest, SurveyVersion
+from rapport.models.enums import Channel
 from rapport.surveys import events, questions
 from rapport.surveys.schedule import (
     EXPIRE,
@@ -57,6 +60,18 @@ def compose(conversation: Conversation, first: dict, request_id: int, token: str
     return f"How did we do? (request #{conversation.id})", "\n".join(lines)
 
 
+def compose_text(first: dict, request_id: int, token: str) -> str:
+    """The SMS or WhatsApp survey: the first question, "reply with a number", and the page's link for the rest."""
+    points = questions.scale(first["kind"], first.get("points"))
+    low, high = points[0], points[-1]
+    ends = (
+        f"{low.score} to {high.score}"
+        if low.label == str(low.score)
+        else f"{low.score} ({low.label}) to {high.score} ({high.label})"
+    )
+    return f"{first['prompt']} Reply with a number from {ends}. Or answer here: {link(request_id, token)}"
+
+
 def survey_keys(target: str) -> tuple[ratelimit.Key, ...]:
     """The survey's own budget per normalised address (beside the mailer's per-address hourly one)."""
     settings = get_settings()
@@ -81,23 +96,34 @@ def send(session: Session, request_id: int) -> str:
     if opted_out(session.get(Customer, row.customer_id)):
         withdraw(session, row, "the customer opted out of surveys")
         return row.state
-    if no_reply(row.target):
+    if row.channel == "email" and no_reply(row.target):
         withdraw(session, row, "the address takes no replies")
-        return row.state
-    try:
-        # The per-address budget every system mail spends, and the survey's own; not the per-client one, which
-        # bounds what one person can make us send (surveys go to every solved conversation's customer).
-        per_address, _ = ratelimit.mail_keys(row.target, "surveys")
-        ratelimit.spend(session, per_address, *survey_keys(row.target))
-        allowance = ratelimit.MailAllowance(ratelimit.mail_target(row.target))
-    except TooManyRequests as refused:
-        # A survey that cannot go now is not worth sending late: withdrawn, saying which limit held it.
-        withdraw(session, row, refused.detail[:200])
         return row.state
     version = session.get(SurveyVersion, row.version_id)
     token = new_token("rsv")
-    subject, text = compose(conv, version.questions[0], row.id, token)
-    send_system_mail(session, to=row.target, subject=subject, text=text, allowance=allowance, key=f"survey:{row.id}")
+    try:
+        if row.channel == "email":
+            # The per-address budget every system mail spends, and the survey's own; not the per-client one,
+            # which bounds what one person can make us send (surveys go to every solved conversation's customer).
+            per_address, _ = ratelimit.mail_keys(row.target, "surveys")
+            ratelimit.spend(session, per_address, *survey_keys(row.target))
+            allowance = ratelimit.MailAllowance(ratelimit.mail_target(row.target))
+            subject, text = compose(conv, version.questions[0], row.id, token)
+            send_system_mail(
+                session, to=row.target, subject=subject, text=text, allowance=allowance, key=f"survey:{row.id}"
+            )
+        else:
+            ratelimit.spend(session, *survey_keys(row.target))
+            # A message in the conversation, in its channel, delivered by that channel's sender after commit.
+            conversations.reply(
+                session, SYSTEM, conv.id, text=compose_text(version.questions[0], row.id, token),
+                channel=Channel(row.channel),
+            )  # fmt: skip
+    except Problem as refused:
+        # A survey that cannot go now (a limit, WhatsApp's reply window, a closed conversation) is not worth
+        # sending late: withdrawn, saying why.
+        withdraw(session, row, refused.detail[:200])
+        return row.state
     stamp = now()
     expiry = timedelta(days=int(version.rules.get("expiry_days", 7)))
     row.state, row.token_hash, row.sent_at, row.updated_at = SENT, token_hash(token), stamp, stamp

@@ -4,7 +4,7 @@ Revision ID: 0030
 Revises: 0024
 
 `survey_requests.due_at` with its state is what the due-time work reads (`ix_survey_requests_due`); the customer
-index answers the per-customer cooldown. An answer is unique per request and question: a re-answer updates it.
+index answers the per-customer cooldown; the target index finds the open survey an SMS or WhatsApp reply answers. An answer is unique per request and question: a re-answer updates it.
 """
 
 import sqlalchemy as sa
@@ -87,6 +87,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_survey_requests_due", "survey_requests", ["state", "due_at"])
     op.create_index("ix_survey_requests_customer", "survey_requests", ["customer_id", "created_at"])
+    op.create_index("ix_survey_requests_target", "survey_requests", ["target", "state"])
     op.create_table(
         "survey_answers",
         sa.Column("id", BigId, nullable=False),
@@ -112,6 +113,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop the four tables."""
     op.drop_table("survey_answers")
+    op.drop_index("ix_survey_requests_target", table_name="survey_requests")
     op.drop_index("ix_survey_requests_customer", table_name="survey_requests")
     op.drop_index("ix_survey_requests_due", table_name="survey_requests")
     op.drop_table("survey_requests")
