@@ -130,6 +130,7 @@ def demo_command(
     from rapport.demo.routing import ensure_routing
     from rapport.demo.rules import ensure_rules
     from rapport.demo.sla import ensure_targets
+    from rapport.demo.surveys import ensure_surveys
     from rapport.kit import clock
 
     console = Console(stderr=True)
@@ -171,6 +172,8 @@ def demo_command(
         console.print("Rules: ten, acting on the demo's live traffic from now on (see /admin/rules).")
     if ensure_routing(db):
         console.print("Routing: balanced by spare capacity in each team; a third of the agents online.")
+    if ensure_surveys(db):
+        console.print("Surveys: CSAT and expectations after solving, with months of answers.")
     customer_email = verify_customer_emails(db)
     url = follow_served_address(settings, host=host, port=port)
     console.print(

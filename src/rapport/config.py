@@ -247,6 +247,15 @@ class Settings(BaseSettings):
     email_max_parse_seconds: float = Field(default=20.0, gt=0)
     email_read_processes: int = Field(default=2, ge=0, le=64)
     email_read_inline_bytes: int = Field(default=32_768, ge=0)
+    # Surveys (surveys/): answers one client address may send per hour (a flood is refused, 429); survey mails one
+    # normalised address may be sent per day (beyond it the request is withdrawn, not queued); the longest free text,
+    # the most questions in a survey and the most reasons in a pick-list; the longest a link may stay valid.
+    survey_answers_per_client_per_hour: int = Field(default=30, ge=1)
+    survey_mails_per_address_per_day: int = Field(default=3, ge=1)
+    survey_text_max_chars: int = Field(default=2000, ge=10, le=100_000)
+    survey_max_questions: int = Field(default=8, ge=1, le=50)
+    survey_max_reasons: int = Field(default=20, ge=1, le=100)
+    survey_max_expiry_days: int = Field(default=60, ge=1, le=365)
 
     def switch_interval(self, *, serving: bool) -> float:
         """The GIL switch interval in seconds: RAPPORT_GIL_SWITCH_MS, else 0.5 ms except for a web process on SQLite.

@@ -59,6 +59,11 @@ for _operation in (
 for _operation in ("POST /api/v1/rules", "POST /api/v1/rules/{rule_id}/versions", "POST /api/v1/rules/replay"):
     UNSTATABLE[(_operation, "definition")] = "events, conditions and actions from registries; its parts by kind"
 UNSTATABLE[("POST /api/v1/rules/order", "ids")] = "the ids must be those of the rules that exist, each once"
+# Surveys (docs/surveys.md): keys unique, the first question on a scale, points only for CSAT and reasons only (and
+# always) for a pick-list, at most RAPPORT_SURVEY_MAX_QUESTIONS and RAPPORT_SURVEY_MAX_REASONS; a calendar that exists.
+for _operation in ("POST /api/v1/surveys", "PATCH /api/v1/surveys/{survey_id}"):
+    UNSTATABLE[(_operation, "questions")] = "how a survey's questions fit together, and limits set in config.py"
+    UNSTATABLE[(_operation, "rules.calendar_id")] = "a calendar that exists"
 
 
 def _unstatable(ctx, failure, case, response) -> bool:

@@ -19,6 +19,7 @@ from rapport.models.playbooks import PlaybookRun, PlaybookStep, PlaybookTemplate
 from rapport.models.routing import AgentRouting, ConversationRouting, RoutingSetting, RoutingSkill
 from rapport.models.rules import Rule, RuleCaused, RuleRun, RuleTally, RuleVersion
 from rapport.models.sla import SlaClock, SlaPolicy, SlaPolicyVersion
+from rapport.models.surveys import Survey, SurveyAnswer, SurveyRequest, SurveyVersion
 from rapport.models.twilio import Callback
 from rapport.models.web import LoginAttempt, RateHit, SavedView
 from rapport.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -75,6 +76,10 @@ __all__ = [
     "SlaClock",
     "SlaPolicy",
     "SlaPolicyVersion",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyRequest",
+    "SurveyVersion",
     "Team",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -15,6 +15,7 @@ from rapport.kernel.permissions import SYSTEM
 from rapport.kit import blobs
 from rapport.kit.problems import Problem
 from rapport.kit.schema import Id, Int, Str
+from rapport.surveys.answers import numeric_reply, take_text_answer
 from rapport.web.deps import DB, PUBLIC, requires
 
 router = APIRouter(
@@ -25,6 +26,14 @@ router = APIRouter(
 @router.post("/{inbox_id}/inbound")
 async def inbound(inbox_id: Id, hook: SmsHook, request: Request):
     """Store an incoming SMS/MMS (answered only after commit); a replayed MessageSid is stored once."""
+    # A bare number answering the sender's open SMS survey is recorded as its answer, not stored as a message
+    # (it would reopen the solved conversation); anything else is an ordinary message (docs/surveys.md).
+    body = hook.get("Body")
+    if not service.has_media(hook) and numeric_reply(body) is not None:
+        db = request.app.state.db
+        sender = hook.get("From") or ""
+        if await run_in_threadpool(take_text_answer, db, channel="sms", address=sender, text=body):
+            return twiml()
     # Plain SMS is built on the event loop (no I/O); MMS media is downloaded in a worker thread.
     if service.has_media(hook):
         msg = await run_in_threadpool(service.inbound_message, hook)

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from rapport.channels.whatsapp import service
 from rapport.conversations.intake import Delivery
 from rapport.kernel.permissions import SYSTEM
+from rapport.surveys.answers import numeric_reply, take_text_answer
 from rapport.web.deps import PUBLIC, requires
 
 router = APIRouter(prefix="/channels/whatsapp", tags=["whatsapp"], dependencies=[requires(PUBLIC)])
@@ -40,6 +41,13 @@ async def receive(
     accepted = service.accept(db, body, signature)  # no I/O while the inbox cache is fresh
     if service.needs_io(accepted):
         await run_in_threadpool(service.fetch_media, db, accepted)
+    # A bare number answering the sender's open WhatsApp survey is recorded as its answer, not stored as a
+    # message (it would reopen the solved conversation); anything else is an ordinary message (docs/surveys.md).
+    received = accepted.count
+    numbers = [m for m in accepted.messages if not m.media_id and numeric_reply(m.msg.text) is not None]
+    if numbers:
+        answered = await run_in_threadpool(_survey_answers, db, numbers)
+        accepted.messages = [m for m in accepted.messages if id(m) not in answered]
     # The intake commits concurrent webhooks together, so a burst costs a few transactions, not one each.
     intake = request.app.state.intake
     outcomes = await asyncio.gather(
@@ -49,4 +57,13 @@ async def receive(
         service.refused(item, outcome)
     if accepted.statuses:
         await run_in_threadpool(service.store_statuses, db, accepted.statuses)
-    return JSONResponse({"received": accepted.count})
+    return JSONResponse({"received": received})
+
+
+def _survey_answers(db, messages: list) -> set[int]:
+    """The messages (by object id) recorded as survey answers."""
+    return {
+        id(m)
+        for m in messages
+        if take_text_answer(db, channel="whatsapp", address=m.msg.sender_address, text=m.msg.text)
+    }
