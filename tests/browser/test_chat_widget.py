@@ -61,13 +61,14 @@ def active(page) -> str:
 
 
 def axe(page) -> list[str]:
-    """Serious or critical axe-core violations on the page (the widget's open shadow root included)."""
+    """Serious or critical axe-core violations on the page (the widget's open shadow root included), and any of the
+    `region` rule: the widget is a landmark of its own on whatever page embeds it."""
     page.evaluate(AXE.read_text())
     found = page.evaluate(
         "axe.run(document, {resultTypes: ['violations']})"
         ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target)})))"
     )
-    return [f"{v['impact']} {v['id']} {v['targets']}" for v in found if v["impact"] in SERIOUS]
+    return [f"{v['impact']} {v['id']} {v['targets']}" for v in found if v["impact"] in SERIOUS or v["id"] == "region"]
 
 
 def shot(page, name: str) -> None:
