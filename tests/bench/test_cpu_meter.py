@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "cpu.py"
-BUSY = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
+# Spins half a second of its own CPU, says so, then waits: the test reads that line, never polls a clock.
+BUSY = "import time\nend = time.process_time() + 0.5\nwhile time.process_time() < end: pass\nprint('spun', flush=True)\n"
 
 
 @pytest.fixture(scope="module")
@@ -24,21 +25,21 @@ def cpu():
 
 
 def test_the_meter_counts_a_busy_process_and_not_an_idle_one(cpu):
-    busy = subprocess.Popen([sys.executable, "-c", BUSY + "input()"], stdin=subprocess.PIPE, text=True)
+    busy = subprocess.Popen(
+        [sys.executable, "-c", BUSY + "input()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     idle = subprocess.Popen([sys.executable, "-c", "input()"], stdin=subprocess.PIPE, text=True)
     try:
-        meter = cpu.Meter([busy.pid], "sqlite://")
+        meter = cpu.Meter([busy.pid], "sqlite://")  # started while the child starts up: nearly all its spin counts
         meter.start()
-        # The busy child spins 0.3 s of its own CPU, then waits on stdin; wait for the spin by its CPU, not a clock.
-        while cpu.process_seconds(busy.pid) < 0.3:
-            pass
+        assert busy.stdout.readline().strip() == "spun"  # blocks until the child has spun
         spent = meter.stop()
         assert spent["server_s"] >= 0.2 and spent["database_s"] == 0
         assert cpu.per_request_ms(spent, 100) == pytest.approx(spent["total_s"] * 10, abs=0.001)
         assert cpu.process_seconds(idle.pid) < 0.2
     finally:
         for proc in (busy, idle):
-            proc.communicate("\n", timeout=30)
+            proc.communicate("\n", timeout=60)
     assert cpu.process_seconds(busy.pid) == 0.0  # a process that has gone counts nothing
 
 
