@@ -13,8 +13,7 @@ import sqlalchemy as sa
 SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "cpu.py"
 # Spins half a second of its own CPU, says so, then waits: the test reads that line, never polls a clock.
 BUSY = (
-    "import time\nend = time.process_time() + 0.5\nwhile time.process_time() < end: pass\n"
-    "print('spun', flush=True)\n"
+    "import time\nend = time.process_time() + 0.5\nwhile time.process_time() < end: pass\nprint('spun', flush=True)\n"
 )
 
 
