@@ -52,6 +52,14 @@ def test_same_seed_same_records_and_the_message_total_is_steered():
     assert 950 <= messages <= 1050
 
 
+def test_every_conversation_opens_with_a_message_whatever_the_steering_asks():
+    # At this instant the steering toward the total asked a new conversation for no message at all (demo-0000297).
+    made = records(conversations=300, customers=60, seed=1, now=datetime(2026, 12, 8, 0, 9, tzinfo=UTC))
+    conversations = [r for r in made if r["type"] == "conversation"]
+    assert len(conversations) == 300
+    assert all(r["messages"] and r["messages"][0]["direction"] == "inbound" for r in conversations)
+
+
 def test_writing_a_file_then_importing_it_gives_the_same_data(db, tmp_path):
     counts = generate(out=tmp_path / "demo.jsonl", conversations=150, customers=30, now=NOW)
     assert counts["conversation"] == 150 and counts["customer"] == 30

@@ -139,3 +139,55 @@ def test_a_consumer_is_handed_only_the_events_it_wants(db, monkeypatch):
     assert got == ["customer.created"]
     with db.read() as s:
         assert s.get(EventCursor, "picky").last_id == last
+
+
+def test_the_consumers_behind_share_one_write_transaction_a_round(db, monkeypatch):
+    """However many consumers, a round is one write: those wanting nothing new just move their cursors in it."""
+    got: dict[str, list] = {"all": [], "none": [], "other": []}
+    monkeypatch.setattr(consumers, "CONSUMERS", {})
+    monkeypatch.setattr(consumers, "WANTS", {})
+    consumers.consumer("all")(lambda s, rows: got["all"].extend(r.id for r in rows))
+    consumers.consumer("none", wants=set())(lambda s, rows: got["none"].extend(r.id for r in rows))
+    consumers.consumer("other", wants={"conversation.created"})(lambda s, rows: got["other"].extend(r.id for r in rows))
+    consumers.run_consumers(db)  # the cursors are made, at the present
+    first, second = _event(db), _event(db)
+    writes = []
+    real = type(db).write
+
+    def counted(self, *args, **kwargs):
+        writes.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(db), "write", counted)
+    assert consumers.run_consumers(db) == 2
+    assert len(writes) == 1
+    assert got == {"all": [first, second], "none": [], "other": []}
+    with db.read() as s:
+        assert {c.name: c.last_id for c in s.scalars(select(EventCursor))} == dict.fromkeys(got, second)
+    writes.clear()
+    assert consumers.run_consumers(db) == 0
+    assert writes == []  # nothing new: no write at all
+
+
+def test_a_consumer_failing_in_a_shared_round_undoes_only_its_own_writes(db, monkeypatch):
+    monkeypatch.setattr(consumers, "CONSUMERS", {})
+    monkeypatch.setattr(consumers, "WANTS", {})
+
+    def writes_then_fails(session, rows):
+        session.add(EventCursor(name="written-by-the-failing-one", last_id=0, updated_at=now(), attempts=0))
+        session.flush()
+        raise RuntimeError("receiver down")
+
+    def writes(session, rows):
+        session.add(EventCursor(name="written-by-the-good-one", last_id=0, updated_at=now(), attempts=0))
+
+    consumers.consumer("bad")(writes_then_fails)
+    consumers.consumer("good")(writes)
+    consumers.run_consumers(db)
+    event = _event(db)
+    consumers.run_consumers(db)
+    with db.read() as s:
+        cursors = {c.name: (c.last_id, c.attempts) for c in s.scalars(select(EventCursor))}
+    assert "written-by-the-failing-one" not in cursors
+    assert cursors["good"] == (event, 0) and "written-by-the-good-one" in cursors
+    assert cursors["bad"] == (event - 1, 1)  # it stays just before the event, one try counted

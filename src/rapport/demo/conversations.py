@@ -85,7 +85,7 @@ def _customer_delay(channel: str, rng: random.Random) -> timedelta:
 def _directions(status: str, count: int, rng: random.Random) -> list[str]:
     """The message directions (without notes) that end the way `status` needs."""
     if status == "new":
-        return ["inbound"] * min(count, 2)
+        return ["inbound"] * max(1, min(count, 2))  # the steering below can ask for none: a conversation has one
     count = max(count, 3 if status == "open" else 2)
     directions = ["inbound" if i % 2 == 0 else "outbound" for i in range(count)]
     last = "inbound" if status == "open" else "outbound"

@@ -3,6 +3,10 @@
 A consumer is a function given, in order and in one write transaction, the events recorded since its cursor; what it
 writes (deliveries, notifications, jobs) commits together with the cursor's advance, so each event is handled once
 and a crash loses nothing. The worker runs the consumers (`run_consumers`), soon after a commit and on every poll.
+The consumers that are behind share one round: one write transaction that reads the log once, hands each consumer
+the events it wants (in a savepoint of its own) and moves every cursor in the same commit (a consumer that wants none of
+the new events costs no transaction of its own: the busier the log, the more this matters, on SQLite most, where every
+write transaction takes the single writer's turn from the intake).
 `events.typed.Consumer` builds one from typed handlers, one per event type (`@metrics.on(STATUS_CHANGED)`).
 
 Ids are handed out before commit, so on PostgreSQL a later id can commit first. A consumer therefore stops at a gap
@@ -105,15 +109,110 @@ def catch_up(db: Database, *, batch: int | None = None) -> tuple[int, bool]:
     size = batch or get_settings().event_consumer_batch
     with db.read() as session:
         latest = session.scalar(select(func.max(Event.id))) or 0
-        cursors = dict(session.execute(select(EventCursor.name, EventCursor.last_id)).all())
-    handled, more = 0, False
-    for name, fn in list(CONSUMERS.items()):
-        if cursors.get(name, -1) >= latest:
-            continue  # nothing new: no write transaction at all
-        done, read = _step(db, name, fn, size)
+        cursors = {
+            r.name: r for r in session.execute(select(EventCursor.name, EventCursor.last_id, EventCursor.attempts))
+        }
+    behind = [n for n in CONSUMERS if n not in cursors or cursors[n].last_id < latest]  # the others: no write at all
+    # A consumer that is new or retrying a failed event goes alone (its own transaction, one event at a time); the
+    # rest share one transaction, one read of the log and one commit.
+    alone = [n for n in behind if n not in cursors or cursors[n].attempts]
+    handled, more, failed = 0, False, []
+    together = [n for n in behind if n not in alone]
+    if together:
+        try:
+            handled, more, failed = _round(db, together, size)
+        except Exception as exc:  # noqa: BLE001  (a round's failure must not stop the worker)
+            if is_unavailable(exc):
+                log.warning("event consumers wait for the database: %s", exc)
+                return 0, False
+            # Something outside any one consumer failed (what a consumer wants, say): each goes alone, where a
+            # failure is its own.
+            log.warning("a shared round of event consumers failed (%s); each goes alone", exc)
+            alone += together
+    for name in alone:
+        done, read = _step(db, name, CONSUMERS[name], size)
+        handled += done
+        more |= read >= size
+    for name, tried, error in failed:
+        done, read = _after_failure(db, name, CONSUMERS[name], size, tried, error)
         handled += done
         more |= read >= size
     return handled, more
+
+
+def _round(db: Database, names: list[str], size: int) -> tuple[int, bool, list[tuple[str, list[int], Exception]]]:
+    """The consumers `names` in one write transaction: the log read once, each consumer handed the settled events it
+    wants in a savepoint of its own, every cursor moved in one statement at the commit. Those that failed are returned
+    with the events they were handed and the error (their cursors stay), for the path of a failed batch of their own.
+    """
+    handled, moved, failed = 0, [], []
+    with db.write() as session:
+        # Cursors another process holds are skipped: it is doing this round's work for them already.
+        query = select(EventCursor).where(EventCursor.name.in_(names)).with_for_update(skip_locked=True)
+        locked = {c.name: c for c in session.execute(query).scalars()}
+        if not locked:
+            return 0, False, []
+        start = min(c.last_id for c in locked.values())
+        # Ids and times first (no payloads): enough to find how far the log is settled for each cursor.
+        marks = session.execute(
+            select(Event.id, Event.occurred_at).where(Event.id > start).order_by(Event.id).limit(size)
+        ).all()
+        plans = {}
+        for name, cursor in locked.items():
+            ready = _contiguous([m for m in marks if m.id > cursor.last_id], cursor.last_id)
+            if ready:
+                plans[name] = (cursor, ready[-1].id, WANTS.get(name, _everything)(session))
+        rows = _rows(session, start, plans)
+        for name in (n for n in names if n in plans):  # in registration order, as before
+            cursor, last, wanted = plans[name]
+            fresh = [
+                r for r in rows
+                if cursor.last_id < r.id <= last
+                and (wanted is None or r.name in wanted)
+                and (name in HISTORY or r.actor_kind != IMPORTED)
+            ]  # fmt: skip
+            error = _handed(session, name, fresh) if fresh else None
+            if error is not None:
+                failed.append((name, [r.id for r in fresh], error))
+                continue
+            handled += len(fresh)
+            moved.append((cursor, last))
+        at = now()
+        for cursor, last in moved:  # after every consumer: one UPDATE for all cursors at the flush
+            cursor.last_id, cursor.updated_at = last, at
+    return handled, len(marks) >= size, failed
+
+
+def _handed(session: Session, name: str, fresh: list[Row]) -> Exception | None:
+    """Hand one consumer its events in a savepoint; its failure (its writes undone, the events it recorded dropped)."""
+    recorded = session.info.setdefault("events", [])
+    mark = len(recorded)
+    try:
+        with session.begin_nested():
+            CONSUMERS[name](session, fresh)
+    except Exception as exc:  # noqa: BLE001  (the path of a failed batch finds and counts the failing event)
+        if is_unavailable(exc):
+            raise
+        del recorded[mark:]
+        log.info("event consumer %s failed in a shared round: %s", name, exc)
+        return exc
+    return None
+
+
+def _rows(session: Session, start: int, plans: dict) -> list[Row]:
+    """The events some consumer of the round wants, read once for all of them (only the names wanted, in full)."""
+    if not plans:
+        return []
+    wants = [w for _, _, w in plans.values()]
+    if all(w is not None and not w for w in wants):
+        return []  # nobody wants anything new: the cursors just move on
+    last = max(last for _, last, _ in plans.values())
+    query = select(*COLUMNS).where(Event.id > start, Event.id <= last)
+    if not any(w is None for w in wants):
+        query = query.where(Event.name.in_(sorted(set().union(*wants))))
+    if not any(name in HISTORY for name in plans):
+        query = query.where(Event.actor_kind != IMPORTED)
+    return session.execute(query.order_by(Event.id)).all()
 
 
 def _step(db: Database, name: str, fn: ConsumerFn, size: int) -> tuple[int, int]:
@@ -126,7 +225,13 @@ def _step(db: Database, name: str, fn: ConsumerFn, size: int) -> tuple[int, int]
         if is_unavailable(exc):
             log.warning("event consumer %s waits for the database: %s", name, exc)
             return 0, 0
-        failed = exc
+        return _after_failure(db, name, fn, size, tried, exc)
+
+
+def _after_failure(
+    db: Database, name: str, fn: ConsumerFn, size: int, tried: list[int], failed: Exception
+) -> tuple[int, int]:
+    """The consumer failed on the batch `tried`: count the try of a lone event, or hand the events one by one."""
     try:
         if len(tried) == 1:  # that one event failed: count it, without handing it over again this round
             _count(db, name, tried[0], failed)
