@@ -1,5 +1,6 @@
 """Routing in a real browser, on a laptop and a phone: an admin routes the team and sets an agent's capacity and
-skills through the forms; an agent reaches "Next best" from the keyboard and lands on the conversation it claimed.
+skills through the forms; an agent reaches "Next best" from the keyboard (Tab, and its shortcut g then n) and lands on
+the conversation it claimed.
 Every page fits the screen (the top bar too), logs no console error and has no serious axe violation."""
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def test_routing_pages_meet_the_bar_and_work(new_page, db, world, server, viewpo
         service.create_skill(s, SYSTEM, name="de", kind="language")
         conv = receive_inbound(
             s, SYSTEM, Inbound(world.email_inbox.id, "email", "jo@customer.test", text="Hi")
+        ).conversation_id
+        second = receive_inbound(
+            s, SYSTEM, Inbound(world.email_inbox.id, "email", "sam@customer.test", text="Hello")
         ).conversation_id
     page = new_page(viewport=VIEWPORTS[viewport])
     sign_in(page, *ADA)
@@ -70,6 +74,11 @@ def test_routing_pages_meet_the_bar_and_work(new_page, db, world, server, viewpo
     agent.wait_for_url(f"**/conversations/{conv}")
     expect(agent.locator("#alerts")).to_contain_text(f"Conversation {conv} is yours")
     check(agent, "next-best", viewport, found, summary)
+    agent.locator("body").click(position={"x": 1, "y": 300})  # out of any field: shortcuts are for the page
+    agent.keyboard.press("g")
+    agent.keyboard.press("n")
+    agent.wait_for_url(f"**/conversations/{second}")
+    expect(agent.locator("#alerts")).to_contain_text(f"Conversation {second} is yours")
 
     (ARTIFACTS / "pages").mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "pages" / f"axe-summary-routing-{viewport}.json").write_text(json.dumps(summary, indent=1))

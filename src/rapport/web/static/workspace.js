@@ -360,7 +360,14 @@
       if (box) { e.preventDefault(); box.focus(); box.select(); }
       return;
     }
-    if (pendingG) { pendingG = false; if (e.key === "i") { window.location.href = "/inbox"; } return; }
+    if (pendingG) {
+      pendingG = false;
+      if (e.key === "i") window.location.href = "/inbox";
+      // "Next best": the top bar's form (it carries the CSRF token), as if its button were pressed.
+      const next = e.key === "n" && document.querySelector("form.next-best");
+      if (next) next.requestSubmit();
+      return;
+    }
     if (e.key === "g") { pendingG = true; return; }
     if (e.key === "j") { e.preventDefault(); select(selected + 1); }
     else if (e.key === "k") { e.preventDefault(); select(selected - 1); }
