@@ -79,6 +79,11 @@ def test_routing_pages_meet_the_bar_and_work(new_page, db, world, server, viewpo
     agent.keyboard.press("n")
     agent.wait_for_url(f"**/conversations/{second}")
     expect(agent.locator("#alerts")).to_contain_text(f"Conversation {second} is yours")
+    agent.get_by_label("de (language)").select_option("required")  # the panel's Skills control
+    agent.get_by_role("button", name="Save skills").click()
+    expect(agent.locator("#alerts")).to_contain_text("Skills saved")
+    expect(agent.get_by_label("de (language)")).to_have_value("required")
+    check(agent, "conversation-skills", viewport, found, summary)
 
     (ARTIFACTS / "pages").mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "pages" / f"axe-summary-routing-{viewport}.json").write_text(json.dumps(summary, indent=1))

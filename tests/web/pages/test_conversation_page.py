@@ -10,9 +10,10 @@ from rapport.categories import service as categories
 from rapport.conversations import fields
 from rapport.conversations import service as conversations
 from rapport.kernel.permissions import SYSTEM, Actor
-from rapport.models import Conversation, Event, Message
+from rapport.models import Conversation, ConversationRouting, Event, Message
 from rapport.models.enums import FieldKind
 from rapport.realtime.pushes import build_pushes
+from rapport.routing import service as routing
 from tests.conftest import inbound
 
 HX = {"hx-request": "true"}
@@ -200,3 +201,31 @@ def test_header_fragment_follows_changes(client, world, signed_in, db):
     assert '<span class="chip">refund</span>' in r.text
     assert "csrf" not in r.text.lower()  # a display fragment: no form, nothing to post
     assert client.get("/conversations/999999/head", headers=HX).status_code == 404
+
+
+def test_the_panel_sets_the_skills_routing_needs(client, world, signed_in, db):
+    conv = inbound(client, world.agent_token, world.email_inbox.id)["conversation_id"]
+    assert "Skills its agent needs" not in client.get(f"/conversations/{conv}").text  # none declared: no control
+    with db.write() as s:
+        for name, kind in (("de", "language"), ("billing", "product")):
+            routing.create_skill(s, SYSTEM, name=name, kind=kind)
+    page = client.get(f"/conversations/{conv}").text
+    assert "Skills its agent needs" in page and 'name="skill.de"' in page
+    form = {"csrf_token": signed_in, "skill.de": "required", "skill.billing": "preferred"}
+    r = client.post(f"/conversations/{conv}/skills", data=form)
+    assert r.status_code == 303 and r.headers["location"] == f"/conversations/{conv}"
+    with db.read() as s:
+        row = s.get(ConversationRouting, conv)
+        assert (row.required_skills, row.preferred_skills) == (["de"], ["billing"])
+    page = client.get(f"/conversations/{conv}").text
+    assert '<option value="required" selected>Required</option>' in page
+    assert "said it requires de and prefers billing" in client.get(f"/conversations/{conv}/timeline").text
+    for bad in ({"skill.de": "always"}, {"skill.klingon": "required"}, {"skill." + "x" * 65: "required"}):
+        r = client.post(f"/conversations/{conv}/skills", data={"csrf_token": signed_in} | bad)
+        assert r.status_code == 422, bad
+    with db.read() as s:
+        assert s.get(ConversationRouting, conv).required_skills == ["de"]  # a refused form changes nothing
+    client.post(f"/conversations/{conv}/skills", data={"csrf_token": signed_in, "skill.de": ""})
+    with db.read() as s:
+        row = s.get(ConversationRouting, conv)
+        assert (row.required_skills, row.preferred_skills) == ([], [])

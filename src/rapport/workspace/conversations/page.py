@@ -22,6 +22,8 @@ from rapport.kit.html import sanitize_bounded
 from rapport.kit.problems import Invalid, TooLarge
 from rapport.models import Conversation, Customer, Event, Identity, Message
 from rapport.models.enums import Channel, Priority, Status
+from rapport.routing import repository as routing
+from rapport.routing import service as routing_service
 from rapport.sla import repository as clocks
 from rapport.sla.present import ClockView, clock_views
 from rapport.workspace.conversations.snoozing import Preset, presets
@@ -87,6 +89,8 @@ class ConversationPage:
     policy_name: str | None = None
     snooze: list[Preset] = field(default_factory=list)  # the Snooze control's presets
     signatures: list[composer.Signature] = field(default_factory=list)  # those an email reply ends with
+    skills: list = field(default_factory=list)  # the declared skills the Skills control offers
+    needs: dict[str, str] = field(default_factory=dict)  # skill name -> "required" or "preferred"
 
 
 def repeat_contact(session: Session, conv) -> Repeat | None:
@@ -129,6 +133,12 @@ def load(
         p.clocks = clock_views(clocks.current(session, conv.id), now=now(), tz=tz)
         p.policy_name = clocks.policy_name(session, conv.sla_policy_id)
         p.snooze = presets(now(), tz)
+        p.skills = routing_service.skills(session, actor)
+        row = routing.needs(session, conv.id)
+        if row is not None:
+            p.needs = dict.fromkeys(row.preferred_skills or (), "preferred") | dict.fromkeys(
+                row.required_skills or (), "required"
+            )
     if "composer" in parts:
         p.options = reply_options(session, actor, conv.id)
         p.handles = [(handle(a), a.name) for a in everyone if a.active and a.id != actor.id]
@@ -257,3 +267,24 @@ def apply_actions(session: Session, actor: Actor, conversation_id: int, form: di
             raise Invalid("Choose a priority from the list.", errors=[{"field": "priority"}])
         changes.priority = Priority(changes.priority)
     return service.update(session, actor, conversation_id, changes)
+
+
+NEEDS = ("", "required", "preferred")
+SKILL_CHARS = 64  # a skill's name, as routing declares them
+
+
+def apply_skills(session: Session, actor: Actor, conversation_id: int, form: dict[str, str]) -> None:
+    """The Skills control: each declared skill not needed, required or preferred (`skill.<name>` in the form)."""
+    chosen: dict[str, list[str]] = {"required": [], "preferred": []}
+    for key, value in form.items():
+        if not key.startswith("skill."):
+            continue
+        name = key.removeprefix("skill.")
+        if len(name) > SKILL_CHARS or value not in NEEDS:
+            raise Invalid(
+                f"Choose not needed, required or preferred for each declared skill (names of up to {SKILL_CHARS}).",
+                errors=[{"field": key[: SKILL_CHARS + 6]}],
+            )
+        if value:
+            chosen[value].append(name)
+    routing_service.set_needs(session, actor, conversation_id, **chosen)

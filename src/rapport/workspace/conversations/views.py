@@ -199,6 +199,14 @@ async def actions(request: Request, session: DB, viewer: Page, conversation_id: 
     return response
 
 
+@router.post("/conversations/{conversation_id}/skills")
+async def skills(request: Request, session: DB, viewer: Page, conversation_id: Id):
+    """Set the skills routing requires and prefers of the conversation's agent."""
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    page.apply_skills(session, viewer.actor, conversation_id, form)
+    return redirect(f"/conversations/{conversation_id}", "Skills saved: routing takes them into account from now on.")
+
+
 @router.post("/conversations/{conversation_id}/snooze")
 async def snooze(request: Request, session: DB, viewer: Page, conversation_id: Id):
     """Snooze the conversation (a preset or a typed time, in the agent's zone) and go back to the inbox."""
