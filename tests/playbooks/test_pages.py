@@ -157,3 +157,23 @@ def test_skip_and_cancel_from_the_checklist(client, world, db, conversation_id, 
     cancel = client.post(f"{base}/{run_id}/cancel", data={"csrf_token": csrf, "reason": "Wrong playbook"},
                          headers={"HX-Request": "true"})  # fmt: skip
     assert cancel.status_code == 200 and "Cancelled: Wrong playbook" in cancel.text
+
+
+def test_the_editor_takes_field_matches_one_a_line_and_names_a_bad_one(client, world, db):
+    from rapport.conversations import fields
+    from rapport.kernel.permissions import SYSTEM
+    from rapport.models.enums import FieldKind
+
+    with db.write() as s:
+        fields.define(s, SYSTEM, key="claim_type", label="Claim type", kind=FieldKind.select, options=["courier"])
+    csrf = sign_in_as(client, *ADMIN)
+    for bad in ("claim_type courier", "claim_type = pigeon", "nope = 1"):
+        r = client.post("/admin/playbooks/new", data=editor(csrf, fields=bad))
+        assert r.status_code == 422, bad
+        assert re.search(r'name="fields"[^>]*aria-invalid="true"', r.text), bad
+    assert count(db, PlaybookTemplate) == 0
+    r = client.post("/admin/playbooks/new", data=editor(csrf, fields="claim_type = courier\n"))
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert ">claim_type = courier</textarea>" in page
+    assert "claim_type = courier</span>" in client.get("/admin/playbooks").text

@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from rapport.conversations import fields
 from rapport.conversations import service as conversations
 from rapport.conversations.service import Changes
 from rapport.events.consumers import run_consumers
 from rapport.kernel.permissions import SYSTEM, Actor
 from rapport.kit.problems import Conflict, Forbidden, Invalid
 from rapport.models import Event, Job, PlaybookTemplate, PlaybookVersion
-from rapport.models.enums import Role
+from rapport.models.enums import FieldKind, Role
 from rapport.playbooks import service, tasks, templates  # noqa: F401  (tasks registers the due-time job)
 from rapport.worker.runner import run_due
 from tests.playbooks.conftest import damaged_delivery, make_template, run_of, steps
@@ -216,3 +217,46 @@ def test_the_customer_answers_a_wait_for_customer_step(db, world, conversation_i
     with db.write() as s:
         service.complete_step(s, agent(world, world.supervisor), run_id, 1)
     assert run_of(db, run_id).state == "completed"
+
+
+def test_a_field_value_named_by_a_template_attaches_it(db, world, conversation_id):
+    with db.write() as s:
+        fields.define(
+            s, SYSTEM, key="claim_type", label="Claim type", kind=FieldKind.select, options=["courier", "shop"]
+        )
+        fields.define(s, SYSTEM, key="damage_value", label="Damage value", kind=FieldKind.number)
+    content = damaged_delivery(world.team.id, name="Courier claim")
+    content["match"] = {"fields": [{"key": "claim_type", "value": "courier"}, {"key": "damage_value", "value": "500"}]}
+    template_id = make_template(db, content)
+    with db.read() as s:
+        stored = templates.latest_of(s, [template_id])[template_id].match["fields"]
+    assert stored == [{"key": "claim_type", "value": "courier"}, {"key": "damage_value", "value": 500}]
+    run_consumers(db)
+    with db.write() as s:  # another value, then a field no template names: nothing starts
+        conversations.update(s, agent(world), conversation_id, Changes(fields={"claim_type": "shop"}))
+    run_consumers(db)
+    with db.read() as s:
+        assert service.runs_of(s, conversation_id) == []
+    with db.write() as s:
+        conversations.update(s, agent(world), conversation_id, Changes(fields={"damage_value": 500}))
+    run_consumers(db)
+    with db.read() as s:
+        assert [r.reason for r in service.runs_of(s, conversation_id)] == ["matched damage_value = 500"]
+
+
+@pytest.mark.parametrize(
+    ("match", "field"),
+    [
+        ({"key": "nope", "value": "x"}, "match.fields.0.key"),
+        ({"key": "claim_type", "value": "pigeon"}, "match.fields.0.value"),
+    ],
+)
+def test_a_field_match_names_a_defined_field_and_a_value_it_takes(db, world, match, field):
+    with db.write() as s:
+        fields.define(s, SYSTEM, key="claim_type", label="Claim type", kind=FieldKind.select, options=["courier"])
+    content = damaged_delivery(world.team.id) | {"match": {"fields": [match]}}
+    with pytest.raises(Invalid) as refused, db.write() as s:
+        templates.create(s, SYSTEM, content)
+    assert refused.value.extra["errors"][0]["field"] == field
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(PlaybookTemplate)) == 0

@@ -139,6 +139,21 @@ def _check(d: FieldDefinition, value) -> str | None:
     return None
 
 
+def from_text(kind: str, raw: str):
+    """A value typed as text (a form, a match) as the field's kind stores it; None for empty text. A number that does
+    not read as one stays text, for the check to name the field."""
+    if raw == "":
+        return None
+    if kind == "number":
+        try:
+            return int(raw) if raw.lstrip("-").isdigit() else float(raw)
+        except ValueError:
+            return raw
+    if kind == "boolean":
+        return raw == "true"
+    return raw
+
+
 def check_values(session: Session, values: dict) -> None:
     """Each named value checked against its field's definition (None clears a value); Invalid naming the bad ones.
 

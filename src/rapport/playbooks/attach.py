@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,12 +20,14 @@ def by_match(
     *,
     categories: Iterable[str] = (),
     tags: Iterable[str] = (),
+    fields: Mapping[str, object] | None = None,
     since: datetime,
 ) -> list[PlaybookRun]:
-    """Start every active template whose newest version matches one of the categories or tags (once per event:
-    a run of that template started at or after `since` means this event was handled already)."""
+    """Start every active template whose newest version matches one of the categories, tags or field values just
+    set (once per event: a run of that template started at or after `since` means this event was handled already)."""
     wanted_categories = {c.lower() for c in categories}
     wanted_tags = {t.lower() for t in tags}
+    values = fields or {}
     active = templates.listed(session, active_only=True)
     newest = templates.latest_of(session, [t.id for t in active])
     started = []
@@ -33,6 +35,7 @@ def by_match(
         match = newest[template.id].match or {}
         hit = [c for c in match.get("categories", []) if c.lower() in wanted_categories]
         hit += [f"#{t}" for t in match.get("tags", []) if t.lower() in wanted_tags]
+        hit += [f"{m['key']} = {m['value']}" for m in match.get("fields", []) if _same(values, m["key"], m["value"])]
         if not hit or _handled(session, conversation_id, template.id, since):
             continue
         try:
@@ -43,6 +46,18 @@ def by_match(
         except Problem:
             continue  # a conversation at its playbook limit, or gone: the others still start
     return started
+
+
+def _same(values: Mapping[str, object], key: str, wanted: object) -> bool:
+    """Whether the field was just set to the wanted value (text compared without case; true is not 1)."""
+    if key not in values:
+        return False
+    got = values[key]
+    if isinstance(got, str) and isinstance(wanted, str):
+        return got.strip().lower() == wanted.strip().lower()
+    if isinstance(got, bool) or isinstance(wanted, bool):
+        return got is wanted
+    return got == wanted
 
 
 def _handled(session: Session, conversation_id: int, template_id: int, since: datetime) -> bool:

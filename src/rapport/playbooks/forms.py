@@ -10,6 +10,7 @@ STEP_FIELDS = ("title", "owner", "team_id", "role", "offset_hours", "offset_from
                "action")  # fmt: skip
 BLANK_ROWS = 2  # empty step rows the editor offers after the template's own
 HOUR = 3600
+MAX_FIELD_LINES = 20  # as the schema allows (MatchIn.fields)
 
 
 def _hours(seconds: int | None) -> str:
@@ -25,6 +26,7 @@ def form_from(version, *, name: str = "", active: bool = True) -> dict:
         "name": name, "active": "on" if active else "", "description": version.description,
         "blocks_solve": "on" if version.blocks_solve else "", "calendar_id": version.calendar_id or "",
         "categories": ", ".join(version.match.get("categories", [])), "tags": ", ".join(version.match.get("tags", [])),
+        "fields": "\n".join(f"{m['key']} = {_text(m['value'])}" for m in version.match.get("fields", [])),
     }  # fmt: skip
     for i, step in enumerate(version.steps):
         prefix = f"steps.{i}."
@@ -43,6 +45,24 @@ def rows(form: dict) -> int:
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _text(value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _field_lines(text: str) -> list[dict]:
+    """The editor's "key = value" lines (one a line) as field matches; a line without "=" is refused, named."""
+    matches = []
+    for n, line in enumerate((text or "").splitlines()[: MAX_FIELD_LINES + 1], start=1):
+        if not line.strip():
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise Invalid(f"Field line {n}: write it as key = value (such as claim_type = courier).",
+                          errors=[{"field": "fields"}])  # fmt: skip
+        matches.append({"key": key.strip(), "value": value.strip()})
+    return matches
 
 
 def content_from(form: dict) -> tuple[dict, list[int]]:
@@ -77,7 +97,8 @@ def content_from(form: dict) -> tuple[dict, list[int]]:
     content = {
         "name": form.get("name", ""), "active": bool(form.get("active")), "description": form.get("description", ""),
         "blocks_solve": bool(form.get("blocks_solve")), "calendar_id": int(calendar) if calendar.isdigit() else None,
-        "match": {"categories": _split(form.get("categories", "")), "tags": _split(form.get("tags", ""))},
+        "match": {"categories": _split(form.get("categories", "")), "tags": _split(form.get("tags", "")),
+                  "fields": _field_lines(form.get("fields", ""))},
         "steps": [s for _, s in steps],
     }  # fmt: skip
     return content, [i for i, _ in steps]
@@ -91,5 +112,7 @@ def errors_on_rows(errors: dict, row_of: list[int]) -> dict:
         if m and int(m.group(1)) < len(row_of):
             field = {"offset_seconds": "offset_hours", None: "title"}.get(m.group(2), m.group(2))
             key = f"steps.{row_of[int(m.group(1))]}.{field}"
+        elif key.startswith("match."):  # match.categories.0, match.fields.1.value: the editor's one box for each
+            key = key.split(".")[1]
         out.setdefault(key, message)
     return out

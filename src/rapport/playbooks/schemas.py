@@ -52,11 +52,20 @@ class StepIn(In):
         return self
 
 
+class FieldMatch(In):
+    """A custom field set to a value (as its definition reads it: a number, yes/no, an option, a date, text)."""
+
+    key: Annotated[str, Field(min_length=1, max_length=64)]
+    value: Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class MatchIn(In):
-    """What attaches the playbook by itself: a conversation getting one of these categories or tags."""
+    """What attaches the playbook by itself: a conversation getting one of these categories or tags, or one of these
+    custom fields set to its value."""
 
     categories: Annotated[list[Label], Field(max_length=20)] = []
     tags: Annotated[list[Label], Field(max_length=20)] = []
+    fields: Annotated[list[FieldMatch], Field(max_length=20)] = []
 
 
 class VersionIn(In):

@@ -1,5 +1,6 @@
 """Playbook work off the request path: the step due-time job, and the consumer that attaches playbooks when a
-conversation gets a category or tag they name and completes a "wait for customer" step when the customer writes."""
+conversation gets a category, tag or field value they name and completes a "wait for customer" step when the customer
+writes."""
 
 from __future__ import annotations
 
@@ -44,6 +45,16 @@ def tags_changed(session: Session, event: Delivered) -> None:
     """Start the playbooks whose newest version names a tag the conversation just got."""
     if event.conversation_id and event.payload.added:
         attach.by_match(session, event.conversation_id, tags=list(event.payload.added), since=event.occurred_at)
+
+
+@playbooks.on(conversation_events.FIELDS_CHANGED)
+def fields_changed(session: Session, event: Delivered) -> None:
+    """Start the playbooks whose newest version names a custom field value the conversation was just given."""
+    values = {
+        key: change[1] for key, change in event.payload.changes.items() if len(change) == 2 and change[1] is not None
+    }
+    if event.conversation_id and values:
+        attach.by_match(session, event.conversation_id, fields=values, since=event.occurred_at)
 
 
 @playbooks.on(conversation_events.MESSAGE_RECEIVED)

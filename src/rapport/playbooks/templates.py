@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from rapport.calendars import service as calendars
 from rapport.categories import service as categories
 from rapport.config import get_settings
+from rapport.conversations import fields
 from rapport.events.outbox import record
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
@@ -71,7 +72,29 @@ def _references(session: Session, version: VersionIn) -> dict:
             )
         wanted.append(found.name)
     tags = sorted({t.strip().lower().replace(" ", "-") for t in version.match.tags})
-    return {"categories": sorted(set(wanted)), "tags": tags}
+    return {"categories": sorted(set(wanted)), "tags": tags, "fields": _field_matches(session, version.match.fields)}
+
+
+def _field_matches(session: Session, matches: list) -> list[dict]:
+    """Each field match with its value as the field's definition reads it (the number 3, not the text "3")."""
+    kinds = {d.key: d.kind for d in fields.definitions(session)}
+    stored = []
+    for i, match in enumerate(matches):
+        if match.key not in kinds:
+            raise Invalid(
+                f"No custom field has the key '{match.key}'.",
+                errors=[{"field": f"match.fields.{i}.key", "message": "unknown"}],
+            )
+        value = fields.from_text(kinds[match.key], match.value.strip())
+        try:
+            fields.check_values(session, {match.key: value})
+        except Invalid as exc:
+            raise Invalid(
+                f"Field match {i + 1}: {exc.detail}",
+                errors=[{"field": f"match.fields.{i}.value", "message": "invalid"}],
+            ) from None
+        stored.append({"key": match.key, "value": value})
+    return stored
 
 
 def _stored_steps(version: VersionIn) -> list[dict]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from rapport.categories import service as categories
 from rapport.conversations import attachments, composer, present, repository, service
 from rapport.conversations import workspace_repository as queries
-from rapport.conversations.fields import definitions
+from rapport.conversations.fields import definitions, from_text
 from rapport.conversations.mentions import handle
 from rapport.conversations.reply_options import ReplyOptions, reply_options
 from rapport.conversations.wording import describe
@@ -220,19 +220,6 @@ def write(
     )
 
 
-def _typed(kind: str, raw: str):
-    if raw == "":
-        return None
-    if kind == "number":
-        try:
-            return int(raw) if raw.lstrip("-").isdigit() else float(raw)
-        except ValueError:
-            return raw  # validate_values names the field and says a number is expected
-    if kind == "boolean":
-        return raw == "true"
-    return raw
-
-
 def apply_actions(session: Session, actor: Actor, conversation_id: int, form: dict[str, str]) -> Conversation:
     """The sidebar's form: status, priority, assignee, team, category, a tag to add or remove, custom fields."""
     if form.get("assign_me"):  # "Assign to me" changes the assignee alone, whatever else the form holds
@@ -255,7 +242,7 @@ def apply_actions(session: Session, actor: Actor, conversation_id: int, form: di
     if form.get("remove_tag", "").strip():
         changes.remove_tags = [form["remove_tag"].strip()]
     kinds = {d.key: d.kind for d in definitions(session)}
-    values = {k[6:]: _typed(kinds.get(k[6:], "text"), v) for k, v in form.items() if k.startswith("field.")}
+    values = {k[6:]: from_text(kinds.get(k[6:], "text"), v) for k, v in form.items() if k.startswith("field.")}
     if values:
         changes.fields = values
     if changes.status is not service.UNSET:
