@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
+import cpu
 import live_pages
 import server
 from rapport.agents import auth
@@ -157,7 +158,8 @@ def measure_workspace(backend: str, args, target: dict, port: int, wrk) -> dict:
     print(f"[{backend}] workspace: fixture …", flush=True)
     fx = fixture(target, agents_count=args.live_agents, conversations=args.live_pages // 2)
     sec = args.seconds
-    with server.rapport(target, port, workers=2) as (url, _pids):
+    with server.rapport(target, port, workers=2) as (url, pids):
+        meter = cpu.Meter(pids, target["url"])  # a page's CPU: what compares across a loaded machine's runs
 
         def paths(name: str, lines: list[str]) -> dict:
             f = BENCH / "results" / f".{name}-paths"
@@ -167,7 +169,9 @@ def measure_workspace(backend: str, args, target: dict, port: int, wrk) -> dict:
         for name, lines in (("inbox_page", fx["inbox_paths"]), ("conversation_page", fx["open_paths"])):
             env = paths(name, lines)
             c1 = wrk(url, "paths.lua", connections=1, threads=1, seconds=sec, env=env)
+            meter.start()
             c16 = wrk(url, "paths.lua", connections=16, threads=2, seconds=sec, env=env)
+            out[f"{name}_cpu_ms"] = cpu.per_request_ms(meter.stop(), c16["requests"])
             out[f"{name}_p95"] = round(c1["latency_us"]["p95"] / 1000, 2)
             out[f"{name}_p50"] = round(c1["latency_us"]["p50"] / 1000, 2)
             out[f"{name}_rate_c16"] = round(c16["rate"])
