@@ -86,3 +86,16 @@ def test_the_api_completes_a_recovery_follow_up(db, world, frozen_clock, client)
     r = client.post(url, json=body, headers=World.auth(world.sup_token))
     assert r.status_code == 200 and r.json()["state"] == "done" and r.json()["reason_code"] == "wrong_answer"
     assert client.post(url, json=body, headers=World.auth(world.sup_token)).status_code == 409
+
+
+def test_the_customer_profile_shows_past_scores(db, world, frozen_clock, client, signed_in):
+    request_id, token = surveyed(db, world, frozen_clock)
+    answer(db, request_id, token, csat="2", expectations="1", comment="<b>Slow</b>")
+    from rapport.models import SurveyRequest
+
+    with db.read() as s:
+        customer_id = s.get(SurveyRequest, request_id).customer_id
+    page = client.get(f"/customers/{customer_id}")
+    assert page.status_code == 200
+    assert "CSAT 2/5, expectations failed" in page.text and "(negative) · email" in page.text
+    assert "&lt;b&gt;Slow&lt;/b&gt;" in page.text or "<b>Slow</b>" not in page.text
