@@ -37,9 +37,10 @@ def test_the_wall_shows_kudos_to_supervisors_only(db, world, frozen_clock, clien
     assert "Alex sorted" not in client.get("/kudos?team=999&days=7").text
 
 
-def test_an_agent_sees_their_own_kudos_not_the_wall(db, world, frozen_clock, client, signed_in):
+def test_an_agent_sees_their_own_kudos_and_teams_not_the_wall(db, world, frozen_clock, client, signed_in):
     _kudos(db, world, frozen_clock)
-    assert client.get("/kudos").status_code == 403
+    wall = client.get("/kudos")  # an agent's "Kudos" is their own page, not the wall
+    assert wall.status_code == 200 and "Kudos for Alex Agent" in wall.text and "Kudos wall" not in wall.text
     mine = client.get("/kudos/mine")
     assert mine.status_code == 200 and "Alex sorted it in minutes" in mine.text and "Team Support" in mine.text
     assert client.get(f"/kudos/agents/{world.agent2.id}").status_code == 403

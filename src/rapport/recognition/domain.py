@@ -8,8 +8,8 @@ DOMAIN = Domain(
     api_routers=("rapport.recognition.api:router",),
     page_routers=("rapport.recognition.views:router",),
     navigation=(
-        NavEntry("kudos", "Kudos", "/kudos/mine", order=62, permission="conversations.read"),
+        # One entry: supervisors get the wall there, agents their own kudos and their teams' feeds.
+        NavEntry("kudos", "Kudos", "/kudos", order=62, permission="conversations.read"),
         NavEntry("followups", "Follow-ups", "/followups", order=63, permission="conversations.read"),
-        NavEntry("kudos_wall", "Kudos wall", "/kudos", order=42, permission="supervisor.console"),
     ),
 )

@@ -29,10 +29,10 @@ def _teams(session) -> dict[int, str]:
 
 @router.get("/kudos")
 def wall(request: Request, session: DB, viewer: Page, team: Id | None = None, days: int = 30):
-    """The kudos wall (supervisors): recent kudos, by team and period."""
+    """The kudos wall (supervisors): recent kudos, by team and period; an agent gets their own kudos page."""
     days = days if days in PERIODS else 30
     if not viewer.actor.can("supervisor.console"):
-        raise Forbidden("The kudos wall needs the role 'supervisor'; your own kudos are at /kudos/mine.")
+        return mine(request, session, viewer)
     lines = kudos.listed(session, viewer.actor, team_id=team, since=now() - timedelta(days=days))
     return render(request, "recognition/wall.html", viewer, lines=lines, teams=_teams(session), team=team,
                   days=days, periods=PERIODS)  # fmt: skip
