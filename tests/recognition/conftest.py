@@ -9,6 +9,7 @@ from rapport.events.consumers import run_consumers
 from rapport.models import Event, FollowUp, Kudos
 from rapport.recognition import react
 from rapport.surveys import answers
+from tests.sla.conftest import calendar_id, policy  # noqa: F401 (fixtures: an office-hours policy)
 from tests.surveys.conftest import sent
 
 assert react.recognition  # importing it registers the consumer and the overdue job, as the worker does

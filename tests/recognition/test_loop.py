@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -69,17 +69,24 @@ def test_a_re_answer_updates_and_never_duplicates(db, world, frozen_clock):
     assert (f.kind, f.state) == ("recovery", "open")
 
 
-def test_a_happier_re_answer_cancels_the_open_follow_up(db, world, frozen_clock):
+def test_a_happier_re_answer_cancels_the_open_follow_up_and_an_unhappy_one_reopens_it(db, world, frozen_clock):
     request_id, token = surveyed(db, world, frozen_clock)
     fresh = answer(db, request_id, token, csat="1")
     run_consumers(db)
-    answer(db, request_id, fresh, csat="3")
+    fresh = answer(db, request_id, fresh, csat="3")
     run_consumers(db)
     (f,) = followup_rows(db)
     assert f.state == "cancelled"
     assert len(named(db, "followup.cancelled")) == 1
     with db.read() as s:
         assert s.scalar(select(Job).where(Job.dedupe_key == followups.job_key(f.id))) is None
+    frozen_clock[0] += timedelta(hours=1)
+    answer(db, request_id, fresh, csat="2")  # unhappy again: the same task opens again, with a new due time
+    run_consumers(db)
+    (again,) = followup_rows(db)
+    assert (again.id, again.state, again.due_at) == (f.id, "open", frozen_clock[0] + timedelta(minutes=480))
+    with db.read() as s:
+        assert s.scalar(select(Job.due_at).where(Job.dedupe_key == followups.job_key(f.id))) == again.due_at
 
 
 def test_an_overdue_follow_up_is_recorded_at_its_instant(db, world, frozen_clock):
@@ -144,3 +151,13 @@ def test_a_follow_up_without_a_team_goes_to_a_supervisor(db, world, frozen_clock
     run_consumers(db)
     (f,) = followup_rows(db)
     assert f.owner_id == world.supervisor.id and f.team_id is None
+
+
+def test_the_due_time_counts_business_hours_on_the_conversations_calendar(db, world, frozen_clock, policy):
+    request_id, token = surveyed(db, world, frozen_clock)
+    frozen_clock[0] = datetime(2026, 11, 6, 16, 0, tzinfo=UTC)  # Friday, an hour before the office closes
+    answer(db, request_id, token, csat="1")
+    run_consumers(db)
+    (f,) = followup_rows(db)
+    assert f.calendar_version_id is not None
+    assert f.due_at == datetime(2026, 11, 9, 16, 0, tzinfo=UTC)  # 1 h on Friday, 7 h on Monday
