@@ -12,7 +12,7 @@ from sqlalchemy import select
 from rapport.config import get_settings
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Forbidden, Invalid, NotFound
-from rapport.kit.schema import Id
+from rapport.kit.schema import Id, Int
 from rapport.models import Agent, Team
 from rapport.recognition import followups, kudos
 from rapport.recognition.classify import SIGNAL_LABELS
@@ -28,7 +28,7 @@ def _teams(session) -> dict[int, str]:
 
 
 @router.get("/kudos")
-def wall(request: Request, session: DB, viewer: Page, team: Id | None = None, days: int = 30):
+def wall(request: Request, session: DB, viewer: Page, team: Id | None = None, days: Int = 30):
     """The kudos wall (supervisors): recent kudos, by team and period; an agent gets their own kudos page."""
     days = days if days in PERIODS else 30
     if not viewer.actor.can("supervisor.console"):
