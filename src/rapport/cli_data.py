@@ -127,6 +127,7 @@ def demo_command(
     from rapport.demo.mailcatcher import MailCatcher
     from rapport.demo.org import CHAT_KEY, DEMO_EMAIL
     from rapport.demo.playbooks import ensure_playbooks
+    from rapport.demo.recognition import ensure_recognition
     from rapport.demo.routing import ensure_routing
     from rapport.demo.rules import ensure_rules
     from rapport.demo.sla import ensure_targets
@@ -174,6 +175,8 @@ def demo_command(
         console.print("Routing: balanced by spare capacity in each team; a third of the agents online.")
     if ensure_surveys(db):
         console.print("Surveys: CSAT and expectations after solving, with months of answers.")
+    if ensure_recognition(db):
+        console.print("Recognition: kudos for the agents customers praised, follow-ups for the unhappy answers.")
     customer_email = verify_customer_emails(db)
     url = follow_served_address(settings, host=host, port=port)
     console.print(

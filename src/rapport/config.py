@@ -256,6 +256,27 @@ class Settings(BaseSettings):
     survey_max_questions: int = Field(default=8, ge=1, le=50)
     survey_max_reasons: int = Field(default=20, ge=1, le=100)
     survey_max_expiry_days: int = Field(default=60, ge=1, le=365)
+    # Recognition (recognition/): a recovery follow-up (an unhappy answer) is due this many business minutes after
+    # the answer, a thank-you task this many, both on the conversation's calendar (its response clock's; none:
+    # every minute counts); the reason codes a recovery follow-up is closed with; the longest outcome and the
+    # longest customer comment a kudos shows (cut with an ellipsis).
+    followup_due_minutes: int = Field(default=480, ge=1, le=60 * 24 * 60)
+    thanks_due_minutes: int = Field(default=2400, ge=1, le=60 * 24 * 60)
+    followup_reason_codes: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]] = Field(
+        default=[
+            "slow_response",
+            "wrong_answer",
+            "product_issue",
+            "policy",
+            "agent_manner",
+            "expectation_gap",
+            "other",
+        ],
+        min_length=1,
+        max_length=50,
+    )
+    followup_outcome_max_chars: int = Field(default=2000, ge=10, le=20_000)
+    kudos_comment_max_chars: int = Field(default=600, ge=20, le=10_000)
 
     def switch_interval(self, *, serving: bool) -> float:
         """The GIL switch interval in seconds: RAPPORT_GIL_SWITCH_MS, else 0.5 ms except for a web process on SQLite.

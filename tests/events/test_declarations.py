@@ -50,6 +50,7 @@ def test_each_domain_declares_its_own_events():
         "message.received": "customer_replied",
         "conversation.woke": "woke",
         "rule.notified": "rule",
+        "kudos.given": "kudos",
     }
 
 

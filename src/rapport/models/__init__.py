@@ -16,6 +16,7 @@ from rapport.models.jobs import IdempotencyKey, Job, PeriodicRun
 from rapport.models.macros import Macro, MacroUsage
 from rapport.models.notifications import Notification
 from rapport.models.playbooks import PlaybookRun, PlaybookStep, PlaybookTemplate, PlaybookVersion
+from rapport.models.recognition import Attribution, FollowUp, Kudos
 from rapport.models.routing import AgentRouting, ConversationRouting, RoutingSetting, RoutingSkill
 from rapport.models.rules import Rule, RuleCaused, RuleRun, RuleTally, RuleVersion
 from rapport.models.sla import SlaClock, SlaPolicy, SlaPolicyVersion
@@ -27,6 +28,9 @@ from rapport.models.whatsapp import PortalLink, PortalSession, WhatsAppStatus
 
 __all__ = [
     "Agent",
+    "Attribution",
+    "FollowUp",
+    "Kudos",
     "AgentRouting",
     "ConversationRouting",
     "RoutingSetting",

@@ -2,10 +2,11 @@
 
 The consumer is handed a batch of committed events in id order, in one transaction that also advances its cursor:
 `conversation.assigned` notifies the new assignee, `agent.mentioned` the agent named, `conversation.woke` (back from
-snooze, unless the customer's message woke it) the assignee or, unassigned, the team's members, and
-`message.received` the conversation's assignee (as of that message when the batch shows the assignment, otherwise
-the current one). Nobody is notified of their own action. Replies collapse: while an agent has an unread "customer
-replied" about a conversation, further replies update that row (count, latest text, time) instead of adding rows.
+snooze, unless the customer's message woke it) the assignee or, unassigned, the team's members, `kudos.given` the
+agent credited, and `message.received` the conversation's assignee (as of that message when the batch shows the
+assignment, otherwise the current one). Nobody is notified of their own action. Replies collapse: while an agent has
+an unread "customer replied" about a conversation, further replies update that row (count, latest text, time)
+instead of adding rows.
 Each agent who got something hears of it once per batch through `notification.created`, pushed to `agent:<id>`
 after the commit.
 """
@@ -116,6 +117,9 @@ def notify(session: Session, events: list[Row]) -> None:
                 said = _short(e.payload.get("text") or "", SNIPPET_CHARS)
                 rule = _short(e.payload.get("rule") or "", NAME_CHARS)
                 summary = f"Rule “{rule}” on {_topic(conv)}" + (f": {said}" if said else "")
+            elif kind == "kudos":
+                said = _short(e.payload.get("summary") or "", SNIPPET_CHARS)
+                summary = f"Kudos from a customer on {_topic(conv)}" + (f": {said}" if said else "")
             else:
                 summary = f"{actor} mentioned you on {_topic(conv)}: “{text}”"
             drafts.append(
@@ -147,7 +151,7 @@ def _recipients(events: list[Row], convs: dict[int, Row], kinds: dict[str, str],
             continue
         if kinds[e.name] == "assigned":
             assignee[e.conversation_id] = target = e.payload.get("to")
-        elif kinds[e.name] in ("mentioned", "rule"):  # a rule names the agent it tells
+        elif kinds[e.name] in ("mentioned", "rule", "kudos"):  # a rule and kudos name the agent they tell
             target = e.payload.get("agent_id")
         elif kinds[e.name] == "woke":
             if e.payload.get("by") == "customer":

@@ -17,6 +17,7 @@ KIND_LABELS = {
     "customer_replied": "Customer replied",
     "woke": "Back from snooze",
     "rule": "Rule",
+    "kudos": "Kudos",
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from rapport.kernel.permissions import Actor, authorize
 from rapport.kit import cursor as cursors
 from rapport.kit.problems import Invalid
 from rapport.models import Customer, Event, Identity
+from rapport.recognition.scores import PastAnswer, past_answers
 from rapport.workspace.conversations.page import describe as describe_conversation_event
 
 CONVERSATIONS_PAGE = 25
@@ -74,6 +75,7 @@ class Profile:
     conversations: Conversations
     timeline: Timeline
     merged_from: list[int]
+    survey_answers: list[PastAnswer] = field(default_factory=list)
 
 
 def load(session: Session, actor: Actor, customer_id: int) -> Profile:
@@ -89,6 +91,7 @@ def load(session: Session, actor: Actor, customer_id: int) -> Profile:
         conversations=_conversations(session, customer.id, None),
         timeline=_timeline(session, [customer.id, *merged_from], None),
         merged_from=merged_from,
+        survey_answers=past_answers(session, actor, [customer.id, *merged_from]),
     )
 
 
