@@ -217,18 +217,34 @@ def inbox_counts(session: Session, flts: list[InboxQuery], *, cap: int, scan: in
     plain = [f for f in flts if not _checked(f)]
     found: dict[int, tuple[int, bool]] = {}
     if plain:
+        for f, n in zip(plain, session.execute(_counts_statement(plain, cap)).one(), strict=True):
+            found[id(f)] = (min(n, cap), n > cap)
+    for f in flts:
+        if _checked(f):
+            found[id(f)] = _scanned_count(session, f, cap=cap, scan=scan)
+    return [found[id(f)] for f in flts]
+
+
+_COUNTS: dict[tuple, Select] = {}
+COUNTS_KEPT = 512  # count statements kept (a few per agent: the built-in views and their saved ones)
+
+
+def _counts_statement(plain: list[InboxQuery], cap: int) -> Select:
+    """One statement counting each view, built once per set of views: an inbox page asks for the same counts again
+    and again, and building and keying a statement of a dozen subqueries cost more than running it."""
+    key = (cap, *((repr(f.condition), f.order) for f in plain))
+    statement = _COUNTS.get(key)
+    if statement is None:
         counts = [
             select(func.count())
             .select_from(select(Conversation.id).where(*_indexed(f)).limit(cap + 1).subquery())
             .scalar_subquery()
             for f in plain
         ]
-        for f, n in zip(plain, session.execute(select(*counts)).one(), strict=True):
-            found[id(f)] = (min(n, cap), n > cap)
-    for f in flts:
-        if _checked(f):
-            found[id(f)] = _scanned_count(session, f, cap=cap, scan=scan)
-    return [found[id(f)] for f in flts]
+        if len(_COUNTS) >= COUNTS_KEPT:
+            _COUNTS.clear()  # rare (many agents' saved views): start again rather than track recency
+        statement = _COUNTS[key] = select(*counts)
+    return statement
 
 
 def _checked(flt: InboxQuery) -> bool:

@@ -34,6 +34,9 @@ from rapport.web.deps import CSRF_HEADER, DB, SAFE_METHODS, SESSION, SESSION_COO
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 TEMPLATES.env.autoescape = True  # every template, whatever its name
+# Templates ship with the package: no stat() of every template, include and import on every render to see whether
+# it changed (a tenth of an inbox page's time). A developer editing templates restarts, as for any code change.
+TEMPLATES.env.auto_reload = False
 CSRF_FIELD = "csrf_token"
 FLASH_COOKIE = "rapport_flash"
 # Scripts and styles only from our own files: no inline script, no eval, no third-party origin.
