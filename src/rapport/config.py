@@ -256,6 +256,9 @@ class Settings(BaseSettings):
     survey_max_questions: int = Field(default=8, ge=1, le=50)
     survey_max_reasons: int = Field(default=20, ge=1, le=100)
     survey_max_expiry_days: int = Field(default=60, ge=1, le=365)
+    # The survey report: a figure over fewer answers than this is shown as "too few answers"; the longest period.
+    survey_report_min_answers: int = Field(default=30, ge=1, le=100_000)
+    survey_report_max_days: int = Field(default=400, ge=1, le=3660)
 
     def switch_interval(self, *, serving: bool) -> float:
         """The GIL switch interval in seconds: RAPPORT_GIL_SWITCH_MS, else 0.5 ms except for a web process on SQLite.
