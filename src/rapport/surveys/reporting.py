@@ -7,11 +7,10 @@ assignee; "segment" is the customer's segment.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Float, case, func, select
+from sqlalchemy import ColumnElement, Float, and_, case, func, null, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
@@ -37,7 +36,7 @@ from rapport.surveys.report import Estimate, Figures
 COUNTED = ("sent", "answered", "expired")  # sent at some point and not withdrawn
 DIMENSIONS = {
     "agent": "Agent", "team": "Team", "channel": "Channel", "category": "Category", "segment": "Segment",
-    "wait": "First reply wait", "reopened": "Reopened",
+    "wait": "First reply wait", "reopened": "Reopening",
 }  # fmt: skip
 # The page's "compare by" choices (channel and segment are always shown).
 COMPARE = ("agent", "team", "category", "wait", "reopened")
@@ -251,27 +250,33 @@ def _versions(session: Session, survey: Survey) -> dict[int, dict[str, dict]]:
     return {vid: {q["key"]: q for q in items} for vid, items in rows}
 
 
-def _responses(session: Session, sl: Slice, survey_id: int, by: str) -> dict:
+def _grouped(session: Session, sl: Slice, survey_id: int, by: str, key: str | None, versions: set[int]) -> dict:
+    """Per group: surveys sent, answered, still open, and the first question's scores, in one pass over the requests.
+
+    The first question's answer is joined on (request, question), unique, so each request is counted once.
+    """
     column = _dimension(by)
+    score = SurveyAnswer.score if key else null()
     query = select(
-        column, func.count(), func.count(SurveyRequest.answered_at),
+        column, score, func.count(), func.count(SurveyRequest.answered_at),
         func.sum(case((SurveyRequest.state == "sent", 1), else_=0)),
     ).select_from(SurveyRequest)  # fmt: skip
-    rows = session.execute(_where(query, sl, survey_id, by).group_by(column)).all()
-    return {value: (sent, answered, int(still or 0)) for value, sent, answered, still in rows}
-
-
-def _headline_scores(session: Session, sl: Slice, survey_id: int, by: str, key: str, versions: set[int]) -> dict:
-    column = _dimension(by)
-    query = (
-        select(column, SurveyAnswer.score, func.count())
-        .select_from(SurveyRequest)
-        .join(SurveyAnswer, SurveyAnswer.request_id == SurveyRequest.id)
-        .where(SurveyAnswer.question == key, SurveyAnswer.score.is_not(None), SurveyRequest.version_id.in_(versions))
-    )
-    out: dict = defaultdict(dict)
-    for value, score, count in session.execute(_where(query, sl, survey_id, by).group_by(column, SurveyAnswer.score)):
-        out[value][score] = count
+    if key:
+        query = query.outerjoin(
+            SurveyAnswer,
+            and_(SurveyAnswer.request_id == SurveyRequest.id, SurveyAnswer.question == key,
+                 SurveyRequest.version_id.in_(versions)),
+        )  # fmt: skip
+    out: dict = {}
+    for value, point, sent, answered, still in session.execute(
+        _where(query, sl, survey_id, by).group_by(column, score)
+    ):
+        group = out.setdefault(value, [0, 0, 0, {}])
+        group[0] += sent
+        group[1] += answered
+        group[2] += int(still or 0)
+        if point is not None:
+            group[3][point] = group[3].get(point, 0) + sent
     return out
 
 
@@ -329,21 +334,20 @@ def _distribution(session: Session, sl: Slice, survey: Survey, versions: dict, m
 def _breakdown(session: Session, sl: Slice, survey: Survey, versions: dict, by: str, min_answers: int) -> list[Row]:
     current = versions.get(survey.current_version_id) or {}
     first = next(iter(current.values()), None)
-    responses = _responses(session, sl, survey.id, by)
-    scores: dict = {}
+    same: set[int] = set()
     if first is not None:
         same = {v for v, qs in versions.items() if (qs.get(first["key"]) or {}).get("kind") == first["kind"]
                 and (qs.get(first["key"]) or {}).get("points") == first.get("points")}  # fmt: skip
-        scores = _headline_scores(session, sl, survey.id, by, first["key"], same)
-    labels = _labels(session, by, responses.keys())
+    grouped = _grouped(session, sl, survey.id, by, first["key"] if first else None, same)
+    labels = _labels(session, by, grouped.keys())
     rows = []
-    for value, (sent, answered, still) in responses.items():
+    for value, (sent, answered, still, scores) in grouped.items():
         label = NONE_LABELS.get(by, "None") if value is None else str(labels.get(value, value))
         row = Row(value, label, sent, answered, still, report.response_rate(sent, answered), sent >= min_answers)
         if first is not None:
             row.figures = report.figures(
                 first["key"], first["kind"], first.get("prompt", ""), points=first.get("points"),
-                scores=scores.get(value, {}), min_answers=min_answers,
+                scores=scores, min_answers=min_answers,
             )  # fmt: skip
         rows.append(row)
     if by in ORDERED:
