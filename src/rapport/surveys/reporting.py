@@ -8,7 +8,7 @@ assignee; "segment" is the customer's segment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Float, and_, case, func, null, select
 from sqlalchemy.ext.compiler import compiles
@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from rapport.config import get_settings
 from rapport.kernel.permissions import Actor, authorize
-from rapport.kit.clock import now
-from rapport.kit.problems import Invalid, NotFound
+from rapport.kit.problems import NotFound
 from rapport.models import (
     Agent,
     Category,
@@ -29,17 +28,17 @@ from rapport.models import (
     SurveyVersion,
     Team,
 )
-from rapport.models.enums import Channel
 from rapport.surveys import report
 from rapport.surveys.report import Estimate, Figures
+from rapport.surveys.report_slice import COMPARE, Slice, checked, day, parse
+
+__all__ = ["COMPARE", "DIMENSIONS", "Slice", "SurveyReport", "checked", "choices", "day", "parse", "survey_report"]
 
 COUNTED = ("sent", "answered", "expired")  # sent at some point and not withdrawn
 DIMENSIONS = {
     "agent": "Agent", "team": "Team", "channel": "Channel", "category": "Category", "segment": "Segment",
     "wait": "First reply wait", "reopened": "Reopening",
 }  # fmt: skip
-# The page's "compare by" choices (channel and segment are always shown).
-COMPARE = ("agent", "team", "category", "wait", "reopened")
 NONE_LABELS = {
     "agent": "Unassigned", "team": "No team", "category": "No category", "segment": "No segment",
     "wait": "No reply before solving",
@@ -79,33 +78,6 @@ def _wait_band():
     return case((Conversation.first_reply_at.is_(None), None), *whens, else_=WAIT_BANDS[-1][1])
 
 
-DEFAULT_DAYS = 30
-FIRST_YEAR, LAST_YEAR = 1970, 9998  # the period's arithmetic (a day after `to`) stays within Python's dates
-
-
-@dataclass(frozen=True)
-class Slice:
-    """Which answers a report reads: one survey, sent from `since` to `until` (whole UTC days), optionally one
-    agent, team, channel or category; `by` is the dimension of the comparison table."""
-
-    survey_id: int | None = None
-    since: date | None = None
-    until: date | None = None
-    agent_id: int | None = None
-    team_id: int | None = None
-    channel: str | None = None
-    category_id: int | None = None
-    by: str = "agent"
-
-    def query(self) -> dict[str, str]:
-        """The slice as the page's query parameters (for the CSV link and the API)."""
-        values = {
-            "survey": self.survey_id, "from": self.since, "to": self.until, "agent": self.agent_id,
-            "team": self.team_id, "channel": self.channel, "category": self.category_id, "by": self.by,
-        }  # fmt: skip
-        return {k: str(v) for k, v in values.items() if v is not None}
-
-
 @dataclass
 class Row:
     """One group of a breakdown: sent, answered and not, the response rate and the headline question's figures."""
@@ -138,69 +110,6 @@ class SurveyReport:
     by_channel: list[Row] = field(default_factory=list)
     by_segment: list[Row] = field(default_factory=list)
     compare: list[Row] = field(default_factory=list)
-
-
-def _id(params, name: str) -> int | None:
-    text = (params.get(name) or "").strip()
-    if not text:
-        return None
-    if not text.isdigit() or len(text) > 18:
-        raise Invalid(f"{name} is an id (a whole number).", errors=[{"field": name, "message": "not an id"}])
-    return int(text)
-
-
-def _date(params, name: str) -> date | None:
-    return day(params.get(name), name)
-
-
-def day(text: str | None, name: str) -> date | None:
-    """A date written YYYY-MM-DD (None when empty), or Invalid naming the field."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        if len(text) > 10:
-            raise ValueError
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Invalid(f"{name} is a date like 2026-11-30.", errors=[{"field": name, "message": "not a date"}]) from None
-
-
-def parse(params) -> Slice:
-    """A slice from query parameters as text (the page and its CSV), or Invalid naming the field."""
-    channel = (params.get("channel") or "").strip() or None
-    by = (params.get("by") or "agent").strip()
-    return checked(
-        Slice(
-            survey_id=_id(params, "survey"), since=_date(params, "from"), until=_date(params, "to"),
-            agent_id=_id(params, "agent"), team_id=_id(params, "team"), channel=channel,
-            category_id=_id(params, "category"), by=by,
-        )
-    )  # fmt: skip
-
-
-def checked(sl: Slice) -> Slice:
-    """The slice with its period filled in (the last 30 days by default), or Invalid naming what is wrong."""
-    if sl.channel is not None and sl.channel not in {c.value for c in Channel}:
-        message = f"channel is one of {', '.join(c.value for c in Channel)}."
-        raise Invalid(message, errors=[{"field": "channel", "message": message}])
-    if sl.by not in COMPARE:
-        message = f"Compare by one of {', '.join(COMPARE)}."
-        raise Invalid(message, errors=[{"field": "by", "message": message}])
-    for name, day in (("from", sl.since), ("to", sl.until)):
-        if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
-            message = f"{name} is a date from {FIRST_YEAR} to {LAST_YEAR}."
-            raise Invalid(message, errors=[{"field": name, "message": message}])
-    today = now().date()
-    until = sl.until or today
-    since = sl.since or until - timedelta(days=DEFAULT_DAYS - 1)
-    longest = get_settings().survey_report_max_days
-    if since > until:
-        raise Invalid("The period starts after it ends.", errors=[{"field": "from", "message": "after 'to'"}])
-    if (until - since).days + 1 > longest:
-        message = f"A report covers at most {longest} days (RAPPORT_SURVEY_REPORT_MAX_DAYS)."
-        raise Invalid(message, errors=[{"field": "from", "message": message}])
-    return replace(sl, since=since, until=until)
 
 
 def _survey(session: Session, survey_id: int | None) -> Survey | None:
