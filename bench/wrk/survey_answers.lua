@@ -22,5 +22,7 @@ end
 function request()
   i = i % #paths + 1  -- past the end, links repeat and are refused (410): counted as errors, not answers
   local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "rapport_survey_csrf=benchcsrf"}
+  -- Customers answer from their own addresses: each answer its own client (the server trusts loopback's header).
+  headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", (id or 1) % 256, math.floor(i / 256) % 256, i % 256)
   return wrk.format("POST", paths[i], headers, "csrf_token=benchcsrf&q_csat=" .. (i % 5 + 1))
 end
