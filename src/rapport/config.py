@@ -277,6 +277,9 @@ class Settings(BaseSettings):
     )
     followup_outcome_max_chars: int = Field(default=2000, ge=10, le=20_000)
     kudos_comment_max_chars: int = Field(default=600, ge=20, le=10_000)
+    # The survey report: a figure over fewer answers than this is shown as "too few answers"; the longest period.
+    survey_report_min_answers: int = Field(default=30, ge=1, le=100_000)
+    survey_report_max_days: int = Field(default=400, ge=1, le=3660)
 
     def switch_interval(self, *, serving: bool) -> float:
         """The GIL switch interval in seconds: RAPPORT_GIL_SWITCH_MS, else 0.5 ms except for a web process on SQLite.

@@ -64,6 +64,10 @@ UNSTATABLE[("POST /api/v1/rules/order", "ids")] = "the ids must be those of the 
 for _operation in ("POST /api/v1/surveys", "PATCH /api/v1/surveys/{survey_id}"):
     UNSTATABLE[(_operation, "questions")] = "how a survey's questions fit together, and limits set in config.py"
     UNSTATABLE[(_operation, "rules.calendar_id")] = "a calendar that exists"
+# The survey report (docs/surveys.md): a period that ends after it starts, within RAPPORT_SURVEY_REPORT_MAX_DAYS and
+# within the years a report can read (1970 to 9998).
+for _field in ("from", "to"):
+    UNSTATABLE[("GET /api/v1/reports/surveys", _field)] = "a period in order, within a setting's length and sane years"
 
 
 def _unstatable(ctx, failure, case, response) -> bool:

@@ -54,6 +54,8 @@ class SurveyRequest(Base):
         Index("ix_survey_requests_customer", "customer_id", "created_at"),
         # A text reply ("4") finds the sender's open survey by number.
         Index("ix_survey_requests_target", "target", "state"),
+        # The report reads one survey's requests sent in a period (migration 0032).
+        Index("ix_survey_requests_report", "survey_id", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

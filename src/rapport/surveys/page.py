@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from rapport.config import get_settings
 from rapport.kit.problems import Forbidden, Invalid, NotFound, Problem
@@ -140,7 +141,11 @@ async def send_answers(request: Request, request_id: Id, token: str, session: DB
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     _check_csrf(request, values.get("csrf_token", ""))
     try:
-        fresh = answers.record_answers(session, request_id, token, values, client=client_address(request))
+        # On a worker thread, not the event loop: recording waits on a lock held until another answer's commit
+        # (the client's rate budget), and that commit needs the loop; waiting on the loop would freeze the process.
+        fresh = await run_in_threadpool(
+            answers.record_answers, session, request_id, token, values, client=client_address(request)
+        )
     except Invalid as problem:
         opened = answers.open_link(session, request_id, token)
         errors = {e.get("field"): problem.detail for e in problem.extra.get("errors", [])}
@@ -157,7 +162,7 @@ async def opt_out(request: Request, request_id: Id, token: str, session: DB):
     """No more surveys for this customer (their answers so far stay)."""
     form = await request.form(max_fields=MAX_FIELDS, max_files=0)
     _check_csrf(request, str(form.get("csrf_token") or ""))
-    answers.opt_out(session, request_id, token, client=client_address(request))
+    await run_in_threadpool(answers.opt_out, session, request_id, token, client=client_address(request))
     return _page(request, "surveys/opted_out.html")
 
 
