@@ -19,7 +19,7 @@ from rapport.models.playbooks import PlaybookRun, PlaybookStep, PlaybookTemplate
 from rapport.models.routing import AgentRouting, ConversationRouting, RoutingSetting, RoutingSkill
 from rapport.models.rules import Rule, RuleCaused, RuleRun, RuleTally, RuleVersion
 from rapport.models.sla import SlaClock, SlaPolicy, SlaPolicyVersion
-from rapport.models.surveys import Survey, SurveyAnswer, SurveyRequest, SurveyVersion
+from rapport.models.surveys import Survey, SurveyAnswer, SurveyHold, SurveyRequest, SurveyVersion
 from rapport.models.twilio import Callback
 from rapport.models.web import LoginAttempt, RateHit, SavedView
 from rapport.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -78,6 +78,7 @@ __all__ = [
     "SlaPolicyVersion",
     "Survey",
     "SurveyAnswer",
+    "SurveyHold",
     "SurveyRequest",
     "SurveyVersion",
     "Team",

@@ -14,6 +14,9 @@ CHANNELS = [
     ("email", "Email: a link for each point"),
     ("sms", "SMS: reply with a number"),
     ("whatsapp", "WhatsApp: reply with a number"),
+    ("chat", "Chat widget: the first question's points as buttons"),
+    ("portal", "Portal: mailed, and answered in the customer's portal"),
+    ("phone", "Phone: the keypad right after a call a person answered"),
 ]
 RULE_FIELDS = ("delay_minutes", "min_messages", "cooldown_days", "sample_percent", "expiry_days")
 KIND_NAMES = {
@@ -76,6 +79,9 @@ def rules_from(form: dict[str, str]) -> Rules:
     values["calendar_id"] = _number(form.get("calendar_id", "")) or None
     values["require_person_reply"] = form.get("require_person_reply") == "yes"
     values["channels"] = [c for c in form.get("channels", "").split(",") if c]
+    values["help_url"] = form.get("help_url", "").strip() or None
+    values["help_label"] = form.get("help_label", "").strip()
+    values["offer_callback"] = form.get("offer_callback") == "yes"
     return Rules.model_validate(values)
 
 
@@ -91,6 +97,8 @@ def fields_of(name: str, active: bool, questions: list[dict], rules: dict) -> di
     form["calendar_id"] = str(rules.get("calendar_id") or "")
     form["require_person_reply"] = "yes" if rules.get("require_person_reply", True) else ""
     form["channels"] = ",".join(rules.get("channels", ["email"]))
+    form["help_url"], form["help_label"] = rules.get("help_url") or "", rules.get("help_label") or ""
+    form["offer_callback"] = "yes" if rules.get("offer_callback") else ""
     return form
 
 

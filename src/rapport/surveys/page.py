@@ -22,6 +22,7 @@ from rapport.config import get_settings
 from rapport.kit.problems import Forbidden, Invalid, NotFound, Problem
 from rapport.kit.schema import Id
 from rapport.surveys import answers, questions, service
+from rapport.surveys import thanks as offers
 from rapport.web.deps import DB, PUBLIC, client_address, requires
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "web" / "templates")
@@ -167,5 +168,26 @@ def thanks(request: Request, request_id: Id, token: str, session: DB):
     opened = answers.open_link(session, request_id, token)
     if opened.request.state != "answered":
         raise NotFound("There is no answer to thank you for yet.")
-    return _page(request, "surveys/thanks.html", change=f"/survey/{request_id}/{token}",
-                 opt_out=f"/survey/{request_id}/{token}/opt-out")  # fmt: skip
+    return _thanks(request, opened, request_id, token)
+
+
+def _thanks(request: Request, opened: answers.Opened, request_id: int, token: str, status: int = 200, **extra):
+    return _page(
+        request, "surveys/thanks.html", status=status, change=f"/survey/{request_id}/{token}",
+        opt_out=f"/survey/{request_id}/{token}/opt-out", callback_action=f"/survey/{request_id}/{token}/callback",
+        **offers.offers(opened), **extra,
+    )  # fmt: skip
+
+
+@router.post("/{request_id}/{token}/callback")
+async def callback(request: Request, request_id: Id, token: str, session: DB):
+    """The customer asks to be called back (a note on the conversation the team sees); thanks again."""
+    form = await request.form(max_fields=MAX_FIELDS, max_files=0)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    _check_csrf(request, values.get("csrf_token", ""))
+    try:
+        offers.request_callback(session, request_id, token, values, client=client_address(request))
+    except Invalid as problem:
+        opened = answers.open_link(session, request_id, token)
+        return _thanks(request, opened, request_id, token, status=problem.status, callback_error=problem.detail)
+    return _thanks(request, answers.open_link(session, request_id, token), request_id, token)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from rapport.kit.schema import Id, In, Out
 
@@ -36,7 +36,10 @@ class Rules(In):
     `delay_minutes` counts business minutes on `calendar_id` (none: every minute counts); `sample_percent` of the
     conversations that qualify are surveyed; a customer surveyed within `cooldown_days` is not surveyed again.
     A survey is asked at most once per conversation (always), in the channel the conversation is in, if `channels`
-    lists it: by email a link per point, by SMS or WhatsApp "reply with a number" (and the link for the rest).
+    lists it: by email a link per point, by SMS or WhatsApp "reply with a number" (and the link for the rest), in the
+    chat widget the first question's points as buttons; a portal conversation's survey is mailed (as by email) and
+    shown in the customer's portal, answered there; `phone` asks by the IVR keypad right after a call a person
+    answered.
     """
 
     delay_minutes: Annotated[int, Field(ge=0, le=43_200)] = 60
@@ -48,7 +51,30 @@ class Rules(In):
     expiry_days: Annotated[
         int, Field(ge=1, le=365, json_schema_extra={"x-rapport-maximum": "survey_max_expiry_days"})
     ] = 7
-    channels: Annotated[list[Literal["email", "sms", "whatsapp"]], Field(min_length=1, max_length=3)] = ["email"]
+    channels: Annotated[
+        list[Literal["email", "sms", "whatsapp", "chat", "portal", "phone"]], Field(min_length=1, max_length=6)
+    ] = ["email"]
+    # After answering: the thanks page may link a help article (https, or a path on this site) and offer a callback.
+    help_url: Annotated[str, Field(max_length=500)] | None = None
+    help_label: Annotated[str, Field(max_length=100)] = ""
+    offer_callback: bool = False
+
+    @field_validator("help_url")
+    @classmethod
+    def _safe_url(cls, value: str | None) -> str | None:
+        """Only an https address or a path on this site: never javascript:, data:, http: or //other.host."""
+        value = (value or "").strip()
+        if not value:
+            return None
+        if any(c.isspace() or ord(c) < 32 or c == "\\" for c in value):
+            raise ValueError("a help article's address has no spaces, control characters or backslashes")
+        if value.startswith("/") and not value.startswith("//"):
+            return value
+        head, sep, rest = value.partition("://")
+        host = rest.split("/", 1)[0]
+        if head.lower() == "https" and sep and "." in host and "@" not in host and not host.startswith("."):
+            return value
+        raise ValueError("a help article's address starts with https:// or with / (a page of this site)")
 
 
 class SurveyIn(In):
@@ -118,3 +144,19 @@ class RequestOut(Out):
     expires_at: datetime | None
     created_at: datetime
     answers: list[AnswerOut] = []
+
+
+class HoldIn(In):
+    """Mark a conversation "don't survey", optionally saying why (the withdrawn surveys' reason names it)."""
+
+    reason: Annotated[str, Field(max_length=200)] = ""
+
+
+class HoldOut(Out):
+    """Whether a conversation is marked "don't survey", why, by whom (an agent, or a macro they applied)."""
+
+    held: bool
+    reason: str = ""
+    agent_id: int | None = None
+    macro_id: int | None = None
+    created_at: datetime | None = None

@@ -20,7 +20,7 @@ from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.html import sanitize_bounded
 from rapport.kit.problems import Invalid, TooLarge
-from rapport.models import Conversation, Customer, Event, Identity, Message
+from rapport.models import Conversation, Customer, Event, Identity, Message, SurveyHold
 from rapport.models.enums import Channel, Priority, Status
 from rapport.sla import repository as clocks
 from rapport.sla.present import ClockView, clock_views
@@ -87,6 +87,7 @@ class ConversationPage:
     policy_name: str | None = None
     snooze: list[Preset] = field(default_factory=list)  # the Snooze control's presets
     signatures: list[composer.Signature] = field(default_factory=list)  # those an email reply ends with
+    survey_hold: SurveyHold | None = None  # "don't survey" on this conversation (surveys.holds)
 
 
 def repeat_contact(session: Session, conv) -> Repeat | None:
@@ -129,6 +130,7 @@ def load(
         p.clocks = clock_views(clocks.current(session, conv.id), now=now(), tz=tz)
         p.policy_name = clocks.policy_name(session, conv.sla_policy_id)
         p.snooze = presets(now(), tz)
+        p.survey_hold = session.get(SurveyHold, conv.id)
     if "composer" in parts:
         p.options = reply_options(session, actor, conv.id)
         p.handles = [(handle(a), a.name) for a in everyone if a.active and a.id != actor.id]
