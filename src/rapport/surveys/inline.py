@@ -19,7 +19,7 @@ from rapport.kit import ratelimit
 from rapport.kit.clock import now
 from rapport.kit.problems import Invalid, NotFound
 from rapport.kit.secrets import new_token, token_hash
-from rapport.models import SurveyAnswer, SurveyRequest, SurveyVersion
+from rapport.models import Customer, SurveyAnswer, SurveyRequest, SurveyVersion
 from rapport.surveys import questions
 from rapport.surveys.answers import _store, answer_keys
 from rapport.surveys.schedule import ANSWERED, SENT
@@ -65,11 +65,14 @@ def open_for(
     """The open surveys of these conversations (or of this customer), newest first."""
     out = []
     for row in _live(session, conversation_ids=conversation_ids, customer_id=customer_id):
-        first = session.get(SurveyVersion, row.version_id).questions[0]
+        asked = session.get(SurveyVersion, row.version_id).questions[0]
+        first = questions.localised(
+            asked, session.scalar(select(Customer.language).where(Customer.id == row.customer_id))
+        )
         given = session.scalar(
             select(SurveyAnswer.score).where(SurveyAnswer.request_id == row.id, SurveyAnswer.question == first["key"])
         )
-        points = [{"value": p.score, "label": p.label} for p in questions.scale(first["kind"], first.get("points"))]
+        points = [{"value": p.score, "label": p.label} for p in questions.points_of(first)]
         out.append(
             Open(row.id, row.conversation_id, first["key"], first["kind"], first["prompt"], points, given,
                  row.expires_at)

@@ -45,7 +45,7 @@ class Spoken:
 
 def words(first: dict) -> tuple[str, int]:
     """The spoken question (each point with its key) and the digits an answer needs (2 for NPS's 10)."""
-    points = questions.scale(first["kind"], first.get("points"))
+    points = questions.points_of(first)
     if points[-1].score > 9:
         low, high = points[0], points[-1]
         return f"{first['prompt']} Enter a number from {low.score} to {high.score}, then press the hash key.", 2
@@ -91,7 +91,8 @@ def offer(session: Session, conversation_id: int, caller: str) -> Spoken | None:
         session.flush()
         scheduler.schedule(session, EXPIRE, expire_key(row.id), row.expires_at, {"request_id": row.id})
         _record(session, events.SENT.name, row)
-        text, digits = words(version.questions[0])
+        language = session.get(Customer, conv.customer_id).language
+        text, digits = words(questions.localised(version.questions[0], language))
         return Spoken(row.id, text, digits)
     return None
 

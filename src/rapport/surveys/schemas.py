@@ -20,14 +20,28 @@ Reason = Annotated[str, Field(min_length=1, max_length=100)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 
+Language = Annotated[str, Field(pattern="^[a-z]{2,3}(-[a-z0-9]{2,8})?$", examples=["de", "pt-br"])]
+Label = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class Translation(In):
+    """A question in another language: its prompt, and (optionally) the scale's labels or the reasons, in order."""
+
+    prompt: Prompt
+    labels: Annotated[list[Label], Field(max_length=11)] = []
+    options: Annotated[list[Reason], Field(max_length=100)] = []
+
+
 class Question(In):
-    """One question: `key` names its answers; `points` is the CSAT scale (2, 3 or 5); `options` a pick-list's."""
+    """One question: `key` names its answers; `points` is the CSAT scale (2, 3 or 5); `options` a pick-list's;
+    `translations` by language code (lower case, as the customer's profile names it: `de`, `pt-br`)."""
 
     key: Key
     kind: Kind
     prompt: Prompt
     points: Literal[2, 3, 5] | None = None
     options: Annotated[list[Reason], Field(max_length=100)] = []
+    translations: Annotated[dict[Language, Translation], Field(max_length=40)] = {}
 
 
 class Rules(In):

@@ -55,7 +55,7 @@ def compose(conversation: Conversation, first: dict, request_id: int, token: str
         first["prompt"],
         "",
     ]
-    for point in reversed(questions.scale(first["kind"], first.get("points"))):
+    for point in reversed(questions.points_of(first)):
         label = point.label if point.label != str(point.score) else str(point.score)
         lines.append(f"  {label}: {link(request_id, token, point.score)}")
     lines += ["", "Each link opens a short page where you confirm your answer and can add more.", ""]
@@ -64,7 +64,7 @@ def compose(conversation: Conversation, first: dict, request_id: int, token: str
 
 def compose_text(first: dict, request_id: int, token: str) -> str:
     """The SMS or WhatsApp survey: the first question, "reply with a number", and the page's link for the rest."""
-    points = questions.scale(first["kind"], first.get("points"))
+    points = questions.points_of(first)
     low, high = points[0], points[-1]
     ends = (
         f"{low.score} to {high.score}"
@@ -110,6 +110,8 @@ def send(session: Session, request_id: int) -> str:
         withdraw(session, row, "the address takes no replies")
         return row.state
     version = session.get(SurveyVersion, row.version_id)
+    # The first question in the customer's language where the survey has it translated.
+    first = questions.localised(version.questions[0], session.get(Customer, row.customer_id).language)
     token = new_token("rsv")
     try:
         if row.channel in MAILED:
@@ -118,13 +120,12 @@ def send(session: Session, request_id: int) -> str:
             per_address, _ = ratelimit.mail_keys(row.target, "surveys")
             ratelimit.spend(session, per_address, *survey_keys(row.target))
             allowance = ratelimit.MailAllowance(ratelimit.mail_target(row.target))
-            subject, text = compose(conv, version.questions[0], row.id, token)
+            subject, text = compose(conv, first, row.id, token)
             send_system_mail(
                 session, to=row.target, subject=subject, text=text, allowance=allowance, key=f"survey:{row.id}"
             )
         else:
             ratelimit.spend(session, *survey_keys(row.target))
-            first = version.questions[0]
             text = (compose_chat if row.channel == "chat" else compose_text)(first, row.id, token)
             # A message in the conversation, in its channel, delivered by that channel's sender after commit (the
             # chat's live stream pushes it to the widget, which then asks for the open survey).
