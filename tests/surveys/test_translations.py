@@ -67,8 +67,9 @@ def test_no_language_is_the_default(db, world, client, frozen_clock):
 
 
 def test_translations_are_checked(client, world):
-    body = {"name": "CSAT", "questions": [{"key": "csat", "kind": "csat", "prompt": "How did we do?", "points": 3,
-                                           "translations": {"de": {"prompt": "Wie?", "labels": ["a", "b"]}}}]}  # fmt: skip
+    question = {"key": "csat", "kind": "csat", "prompt": "How did we do?", "points": 3,
+                "translations": {"de": {"prompt": "Wie?", "labels": ["a", "b"]}}}  # fmt: skip
+    body = {"name": "CSAT", "questions": [question]}
     r = client.post("/api/v1/surveys", json=body, headers=World.auth(world.admin_token))
     assert r.status_code == 422 and "3 points" in r.text
     body["questions"][0]["translations"] = {"DE<script>": {"prompt": "Wie?"}}
