@@ -18,7 +18,9 @@
     .rc button.secondary { background: #fff; color: var(--rc-ink); border-width: 2px; }
     .rc .attach img { display: block; }
     .rc button:focus-visible, .rc input:focus-visible, .rc textarea:focus-visible, .rc .log:focus-visible, .rc a:focus-visible { outline: 3px solid #f5a623; outline-offset: 1px; }
-    .rc .panel { width: 340px; max-width: calc(100vw - 32px); height: 480px; max-height: calc(100vh - 96px); background: #fff; border: 1px solid #c9c9cf; border-radius: 10px; display: flex; flex-direction: column; box-shadow: 0 6px 24px rgba(0,0,0,.18); margin-bottom: 8px; }
+    .rc .panel { width: 340px; max-width: calc(100vw - 32px); height: 480px; max-height: calc(100vh - 96px); background: #fff; border: 1px solid #c9c9cf; border-radius: 10px; display: flex; flex-direction: column; box-shadow: 0 6px 24px rgba(0,0,0,.18); margin-bottom: 8px; overflow-y: auto; }
+    .rc .panel > * { flex-shrink: 0; }
+    .rc .panel > ol.log { flex: 1 1 0; min-height: 96px; }
     .rc .panel[hidden] { display: none; }
     .rc header { display: flex; justify-content: space-between; align-items: center; padding: 8px 10px; border-bottom: 1px solid #e3e3e8; }
     .rc h2 { font-size: 15px; margin: 0; }
@@ -27,7 +29,7 @@
     .rc .queue { margin: 6px 10px 0; padding: 6px 10px; border-left: 4px solid var(--rc-accent); background: #f4f6fb; font-size: 13px; }
     .rc .queue p { margin: 0; }
     .rc .queue .place { font-weight: 600; }
-    .rc ol { list-style: none; margin: 0; padding: 10px; overflow-y: auto; flex: 1; }
+    .rc ol { list-style: none; margin: 0; padding: 10px; overflow-y: auto; }
     .rc li { margin: 4px 0; padding: 6px 8px; border-radius: 8px; max-width: 85%; white-space: pre-wrap; word-wrap: break-word; }
     .rc li.inbound { background: var(--rc-accent); color: var(--rc-on-accent); margin-left: auto; }
     .rc li.outbound { background: #eef0f4; }
@@ -389,6 +391,8 @@
     }
   }
 
+  // On a short screen the panel scrolls as a whole (the log keeps at least a few lines), so a survey or the email
+  // box never pushes the message box out of reach.
   // The panel is a modal dialog (the message log is a stop too: it scrolls, so keyboard users must reach it): Tab and Shift+Tab go round its visible controls; Escape closes it.
   function trap(ev) {
     if (ev.key === "Escape") { ev.preventDefault(); toggle(false); return; }
