@@ -60,7 +60,7 @@ MACROS: tuple[tuple[str, str | None, str, str, dict], ...] = (
         None,
         "",
         "Not a customer matter: closed without a reply.",
-        {"status": "solved", "add_tags": ["spam"], "priority": "low"},
+        {"status": "solved", "add_tags": ["spam"], "priority": "low", "no_survey": True},
     ),
     (
         "Refund issued",

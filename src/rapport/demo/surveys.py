@@ -19,9 +19,21 @@ from rapport.surveys.schemas import Question, Rules
 RESPONSE_RATE = 0.32
 GOOD_REASONS = ("Quick answer", "Knew the answer", "Friendly and patient")
 BAD_REASONS = ("Waited too long", "Had to explain again", "Problem not solved")
+# German for customers whose profile says `de`: the questions and their labels (what is stored does not change).
+GERMAN = {
+    "csat": {"prompt": "Wie zufrieden waren Sie mit unserer Hilfe?",
+             "labels": ["Sehr schlecht", "Schlecht", "Okay", "Gut", "Sehr gut"]},
+    "expectations": {"prompt": "Wie war unser Service im Vergleich zu Ihren Erwartungen?",
+                     "labels": ["Unter meinen Erwartungen", "Wie erwartet", "Über meinen Erwartungen"]},
+}  # fmt: skip
 QUESTIONS = [
-    Question(key="csat", kind="csat", prompt=DEFAULT_PROMPTS["csat"], points=5),
-    Question(key="expectations", kind="expectations", prompt=DEFAULT_PROMPTS["expectations"]),
+    Question(key="csat", kind="csat", prompt=DEFAULT_PROMPTS["csat"], points=5, translations={"de": GERMAN["csat"]}),
+    Question(
+        key="expectations",
+        kind="expectations",
+        prompt=DEFAULT_PROMPTS["expectations"],
+        translations={"de": GERMAN["expectations"]},
+    ),  # fmt: skip
     Question(key="reason", kind="reason", prompt=DEFAULT_PROMPTS["reason"], options=[*GOOD_REASONS, *BAD_REASONS]),
     Question(key="comment", kind="text", prompt=DEFAULT_PROMPTS["text"]),
 ]
@@ -48,7 +60,8 @@ def ensure_surveys(db: Database, *, seed: int = 17) -> bool:
             return False
         survey = service.create(
             s, SYSTEM, name="After solving", questions=QUESTIONS,
-            rules=Rules(delay_minutes=60, min_messages=2, cooldown_days=14, sample_percent=100, expiry_days=7),
+            rules=Rules(delay_minutes=60, min_messages=2, cooldown_days=14, sample_percent=100, expiry_days=7,
+                        channels=["email", "chat", "portal", "phone"], offer_callback=True),
         )  # fmt: skip
         version_id = survey.current_version_id
         rows = s.execute(

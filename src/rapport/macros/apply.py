@@ -27,8 +27,9 @@ from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid
 from rapport.macros import events, placeholders, service
 from rapport.macros.schemas import MacroChanges
-from rapport.models import Agent, Conversation, Customer, Identity, Inbox, Macro, MacroUsage, Message, Team
+from rapport.models import Agent, Conversation, Customer, Identity, Inbox, Macro, MacroUsage, Message, SurveyHold, Team
 from rapport.models.enums import Status
+from rapport.surveys import holds
 
 LABELS = {
     "status": "Status",
@@ -38,6 +39,7 @@ LABELS = {
     "add_tags": "Tags added",
     "remove_tags": "Tags removed",
     "category": "Category",
+    "no_survey": "Surveys",
 }
 
 
@@ -63,6 +65,7 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     update: writes.Changes | None = None  # the sidebar changes, status aside
     move_to: Status | None = None  # the status asked for (with the reply, else on its own)
+    no_survey: bool = False  # mark the conversation "don't survey" (before any status change, so a solve skips it)
 
 
 @dataclass
@@ -180,6 +183,9 @@ def plan(session: Session, actor: Actor, macro: Macro, conv: Conversation) -> Pl
             out.changes.append(Change(f"fields.{key}", labels.get(key, key), current.get(key), value))
         if diff:
             update.fields, touched = diff, True
+    if c.no_survey and session.get(SurveyHold, conv.id) is None:
+        out.changes.append(Change("no_survey", LABELS["no_survey"], None, "don't survey"))
+        out.no_survey = True
     out.update = update if touched else None
     status = c.status
     if status is not None and status.value != conv.status:
@@ -207,6 +213,8 @@ def apply(session: Session, actor: Actor, macro_id: int, conversation_id: int) -
     macro = service.get(session, actor, macro_id)
     conv = conversations.get_for_update(session, conversation_id)
     p = plan(session, actor, macro, conv)
+    if p.no_survey:  # first: a status change to solved below must already see it
+        holds.set_hold(session, actor, conv.id, reason=f"by the macro '{macro.name}'", macro_id=macro.id)
     if p.update is not None:
         writes.update(session, actor, conv.id, p.update)
     note = writes.add_note(session, actor, conv.id, text=p.note) if p.note else None

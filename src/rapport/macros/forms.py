@@ -50,6 +50,8 @@ def changes_from(form: dict[str, str]) -> dict:
             changes[key] = int(value)
     if form.get("assign_to_me") == "on":
         changes["assign_to_me"] = True
+    if form.get("no_survey") == "on":
+        changes["no_survey"] = True
     for key in ("add_tags", "remove_tags"):
         if _tags(form.get(key, "")):
             changes[key] = _tags(form[key])
@@ -82,6 +84,7 @@ def form_from(macro: Macro) -> dict[str, str]:
         "change_team_id": str(c.get("team_id") or ""),
         "change_assignee_id": str(c.get("assignee_id") or ""),
         "assign_to_me": "on" if c.get("assign_to_me") else "",
+        "no_survey": "on" if c.get("no_survey") else "",
         "add_tags": ", ".join(c.get("add_tags") or []),
         "remove_tags": ", ".join(c.get("remove_tags") or []),
         "fields": "\n".join(f"{k}: {json.dumps(v)}" for k, v in (c.get("fields") or {}).items()),

@@ -26,6 +26,7 @@ class MacroChanges(In):
     team_id: Id | None = None
     assignee_id: Id | None = None
     assign_to_me: bool = False  # assign the conversation to whoever applies the macro
+    no_survey: bool = False  # mark the conversation "don't survey" (surveys.holds): no survey after it is solved
     add_tags: Annotated[list[Tag], Field(max_length=200)] = []
     remove_tags: Annotated[list[Tag], Field(max_length=200)] = []
     category: Annotated[str, Field(min_length=1, max_length=100)] | None = None

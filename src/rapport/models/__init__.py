@@ -20,7 +20,7 @@ from rapport.models.recognition import Attribution, FollowUp, Kudos
 from rapport.models.routing import AgentRouting, ConversationRouting, RoutingSetting, RoutingSkill
 from rapport.models.rules import Rule, RuleCaused, RuleRun, RuleTally, RuleVersion
 from rapport.models.sla import SlaClock, SlaPolicy, SlaPolicyVersion
-from rapport.models.surveys import Survey, SurveyAnswer, SurveyRequest, SurveyVersion
+from rapport.models.surveys import Survey, SurveyAnswer, SurveyHold, SurveyRequest, SurveyVersion
 from rapport.models.twilio import Callback
 from rapport.models.web import LoginAttempt, RateHit, SavedView
 from rapport.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -82,6 +82,7 @@ __all__ = [
     "SlaPolicyVersion",
     "Survey",
     "SurveyAnswer",
+    "SurveyHold",
     "SurveyRequest",
     "SurveyVersion",
     "Team",

@@ -74,6 +74,8 @@ class SurveyRequest(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the customer asked for a callback on the thanks page (once per request; it is a note on the conversation).
+    callback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -93,3 +95,16 @@ class SurveyAnswer(Base):
     text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SurveyHold(Base):
+    """ "Don't survey" on one conversation: set by an agent or by a macro they applied; the send rules skip it."""
+
+    __tablename__ = "survey_holds"
+
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    # The macro whose option set it (kept as a plain id: a deleted macro leaves the hold and its words).
+    macro_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,8 +7,17 @@ from fastapi import APIRouter, Response
 
 from rapport.kernel.permissions import authorize
 from rapport.kit.schema import Id
-from rapport.surveys import service
-from rapport.surveys.schemas import AnswerOut, RequestOut, SurveyIn, SurveyOut, SurveyPatch, VersionOut
+from rapport.surveys import holds, service
+from rapport.surveys.schemas import (
+    AnswerOut,
+    HoldIn,
+    HoldOut,
+    RequestOut,
+    SurveyIn,
+    SurveyOut,
+    SurveyPatch,
+    VersionOut,
+)
 from rapport.web.deps import DB, Me, requires
 
 router = APIRouter(tags=["surveys"])
@@ -76,3 +85,32 @@ def conversation_surveys(conversation_id: Id, session: DB, actor: Me):
 def get_request(request_id: Id, session: DB, actor: Me):
     """One survey request with its answers."""
     return _request(*service.request(session, actor, request_id))
+
+
+def _hold(row) -> HoldOut:
+    if row is None:
+        return HoldOut(held=False)
+    return HoldOut(
+        held=True, reason=row.reason, agent_id=row.agent_id, macro_id=row.macro_id, created_at=row.created_at
+    )
+
+
+@router.get("/conversations/{conversation_id:int}/survey-hold", dependencies=[requires("read")], response_model=HoldOut)
+def get_hold(conversation_id: Id, session: DB, actor: Me):
+    """Whether the conversation is marked "don't survey"."""
+    return _hold(holds.get(session, actor, conversation_id))
+
+
+@router.put(
+    "/conversations/{conversation_id:int}/survey-hold", dependencies=[requires("write")], response_model=HoldOut
+)
+def put_hold(conversation_id: Id, body: HoldIn, session: DB, actor: Me):
+    """Mark the conversation "don't survey": its unanswered surveys are withdrawn and none is sent while it is set."""
+    return _hold(holds.set_hold(session, actor, conversation_id, reason=body.reason))
+
+
+@router.delete("/conversations/{conversation_id:int}/survey-hold", dependencies=[requires("write")], status_code=204)
+def delete_hold(conversation_id: Id, session: DB, actor: Me):
+    """Allow surveys on the conversation again (from its next solve)."""
+    holds.clear_hold(session, actor, conversation_id)
+    return Response(status_code=204)

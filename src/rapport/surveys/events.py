@@ -50,3 +50,19 @@ WITHDRAWN = declare(
     lambda who, p, c: "Survey withdrawn" + (f" ({p['reason']})" if p.get("reason") else ""),
 )
 EXPIRED = declare("survey.expired", RequestEvent, lambda who, p, c: "Survey expired without an answer")
+
+
+class Hold(Payload):
+    """ "Don't survey" was set on the conversation (or cleared): why, and the macro that set it, if one did."""
+
+    reason: str = ""
+    macro_id: int | None = None
+
+
+HELD = declare(
+    "survey.held", Hold, lambda who, p, c: "Marked: don't survey" + (f" ({p['reason']})" if p.get("reason") else "")
+)
+RELEASED = declare("survey.released", Hold, lambda who, p, c: "Surveys allowed again (don't survey cleared)")
+CALLBACK = declare(
+    "survey.callback_requested", RequestEvent, lambda who, p, c: "The customer asked for a callback after the survey"
+)

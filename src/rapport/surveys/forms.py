@@ -14,6 +14,9 @@ CHANNELS = [
     ("email", "Email: a link for each point"),
     ("sms", "SMS: reply with a number"),
     ("whatsapp", "WhatsApp: reply with a number"),
+    ("chat", "Chat widget: the first question's points as buttons"),
+    ("portal", "Portal: mailed, and answered in the customer's portal"),
+    ("phone", "Phone: the keypad right after a call a person answered"),
 ]
 RULE_FIELDS = ("delay_minutes", "min_messages", "cooldown_days", "sample_percent", "expiry_days")
 KIND_NAMES = {
@@ -49,19 +52,50 @@ def questions_from(form: dict[str, str]) -> list[Question]:
             values["points"] = int(points) if points.isdigit() and len(points) < 4 else points
         if kind == kinds.REASON:
             values["options"] = [line.strip() for line in form.get(f"q{i}_options", "").splitlines() if line.strip()]
+        values["translations"] = translations_from(form.get(f"q{i}_translations", ""), kind)
         try:
             out.append(Question.model_validate(values))
         except ValidationError as exc:
             error = exc.errors()[0]
-            field = {"kind": "kind", "prompt": "prompt", "points": "points", "options": "options"}.get(
-                str(error["loc"][0]) if error["loc"] else "", "kind"
-            )
+            field = {
+                "kind": "kind",
+                "prompt": "prompt",
+                "points": "points",
+                "options": "options",
+                "translations": "translations",
+            }.get(str(error["loc"][0]) if error["loc"] else "", "kind")
             raise Invalid(
                 f"Question {i + 1}: {error['msg']}.", errors=[{"field": f"q{i}_{field}", "message": error["msg"]}]
             ) from None
     if not out:
         raise Invalid("A survey asks at least one question.", errors=[{"field": "q0_kind"}])
     return out
+
+
+def translations_from(text: str, kind: str) -> dict:
+    """Translation lines (`de: Prompt | label; label; …`) as the schema's translations (the labels are a reason
+    pick-list's reasons, or a scale's point labels, in order)."""
+    out: dict = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        language, _, rest = line.partition(":")
+        prompt, _, labels = rest.partition("|")
+        names = [label.strip() for label in labels.split(";") if label.strip()]
+        entry: dict = {"prompt": prompt.strip()}
+        if names:
+            entry["options" if kind == kinds.REASON else "labels"] = names
+        out[language.strip().lower()] = entry
+    return out
+
+
+def translations_text(translations: dict) -> str:
+    """Stored translations as the form's lines."""
+    lines = []
+    for language, t in translations.items():
+        names = t.get("labels") or t.get("options") or []
+        lines.append(f"{language}: {t['prompt']}" + (f" | {'; '.join(names)}" if names else ""))
+    return "\n".join(lines)
 
 
 def _number(text: str) -> int | str:
@@ -76,6 +110,9 @@ def rules_from(form: dict[str, str]) -> Rules:
     values["calendar_id"] = _number(form.get("calendar_id", "")) or None
     values["require_person_reply"] = form.get("require_person_reply") == "yes"
     values["channels"] = [c for c in form.get("channels", "").split(",") if c]
+    values["help_url"] = form.get("help_url", "").strip() or None
+    values["help_label"] = form.get("help_label", "").strip()
+    values["offer_callback"] = form.get("offer_callback") == "yes"
     return Rules.model_validate(values)
 
 
@@ -86,11 +123,14 @@ def fields_of(name: str, active: bool, questions: list[dict], rules: dict) -> di
         form[f"q{i}_kind"], form[f"q{i}_prompt"] = q["kind"], q["prompt"]
         form[f"q{i}_points"] = str(q.get("points") or 5)
         form[f"q{i}_options"] = "\n".join(q.get("options") or [])
+        form[f"q{i}_translations"] = translations_text(q.get("translations") or {})
     for key in RULE_FIELDS:
         form[key] = str(rules.get(key, ""))
     form["calendar_id"] = str(rules.get("calendar_id") or "")
     form["require_person_reply"] = "yes" if rules.get("require_person_reply", True) else ""
     form["channels"] = ",".join(rules.get("channels", ["email"]))
+    form["help_url"], form["help_label"] = rules.get("help_url") or "", rules.get("help_label") or ""
+    form["offer_callback"] = "yes" if rules.get("offer_callback") else ""
     return form
 
 

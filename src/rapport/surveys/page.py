@@ -23,6 +23,7 @@ from rapport.config import get_settings
 from rapport.kit.problems import Forbidden, Invalid, NotFound, Problem
 from rapport.kit.schema import Id
 from rapport.surveys import answers, questions, service
+from rapport.surveys import thanks as offers
 from rapport.web.deps import DB, PUBLIC, client_address, requires
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "web" / "templates")
@@ -92,17 +93,22 @@ def _check_csrf(request: Request, submitted: str) -> None:
         raise Forbidden("This form's security token is missing or out of date; reload the page and send it again.")
 
 
-def _items(opened: answers.Opened, chosen: dict[str, str]) -> list[dict]:
-    """The questions as the template shows them, each with its points and what is chosen now."""
+def _items(opened: answers.Opened, chosen: dict[str, str], language: str | None = None) -> list[dict]:
+    """The questions as the template shows them (in the customer's language where translated), each with its
+    points and what is chosen now."""
     out = []
-    for q in opened.version.questions:
+    for asked in opened.version.questions:
+        q = questions.localised(asked, language)
         item = {**q, "field": f"q_{q['key']}", "chosen": chosen.get(f"q_{q['key']}", "")}
-        item["points"] = [
-            {"value": str(p.score), "label": p.label} for p in questions.scale(q["kind"], q.get("points"))
-        ]
+        item["points"] = [{"value": str(p.score), "label": p.label} for p in questions.points_of(q)]
         item["reason"] = chosen.get(f"q_{q['key']}_reason", "")
         out.append(item)
     return out
+
+
+def _language(session, opened: answers.Opened) -> str | None:
+    """The customer's language (their profile's), for the questions' translations."""
+    return service.language_of_customer(session, opened.request.customer_id)
 
 
 def _saved(session, request_id: int) -> dict[str, str]:
@@ -129,7 +135,8 @@ def survey_page(request: Request, request_id: Id, token: str, session: DB):
     if score.lstrip("-").isdigit() and questions.in_range(first["kind"], first.get("points"), int(score)):
         chosen[f"q_{first['key']}"] = str(int(score))
     return _page(
-        request, "surveys/page.html", items=_items(opened, chosen), action=f"/survey/{request_id}/{token}",
+        request, "surveys/page.html", items=_items(opened, chosen, _language(session, opened)),
+        action=f"/survey/{request_id}/{token}",
         answered=opened.request.state == "answered", errors={}, opt_out=f"/survey/{request_id}/{token}/opt-out",
     )  # fmt: skip
 
@@ -150,7 +157,8 @@ async def send_answers(request: Request, request_id: Id, token: str, session: DB
         opened = answers.open_link(session, request_id, token)
         errors = {e.get("field"): problem.detail for e in problem.extra.get("errors", [])}
         return _page(
-            request, "surveys/page.html", status=problem.status, items=_items(opened, values),
+            request, "surveys/page.html", status=problem.status,
+            items=_items(opened, values, _language(session, opened)),
             action=f"/survey/{request_id}/{token}", answered=opened.request.state == "answered", errors=errors,
             opt_out=f"/survey/{request_id}/{token}/opt-out",
         )  # fmt: skip
@@ -172,5 +180,26 @@ def thanks(request: Request, request_id: Id, token: str, session: DB):
     opened = answers.open_link(session, request_id, token)
     if opened.request.state != "answered":
         raise NotFound("There is no answer to thank you for yet.")
-    return _page(request, "surveys/thanks.html", change=f"/survey/{request_id}/{token}",
-                 opt_out=f"/survey/{request_id}/{token}/opt-out")  # fmt: skip
+    return _thanks(request, opened, request_id, token)
+
+
+def _thanks(request: Request, opened: answers.Opened, request_id: int, token: str, status: int = 200, **extra):
+    return _page(
+        request, "surveys/thanks.html", status=status, change=f"/survey/{request_id}/{token}",
+        opt_out=f"/survey/{request_id}/{token}/opt-out", callback_action=f"/survey/{request_id}/{token}/callback",
+        **offers.offers(opened), **extra,
+    )  # fmt: skip
+
+
+@router.post("/{request_id}/{token}/callback")
+async def callback(request: Request, request_id: Id, token: str, session: DB):
+    """The customer asks to be called back (a note on the conversation the team sees); thanks again."""
+    form = await request.form(max_fields=MAX_FIELDS, max_files=0)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    _check_csrf(request, values.get("csrf_token", ""))
+    try:
+        offers.request_callback(session, request_id, token, values, client=client_address(request))
+    except Invalid as problem:
+        opened = answers.open_link(session, request_id, token)
+        return _thanks(request, opened, request_id, token, status=problem.status, callback_error=problem.detail)
+    return _thanks(request, answers.open_link(session, request_id, token), request_id, token)

@@ -71,3 +71,38 @@ def choice_of(kind: str, score: int) -> str | None:
     if kind == CHOOSE_AGAIN:
         return "yes" if score else "no"
     return None
+
+
+def language_of(code: str | None, available: list[str]) -> str | None:
+    """The translation to use for a customer's language (`pt-BR` finds `pt-br`, then `pt`), or None (default)."""
+    code = (code or "").strip().lower().replace("_", "-")
+    if not code:
+        return None
+    for candidate in (code, code.split("-", 1)[0]):
+        if candidate in available:
+            return candidate
+    return None
+
+
+def localised(question: dict, language: str | None) -> dict:
+    """The question in `language` where a translation exists (else as written): its prompt, and `labels` (one per
+    point) and `shown` (one per reason) for what is shown; the stored values never change with the language."""
+    out = dict(question)
+    found = language_of(language, list((question.get("translations") or {}).keys()))
+    t = (question.get("translations") or {}).get(found) if found else None
+    if t:
+        out["prompt"] = t["prompt"]
+        if t.get("labels"):
+            out["labels"] = list(t["labels"])
+        if t.get("options"):
+            out["shown"] = list(t["options"])
+    return out
+
+
+def points_of(question: dict) -> tuple[Point, ...]:
+    """The question's points with its labels in its language (`localised`), lowest first."""
+    points = scale(question["kind"], question.get("points"))
+    labels = question.get("labels")
+    if labels and len(labels) == len(points):
+        return tuple(Point(p.score, label) for p, label in zip(points, labels, strict=True))
+    return points

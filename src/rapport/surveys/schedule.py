@@ -20,7 +20,16 @@ from rapport.events.outbox import record
 from rapport.kernel.permissions import SYSTEM
 from rapport.kit.business_time import add_business_seconds
 from rapport.kit.clock import now
-from rapport.models import Conversation, Customer, Identity, Message, Survey, SurveyRequest, SurveyVersion
+from rapport.models import (
+    Conversation,
+    Customer,
+    Identity,
+    Message,
+    Survey,
+    SurveyHold,
+    SurveyRequest,
+    SurveyVersion,
+)
 from rapport.surveys import events
 from rapport.worker import scheduler
 
@@ -87,7 +96,8 @@ def email_target(session: Session, conversation: Conversation) -> str | None:
 
 
 def phone_target(session: Session, conversation: Conversation, kind: str) -> str | None:
-    """The number an SMS (`phone`) or WhatsApp (`whatsapp`) survey goes to: the customer's first such identity."""
+    """The number an SMS (`phone`) or WhatsApp (`whatsapp`) survey goes to (or the chat identity, `chat`): the
+    customer's first such identity."""
     return session.scalar(
         select(Identity.address)
         .where(Identity.customer_id == conversation.customer_id, Identity.kind == kind)
@@ -98,13 +108,28 @@ def phone_target(session: Session, conversation: Conversation, kind: str) -> str
 
 def target_of(session: Session, conversation: Conversation) -> str | None:
     """Where the conversation's survey goes in its own channel, or None (no usable address)."""
-    if conversation.channel == "email":
+    if conversation.channel in ("email", "portal"):
+        # A portal conversation's survey is mailed too (and shown in the portal, channels.portal.surveys).
         return email_target(session, conversation)
     if conversation.channel == "sms":
         return phone_target(session, conversation, "phone")
     if conversation.channel == "whatsapp":
         return phone_target(session, conversation, "whatsapp")
+    if conversation.channel == "chat":
+        # The chat identity (a visitor's random address): the widget of that visitor shows the survey.
+        return phone_target(session, conversation, "chat")
     return None
+
+
+def hold_reason(hold: SurveyHold) -> str:
+    """The withdrawn reason a "don't survey" hold gives."""
+    return "the conversation is marked don't survey" + (f": {hold.reason}" if hold.reason else "")
+
+
+def held(session: Session, conversation_id: int) -> str | None:
+    """Why the conversation must not be surveyed ("don't survey" is set on it), or None."""
+    hold = session.get(SurveyHold, conversation_id)
+    return hold_reason(hold) if hold is not None else None
 
 
 def due(session: Session, rules: dict, solved_at: datetime) -> datetime:
@@ -164,6 +189,7 @@ def schedule_for(session: Session, conversation_id: int, at: datetime) -> list[S
     if conv is None or conv.merged_into_id is not None:
         return []
     out = []
+    hold = held(session, conv.id)
     for survey, version in surveys:
         existing = session.scalar(
             select(SurveyRequest).where(SurveyRequest.conversation_id == conv.id, SurveyRequest.survey_id == survey.id)
@@ -172,6 +198,17 @@ def schedule_for(session: Session, conversation_id: int, at: datetime) -> list[S
         if existing is not None and (existing.state != WITHDRAWN or existing.sent_at is not None):
             continue
         rules = version.rules
+        if hold is not None and conv.channel in rules.get("channels", ["email"]):
+            # Recorded withdrawn, so the conversation's timeline says why no survey went.
+            row = existing or SurveyRequest(survey_id=survey.id, conversation_id=conv.id, created_at=at)
+            row.version_id, row.customer_id, row.channel = version.id, conv.customer_id, conv.channel
+            row.target = (target_of(session, conv) or "")[:320]
+            row.state, row.reason, row.due_at, row.token_hash, row.updated_at = WITHDRAWN, hold[:200], None, None, at
+            if existing is None:
+                session.add(row)
+            session.flush()
+            _record(session, events.WITHDRAWN.name, row)
+            continue
         if _skip(session, conv, rules, survey.id, at) is not None:
             continue
         target = target_of(session, conv)

@@ -26,6 +26,7 @@ from rapport.surveys.schedule import (
     SENT,
     _record,
     expire_key,
+    held,
     no_reply,
     opted_out,
     withdraw,
@@ -34,6 +35,7 @@ from rapport.worker import scheduler
 from rapport.worker.runner import handler
 
 DAY = timedelta(days=1)
+MAILED = ("email", "portal")  # the channels whose survey goes by mail (the portal also shows it, answered there)
 
 
 def link(request_id: int, token: str, score: int | None = None) -> str:
@@ -53,7 +55,7 @@ def compose(conversation: Conversation, first: dict, request_id: int, token: str
         first["prompt"],
         "",
     ]
-    for point in reversed(questions.scale(first["kind"], first.get("points"))):
+    for point in reversed(questions.points_of(first)):
         label = point.label if point.label != str(point.score) else str(point.score)
         lines.append(f"  {label}: {link(request_id, token, point.score)}")
     lines += ["", "Each link opens a short page where you confirm your answer and can add more.", ""]
@@ -62,7 +64,7 @@ def compose(conversation: Conversation, first: dict, request_id: int, token: str
 
 def compose_text(first: dict, request_id: int, token: str) -> str:
     """The SMS or WhatsApp survey: the first question, "reply with a number", and the page's link for the rest."""
-    points = questions.scale(first["kind"], first.get("points"))
+    points = questions.points_of(first)
     low, high = points[0], points[-1]
     ends = (
         f"{low.score} to {high.score}"
@@ -70,6 +72,11 @@ def compose_text(first: dict, request_id: int, token: str) -> str:
         else f"{low.score} ({low.label}) to {high.score} ({high.label})"
     )
     return f"{first['prompt']} Reply with a number from {ends}. Or answer here: {link(request_id, token)}"
+
+
+def compose_chat(first: dict, request_id: int, token: str) -> str:
+    """The chat survey's message: the widget shows the first question's points under it as buttons."""
+    return f"{first['prompt']} Choose an answer below, or answer here: {link(request_id, token)}"
 
 
 def survey_keys(target: str) -> tuple[ratelimit.Key, ...]:
@@ -96,29 +103,33 @@ def send(session: Session, request_id: int) -> str:
     if opted_out(session.get(Customer, row.customer_id)):
         withdraw(session, row, "the customer opted out of surveys")
         return row.state
-    if row.channel == "email" and no_reply(row.target):
+    if (hold := held(session, conv.id)) is not None:
+        withdraw(session, row, hold)
+        return row.state
+    if row.channel in MAILED and no_reply(row.target):
         withdraw(session, row, "the address takes no replies")
         return row.state
     version = session.get(SurveyVersion, row.version_id)
+    # The first question in the customer's language where the survey has it translated.
+    first = questions.localised(version.questions[0], session.get(Customer, row.customer_id).language)
     token = new_token("rsv")
     try:
-        if row.channel == "email":
+        if row.channel in MAILED:
             # The per-address budget every system mail spends, and the survey's own; not the per-client one,
             # which bounds what one person can make us send (surveys go to every solved conversation's customer).
             per_address, _ = ratelimit.mail_keys(row.target, "surveys")
             ratelimit.spend(session, per_address, *survey_keys(row.target))
             allowance = ratelimit.MailAllowance(ratelimit.mail_target(row.target))
-            subject, text = compose(conv, version.questions[0], row.id, token)
+            subject, text = compose(conv, first, row.id, token)
             send_system_mail(
                 session, to=row.target, subject=subject, text=text, allowance=allowance, key=f"survey:{row.id}"
             )
         else:
             ratelimit.spend(session, *survey_keys(row.target))
-            # A message in the conversation, in its channel, delivered by that channel's sender after commit.
-            conversations.reply(
-                session, SYSTEM, conv.id, text=compose_text(version.questions[0], row.id, token),
-                channel=Channel(row.channel),
-            )  # fmt: skip
+            text = (compose_chat if row.channel == "chat" else compose_text)(first, row.id, token)
+            # A message in the conversation, in its channel, delivered by that channel's sender after commit (the
+            # chat's live stream pushes it to the widget, which then asks for the open survey).
+            conversations.reply(session, SYSTEM, conv.id, text=text, channel=Channel(row.channel))
     except Problem as refused:
         # A survey that cannot go now (a limit, WhatsApp's reply window, a closed conversation) is not worth
         # sending late: withdrawn, saying why.

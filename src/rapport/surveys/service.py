@@ -12,9 +12,25 @@ from rapport.events.outbox import record
 from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.problems import Conflict, Invalid, NotFound
-from rapport.models import Survey, SurveyAnswer, SurveyRequest, SurveyVersion
+from rapport.models import Customer, Survey, SurveyAnswer, SurveyRequest, SurveyVersion
 from rapport.surveys import events, questions
 from rapport.surveys.schemas import Question, Rules
+
+
+def translated(q: Question, stored: dict, i: int) -> dict:
+    """A question's translations as stored: labels, when given, one per point; reasons one per reason."""
+    points = len(questions.scale(q.kind, stored.get("points")))
+    out = {}
+    for language, t in q.translations.items():
+        field = f"questions.{i}.translations.{language}"
+        if t.labels and len(t.labels) != points:
+            raise Invalid(f"The {language} labels of {q.key} name each of its {points} points, in order.",
+                          errors=[{"field": field}])  # fmt: skip
+        if t.options and len(t.options) != len(stored.get("options", [])):
+            raise Invalid(f"The {language} reasons of {q.key} translate each reason, in order.",
+                          errors=[{"field": field}])  # fmt: skip
+        out[language] = t.model_dump(exclude_defaults=True)
+    return out
 
 
 def checked(items: list[Question], rules: Rules) -> tuple[list[dict], dict]:
@@ -53,6 +69,8 @@ def checked(items: list[Question], rules: Rules) -> tuple[list[dict], dict]:
             out["options"] = list(q.options)
         elif q.options:
             raise Invalid(f"Only a reason pick-list has options ({q.key}).", errors=[{"field": f"questions.{i}"}])
+        if q.translations:
+            out["translations"] = translated(q, out, i)
         stored.append(out)
     if rules.expiry_days > settings.survey_max_expiry_days:
         raise Invalid(
@@ -201,3 +219,8 @@ def answers_of(session: Session, request_id: int) -> list[SurveyAnswer]:
     return list(
         session.scalars(select(SurveyAnswer).where(SurveyAnswer.request_id == request_id).order_by(SurveyAnswer.id))
     )
+
+
+def language_of_customer(session: Session, customer_id: int) -> str | None:
+    """The customer's language code from their profile (None: the survey's own words)."""
+    return session.scalar(select(Customer.language).where(Customer.id == customer_id))

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from rapport.channels.chat import service, verify
-from rapport.channels.chat.schemas import ChatMessageIn, CodeIn, EmailIn, PersonIn, TypingIn, VisitorIn
+from rapport.channels.chat.schemas import (
+    ChatMessageIn,
+    CodeIn,
+    EmailIn,
+    PersonIn,
+    SurveyAnswerIn,
+    TypingIn,
+    VisitorIn,
+)
 from rapport.config import get_settings
 from rapport.conversations.attachments import IncomingFile
 from rapport.kit.schema import Id, Int, Str
@@ -140,6 +148,24 @@ def confirm_email(body: CodeIn, request: Request, session: DB, me: Visitor) -> d
     except verify.WrongCode as problem:
         return problem_response(request, problem)  # returned, not raised: the wrong try must be committed
     return {"email": visitor.email, "verified": True}
+
+
+@router.get("/survey")
+def survey(session: DB, me: Visitor) -> dict:
+    """The open survey of the visitor's conversation (its first question and points), or `survey: null`."""
+    return {"survey": service.open_survey(session, me)}
+
+
+@router.post("/survey")
+def answer_survey(body: SurveyAnswerIn, session: DB, me: Visitor, client: Client) -> dict:
+    """Answer the open survey's first question with one tap (a re-answer updates); `page` has the rest.
+
+    The visitor token (a header, never a cookie) is the credential, so a forging site cannot send it; answers
+    spend RAPPORT_SURVEY_ANSWERS_PER_CLIENT_PER_HOUR per client address, as the survey page's do.
+    """
+    fresh = service.answer_survey(session, me, body.request_id, body.score, client=client)
+    base = get_settings().base_url.rstrip("/")
+    return {"recorded": True, "score": body.score, "page": f"{base}/survey/{body.request_id}/{fresh}"}
 
 
 @router.post("/typing", status_code=204)

@@ -44,3 +44,10 @@ class CodeIn(In):
     """The confirmation code mailed to the address the visitor gave."""
 
     code: str = Field(min_length=1, max_length=32)
+
+
+class SurveyAnswerIn(In):
+    """One tap on the first question of the visitor's open survey: its request and the point chosen."""
+
+    request_id: int = Field(ge=1, le=2**53)
+    score: int = Field(ge=0, le=10)

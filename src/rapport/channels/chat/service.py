@@ -24,6 +24,7 @@ from rapport.models.enums import ACTIVE_STATUSES, Status
 from rapport.realtime.pushes import Push, signal
 from rapport.routing import queue
 from rapport.routing.wait import Wait
+from rapport.surveys import inline as surveys
 
 PERSON_TEXT = "I would like to talk to a person."
 UNKNOWN = "unknown"
@@ -228,3 +229,18 @@ def attachment_for(session: Session, visitor: ChatVisitor, attachment_id: int) -
     if not allowed:
         raise NotFound(f"There is no attachment {attachment_id}.")
     return att
+
+
+def open_survey(session: Session, visitor: ChatVisitor) -> dict | None:
+    """The newest open survey of the visitor's readable conversations, as the widget shows it (None: none)."""
+    s = scope(session, visitor)
+    found = surveys.open_for(session, conversation_ids=s.conversation_ids, customer_id=s.customer_id)
+    return found[0].shape() if found else None
+
+
+def answer_survey(session: Session, visitor: ChatVisitor, request_id: int, score: int, *, client: str) -> str:
+    """Record the visitor's tap on their open survey's first question; the fresh token of the survey page."""
+    s = scope(session, visitor)
+    return surveys.answer_first(
+        session, request_id, score, client=client, conversation_ids=s.conversation_ids, customer_id=s.customer_id
+    )

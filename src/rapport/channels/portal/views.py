@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from rapport.channels.portal import service
+from rapport.channels.portal import surveys as portal_surveys
 from rapport.channels.portal.web import (
     SESSION_COOKIE,
     PortalRoute,
@@ -147,7 +148,10 @@ def my_conversations(request: Request, session: DB):
     """The signed-in customer's conversations."""
     who = _who(request, session)
     convs = service.conversations(session, who)
-    return render(request, "portal/conversations.html", conversations=convs, csrf_token=who.csrf_token, signed_in=True)
+    return render(
+        request, "portal/conversations.html", conversations=convs, csrf_token=who.csrf_token, signed_in=True,
+        surveys=portal_surveys.open_surveys(session, who),
+    )  # fmt: skip
 
 
 @router.get("/conversations/{conversation_id}")
@@ -163,7 +167,22 @@ def my_conversation(request: Request, conversation_id: Id, session: DB):
         csrf_token=who.csrf_token,
         signed_in=True,
         error=None,
+        surveys=portal_surveys.open_surveys(session, who, conv.id),
     )
+
+
+@router.post("/surveys/{request_id}")
+def answer_survey(request: Request, request_id: Id, session: DB, csrf_token: Text = "", score: Text = ""):
+    """One tap on an open survey's first question (a re-answer updates it); thanks, with the page for the rest."""
+    who = _who(request, session)
+    check_session_token(who.csrf_token, csrf_token)
+    if not score.isdigit() or len(score) > 2:
+        raise Invalid("Choose one of the answers offered.", errors=[{"field": "score"}])
+    fresh = portal_surveys.answer(session, who, request_id, int(score), client=client_ip(request))
+    return render(
+        request, "portal/survey_thanks.html", csrf_token=who.csrf_token, signed_in=True,
+        rest=f"/survey/{request_id}/{fresh}",
+    )  # fmt: skip
 
 
 @router.post("/conversations/{conversation_id}/reply")

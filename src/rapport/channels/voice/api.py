@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from rapport.channels.twilio_common.deps import VoiceHook
 from rapport.channels.twilio_common.webhook import twiml
-from rapport.channels.voice import admin, calls, lifecycle
+from rapport.channels.voice import admin, calls, lifecycle, survey
 from rapport.channels.voice.ivr import Ivr
 from rapport.channels.voice.schemas import CallbackDone, CallbackOut
 from rapport.kit.schema import Id, Int
@@ -64,6 +64,12 @@ def answered(inbox_id: Id, hook: VoiceHook, session: DB):
 def queue_result(inbox_id: Id, hook: VoiceHook, session: DB):
     """Enqueue's action: why the caller left the queue (QueueResult) after QueueTime seconds."""
     return twiml(lifecycle.queue_result(session, hook))
+
+
+@hooks.post("/survey-key")
+def survey_key(inbox_id: Id, hook: VoiceHook, session: DB, req: Id):
+    """The caller's keypad answer to survey request `req`, asked after the call (Gather's action: Digits)."""
+    return twiml(survey.key(session, hook, req))
 
 
 @hooks.post("/status")

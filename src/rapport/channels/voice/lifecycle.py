@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from rapport.channels.twilio_common.webhook import Webhook
-from rapport.channels.voice import repository
+from rapport.channels.voice import repository, survey
 from rapport.channels.voice.calls import call_message
 from rapport.channels.voice.record import call_event, save, urls
 from rapport.kit.clock import now
@@ -77,7 +77,9 @@ def queue_result(session: Session, hook: Webhook) -> str:
     call = dict(message.meta["call"])
     if result == "bridged":
         _answer(session, message, waited)
-        return str(VoiceResponse())
+        # The person hung up and the caller is still on the line: the keypad survey, when one applies.
+        caller = "" if call.get("hidden") else call.get("from") or ""
+        return survey.after_call(session, hook, message.conversation_id, caller) or str(VoiceResponse())
     if call["status"] == "queued":  # hung up, queue full, error: the caller gave up or was turned away
         call.update(status="abandoned", wait_seconds=waited, queue_result=result)
         save(message, call)

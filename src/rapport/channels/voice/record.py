@@ -15,7 +15,8 @@ EVENT_FIELDS = ("wait_seconds", "talk_seconds", "recording_url", "queue_result",
 def urls(inbox_id: int) -> dict[str, str]:
     """The public webhook URLs of a phone inbox (what Twilio is told to call, and signs)."""
     base = f"{get_settings().base_url.rstrip('/')}/channels/twilio/voice/{inbox_id}"
-    names = ("incoming", "menu", "timeout", "wait", "wait_key", "answered", "queue_result", "status", "recording")
+    names = ("incoming", "menu", "timeout", "wait", "wait_key", "answered", "queue_result", "status", "recording",
+             "survey_key")  # fmt: skip
     return {name: f"{base}/{name.replace('_', '-')}" for name in names}
 
 

@@ -1,7 +1,7 @@
 """survey report: requests found by survey and the instant they were sent
 
 Revision ID: 0032
-Revises: 0031 (the lead re-chains it after 0031 at merge)
+Revises: 0031
 
 The report reads one survey's requests sent in a period (`/reports/surveys`): without this index every report scans
 all requests; with it a 30-day slice of six months reads a sixth of them.

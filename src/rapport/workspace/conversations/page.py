@@ -20,7 +20,7 @@ from rapport.kernel.permissions import Actor, authorize
 from rapport.kit.clock import now
 from rapport.kit.html import sanitize_bounded
 from rapport.kit.problems import Invalid, TooLarge
-from rapport.models import Conversation, Customer, Event, Identity, Message
+from rapport.models import Conversation, Customer, Event, Identity, Message, SurveyHold
 from rapport.models.enums import Channel, Priority, Status
 from rapport.routing import repository as routing
 from rapport.routing import service as routing_service
@@ -91,6 +91,7 @@ class ConversationPage:
     signatures: list[composer.Signature] = field(default_factory=list)  # those an email reply ends with
     skills: list = field(default_factory=list)  # the declared skills the Skills control offers
     needs: dict[str, str] = field(default_factory=dict)  # skill name -> "required" or "preferred"
+    survey_hold: SurveyHold | None = None  # "don't survey" on this conversation (surveys.holds)
 
 
 def repeat_contact(session: Session, conv) -> Repeat | None:
@@ -139,6 +140,7 @@ def load(
             p.needs = dict.fromkeys(row.preferred_skills or (), "preferred") | dict.fromkeys(
                 row.required_skills or (), "required"
             )
+        p.survey_hold = session.get(SurveyHold, conv.id)
     if "composer" in parts:
         p.options = reply_options(session, actor, conv.id)
         p.handles = [(handle(a), a.name) for a in everyone if a.active and a.id != actor.id]

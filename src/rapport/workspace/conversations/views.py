@@ -12,6 +12,7 @@ from rapport.conversations.attachments import IncomingFile
 from rapport.conversations.merge import merge
 from rapport.kit.clock import now
 from rapport.kit.schema import Id, Str
+from rapport.surveys import holds
 from rapport.web.deps import DB
 from rapport.web.pages import Page, WorkspaceRoute, is_htmx, local, redirect, render
 from rapport.workspace.conversations import inbox, page, snoozing
@@ -222,6 +223,20 @@ def unsnooze(session: DB, viewer: Page, conversation_id: Id):
     """Bring a snoozed conversation back to the working views now."""
     snoozes.unsnooze(session, viewer.actor, conversation_id)
     return redirect(f"/conversations/{conversation_id}", "Unsnoozed: it is back in the inbox.")
+
+
+@router.post("/conversations/{conversation_id}/no-survey")
+def no_survey(session: DB, viewer: Page, conversation_id: Id):
+    """Mark the conversation "don't survey": its unanswered surveys are withdrawn, none is sent while it is set."""
+    holds.set_hold(session, viewer.actor, conversation_id)
+    return redirect(f"/conversations/{conversation_id}", "Marked: no survey will be sent for this conversation.")
+
+
+@router.post("/conversations/{conversation_id}/allow-survey")
+def allow_survey(session: DB, viewer: Page, conversation_id: Id):
+    """Clear "don't survey": the conversation's next solve may survey it again."""
+    holds.clear_hold(session, viewer.actor, conversation_id)
+    return redirect(f"/conversations/{conversation_id}", "Surveys are allowed again for this conversation.")
 
 
 @router.post("/conversations/{conversation_id}/merge")

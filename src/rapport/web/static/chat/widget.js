@@ -17,8 +17,10 @@
     .rc button { font: inherit; cursor: pointer; border-radius: 6px; border: 1px solid var(--rc-accent); background: var(--rc-accent); color: var(--rc-on-accent); padding: 6px 10px; }
     .rc button.secondary { background: #fff; color: var(--rc-ink); border-width: 2px; }
     .rc .attach img { display: block; }
-    .rc button:focus-visible, .rc input:focus-visible, .rc textarea:focus-visible { outline: 3px solid #f5a623; outline-offset: 1px; }
-    .rc .panel { width: 340px; max-width: calc(100vw - 32px); height: 480px; max-height: calc(100vh - 96px); background: #fff; border: 1px solid #c9c9cf; border-radius: 10px; display: flex; flex-direction: column; box-shadow: 0 6px 24px rgba(0,0,0,.18); margin-bottom: 8px; }
+    .rc button:focus-visible, .rc input:focus-visible, .rc textarea:focus-visible, .rc .log:focus-visible, .rc a:focus-visible { outline: 3px solid #f5a623; outline-offset: 1px; }
+    .rc .panel { width: 340px; max-width: calc(100vw - 32px); height: 480px; max-height: calc(100vh - 96px); background: #fff; border: 1px solid #c9c9cf; border-radius: 10px; display: flex; flex-direction: column; box-shadow: 0 6px 24px rgba(0,0,0,.18); margin-bottom: 8px; overflow-y: auto; }
+    .rc .panel > * { flex-shrink: 0; }
+    .rc .panel > ol.log { flex: 1 1 0; min-height: 96px; }
     .rc .panel[hidden] { display: none; }
     .rc header { display: flex; justify-content: space-between; align-items: center; padding: 8px 10px; border-bottom: 1px solid #e3e3e8; }
     .rc h2 { font-size: 15px; margin: 0; }
@@ -27,7 +29,7 @@
     .rc .queue { margin: 6px 10px 0; padding: 6px 10px; border-left: 4px solid var(--rc-accent); background: #f4f6fb; font-size: 13px; }
     .rc .queue p { margin: 0; }
     .rc .queue .place { font-weight: 600; }
-    .rc ol { list-style: none; margin: 0; padding: 10px; overflow-y: auto; flex: 1; }
+    .rc ol { list-style: none; margin: 0; padding: 10px; overflow-y: auto; }
     .rc li { margin: 4px 0; padding: 6px 8px; border-radius: 8px; max-width: 85%; white-space: pre-wrap; word-wrap: break-word; }
     .rc li.inbound { background: var(--rc-accent); color: var(--rc-on-accent); margin-left: auto; }
     .rc li.outbound { background: #eef0f4; }
@@ -40,6 +42,14 @@
     .rc .email[hidden] { display: none; }
     .rc .email input { flex: 1; font: inherit; padding: 4px 6px; border: 1px solid #8e8e99; border-radius: 6px; }
     .rc .person { margin: 6px 10px; }
+    .rc .survey { margin: 6px 10px; padding: 8px 10px; border: 1px solid #c9c9cf; border-radius: 8px; }
+    .rc .survey[hidden] { display: none; }
+    .rc .survey p { margin: 0 0 6px; }
+    .rc .survey .points { display: flex; flex-wrap: wrap; gap: 4px; }
+    .rc .survey .points button { min-width: 44px; min-height: 44px; }
+    .rc .survey .points button[aria-pressed="true"] { background: var(--rc-accent); color: var(--rc-on-accent); }
+    .rc .survey .done { margin: 6px 0 0; font-size: 13px; }
+    .rc .survey .done:empty { display: none; }
     .rc .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
   `;
   const HTML = `
@@ -50,7 +60,10 @@
         <p class="notice" aria-live="polite"></p>
         <div class="queue" role="status" hidden><p class="place"></p><p class="wait"></p></div>
         <button type="button" class="secondary person">Talk to a person</button>
-        <ol class="log" aria-live="polite" aria-relevant="additions" aria-label="Messages"></ol>
+        <ol class="log" tabindex="0" aria-live="polite" aria-relevant="additions" aria-label="Messages"></ol>
+        <div class="survey" role="group" aria-labelledby="rc-survey-q" hidden>
+          <p id="rc-survey-q"></p><div class="points"></div><p class="done" aria-live="polite"></p>
+        </div>
         <div class="typing" aria-live="polite"></div>
         <div class="email" hidden>
           <label class="sr" for="rc-email">Your email address</label>
@@ -100,10 +113,12 @@
   const text = $("#rc-text"), file = $("#rc-file"), emailBox = $(".email:not(.code)"), emailInput = $("#rc-email");
   const codeBox = $(".code"), codeInput = $("#rc-code");
   const queueBox = $(".queue"), queuePlace = $(".queue .place"), queueWait = $(".queue .wait");
+  const surveyBox = $(".survey"), surveyQ = $("#rc-survey-q"), surveyPoints = $(".survey .points");
+  const surveyDone = $(".survey .done");
 
   let state = JSON.parse(localStorage.getItem(STORE) || "{}");
   let lastId = 0, conversationId = null, streamAbort = null, typingTimer = null, sentTyping = false;
-  let queueTimer = null, typingShown = null, sawWaiting = false;
+  let queueTimer = null, typingShown = null, sawWaiting = false, surveyId = null, surveyTimer = null;
   const seen = new Set();
   const save = () => localStorage.setItem(STORE, JSON.stringify(state));
 
@@ -181,8 +196,54 @@
     log.scrollTop = log.scrollHeight;
     if (m.direction === "outbound") {
       typingEl.textContent = "";
+      // A survey arrives as a message: ask (once, shortly) whether one is open now, to show its points.
+      clearTimeout(surveyTimer);
+      surveyTimer = setTimeout(refreshSurvey, 50);
       if (!queueBox.hidden && queuePlace.textContent) refreshQueue(); // a person answered: say who joined
     }
+  }
+
+  // The open survey of this chat: its first question's points as buttons, answered with one tap; the rest of the
+  // questions are on the survey page the answer links to. Every text is inserted as text, never as HTML.
+  async function refreshSurvey() {
+    if (!state.token) return;
+    const got = await call("/survey").catch(() => null);
+    const s = got && got.survey;
+    if (!s) { surveyBox.hidden = true; surveyId = null; return; }
+    if (s.request_id !== surveyId) showSurvey(s);
+  }
+
+  function showSurvey(s) {
+    surveyId = s.request_id;
+    surveyQ.textContent = s.prompt;
+    surveyPoints.textContent = "";
+    surveyDone.textContent = "";
+    for (const p of s.points) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "secondary point";
+      b.dataset.value = String(p.value);
+      b.textContent = p.label === String(p.value) ? String(p.value) : p.label;
+      b.setAttribute("aria-pressed", String(s.answered === p.value));
+      b.addEventListener("click", () => answerSurvey(s.request_id, p.value));
+      surveyPoints.append(b);
+    }
+    surveyBox.hidden = false;
+  }
+
+  async function answerSurvey(requestId, value) {
+    try {
+      const got = await call("/survey", { method: "POST", body: { request_id: requestId, score: value } });
+      for (const b of surveyPoints.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.value === String(value)));
+      surveyDone.textContent = "Thank you for your answer. ";
+      // Only a link to this Rapport's own survey page is followed.
+      if (typeof got.page === "string" && got.page.startsWith(`${BASE}/survey/`)) {
+        const more = document.createElement("a");
+        more.href = got.page; more.target = "_blank"; more.rel = "noopener noreferrer";
+        more.textContent = "Answer the other questions";
+        surveyDone.append(more);
+      }
+    } catch (err) { surveyDone.textContent = err.message; }
   }
 
   async function download(a) {
@@ -323,18 +384,20 @@
     if (open) {
       text.focus();
       call("/status").then(showWait).then(() => state.token && refreshQueue()).catch(() => {});
-      loadHistory().catch(() => {});
+      loadHistory().then(refreshSurvey).catch(() => {});
     } else {
       clearTimeout(queueTimer);
       openBtn.focus();
     }
   }
 
-  // The panel is a modal dialog: Tab and Shift+Tab go round its visible controls; Escape closes it.
+  // On a short screen the panel scrolls as a whole (the log keeps at least a few lines), so a survey or the email
+  // box never pushes the message box out of reach.
+  // The panel is a modal dialog (the message log is a stop too: it scrolls, so keyboard users must reach it): Tab and Shift+Tab go round its visible controls; Escape closes it.
   function trap(ev) {
     if (ev.key === "Escape") { ev.preventDefault(); toggle(false); return; }
     if (ev.key !== "Tab") return;
-    const stops = Array.from(panel.querySelectorAll("button, input, textarea, a[href]"))
+    const stops = Array.from(panel.querySelectorAll("button, input, textarea, a[href], [tabindex='0']"))
       .filter((el) => !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0);
     if (!stops.length) return;
     const first = stops[0], last = stops[stops.length - 1], at = root.activeElement;
