@@ -180,6 +180,6 @@ def ingest(db: Database, ids: dict, *, rounds: int, per_round: int, concurrency:
 
     return {"rounds": out, "rules": len(rule_ids), "policies": len(policy_ids), "rate_on": round(rate("on"), 1),
             "rate_off": round(rate("off"), 1), "ratio": round(rate("on") / rate("off"), 3),
-            "cpu_ms_on": statistics.median(r["cpu_ms_per_message"] for r in out["on"]),
-            "cpu_ms_off": statistics.median(r["cpu_ms_per_message"] for r in out["off"]),
+            "cpu_ms_on": round(statistics.median(r["cpu_ms_per_message"] for r in out["on"]), 3),
+            "cpu_ms_off": round(statistics.median(r["cpu_ms_per_message"] for r in out["off"]), 3),
             "concurrency": concurrency}  # fmt: skip
