@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from rapport.config import Settings, get_settings, use_settings
 from rapport.db.session import Database
 from rapport.kit.clock import now
-from rapport.models import Conversation, Event, Rule
+from rapport.models import Conversation, Event, Rule, RuleTally
 from rapport.rules import engine, replay, repository
 from rapport.rules import service as rule_service
 
@@ -225,7 +225,7 @@ def counts(db: Database, ids: dict, calls: int) -> dict:
             ),
             calls,
         )
-        busiest = _busiest(db, rule.rule_id)
+        busiest = _busiest(db, rule.rule_id, since)
         figures["plan"] = count_plan(db, rule.rule_id, busiest, since)
         figures["busiest_subject"] = busiest
         out["rules"][name] = figures
@@ -240,11 +240,14 @@ def _all(s) -> list:
             for r in s.scalars(select(Rule)) for v in [repository.version(s, r.version_id)]]  # fmt: skip
 
 
-def _busiest(db: Database, rule_id: int) -> str:
-    """The subject with the most tallies (the plan is shown for the worst case)."""
+def _busiest(db: Database, rule_id: int, since: datetime | None) -> str:
+    """The subject with the most tallies in the window (the plan is shown for the worst case)."""
+    query = select(RuleTally.subject).where(RuleTally.rule_id == rule_id).group_by(RuleTally.subject)
+    if since is not None:
+        query = query.where(RuleTally.occurred_at > since)
     with db.read() as s:
-        return s.execute(text("SELECT subject FROM rule_tallies WHERE rule_id = :r GROUP BY subject "
-                              "ORDER BY count(*) DESC LIMIT 1"), {"r": rule_id}).scalar()  # fmt: skip
+        found = s.scalar(query.order_by(func.count().desc()).limit(1))
+    return found or _busiest(db, rule_id, None) if since else found
 
 
 # -- 2. replay -------------------------------------------------------------------------------------------------------
