@@ -13,9 +13,7 @@ before it passes. `compile` turns a stored version into what the engine runs (ca
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -179,9 +177,8 @@ def compile(  # noqa: A001  (reads as what it does)
     return Compiled(rule_id, name, kind, position, version_id, number, *parts)
 
 
-@lru_cache(maxsize=4096)
-def _parts_cached(version_id: int, text: str) -> tuple:
-    return parts(json.loads(text))
+_PARTS: dict[int, tuple[dict, tuple]] = {}
+PARTS_KEPT = 4096  # rule versions kept parsed
 
 
 def parts(stored: dict) -> tuple:
@@ -205,4 +202,13 @@ def parts(stored: dict) -> tuple:
 
 
 def _parts(version_id: int, stored: dict) -> tuple:
-    return _parts_cached(version_id, json.dumps(stored, sort_keys=True))
+    """A version's parsed parts, parsed once: a version is never edited, so its id keys them; the stored definition is
+    compared too (a dict comparison, far cheaper than parsing), for databases that reuse ids (tests, a restore)."""
+    kept = _PARTS.get(version_id)
+    if kept is not None and kept[0] == stored:
+        return kept[1]
+    parsed = parts(stored)
+    if len(_PARTS) >= PARTS_KEPT:
+        _PARTS.clear()
+    _PARTS[version_id] = (stored, parsed)
+    return parsed

@@ -53,8 +53,14 @@ def of_row(row: Any) -> Happened:
                     dict(row.payload or {}))  # fmt: skip
 
 
+ACTIVE = "rules.active"  # session.info: the enabled rules as `wanted` read them, for the consumer's batch to reuse
+
+
 def active(session: Session) -> list[Compiled]:
     """The enabled rules, in order, as the engine runs them (a rule whose action is gone is left out, logged)."""
+    kept = session.info.pop(ACTIVE, None)
+    if kept is not None:
+        return kept  # read by `wanted` a moment ago in this transaction: the consumer's round asks twice
     out = []
     for rule_id, name, kind, position, version_id, number, stored in repository.enabled(session):
         try:
@@ -65,8 +71,10 @@ def active(session: Session) -> list[Compiled]:
 
 
 def wanted(session: Session) -> set[str]:
-    """The events some enabled rule reacts to (what the consumer is handed)."""
-    return set().union(*(r.events for r in active(session)))
+    """The events some enabled rule reacts to (what the consumer is handed); the rules are kept for its batch."""
+    rules = active(session)
+    session.info[ACTIVE] = rules
+    return set().union(*(r.events for r in rules))
 
 
 def actor_of(rule: Compiled) -> Actor:
