@@ -43,18 +43,19 @@ class Delivered(Generic[P]):
 
 
 Handler = Callable[[Session, Delivered[Any]], None]
+Prepare = Callable[[Session, list[Row]], list[Row] | None]  # before a batch; may return the rows worth handing out
+FIELDS = tuple(k for k in Delivered.__dataclass_fields__ if k != "payload")  # a row's fields a handler is given
 
 
 class Consumer:
     """A consumer made of one handler per event type, each given the event with its typed payload, in log order."""
 
-    def __init__(
-        self, name: str, *, history: bool = False, prepare: Callable[[Session, list[Row]], None] | None = None
-    ):
+    def __init__(self, name: str, *, history: bool = False, prepare: Prepare | None = None):
         self.name = name
         self.handlers: dict[str, tuple[EventType, Handler]] = {}
         # Called with the whole batch before its events are handed out one by one: where a handler would read the
-        # same table for each event, one statement for the batch (the statements stay flat as the batch grows).
+        # same table for each event, one statement for the batch (the statements stay flat as the batch grows). It
+        # may return the rows worth handing out (those it knows the handlers would pass over are not even parsed).
         self.prepare = prepare
         consumer(name, wants=lambda session: frozenset(self.handlers), history=history)(self.handle)
 
@@ -71,8 +72,9 @@ class Consumer:
     def handle(self, session: Session, rows: list[Row]) -> None:
         """Hand each event to its handler (the consumer's function as `run_consumers` calls it)."""
         if self.prepare is not None:
-            self.prepare(session, rows)
+            kept = self.prepare(session, rows)
+            rows = rows if kept is None else kept
         for row in rows:
             declared, fn = self.handlers[row.name]
-            fields = {k: getattr(row, k) for k in Delivered.__dataclass_fields__ if k != "payload"}
+            fields = {k: getattr(row, k) for k in FIELDS}
             fn(session, Delivered(**fields, payload=declared.parse(row.payload)))

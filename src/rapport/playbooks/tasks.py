@@ -16,12 +16,15 @@ from rapport.worker.runner import handler
 RUNNING = "playbooks.running"  # session.info: the batch's conversations that may have a step waiting for the customer
 
 
-def _prepare(session: Session, rows: list) -> None:
+def _prepare(session: Session, rows: list) -> list:
     """Before a batch: which of its customers' conversations run a playbook (one statement for the batch). Those the
-    batch itself tags or categorises may start one on the way, so they count as running."""
-    wrote = {r.conversation_id for r in rows if r.name == conversation_events.MESSAGE_RECEIVED.name}
-    starts = {r.conversation_id for r in rows if r.name != conversation_events.MESSAGE_RECEIVED.name}
-    session.info[RUNNING] = service.running_among(session, {i for i in wrote if i} - starts) | starts
+    batch itself tags or categorises may start one on the way, so they count as running. The customer's messages
+    in conversations running none are not handed out (most of a busy log: nothing waits for them)."""
+    received = conversation_events.MESSAGE_RECEIVED.name
+    wrote = {r.conversation_id for r in rows if r.name == received}
+    starts = {r.conversation_id for r in rows if r.name != received}
+    running = session.info[RUNNING] = service.running_among(session, {i for i in wrote if i} - starts) | starts
+    return [r for r in rows if r.name != received or r.conversation_id in running]
 
 
 playbooks = Consumer("playbooks", prepare=_prepare)
