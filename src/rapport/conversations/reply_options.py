@@ -140,7 +140,8 @@ def reply_options(session: Session, actor: Actor, conversation_id: int) -> Reply
     for kind, address in rows:
         if kind in IDENTITY_CHANNELS:
             addresses.setdefault(IDENTITY_CHANNELS[kind], []).append(address)
-    inbox_channel = session.scalar(select(Inbox.channel).where(Inbox.id == conv.inbox_id))
+    inbox = session.get(Inbox, conv.inbox_id)  # often in the session already (the page holds it)
+    inbox_channel = inbox.channel if inbox is not None else None
     for channel in (inbox_channel, conv.channel):
         if channel:
             addresses.setdefault(Channel(channel), [])

@@ -120,8 +120,11 @@ def load(
     if parts & {"head", "panel"}:
         p.tags = repository.tags_for(session, [conv.id])[conv.id]
         p.category_name = categories.names(session, [conv.category_id]).get(conv.category_id)
+    # Held for the whole load: the session's identity map keeps only weak references, and the composer's reply
+    # options and signatures look the inbox up again (session.get finds it only while someone holds it).
+    inbox = inboxes.get(session, conv.inbox_id) if parts & {"head", "composer"} else None
     if "head" in parts:
-        p.inbox_name = inboxes.get(session, conv.inbox_id).name
+        p.inbox_name = inbox.name
         p.assignee_name = next((a.name for a in everyone if a.id == conv.assignee_id), None)
         p.team_name = team_names.get(conv.team_id)
     if "panel" in parts:
@@ -135,7 +138,7 @@ def load(
         p.policy_name = clocks.policy_name(session, conv.sla_policy_id)
         p.snooze = presets(now(), tz)
         p.skills = routing_service.skills(session, actor)
-        row = routing.needs(session, conv.id)
+        row = routing.needs(session, conv.id) if p.skills else None  # no skill declared: none can be needed
         if row is not None:
             p.needs = dict.fromkeys(row.preferred_skills or (), "preferred") | dict.fromkeys(
                 row.required_skills or (), "required"
