@@ -198,7 +198,10 @@ async def callback(request: Request, request_id: Id, token: str, session: DB):
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     _check_csrf(request, values.get("csrf_token", ""))
     try:
-        offers.request_callback(session, request_id, token, values, client=client_address(request))
+        # On a worker thread, as the answers are: spending the client's budget may wait on another answer's commit.
+        await run_in_threadpool(
+            offers.request_callback, session, request_id, token, values, client=client_address(request)
+        )
     except Invalid as problem:
         opened = answers.open_link(session, request_id, token)
         return _thanks(request, opened, request_id, token, status=problem.status, callback_error=problem.detail)
