@@ -125,6 +125,14 @@ def _saved(session, request_id: int) -> dict[str, str]:
     return chosen
 
 
+async def _posted(request: Request) -> dict[str, str]:
+    """A survey form's text fields (bounded in number, no files), once its CSRF token matches the cookie's."""
+    form = await request.form(max_fields=MAX_FIELDS, max_files=0)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    _check_csrf(request, values.get("csrf_token", ""))
+    return values
+
+
 @router.get("/{request_id}/{token}")
 def survey_page(request: Request, request_id: Id, token: str, session: DB):
     """The survey: a point from the mail preselected (nothing is recorded until the customer sends)."""
@@ -144,9 +152,7 @@ def survey_page(request: Request, request_id: Id, token: str, session: DB):
 @router.post("/{request_id}/{token}")
 async def send_answers(request: Request, request_id: Id, token: str, session: DB):
     """Record the answers (a re-answer within the window updates them) and go to the thanks page."""
-    form = await request.form(max_fields=MAX_FIELDS, max_files=0)
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    _check_csrf(request, values.get("csrf_token", ""))
+    values = await _posted(request)
     try:
         # On a worker thread, not the event loop: recording waits on a lock held until another answer's commit
         # (the client's rate budget), and that commit needs the loop; waiting on the loop would freeze the process.
@@ -168,8 +174,7 @@ async def send_answers(request: Request, request_id: Id, token: str, session: DB
 @router.post("/{request_id}/{token}/opt-out")
 async def opt_out(request: Request, request_id: Id, token: str, session: DB):
     """No more surveys for this customer (their answers so far stay)."""
-    form = await request.form(max_fields=MAX_FIELDS, max_files=0)
-    _check_csrf(request, str(form.get("csrf_token") or ""))
+    await _posted(request)
     await run_in_threadpool(answers.opt_out, session, request_id, token, client=client_address(request))
     return _page(request, "surveys/opted_out.html")
 
@@ -194,9 +199,7 @@ def _thanks(request: Request, opened: answers.Opened, request_id: int, token: st
 @router.post("/{request_id}/{token}/callback")
 async def callback(request: Request, request_id: Id, token: str, session: DB):
     """The customer asks to be called back (a note on the conversation the team sees); thanks again."""
-    form = await request.form(max_fields=MAX_FIELDS, max_files=0)
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    _check_csrf(request, values.get("csrf_token", ""))
+    values = await _posted(request)
     try:
         # On a worker thread, as the answers are: spending the client's budget may wait on another answer's commit.
         await run_in_threadpool(
